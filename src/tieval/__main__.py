@@ -1,0 +1,100 @@
+"""Command line: ``python -m tieval <command>``.
+
+Commands
+--------
+validate FILE --study STUDY   check a survey export against the study's instrument, build nothing
+run NOTEBOOK --study STUDY    execute one pipeline notebook with papermill and render its HTML
+index                         write outputs/html/index.html and outputs/manifest.json
+manifest --study STUDY        record the checksums of the study's raw files
+check-config [STUDY ...]      load every study.yml and report the first problem
+new-study NAME                create data/NAME/ from the documented template
+
+Every input problem ends with a one-line ``error: ...`` message and exit status 2
+(never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import InputError
+
+__all__ = ["main"]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tieval", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a survey export without building anything")
+    p.add_argument("file")
+    p.add_argument("--study", required=True)
+
+    p = sub.add_parser("run", help="execute a pipeline notebook for one study and render its HTML")
+    p.add_argument("notebook", help="notebook stem, e.g. 02_clean")
+    p.add_argument("--study", required=True)
+    p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="extra papermill parameter (value parsed as YAML)")
+
+    sub.add_parser("index", help="write outputs/html/index.html and outputs/manifest.json")
+
+    p = sub.add_parser("manifest", help="record the checksums of a study's raw files")
+    p.add_argument("--study", required=True)
+
+    p = sub.add_parser("check-config", help="load and check study.yml files")
+    p.add_argument("studies", nargs="*")
+
+    p = sub.add_parser("new-study", help="create a study folder from the template")
+    p.add_argument("name")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except InputError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+
+
+def _dispatch(args) -> int:
+    if args.command == "validate":
+        from .clean import validate_cli
+        return validate_cli(args.file, args.study)
+    if args.command == "run":
+        import yaml
+        from .pipeline import run_step
+        params = {name: yaml.safe_load(value) for name, value in args.param}
+        run_step(args.notebook, args.study, params)
+        return 0
+    if args.command == "index":
+        from .report import build_index
+        build_index()
+        return 0
+    if args.command == "manifest":
+        from .config import load_study
+        from .integrity import write_manifest
+        study = load_study(args.study, check_files=False)
+        path = write_manifest(study.root / "raw")
+        print(f"wrote {path}")
+        return 0
+    if args.command == "check-config":
+        from .config import load_study
+        from .paths import discover_studies
+        for sid in args.studies or discover_studies():
+            study = load_study(sid)
+            print(f"{sid}: ok ({len(study.items)} items, {len(study.scales)} scales)")
+        return 0
+    if args.command == "new-study":
+        from .template import create_study
+        path = create_study(args.name)
+        print(f"created {path}")
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Raw data is read-only: a checksum manifest per study's ``raw/`` folder, verified before cleaning.
+
+``raw/MANIFEST.sha256`` lists every file in ``raw/`` in ``sha256sum`` format
+(``<hex>  <name>``), sorted by name.  :func:`verify_manifest` fails with an
+:class:`InputError` naming the file whose bytes no longer match, a file that
+is not listed, or a listed file that has gone, so a raw export edited by hand
+(or by a buggy step) stops the build instead of silently changing results.
+After a deliberate change, ``python -m tieval manifest --study STUDY``
+(``make manifest``) records the new checksums.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError
+from .store import sha256_file, write_text
+
+__all__ = ["MANIFEST_NAME", "raw_files", "write_manifest", "read_manifest", "verify_manifest"]
+
+MANIFEST_NAME = "MANIFEST.sha256"
+
+
+def raw_files(raw_dir: Path) -> list[Path]:
+    """Every regular file below ``raw_dir`` except the manifest and hidden files, sorted."""
+    raw_dir = Path(raw_dir)
+    return sorted(p for p in raw_dir.rglob("*")
+                  if p.is_file() and p.name != MANIFEST_NAME
+                  and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts))
+
+
+def write_manifest(raw_dir: Path) -> Path:
+    """(Re)write ``raw_dir/MANIFEST.sha256`` from the files now present."""
+    raw_dir = Path(raw_dir)
+    lines = [f"{sha256_file(p)}  {p.relative_to(raw_dir).as_posix()}\n" for p in raw_files(raw_dir)]
+    return write_text("".join(lines), raw_dir / MANIFEST_NAME)
+
+
+def read_manifest(raw_dir: Path) -> dict[str, str]:
+    """Parse the manifest into {relative name: sha256}."""
+    path = Path(raw_dir) / MANIFEST_NAME
+    if not path.is_file():
+        raise InputError(path, "a checksum manifest of the raw files (create it with "
+                               "`python -m tieval manifest --study STUDY`)")
+    entries: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name:
+            raise InputError(path, "lines of the form '<sha256>  <file name>'", row=number, found=line)
+        entries[name.strip()] = digest.lower()
+    return entries
+
+
+def verify_manifest(raw_dir: Path) -> list[str]:
+    """Check every raw file against the manifest; return the verified names.
+
+    Raises :class:`InputError` for a changed, unlisted or missing file."""
+    raw_dir = Path(raw_dir)
+    manifest = read_manifest(raw_dir)
+    present = {p.relative_to(raw_dir).as_posix(): p for p in raw_files(raw_dir)}
+    for name, digest in manifest.items():
+        if name not in present:
+            raise InputError(raw_dir / name, "the raw file listed in MANIFEST.sha256 (it is missing)")
+        if sha256_file(present[name]) != digest:
+            raise InputError(raw_dir / name, "the bytes recorded in MANIFEST.sha256 (the raw file has "
+                                             "changed; raw data are read-only — restore it, or run "
+                                             "`python -m tieval manifest --study STUDY` if the change is deliberate)")
+    for name in present:
+        if name not in manifest:
+            raise InputError(raw_dir / name, "a raw file listed in MANIFEST.sha256 (this file is not; "
+                                             "run `python -m tieval manifest --study STUDY`)")
+    return sorted(manifest)

@@ -1,0 +1,76 @@
+"""Where things live: the project root, a study's folders, and the derived-output folders.
+
+Every module asks here instead of building paths itself, so the layout of
+``data/``, ``data/processed/`` and ``outputs/`` is defined in one place.
+Paths are returned relative to the project root when the working directory
+is the root (as it is under ``make`` and papermill), which keeps absolute
+machine paths out of tables, notebooks and HTML.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "project_root", "data_dir", "study_dir", "processed_dir", "outputs_dir",
+    "tables_dir", "figures_dir", "discover_studies",
+]
+
+
+def project_root(start: str | Path | None = None) -> Path:
+    """Return the compendium root: ``$TIEVAL_ROOT``, or the nearest folder above
+    ``start`` (default: the working directory) holding ``pyproject.toml`` and ``data/``."""
+    env = os.environ.get("TIEVAL_ROOT")
+    if env:
+        return Path(env)
+    here = Path(start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "pyproject.toml").is_file() and (candidate / "data").is_dir():
+            return _relative_if_cwd(candidate)
+    return _relative_if_cwd(here)
+
+
+def _relative_if_cwd(path: Path) -> Path:
+    try:
+        rel = path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+    return rel if str(rel) != "." else Path(".")
+
+
+def data_dir(root: Path | None = None) -> Path:
+    """``data/`` below the root."""
+    return (root or project_root()) / "data"
+
+
+def study_dir(study: str, root: Path | None = None) -> Path:
+    """``data/<study>/``: the study's config, published figures, raw inputs and analysis files."""
+    return data_dir(root) / study
+
+
+def processed_dir(study: str, root: Path | None = None) -> Path:
+    """``data/processed/<study>/``: tidy data written by the cleaning step."""
+    return data_dir(root) / "processed" / study
+
+
+def outputs_dir(study: str | None = None, root: Path | None = None) -> Path:
+    """``outputs/`` or ``outputs/<study>/``."""
+    base = (root or project_root()) / "outputs"
+    return base / study if study else base
+
+
+def tables_dir(study: str, root: Path | None = None) -> Path:
+    """``outputs/<study>/tables/``: every table an appendix shows, as CSV."""
+    return outputs_dir(study, root) / "tables"
+
+
+def figures_dir(study: str, root: Path | None = None) -> Path:
+    """``outputs/<study>/figures/``: every figure an appendix shows."""
+    return outputs_dir(study, root) / "figures"
+
+
+def discover_studies(root: Path | None = None) -> list[str]:
+    """Ids of every study folder (``data/<id>/study.yml``), sorted."""
+    base = data_dir(root)
+    return sorted(p.parent.name for p in base.glob("*/study.yml") if p.parent.name != "processed")

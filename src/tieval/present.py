@@ -1,0 +1,205 @@
+"""Showing results inside a notebook: the step preamble and footer, tables with their base, figures with alt text.
+
+Every notebook follows the same frame::
+
+    # parameters cell (tagged "parameters")
+    study = "lancashire-tiat"
+
+    from tieval import present
+    ctx = present.start(study, "03_tables")     # cwd = project root, study loaded, banner shown
+    ...
+    present.show_table(table, "Table 5 ...", base="n = 46 respondents")
+    present.show_figure(fig, ctx, "diverging_bars", alt="...", caption="...")
+    ...
+    present.finish(ctx)                         # footer: commit, parameters, input checksums
+
+The HTML produced here is deterministic (no random ids, no timestamps), so two
+builds of the same inputs give byte-identical appendices.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import store
+from .config import Study, load_study
+from .paths import figures_dir, outputs_dir, project_root
+
+__all__ = ["StepContext", "start", "finish", "show_table", "show_figure", "save_figure",
+           "banner", "note", "table_html", "git_commit"]
+
+
+@dataclass
+class StepContext:
+    """What a notebook step knows about itself: its study, its name and its parameters."""
+
+    study: Study
+    step: str
+    parameters: dict = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)
+
+
+def _display_html(markup: str) -> None:
+    try:
+        from IPython.display import HTML, display
+    except ImportError:  # outside Jupyter: print the markup
+        print(markup)
+        return
+    display(HTML(markup))
+
+
+def start(study: str, step: str, **parameters) -> StepContext:
+    """Begin a notebook step: move to the project root, load the study, set the plot style,
+    and show the reconstruction notice when the study's survey data are reconstructed."""
+    root = project_root(Path.cwd())
+    if str(root) not in ("", "."):
+        os.chdir(root)
+    store.reset_provenance()
+    cfg = load_study(study)
+    store.note_input(cfg.config_file)
+    _plot_style()
+    ctx = StepContext(cfg, step, {"study": study, **parameters})
+    if cfg.reconstructed:
+        banner(cfg.reconstruction_notice)
+    return ctx
+
+
+def _plot_style() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg") if not _in_ipython() else None
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", font_scale=0.95)
+    plt.rcParams.update({
+        "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (8, 4.5),
+        "svg.hashsalt": "tieval", "svg.fonttype": "none",
+    })
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+def banner(text: str) -> None:
+    """Show a visible warning box (used for the reconstructed-data notice)."""
+    _display_html(f'<div class="tieval-banner" role="note" style="border:2px solid #b35806;'
+                  f'background:#fee0b6;padding:0.6em 0.9em;margin:0.6em 0;font-weight:600">'
+                  f'{html.escape(text)}</div>')
+
+
+def note(text: str) -> None:
+    """Show a short explanatory sentence (plain text, escaped)."""
+    _display_html(f'<p class="tieval-note">{html.escape(text)}</p>')
+
+
+def table_html(frame: pd.DataFrame, caption: str = "", base: str = "", *, index: bool = False,
+               max_rows: int | None = None) -> str:
+    """HTML for a table with its caption and base, deterministic (no Styler uuids)."""
+    shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
+    body = shown.to_html(index=index, na_rep="", border=0, classes="tieval-table", escape=True)
+    cap = html.escape(caption)
+    if base:
+        cap += f' <span class="tieval-base">(base: {html.escape(base)})</span>'
+    extra = ""
+    if shown is not frame:
+        extra = f"<p><em>First {max_rows} of {len(frame)} rows; the full table is in the CSV.</em></p>"
+    return f'<figure class="tieval-figure-table"><figcaption>{cap}</figcaption>{body}{extra}</figure>'
+
+
+def show_table(frame: pd.DataFrame, caption: str = "", base: str = "", *, index: bool = False,
+               max_rows: int | None = 60) -> None:
+    """Display a table with its caption and the base (n) it is computed on."""
+    _display_html(table_html(frame, caption, base, index=index, max_rows=max_rows))
+
+
+def save_figure(fig, ctx: StepContext, name: str, *, fmt: str = "png") -> Path:
+    """Save ``fig`` reproducibly to ``outputs/<study>/figures/<name>.<fmt>`` (atomic)."""
+    path = figures_dir(ctx.study.id) / f"{name}.{fmt}"
+    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    with store.atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format=fmt, bbox_inches="tight", metadata=metadata)
+    store.note_output(path)
+    ctx.figures.append(str(path))
+    return path
+
+
+def show_figure(fig, ctx: StepContext, name: str, *, alt: str, caption: str, base: str = "") -> Path:
+    """Save ``fig`` and display it with alt text and a caption giving its base; closes the figure."""
+    import matplotlib.pyplot as plt
+
+    if not alt.strip():
+        raise ValueError(f"figure {name}: alt text is required")
+    path = save_figure(fig, ctx, name)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = html.escape(caption)
+    if base:
+        cap += f' <span class="tieval-base">(base: {html.escape(base)})</span>'
+    _display_html(
+        f'<figure class="tieval-figure" id="fig-{html.escape(name)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        f'style="max-width:100%"/><figcaption>{cap} '
+        f'<span class="tieval-file">[{html.escape(path.as_posix())}]</span></figcaption></figure>')
+    return path
+
+
+def git_commit(root: Path | None = None) -> str:
+    """The commit the build ran from ('unknown' outside a git checkout; '+modified' when dirty)."""
+    root = root or project_root()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    try:
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "data", "notebooks"],
+                               cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        dirty = ""
+    return commit + ("+modified" if dirty else "")
+
+
+def finish(ctx: StepContext) -> dict:
+    """End a step: show the provenance footer and write ``outputs/<study>/provenance/<step>.json``.
+
+    The footer gives the git commit, the parameters, and the SHA-256 of every input the
+    step read, so a reviewer can tell exactly what an appendix was built from."""
+    inputs = sorted(set(store.inputs_read()))
+    checksums = {p: store.sha256_file(p) for p in inputs if Path(p).is_file()}
+    record = {
+        "step": ctx.step,
+        "study": ctx.study.id,
+        "parameters": ctx.parameters,
+        "commit": git_commit(),
+        "inputs": checksums,
+        "outputs": sorted(set(store.outputs_written())),
+        "reconstructed": ctx.study.reconstructed,
+    }
+    rows = "".join(f"<tr><td><code>{html.escape(p)}</code></td><td><code>{c[:16]}</code></td></tr>"
+                   for p, c in checksums.items())
+    params = ", ".join(f"{k} = {v!r}" for k, v in ctx.parameters.items())
+    _display_html(
+        '<footer class="tieval-footer" id="provenance"><h2>Provenance</h2>'
+        f"<p>Built from commit <code>{html.escape(record['commit'])}</code> with parameters "
+        f"<code>{html.escape(params)}</code>.</p>"
+        f"<details><summary>Inputs read by this step ({len(checksums)}), with SHA-256</summary>"
+        f'<table class="tieval-table"><thead><tr><th>file</th><th>sha256 (first 16)</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></details></footer>")
+    store.write_json(record, outputs_dir(ctx.study.id) / "provenance" / f"{ctx.step}.json")
+    return record
