@@ -1,0 +1,171 @@
+"""Running one pipeline step: execute a notebook with papermill, make it reproducible, render its HTML.
+
+``python -m tieval run 03_tables --study lancashire-tiat`` (what the Makefile
+calls) executes ``notebooks/03_tables.ipynb`` with ``study`` injected, then
+
+1. normalises the executed notebook so the same inputs give the same bytes
+   (papermill's timestamps and durations removed, the injected cell given a
+   fixed id, absolute paths of this checkout replaced by ``.``);
+2. writes it to ``outputs/<study>/notebooks/03_tables.ipynb``;
+3. renders the reader view (code hidden) and the auditor view (code shown)
+   into ``outputs/html/<study>/`` (see :mod:`tieval.report`).
+
+Everything is written atomically and only after the notebook ran to the end:
+a failing step leaves the previous outputs as they were.  When the failure is
+an input problem (:class:`~tieval.errors.InputError`), the one-line message
+raised inside the notebook is re-raised here, so the build prints
+``error: <file>, row <r>, column <c>: expected ...`` and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from .errors import InputError
+from .paths import outputs_dir, project_root
+from .store import atomic_write
+
+__all__ = ["StepFailed", "run_step", "normalise_notebook", "executed_path", "notebook_path"]
+
+#: Exception names raised inside a notebook that count as input problems (one-line message, exit 2).
+INPUT_ERRORS = {"InputError", "ConfigError"}
+
+
+class StepFailed(RuntimeError):
+    """A notebook failed for a reason other than bad input (a bug): the traceback is kept."""
+
+
+def notebook_path(step: str, root: Path | None = None) -> Path:
+    """``notebooks/<step>.ipynb``."""
+    return (root or project_root()) / "notebooks" / f"{step}.ipynb"
+
+
+def executed_path(step: str, study: str, root: Path | None = None) -> Path:
+    """``outputs/<study>/notebooks/<step>.ipynb``: the executed, normalised notebook."""
+    return outputs_dir(study, root) / "notebooks" / f"{step}.ipynb"
+
+
+def run_step(step: str, study: str, parameters: dict | None = None, *, root: Path | None = None,
+             render: bool = True) -> Path:
+    """Execute one notebook for one study and write its executed copy and HTML views.
+
+    Returns the path of the executed notebook.  Raises :class:`InputError` for
+    bad input and :class:`StepFailed` for any other failure inside the notebook.
+    """
+    import nbformat
+    import papermill as pm
+
+    root = Path(root or project_root())
+    source = notebook_path(step, root)
+    if not source.is_file():
+        raise InputError(source, f"a pipeline notebook named {step}.ipynb")
+    params = {"study": study, **(parameters or {})}
+    target = executed_path(step, study, root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f".{target.stem}.running.ipynb")
+    env_root = os.environ.get("TIEVAL_ROOT")
+    os.environ["TIEVAL_ROOT"] = "."
+    try:
+        pm.execute_notebook(
+            str(source), str(scratch), parameters=params, cwd=str(root),
+            kernel_name="python3", progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        _raise_from_notebook(exc, source, study)
+    finally:
+        if env_root is None:
+            os.environ.pop("TIEVAL_ROOT", None)
+        else:
+            os.environ["TIEVAL_ROOT"] = env_root
+        # keep the failed run for debugging, out of the way of the good output
+        if scratch.exists():
+            failed = target.with_name(f"{target.stem}.failed.ipynb")
+            if sys.exc_info()[0] is not None:
+                os.replace(scratch, failed)
+
+    nb = nbformat.read(str(scratch), as_version=4)
+    normalise_notebook(nb, root)
+    text = nbformat.writes(nb) + "\n"
+    with atomic_write(target) as handle:
+        handle.write(text)
+    scratch.unlink(missing_ok=True)
+    target.with_name(f"{target.stem}.failed.ipynb").unlink(missing_ok=True)
+    if render:
+        from .report import render_views
+        render_views(nb, step, study, root)
+    return target
+
+
+def _raise_from_notebook(exc, source: Path, study: str):
+    if exc.ename in INPUT_ERRORS:
+        message = exc.evalue
+        raise _ReportedInputError(message) from None
+    raise StepFailed(f"{source.name} failed for study {study} in cell {exc.exec_count}: "
+                     f"{exc.ename}: {exc.evalue}") from None
+
+
+class _ReportedInputError(InputError):
+    """An InputError raised inside a notebook kernel, carried out with its message intact."""
+
+    def __init__(self, message: str):
+        ValueError.__init__(self, message)
+        self.file, self.row, self.column, self.expected, self.found = None, None, None, message, None
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+_VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "exception", "input_path", "output_path",
+                     "environment_variables")
+
+
+def normalise_notebook(nb, root: Path | None = None) -> None:
+    """Strip what varies between runs of the same inputs (in place).
+
+    Removes papermill's per-cell and per-notebook timings, nbclient's execution
+    timestamps, gives papermill's injected-parameters cell the fixed id
+    ``injected-parameters``, and replaces this checkout's absolute path in any
+    output with ``.``."""
+    meta = nb.metadata.get("papermill", {})
+    for key in _VOLATILE_NB_KEYS:
+        meta.pop(key, None)
+    roots = {str(Path(root or project_root()).resolve()), str(Path.cwd().resolve())}
+    roots = sorted((r for r in roots if r not in ("/", "")), key=len, reverse=True)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+        for output in cell.get("outputs", []):
+            _scrub_output(output, roots)
+
+
+def _scrub_output(output, roots: list[str]) -> None:
+    def scrub(text: str) -> str:
+        for r in roots:
+            text = text.replace(r + os.sep, "").replace(r, ".")
+        return re.sub(r"0x[0-9a-f]{6,16}", "0x…", text)
+
+    if "text" in output:
+        output["text"] = scrub(_joined(output["text"]))
+    for mime, value in list(output.get("data", {}).items()):
+        if mime.startswith("text/") or mime in ("application/json",):
+            output["data"][mime] = scrub(_joined(value)) if not isinstance(value, dict) else value
+    if "traceback" in output:
+        output["traceback"] = [scrub(t) for t in output["traceback"]]
+    if "evalue" in output:
+        output["evalue"] = scrub(output["evalue"])
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def load_json(path: Path) -> dict:
+    """Read a JSON file written by :mod:`tieval.store`."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

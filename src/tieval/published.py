@@ -1,0 +1,74 @@
+"""The published record: every number a report prints, loaded from ``data/<study>/published/figures.csv``.
+
+:func:`load_published` reads the file (schema in ``data/README.md``), checks it
+(required columns, unique figure ids, known location types and units, numeric
+values, ``restates`` pointing at an existing figure, item ids known to the
+instrument) and returns it with ``value`` and ``base`` as floats.  The tables
+step computes reproductions keyed by these ids and the audit compares them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .config import Study
+from .errors import InputError
+from .schema import PUBLISHED, require_columns
+from .store import read_csv
+
+__all__ = ["LOCATION_TYPES", "UNITS", "load_published", "inventory"]
+
+LOCATION_TYPES = ("table", "text", "summary")
+#: count/percent/mean/n are statistics of the study's data; context/year are background numbers;
+#: percent_bound is a verbal bound such as "less than half".
+UNITS = ("count", "percent", "mean", "n", "context", "year", "percent_bound")
+
+
+def load_published(study: Study) -> pd.DataFrame:
+    """Load and check the study's published figures (one row per printed number)."""
+    path = study.path("published")
+    frame = read_csv(path)
+    require_columns(frame, PUBLISHED, path)
+    header_rows = 1
+
+    def fail(mask: pd.Series, column: str, expected: str):
+        i = int(mask.to_numpy().nonzero()[0][0])
+        raise InputError(path, expected, row=i + header_rows + 1, column=column, found=frame[column].iloc[i])
+
+    empty_id = frame["figure_id"].str.strip() == ""
+    if empty_id.any():
+        fail(empty_id, "figure_id", "a figure id")
+    dup = frame["figure_id"].duplicated()
+    if dup.any():
+        fail(dup, "figure_id", "a figure id used once")
+    bad = ~frame["location_type"].isin(LOCATION_TYPES)
+    if bad.any():
+        fail(bad, "location_type", "one of " + ", ".join(LOCATION_TYPES))
+    bad = ~frame["unit"].isin(UNITS)
+    if bad.any():
+        fail(bad, "unit", "one of " + ", ".join(UNITS))
+    for column in ("value", "base"):
+        numeric = pd.to_numeric(frame[column].where(frame[column] != ""), errors="coerce")
+        bad = numeric.isna() & (frame[column] != "")
+        if bad.any():
+            fail(bad, column, "a number or nothing")
+        frame[column] = numeric
+    restates = frame["restates"]
+    bad = (restates != "") & ~restates.isin(frame["figure_id"])
+    if bad.any():
+        fail(bad, "restates", "the figure_id of another row")
+    known = {it.id for it in study.items} | {d.id for d in study.demographics}
+    bad = (frame["item_id"] != "") & ~frame["item_id"].isin(known)
+    if bad.any():
+        fail(bad, "item_id", "an item or demographic id from study.yml")
+    return frame
+
+
+def inventory(published: pd.DataFrame) -> pd.DataFrame:
+    """Count the published figures by location and unit (the overview's inventory)."""
+    table = (published.assign(order=range(len(published)))
+             .groupby(["location", "location_type"], sort=False)
+             .agg(figures=("figure_id", "size"), first_figure=("figure_id", "first"),
+                  units=("unit", lambda u: ", ".join(sorted(set(u)))), order=("order", "min"))
+             .reset_index().sort_values("order").drop(columns="order"))
+    return table.reset_index(drop=True)

@@ -1,0 +1,218 @@
+"""HTML appendices, the index page and the provenance manifest.
+
+Each executed notebook becomes two appendices in ``outputs/html/<study>/``:
+
+- ``<step>.html``, the reader view: prose, tables and figures, code hidden;
+- ``<step>-code.html``, the auditor view: the same with every code cell shown.
+
+Both carry a navigation bar (index, the other view, previous and next step)
+and a table of contents built from the notebook's headings; the provenance
+footer (commit, parameters, input checksums) is written by the notebook
+itself (:func:`tieval.present.finish`).  :func:`build_index` writes
+``outputs/html/index.html`` linking every appendix of every study, and
+``outputs/manifest.json`` listing every output with its checksum, the step
+and parameters that made it and the inputs it read.
+
+Rendering is deterministic: the same executed notebooks give the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from .config import load_study
+from .paths import discover_studies, outputs_dir, project_root
+from .store import sha256_file, write_json, write_text
+
+__all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title"]
+
+CODE_SUFFIX = "-code"
+
+
+def html_dir(study: str | None = None, root: Path | None = None) -> Path:
+    """``outputs/html/`` or ``outputs/html/<study>/``."""
+    base = outputs_dir(None, root) / "html"
+    return base / study if study else base
+
+
+def step_title(nb) -> tuple[str, str]:
+    """(title, one-line summary) of a notebook: its first markdown heading and the paragraph after it."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = [ln.strip() for ln in cell.source.splitlines()]
+        title = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("#")), "")
+        body = [ln for ln in lines if ln and not ln.startswith("#")]
+        summary = body[0] if body else ""
+        if title:
+            return title, _plain(summary)
+    return "", ""
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", markdown)
+    return re.sub(r"[*_`]", "", text)
+
+
+def _exporter(show_code: bool):
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = not show_code
+    exporter.exclude_input_prompt = not show_code
+    exporter.exclude_output_prompt = True
+    exporter.anchor_link_text = "¶"
+    return exporter
+
+
+def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Path]:
+    """Write the reader and auditor HTML views of an executed notebook; return their paths."""
+    root = Path(root or project_root())
+    cfg = load_study(study, root, check_files=False)
+    title, _ = step_title(nb)
+    folder = html_dir(study, root)
+    steps = _steps_of(study, root) | {step}
+    written = []
+    for show_code in (False, True):
+        body, _ = _exporter(show_code).from_notebook_node(
+            nb, resources={"metadata": {"name": f"{cfg.title} — {title or step}"}})
+        page = _decorate(body, step, study, sorted(steps), show_code, cfg.title)
+        name = f"{step}{CODE_SUFFIX if show_code else ''}.html"
+        written.append(write_text(page, folder / name))
+    return written
+
+
+def _steps_of(study: str, root: Path) -> set[str]:
+    folder = outputs_dir(study, root) / "notebooks"
+    return {p.stem for p in folder.glob("*.ipynb") if not p.stem.startswith(".") and not p.stem.endswith(".failed")}
+
+
+_HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+
+def _toc(body: str) -> str:
+    items = []
+    for level, anchor, inner in _HEADING.findall(body):
+        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        if text:
+            items.append(f'<li class="toc-h{level}"><a href="#{anchor}">{html.escape(html.unescape(text))}</a></li>')
+    if not items:
+        return ""
+    return ('<nav class="tieval-toc" aria-label="Contents"><details open><summary>Contents</summary><ul>'
+            + "".join(items) + "</ul></details></nav>")
+
+
+_STYLE = """<style>
+.tieval-nav{font:14px/1.4 system-ui,sans-serif;background:#f4f4f4;border-bottom:1px solid #ccc;padding:.5em 1em;position:sticky;top:0;z-index:10}
+.tieval-nav a{margin-right:1.2em}
+.tieval-toc{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;max-width:60em}
+.tieval-toc ul{list-style:none;padding-left:0}.tieval-toc .toc-h2{padding-left:1em}.tieval-toc .toc-h3{padding-left:2em}
+.tieval-table{border-collapse:collapse;font-size:13px}.tieval-table th,.tieval-table td{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}
+.tieval-figure img{max-width:100%}.tieval-base{color:#555}.tieval-file{color:#777;font-size:12px}
+</style>"""
+
+
+def _decorate(body: str, step: str, study: str, steps: list[str], show_code: bool, title: str) -> str:
+    other = f"{step}.html" if show_code else f"{step}{CODE_SUFFIX}.html"
+    other_label = "Reader view (code hidden)" if show_code else "Auditor view (code shown)"
+    suffix = CODE_SUFFIX if show_code else ""
+    i = steps.index(step)
+    links = ['<a href="../index.html">All appendices</a>',
+             f'<strong>{html.escape(title)}</strong> — {html.escape(step)}',
+             f'<a href="{other}">{other_label}</a>']
+    if i > 0:
+        links.append(f'<a href="{steps[i - 1]}{suffix}.html" rel="prev">← {html.escape(steps[i - 1])}</a>')
+    if i + 1 < len(steps):
+        links.append(f'<a href="{steps[i + 1]}{suffix}.html" rel="next">{html.escape(steps[i + 1])} →</a>')
+    nav = f'<nav class="tieval-nav" aria-label="Appendix navigation">{" ".join(links)}</nav>'
+    body = body.replace("</head>", _STYLE + "\n</head>", 1)
+    match = re.search(r"<body[^>]*>", body)
+    if match:
+        body = body[:match.end()] + "\n" + nav + _toc(body) + body[match.end():]
+    return body
+
+
+def build_index(root: Path | None = None) -> Path:
+    """Write ``outputs/html/index.html`` (every appendix of every study) and ``outputs/manifest.json``."""
+    root = Path(root or project_root())
+    import nbformat
+
+    sections = []
+    for sid in discover_studies(root):
+        cfg = load_study(sid, root, check_files=False)
+        rows = []
+        for step in sorted(_steps_of(sid, root)):
+            reader = html_dir(sid, root) / f"{step}.html"
+            if not reader.exists():
+                continue
+            nb = nbformat.read(str(outputs_dir(sid, root) / "notebooks" / f"{step}.ipynb"), as_version=4)
+            title, summary = step_title(nb)
+            rows.append(
+                f'<li><a href="{sid}/{step}.html">{html.escape(title or step)}</a> '
+                f'(<a href="{sid}/{step}{CODE_SUFFIX}.html">with code</a>)'
+                f'<br><span class="summary">{html.escape(summary)}</span></li>')
+        downloads = []
+        for rel in ("audit.csv", "audit_checks.csv"):
+            if (outputs_dir(sid, root) / rel).exists():
+                downloads.append(f'<a href="../{sid}/{rel}">{rel}</a>')
+        tables = sorted((outputs_dir(sid, root) / "tables").glob("*.csv"))
+        downloads += [f'<a href="../{sid}/tables/{t.name}">{t.name}</a>' for t in tables]
+        notice = (f'<p class="notice"><strong>{html.escape(cfg.reconstruction_notice)}</strong></p>'
+                  if cfg.reconstructed else "")
+        report = cfg.report
+        sections.append(
+            f'<section id="{sid}"><h2>{html.escape(cfg.title)}</h2>'
+            f'<p>{html.escape(str(report.get("organisation", "")))}, {html.escape(str(report.get("year", "")))}. '
+            f'Study id <code>{sid}</code>.</p>'
+            f'<p class="cite">Cite the report as: {html.escape(str(report.get("citation", "")))}</p>{notice}'
+            f'<h3>Appendices, in pipeline order</h3><ol>{"".join(rows)}</ol>'
+            + (f'<h3>Data (CSV)</h3><p>{" · ".join(downloads)}</p>' if downloads else "")
+            + "</section>")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>tieval: appendices</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
+.summary{{color:#444}}.notice{{background:#fee0b6;border:2px solid #b35806;padding:.5em}}li{{margin:.4em 0}}</style>
+</head><body>
+<h1>tieval: re-running two evaluations of trauma-informed workforce programmes</h1>
+<p>Each study below is re-run from its data by parameterised notebooks. Every appendix has a reader view
+(code hidden) and an auditor view (code shown); each ends with the commit, parameters and input checksums
+it was built from. <a href="../manifest.json">manifest.json</a> lists every output with its checksum.</p>
+{"".join(sections)}
+</body></html>
+"""
+    path = write_text(page, html_dir(None, root) / "index.html")
+    build_manifest(root)
+    return path
+
+
+def build_manifest(root: Path | None = None) -> Path:
+    """Write ``outputs/manifest.json``: every output file with its sha256, the step and parameters
+    that made it and the inputs that step read (from ``outputs/<study>/provenance/*.json``)."""
+    root = Path(root or project_root())
+    base = outputs_dir(None, root)
+    made_by: dict[str, dict] = {}
+    for prov in sorted(base.glob("*/provenance/*.json")):
+        record = json.loads(prov.read_text(encoding="utf-8"))
+        info = {"step": record["step"], "study": record["study"], "parameters": record["parameters"],
+                "inputs": record["inputs"]}
+        for out in record.get("outputs", []):
+            made_by[Path(out).as_posix()] = info
+        study, step = record["study"], record["step"]
+        for rel in (f"outputs/{study}/notebooks/{step}.ipynb", f"outputs/html/{study}/{step}.html",
+                    f"outputs/html/{study}/{step}{CODE_SUFFIX}.html"):
+            made_by.setdefault(rel, {**info, "inputs": {f"notebooks/{step}.ipynb": None, **info["inputs"]}})
+    files = sorted(p for p in list(base.rglob("*")) + list((root / "data" / "processed").rglob("*"))
+                   if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json"
+                   and ".failed" not in p.name)
+    entries = []
+    for p in files:
+        rel = p.relative_to(root).as_posix() if p.is_absolute() else p.as_posix()
+        rel = rel[2:] if rel.startswith("./") else rel
+        info = made_by.get(rel, {})
+        entries.append({"path": rel, "sha256": sha256_file(p), "step": info.get("step"),
+                        "study": info.get("study"), "parameters": info.get("parameters"),
+                        "inputs": sorted(info.get("inputs", {}) or {})})
+    return write_json({"outputs": entries}, base / "manifest.json")
