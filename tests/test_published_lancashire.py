@@ -69,7 +69,7 @@ def test_study_yml_top_level(study):
     assert study["reconstructed"] is True
     assert study["report"]["source"] == "004_436ea4e8f138261d.txt"
     assert study["report"]["year"] == 2025
-    assert study["reconstruction"] == {"seed": 20250207}
+    assert study["reconstruction"]["seed"] == 20250207
 
 
 def test_study_yml_items_complete(study, items):

@@ -80,7 +80,7 @@ def test_study_top_level(study):
     assert set(study) == TOP_KEYS
     assert study["id"] == STUDY.name
     assert study["reconstructed"] is True
-    assert study["reconstruction"] == {"seed": 20230630}
+    assert study["reconstruction"]["seed"] == 20230630
     assert study["report"]["year"] == 2023
     assert study["report"]["source"] == "000_0969a9b350f22801.txt"
     assert study["report"]["title"] == (
