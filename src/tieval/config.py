@@ -358,7 +358,7 @@ class Study:
 _TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs", "reconstruction"}
 _REPORT_KEYS = {"title", "organisation", "year", "authors", "citation", "source", "url", "commissioner"}
 _DESIGN_KEYS = {"summary", "flow", "qualitative", "groups"}
-_FLOW_KEYS = {"id", "label", "n", "approximate", "note", "parent"}
+_FLOW_KEYS = {"id", "label", "n", "approximate", "note", "parent", "stage"}  # stage: cleaned stage it counts (clean.compare_flow)
 _QUAL_KEYS = {"method", "sessions", "themes", "participants", "note"}
 _SESSION_KEYS = {"id", "kind", "timepoint", "n", "count", "note"}
 _THEME_KEYS = {"id", "label", "description"}
@@ -372,8 +372,8 @@ _FREE_KEYS = {"id", "text", "column", "published_sections", "published_words", "
 _CONSTRUCT_KEYS = {"label", "description", "reference_alpha"}
 _SURVEY_KEYS = {"format", "file", "id_column", "identifying_columns", "redact_names", "sheet"}
 _INPUT_KEYS = {"excerpts", "codings", "codebook", "triangulation", "recommendations", "published",
-               "codings_second_coder"}
-_OPTIONAL_INPUTS = {"recommendations", "codings_second_coder", "triangulation", "codings", "codebook"}
+               "codings_second_coder", "participants"}
+_OPTIONAL_INPUTS = {"recommendations", "codings_second_coder", "participants", "triangulation", "codings", "codebook"}
 
 
 def load_study(study: str | Path, root: Path | None = None, *, check_files: bool = True) -> Study:

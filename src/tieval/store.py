@@ -21,7 +21,7 @@ from typing import Iterator
 import pandas as pd
 
 __all__ = [
-    "atomic_write", "write_csv", "write_json", "write_text", "sha256_file", "FLOAT_FORMAT",
+    "atomic_write", "write_csv", "write_csvs", "write_json", "write_text", "sha256_file", "FLOAT_FORMAT",
     "read_csv", "note_input", "note_output", "inputs_read", "outputs_written", "reset_provenance",
 ]
 
@@ -108,6 +108,17 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     with atomic_write(path) as handle:
         frame.to_csv(handle, index=index, lineterminator="\n", float_format=FLOAT_FORMAT)
     return note_output(path)
+
+
+def write_csvs(frames: dict, *, index: bool = False) -> list[Path]:
+    """Write several CSVs as one unit ({path: frame}): every file is written to a temporary
+    file first and all are renamed into place only when every one is complete, so a failure
+    leaves all the previous files as they were."""
+    with contextlib.ExitStack() as stack:
+        for path, frame in frames.items():
+            handle = stack.enter_context(atomic_write(path))
+            frame.to_csv(handle, index=index, lineterminator="\n", float_format=FLOAT_FORMAT)
+    return [note_output(path) for path in frames]
 
 
 def write_json(obj, path: str | Path) -> Path:

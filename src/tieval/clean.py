@@ -1,0 +1,643 @@
+"""Cleaning a survey export into the tidy tables of the data contract, or stopping with one clear error.
+
+The cleaning step (``notebooks/02_clean.ipynb``, ``python -m tieval validate``):
+
+1. :func:`clean_study` verifies the raw folder's checksum manifest
+   (:mod:`tieval.integrity`), reads the export (:func:`tieval.ingest.read_export`)
+   and validates it.
+2. :func:`validate` checks every answer against ``study.yml``, column by column
+   (each column's distinct values are mapped once, then broadcast to the
+   records): unknown answer labels, numbers outside a scale, unknown numeric
+   codes, empty or duplicated response ids, unknown Qualtrics statuses.  The
+   first bad cell in file order is reported with its row, column and what the
+   scale accepts.
+3. Survey previews, tests and spam (Qualtrics ``Status``) and records with no
+   item answered are excluded with the reason recorded (kept in
+   ``respondents.csv`` with status ``excluded``); included respondents are
+   ``complete`` (every item answered; a not-relevant answer counts as an
+   answer) or ``partial``.
+4. :func:`build_tables` writes the long responses table: ``code`` is the raw
+   code on the item's scale (agreement 1-5 as answered, 0-10 items as numbers);
+   reverse-worded items are *not* reversed here - scoring
+   (:mod:`tieval.nomad`) uses ``6 - code`` for ``Item.reverse``.  Not-relevant
+   answers keep their own label and the category ``not_relevant`` with a blank
+   code, so tables can show them and scores treat them as missing.
+5. Respondents get stable pseudonymous ids and free text is redacted
+   (:mod:`tieval.redact`); identifying columns were never read.
+6. The processed tables and the exclusions (participant-flow) table are
+   written together, atomically: on any error nothing already built changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import schema, store
+from .config import Scale, Study, load_study, normalise_label
+from .errors import ConfigError, InputError, display_path
+from .ingest import Export, looks_numeric, read_export
+from .integrity import MANIFEST_NAME, verify_manifest
+from .paths import processed_dir, tables_dir
+from .redact import pseudonymous_ids, redact_series
+
+__all__ = [
+    "EXCLUSION_REASONS", "STATUS_EXCLUSIONS", "STATUS_REASONS", "FLOW_ALIASES", "Tables", "Decoded", "Validation", "CleanResult",
+    "decode_column", "validate", "validate_file", "validate_cli", "summary_text",
+    "flow_table", "compare_flow", "build_tables", "clean_study", "item_summary",
+    "deidentification_summary", "processed_paths", "export_overview", "flow_check_sentence", "table_counts",
+]
+
+#: Why a record is not analysed (codes used in respondents.csv, descriptions in exclusions.csv).
+EXCLUSION_REASONS = {
+    "survey_preview": "Survey preview (Qualtrics Status 'Survey Preview')",
+    "survey_test": "Survey test (Qualtrics Status 'Survey Test')",
+    "spam": "Flagged as spam (Qualtrics Status 'Spam')",
+    "no_items_answered": "No questionnaire item answered",
+}
+
+#: Exclusions decided by the Qualtrics Status (the others concern what was answered).
+STATUS_EXCLUSIONS = ("survey_preview", "survey_test", "spam")
+
+#: Qualtrics Status values (text and numeric forms, normalised) -> exclusion reason ('' = a real response).
+STATUS_REASONS = {
+    "ip address": "", "0": "", "imported": "", "4": "", "offline": "", "16": "",
+    "survey preview": "survey_preview", "1": "survey_preview",
+    "offline survey preview": "survey_preview", "17": "survey_preview",
+    "survey test": "survey_test", "2": "survey_test",
+    "spam": "spam", "8": "spam", "preview spam": "spam", "9": "spam", "imported spam": "spam", "12": "spam",
+}
+
+_FORMAT_WORDS = {
+    "qualtrics": "Qualtrics CSV export (three header rows)",
+    "qualtrics-legacy": "legacy Qualtrics CSV export (two header rows)",
+    "form-csv": "online-form CSV export (one header row)",
+    "form-xlsx": "online-form XLSX export (one header row)",
+    "qualtrics-xlsx": "Qualtrics export saved as XLSX (three header rows)",
+    "qualtrics-legacy-xlsx": "legacy Qualtrics export saved as XLSX (two header rows)",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# decoding one column
+
+
+@dataclass
+class Decoded:
+    """The validated answers of one column.
+
+    ``index[r]`` points record ``r`` at one distinct value; ``code``, ``label``, ``category`` and
+    ``missing`` describe each distinct value (so a million records cost a handful of lookups)."""
+
+    id: str
+    column: str
+    scale: Scale
+    index: np.ndarray
+    code: np.ndarray
+    label: np.ndarray
+    category: np.ndarray
+    missing: np.ndarray
+    recoded: bool = False
+
+    def per_record(self, values: np.ndarray) -> np.ndarray:
+        """Broadcast a per-distinct-value array to the records."""
+        return values[self.index]
+
+    @property
+    def answered(self) -> np.ndarray:
+        """Per record: answered (an answer on the scale or a not-relevant answer)."""
+        return (self.missing != "not_answered")[self.index]
+
+
+def _number_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _numeric_entry(text: str, scale: Scale, anchors: dict[str, float]):
+    value = anchors.get(normalise_label(text))
+    if value is None:
+        match = re.match(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:[-:=(]\s*(.*?)\)?\s*)?$", text)
+        if not match or (match.group(2) and normalise_label(match.group(2)) not in anchors):
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+        else:
+            value = float(match.group(1))
+    if not np.isfinite(value) or (scale.min is not None and value < scale.min) or \
+            (scale.max is not None and value > scale.max):
+        return None
+    return (value, _number_text(value), scale.bin_of(value) or "", "")
+
+
+def decode_column(values: pd.Series, scale: Scale, *, item_id: str = "", column: str = ""
+                  ) -> tuple[Decoded, int | None, str]:
+    """Map a text column through ``scale``.
+
+    Returns the decoded column, the position of the first record whose value the scale
+    does not accept (``None`` if all are accepted) and a description of what it accepts.
+    Labels are matched case- and space-insensitively (plus the scale's aliases); a column
+    of numbers on a labelled scale is read as numeric recodes (``Scale.recode_lookup``)."""
+    index, uniques = pd.factorize(values.astype("str"), sort=False)
+    index = np.asarray(index, dtype=np.int64)
+    uniques = [str(u) for u in uniques]
+    n = len(uniques)
+    code = np.full(n, np.nan)
+    label = np.full(n, "", dtype=object)
+    category = np.full(n, "", dtype=object)
+    missing = np.full(n, "not_answered", dtype=object)
+    ok = np.ones(n, dtype=bool)
+    expected = scale.describe()
+    recoded = False
+    present = [i for i, u in enumerate(uniques) if u.strip()]
+
+    if scale.type == "numeric":
+        anchors = {normalise_label(t): float(k) for k, t in scale.anchors.items()}
+        entries = {i: _numeric_entry(uniques[i], scale, anchors) for i in present}
+    elif scale.type == "text":
+        entries = {i: (np.nan, uniques[i].strip(), "", "") for i in present}
+    else:
+        lookup = scale.label_lookup()
+        entries = {i: lookup.get(normalise_label(uniques[i])) for i in present}
+        if any(e is None for e in entries.values()) and looks_numeric(uniques[i] for i in present):
+            recodes = scale.recode_lookup()
+            entries = {i: recodes.get(float(uniques[i])) for i in present}
+            recoded = True
+            codes = ", ".join(_number_text(k) for k in sorted(recodes))
+            expected = (f"one of the numeric codes {codes} (the column holds numbers, read as the "
+                        f"codes of scale {scale.id} in study.yml")
+            if any(r is None for r in scale.not_relevant_recodes):
+                expected += "; give each not-relevant answer its code with `recode` there"
+            expected += ")"
+        entries = {i: None if e is None else
+                   (np.nan if e[0] is None else float(e[0]), e[1], e[2],
+                    "not_relevant" if e[2] == "not_relevant" else "")
+                   for i, e in entries.items()}
+    for i, entry in entries.items():
+        if entry is None:
+            ok[i] = False
+            continue
+        code[i], label[i], category[i], missing[i] = entry
+    decoded = Decoded(item_id, column, scale, index, code, label, category, missing, recoded)
+    first_bad = None
+    if not ok.all():
+        first_bad = int(np.flatnonzero(~ok[index])[0])
+    return decoded, first_bad, expected
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+
+
+@dataclass
+class Validation:
+    """An export checked against its study: decoded answers, exclusions and completion per record."""
+
+    export: Export
+    study: Study
+    ids: pd.Series
+    items: dict[str, Decoded]
+    demographics: dict[str, Decoded]
+    reason: np.ndarray
+    n_answered: np.ndarray
+    answered_prefix: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def included(self) -> np.ndarray:
+        """Per record: analysed (not excluded)."""
+        return self.reason == ""
+
+    @property
+    def status(self) -> np.ndarray:
+        """Per record: complete, partial or excluded."""
+        out = np.where(self.n_answered == len(self.items), "complete", "partial").astype(object)
+        out[~self.included] = "excluded"
+        return out
+
+    @property
+    def recoded_columns(self) -> list[str]:
+        """Columns read as numeric recodes."""
+        return [d.column for d in (*self.items.values(), *self.demographics.values()) if d.recoded]
+
+    def counts(self) -> dict[str, int]:
+        """Records, exclusions by reason, responses, complete and partial."""
+        status = self.status
+        out = {"records": len(self.reason)}
+        for code in EXCLUSION_REASONS:
+            out[f"excluded_{code}"] = int((self.reason == code).sum())
+        out["received"] = out["records"] - sum(out[f"excluded_{c}"] for c in STATUS_EXCLUSIONS)
+        out["responses"] = int(self.included.sum())
+        out["complete"] = int((status == "complete").sum())
+        out["partial"] = int((status == "partial").sum())
+        return out
+
+
+def _check_ids(export: Export) -> pd.Series:
+    ids = export.frame[export.id_column].str.strip()
+    empty = np.flatnonzero((ids == "").to_numpy())
+    if len(empty):
+        raise InputError(export.path, "a response id in every row", row=export.row_of(int(empty[0])),
+                         column=export.id_column, found="")
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        pos = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
+        raise InputError(export.path, f"each response id once (this id is also on row {export.row_of(first)})",
+                         row=export.row_of(pos), column=export.id_column, found=ids.iloc[pos])
+    return ids
+
+
+def _status_reasons(export: Export) -> np.ndarray:
+    n = export.n_records
+    if not export.status_column:
+        return np.full(n, "", dtype=object)
+    index, uniques = pd.factorize(export.frame[export.status_column].astype("str"))
+    index = np.asarray(index, dtype=np.int64)
+    reasons = np.empty(len(uniques), dtype=object)
+    for i, value in enumerate(uniques):
+        key = normalise_label(value)
+        if key.endswith(".0") and key[:-2].isdigit():
+            key = key[:-2]
+        if key == "":
+            reasons[i] = ""
+        elif key in STATUS_REASONS:
+            reasons[i] = STATUS_REASONS[key]
+        else:
+            pos = int(np.flatnonzero(index == i)[0])
+            raise InputError(export.path, "a Qualtrics Status: 'IP Address', 'Survey Preview', 'Survey Test', "
+                                          "'Spam', 'Imported' or 'Offline' (or its numeric code)",
+                             row=export.row_of(pos), column=export.status_column, found=value)
+    return reasons[index]
+
+
+def validate(export: Export, study: Study) -> Validation:
+    """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem."""
+    ids = _check_ids(export)
+    problems: list[tuple[int, int, InputError]] = []
+
+    def decode(key: str, column: str, scale: Scale, what: str) -> Decoded:
+        decoded, bad, expected = decode_column(export.frame[column], scale, item_id=key, column=column)
+        if bad is not None:
+            error = InputError(export.path, expected, row=export.row_of(bad), column=f"{column} ({what})",
+                               found=export.frame[column].iloc[bad])
+            problems.append((bad, export.positions.get(column, 0), error))
+        return decoded
+
+    items = {it.id: decode(it.id, export.item_columns[it.id], study.scale_of(it), f"item {it.id}")
+             for it in study.items}
+    demographics = {d.id: decode(d.id, export.demographic_columns[d.id], study.scales[d.scale], d.id)
+                    for d in study.demographics}
+    if problems:
+        raise min(problems, key=lambda p: (p[0], p[1]))[2]
+    reason = _status_reasons(export)
+
+    n = export.n_records
+    if items:
+        answered = np.column_stack([d.answered for d in items.values()])
+    else:
+        answered = np.zeros((n, 0), dtype=bool)
+    n_answered = answered.sum(axis=1).astype(np.int64)
+    # length of the run of answered items from the first item on
+    prefix = np.where(answered.all(axis=1), answered.shape[1], answered.argmin(axis=1)) if items \
+        else np.zeros(n, dtype=np.int64)
+    reason = np.where((reason == "") & (n_answered == 0), "no_items_answered", reason).astype(object)
+    if not (reason == "").any():
+        by = ", ".join(f"{EXCLUSION_REASONS[c].split(' (')[0].lower()} {int((reason == c).sum())}"
+                       for c in EXCLUSION_REASONS if (reason == c).any())
+        raise InputError(export.path, "at least one response that is not a preview, test, spam or empty record",
+                         found=f"{n} record(s), all excluded ({by})")
+    warnings = list(export.warnings)
+    recoded = [d.column for d in (*items.values(), *demographics.values()) if d.recoded]
+    if recoded:
+        warnings.append(f"{len(recoded)} column(s) hold numeric codes, read through the scale codes in "
+                        f"study.yml: {', '.join(recoded[:8])}{' ...' if len(recoded) > 8 else ''}")
+    return Validation(export, study, ids, items, demographics, reason, n_answered,
+                      np.where(n_answered == prefix, n_answered, -1), warnings)
+
+
+def validate_file(path: str | Path, study: str | Study) -> Validation:
+    """Read and validate one export without writing anything."""
+    if not isinstance(study, Study):
+        study = load_study(study, check_files=False)
+    _require_survey(study)
+    export = read_export(path, study)
+    try:
+        return validate(export, study)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the command line never shows a traceback
+        raise InputError(path, "an export tieval can validate (this is an unexpected failure; please "
+                               "report it with the file's layout)",
+                         found=f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+
+
+def _require_survey(study: Study) -> None:
+    if study.survey is None:
+        raise ConfigError(study.config_file, "a survey section (format, file, id_column) to clean a survey export",
+                          column="survey")
+
+
+def summary_text(validation: Validation) -> str:
+    """A short plain-text summary: format and records, responses, exclusions by reason, warnings."""
+    export = validation.export
+    c = validation.counts()
+    excluded = {code: c[f"excluded_{code}"] for code in EXCLUSION_REASONS if c[f"excluded_{code}"]}
+    lines = [f"{display_path(export.path)}: {_FORMAT_WORDS.get(export.format, export.format)}, "
+             f"{c['records']} record(s)",
+             f"received: {c['received']} (records that are not previews, tests or spam)",
+             f"responses: {c['responses']} ({c['complete']} complete, {c['partial']} partial)"]
+    if excluded:
+        lines.append(f"excluded: {sum(excluded.values())} (" + ", ".join(
+            f"{code.replace('_', ' ')} {k}" for code, k in excluded.items()) + ")")
+    else:
+        lines.append("excluded: 0")
+    lines.append(f"warnings: {len(validation.warnings)}")
+    lines += [f"  - {w}" for w in validation.warnings]
+    return "\n".join(lines)
+
+
+def validate_cli(file: str, study: str) -> int:
+    """``python -m tieval validate FILE --study STUDY``: print a summary and return 0, or raise InputError."""
+    print(summary_text(validate_file(file, study)))
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# participant flow
+
+
+def flow_table(validation: Validation) -> pd.DataFrame:
+    """The exclusions and participant-flow table (``schema.EXCLUSIONS``): one row per stage."""
+    c = validation.counts()
+    study = validation.study
+    rows = [("records", c["records"], "Records in the export (rows below the header)")]
+    rows += [(f"excluded_{code}", c[f"excluded_{code}"], EXCLUSION_REASONS[code]) for code in STATUS_EXCLUSIONS]
+    rows.append(("received", c["received"], "Responses received (records that are not previews, tests or spam)"))
+    rows += [(f"excluded_{code}", c[f"excluded_{code}"], text) for code, text in EXCLUSION_REASONS.items()
+             if code not in STATUS_EXCLUSIONS]
+    rows.append(("responses", c["responses"], "Responses analysed (at least one item answered)"))
+    rows.append(("complete", c["complete"], "Every item answered (a not-relevant answer counts as an answer)"))
+    rows.append(("partial", c["partial"], "At least one item not answered"))
+    partial = validation.status == "partial"
+    ids = [it.id for it in study.items]
+    for k in sorted(set(validation.answered_prefix[partial & (validation.answered_prefix > 0)].tolist())):
+        span = f"item ({ids[0]})" if k == 1 else f"{k} items ({ids[0]}-{ids[k - 1]})"
+        rows.append((f"partial_first_{k}", int((partial & (validation.answered_prefix == k)).sum()),
+                     f"Partial: answered the first {span} and no item after them"))
+    return pd.DataFrame(rows, columns=schema.EXCLUSIONS)
+
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+#: Flow stage ids of study.yml (design.flow) understood as stages of the cleaned export
+#: (a flow entry's ``stage`` key, when given, names the cleaned stage directly).
+FLOW_ALIASES = {
+    "records": "records", "exported": "records",
+    "responded": "received", "responses": "received", "respondents": "received", "received": "received",
+    "questionnaire": "received", "survey": "received",
+    "analysed": "responses", "analyzed": "responses", "with_data": "responses",
+    "complete": "complete", "completed": "complete",
+    "partial": "partial", "incomplete": "partial",
+    "missing_data": "excluded_no_items_answered", "empty": "excluded_no_items_answered",
+}
+
+
+def _flow_counterpart(stage_id: str, stages: set[str]) -> str | None:
+    if stage_id in stages:
+        return stage_id
+    if stage_id in FLOW_ALIASES:
+        return FLOW_ALIASES[stage_id]
+    match = re.fullmatch(r"partial_first_(\w+)", stage_id)
+    if match:
+        k = match.group(1)
+        k = int(k) if k.isdigit() else _NUMBER_WORDS.get(k)
+        if k is not None:
+            return f"partial_first_{k}"
+    return None
+
+
+def compare_flow(study: Study, exclusions: pd.DataFrame) -> pd.DataFrame:
+    """The report's participant flow (``design.flow``) beside the cleaned counts.
+
+    A flow stage is matched to a cleaned stage by its ``stage`` key in ``design.flow``
+    (the study's own reading of what the report counted), else by id: the same id, a
+    known alias (:data:`FLOW_ALIASES`, e.g. ``responded`` -> ``received``) or
+    ``partial_first_<k>`` (``k`` in digits or words).  ``check`` says ``matches``,
+    ``differs`` or why there is nothing to compare."""
+    counts = dict(zip(exclusions["stage"], exclusions["n"].astype(int)))
+    known = set(counts) | {"partial_first_<k>"}
+    rows = []
+    for i, stage in enumerate(study.flow):
+        declared = str(stage.get("stage") or "")
+        if declared and declared not in counts and not re.fullmatch(r"partial_first_\d+", declared):
+            raise ConfigError(study.config_file, "a stage of the cleaned export: " + ", ".join(sorted(known)),
+                              column=f"design.flow[{i}].stage", found=declared)
+        target = declared or _flow_counterpart(str(stage["id"]), set(counts))
+        cleaned = counts.get(target, 0 if target and target.startswith("partial_first_") else None) \
+            if target else None
+        published = stage["n"]
+        if target is None:
+            check = "not a stage of the survey export"
+        elif stage.get("approximate"):
+            check = "approximate in the report"
+        elif cleaned == published:
+            check = "matches"
+        else:
+            check = "differs"
+        rows.append({"flow_stage": stage["id"], "label": stage["label"], "published_n": published,
+                     "cleaned_stage": target or "", "cleaned_n": "" if cleaned is None else int(cleaned),
+                     "check": check})
+    return pd.DataFrame(rows, columns=["flow_stage", "label", "published_n", "cleaned_stage", "cleaned_n", "check"])
+
+
+# --------------------------------------------------------------------------------------------
+# tidy tables
+
+
+@dataclass
+class Tables:
+    """The three processed tables, the exclusions table and the redaction counts."""
+
+    respondents: pd.DataFrame
+    responses: pd.DataFrame
+    free_text: pd.DataFrame
+    exclusions: pd.DataFrame
+    redactions: dict[str, int]
+
+
+def build_tables(validation: Validation) -> Tables:
+    """Respondents, long responses, redacted free text and the flow table, sorted deterministically."""
+    study, export = validation.study, validation.export
+    pseudo = pseudonymous_ids(study.id, validation.ids).to_numpy(dtype=object)
+    status = validation.status
+    respondents = pd.DataFrame({
+        "study": study.id, "respondent_id": pseudo, "status": status,
+        "exclusion_reason": validation.reason, "n_items_answered": validation.n_answered,
+    })
+    for did, decoded in validation.demographics.items():
+        respondents[did] = decoded.per_record(decoded.label)
+    respondents = respondents.sort_values("respondent_id", kind="stable").reset_index(drop=True)
+
+    included = np.flatnonzero(validation.included)
+    order = included[np.argsort(pseudo[included], kind="stable")]
+    items = list(validation.items.values())
+    m, n_inc = len(items), len(order)
+    code_text = [np.array(["" if np.isnan(x) else store.FLOAT_FORMAT % x for x in d.code], dtype=object)
+                 for d in items]
+
+    def stacked(per_value: list[np.ndarray]) -> pd.Categorical:
+        """Respondent-major (respondent, item) values as a categorical built from the per-value tables."""
+        if not m:
+            return pd.Categorical([])
+        codes, categories = pd.factorize(np.concatenate(per_value + [np.array([""], dtype=object)]))
+        starts = np.cumsum([0] + [len(v) for v in per_value])
+        columns = [codes[starts[j]:starts[j + 1]][d.index[order]] for j, d in enumerate(items)]
+        return pd.Categorical.from_codes(np.column_stack(columns).ravel(), categories=categories.astype(object))
+
+    responses = pd.DataFrame({
+        "study": pd.Categorical.from_codes(np.zeros(n_inc * m, dtype=np.int8), categories=[study.id]),
+        "respondent_id": pd.Categorical.from_codes(np.repeat(np.arange(n_inc), m), categories=pseudo[order]),
+        "item_id": pd.Categorical.from_codes(np.tile(np.arange(m), n_inc), categories=[d.id for d in items]),
+        "code": stacked(code_text),
+        "label": stacked([d.label for d in items]),
+        "category": stacked([d.category for d in items]),
+        "missing_reason": stacked([d.missing for d in items]),
+    }, columns=schema.RESPONSES)
+
+    parts, names = [], study.survey.redact_names if study.survey else ()
+    for q_order, ft in enumerate(study.free_text):
+        text = export.frame[export.free_text_columns[ft.id]].to_numpy(dtype=object)[order]
+        text = pd.Series(text, dtype=object).str.replace("\r\n", "\n").str.replace("\r", "\n").str.strip()
+        keep = (text != "").to_numpy()
+        parts.append(pd.DataFrame({"respondent_id": pseudo[order][keep], "question_id": ft.id,
+                                   "q": q_order, "text": text[keep].to_numpy()}))
+    free = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"respondent_id": [], "question_id": [], "q": [], "text": []})
+    redaction = redact_series(free["text"], names)
+    free = free.assign(text=redaction.texts.to_numpy(), study=study.id)
+    free = free.sort_values(["respondent_id", "q"], kind="stable")[schema.FREE_TEXT].reset_index(drop=True)
+    return Tables(respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
+                  responses, free, flow_table(validation), redaction.counts)
+
+
+def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:
+    """Where the cleaning step writes: the three processed tables and the exclusions table."""
+    base = processed_dir(study_id, root)
+    return {"respondents": base / "respondents.csv", "responses": base / "responses.csv",
+            "free_text": base / "free_text.csv", "exclusions": tables_dir(study_id, root) / "exclusions.csv"}
+
+
+@dataclass
+class CleanResult:
+    """What :func:`clean_study` read, decided and wrote."""
+
+    study: Study
+    export: Export
+    validation: Validation
+    tables: Tables
+    written: list[Path]
+    verified: list[str]
+
+
+def clean_study(study: str | Path, root: Path | None = None) -> CleanResult:
+    """Verify the raw manifest, read and validate the export, and write the processed tables.
+
+    All four files are written as one unit after every check has passed; on any error
+    nothing under ``data/processed/<study>/`` or the exclusions table changes."""
+    cfg = load_study(study, root)
+    _require_survey(cfg)
+    verified = verify_manifest(cfg.root / "raw")
+    store.note_input(cfg.root / "raw" / MANIFEST_NAME)
+    export = read_export(cfg.path("survey"), cfg)
+    validation = validate(export, cfg)
+    tables = build_tables(validation)
+    paths = processed_paths(cfg.id, root)
+    written = store.write_csvs({paths["respondents"]: tables.respondents, paths["responses"]: tables.responses,
+                                paths["free_text"]: tables.free_text, paths["exclusions"]: tables.exclusions})
+    return CleanResult(cfg, export, validation, tables, written, verified)
+
+
+# --------------------------------------------------------------------------------------------
+# summaries for the notebook
+
+
+def item_summary(validation: Validation) -> pd.DataFrame:
+    """Per item (included respondents): column, scale, how it was read, answered / not relevant / not answered."""
+    inc = validation.included
+    rows = []
+    for item in validation.study.items:
+        d = validation.items[item.id]
+        missing = d.per_record(d.missing)[inc]
+        rows.append({"item": item.id, "column": d.column, "scale": d.scale.id,
+                     "read_as": "numeric codes" if d.recoded else ("numbers" if d.scale.type == "numeric" else "labels"),
+                     "answered": int((missing == "").sum()), "not_relevant": int((missing == "not_relevant").sum()),
+                     "not_answered": int((missing == "not_answered").sum())})
+    return pd.DataFrame(rows, columns=["item", "column", "scale", "read_as", "answered", "not_relevant",
+                                       "not_answered"])
+
+
+def deidentification_summary(result: CleanResult) -> pd.DataFrame:
+    """What de-identification did, by kind (column names and counts only, never values)."""
+    export, tables = result.export, result.tables
+    rows = [
+        ("identifying columns never read", len(export.identifying_dropped),
+         ", ".join(export.identifying_dropped) or "none"),
+        ("metadata columns skipped", len(export.metadata_dropped), ", ".join(export.metadata_dropped) or "none"),
+        ("columns not in study.yml skipped", len(export.extra_columns), ", ".join(export.extra_columns) or "none"),
+        ("response ids replaced by pseudonymous ids", len(tables.respondents), "R + 10 hex digits of SHA-256"),
+    ]
+    rows += [(f"free-text redactions: {kind}", n, f"replaced by [{kind}]") for kind, n in tables.redactions.items()]
+    return pd.DataFrame(rows, columns=["what", "n", "detail"])
+
+
+def export_overview(result: CleanResult) -> pd.DataFrame:
+    """The export as read: file, format, header rows, records, encoding, how answers were coded."""
+    export, validation = result.export, result.validation
+    recoded = validation.recoded_columns
+    rows = [
+        ("file", display_path(export.path)),
+        ("format (recognised from the content)", _FORMAT_WORDS.get(export.format, export.format)),
+        ("header rows", str(export.header_rows)),
+        ("first response on spreadsheet row", str(export.first_data_row)),
+        ("records", str(export.n_records)),
+        ("byte-order mark (BOM)", "yes" if export.encoding_bom else "no"),
+        ("answers coded as", f"numbers, read through study.yml ({len(recoded)} columns)" if recoded
+         else "answer labels"),
+        ("columns in the file", str(len(export.columns))),
+        ("columns used", str(len(export.frame.columns))),
+        ("warnings", str(len(validation.warnings))),
+    ]
+    return pd.DataFrame(rows, columns=["property", "value"])
+
+
+def flow_check_sentence(comparison: pd.DataFrame) -> str:
+    """One sentence saying which of the report's flow stages the cleaned counts match."""
+    compared = comparison[comparison["check"].isin(["matches", "differs"])]
+    if not len(compared):
+        return "None of the report's participant-flow stages is a count of the survey export."
+    differs = compared[compared["check"] == "differs"]
+    text = (f"{len(compared) - len(differs)} of the {len(compared)} flow stages of the report that count "
+            f"the survey export match the cleaned counts")
+    if len(differs):
+        text += "; differing: " + "; ".join(
+            f"{r.flow_stage} (report {r.published_n:g}, cleaned {r.cleaned_n})" for r in differs.itertuples())
+        text += (". A difference means the report counted the stage another way than cleaning does (the "
+                 "exclusions table says how each cleaned count is defined) or that the data disagree with it")
+    return text + "."
+
+
+def table_counts(result: CleanResult) -> pd.DataFrame:
+    """Rows written to each processed table, with what one row is."""
+    t = result.tables
+    rows = [("respondents.csv", len(t.respondents), "one per record of the export (excluded ones included)"),
+            ("responses.csv", len(t.responses), f"one per analysed respondent and item ({len(result.study.items)} items)"),
+            ("free_text.csv", len(t.free_text), "one per non-empty open answer of an analysed respondent, redacted"),
+            ("exclusions.csv", len(t.exclusions), "one per stage of the participant flow")]
+    return pd.DataFrame(rows, columns=["table", "rows", "one row is"])
