@@ -33,7 +33,7 @@ from . import store
 from .config import Study, load_study
 from .paths import figures_dir, outputs_dir, project_root
 
-__all__ = ["StepContext", "start", "finish", "show_table", "show_figure", "save_figure",
+__all__ = ["StepContext", "start", "finish", "show_table", "show_html", "show_figure", "save_figure",
            "banner", "note", "table_html", "git_commit"]
 
 
@@ -107,10 +107,12 @@ def note(text: str) -> None:
 
 
 def table_html(frame: pd.DataFrame, caption: str = "", base: str = "", *, index: bool = False,
-               max_rows: int | None = None) -> str:
-    """HTML for a table with its caption and base, deterministic (no Styler uuids)."""
+               max_rows: int | None = None, escape: bool = True) -> str:
+    """HTML for a table with its caption and base, deterministic (no Styler uuids).
+
+    ``escape=False`` keeps cell markup (links built and escaped by tieval itself)."""
     shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
-    body = shown.to_html(index=index, na_rep="", border=0, classes="tieval-table", escape=True)
+    body = shown.to_html(index=index, na_rep="", border=0, classes="tieval-table", escape=escape)
     cap = html.escape(caption)
     if base:
         cap += f' <span class="tieval-base">(base: {html.escape(base)})</span>'
@@ -121,9 +123,15 @@ def table_html(frame: pd.DataFrame, caption: str = "", base: str = "", *, index:
 
 
 def show_table(frame: pd.DataFrame, caption: str = "", base: str = "", *, index: bool = False,
-               max_rows: int | None = 60) -> None:
-    """Display a table with its caption and the base (n) it is computed on."""
-    _display_html(table_html(frame, caption, base, index=index, max_rows=max_rows))
+               max_rows: int | None = 60, escape: bool = True) -> None:
+    """Display a table with its caption and the base (n) it is computed on
+    (``escape=False``: cells hold markup built by tieval, e.g. links)."""
+    _display_html(table_html(frame, caption, base, index=index, max_rows=max_rows, escape=escape))
+
+
+def show_html(markup: str) -> None:
+    """Display HTML built (and escaped) by a tieval module: sections with anchors, linked tables."""
+    _display_html(markup)
 
 
 def save_figure(fig, ctx: StepContext, name: str, *, fmt: str = "png") -> Path:

@@ -57,15 +57,22 @@ def _plain(markdown: str) -> str:
     return re.sub(r"[*_`]", "", text)
 
 
-def _exporter(show_code: bool):
-    from nbconvert import HTMLExporter
+_EXPORTER = None
 
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = not show_code
-    exporter.exclude_output_prompt = True
-    exporter.anchor_link_text = "¶"
-    return exporter
+
+def _exporter(show_code: bool):
+    """The HTML exporter (lab template), created once per process: loading the template
+    costs more than rendering, and both views differ only in what they exclude."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="lab")
+        _EXPORTER.exclude_output_prompt = True
+        _EXPORTER.anchor_link_text = "¶"
+    _EXPORTER.exclude_input = not show_code
+    _EXPORTER.exclude_input_prompt = not show_code
+    return _EXPORTER
 
 
 def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Path]:
@@ -138,6 +145,9 @@ def _decorate(body: str, step: str, study: str, steps: list[str], show_code: boo
 def build_index(root: Path | None = None) -> Path:
     """Write ``outputs/html/index.html`` (every appendix of every study) and ``outputs/manifest.json``."""
     root = Path(root or project_root())
+    from .pipeline import _skip_slow_optional_imports
+
+    _skip_slow_optional_imports()
     import nbformat
 
     sections = []

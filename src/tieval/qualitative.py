@@ -1,0 +1,792 @@
+"""Qualitative evidence: the codebook, the codings, and the tables of the qualitative appendix.
+
+The analysts' judgements are data.  ``data/<study>/analysis/codebook.yml``
+holds the themes and codes; ``raw/excerpts.csv`` the published quotations
+verbatim; ``raw/codings.csv`` (or a QDA export read by :mod:`tieval.qda`)
+which excerpt carries which code; ``raw/participants.csv`` who the
+interviewed participants were.  This module loads and checks them and builds
+the appendix tables: theme by participant matrix, prevalence by timepoint or
+sector, quotations under each theme, barrier counts beside the report's own,
+the participant cases and the qualitative participants table.  (Word
+frequencies of the three-words answers are :mod:`tieval.words`.)
+
+Codebook format (``codebook.yml``)
+----------------------------------
+::
+
+    themes:                      # top-level codes, in report order
+      - id: experiences          # unique code id
+        label: "Experiences of ..."
+        description: "One sentence, our words: what an excerpt must say to get this code."
+        construct: collective_action          # optional, an instrument.constructs id
+        subconstruct: skill set workability   # optional, needs construct
+        items: [D4, D5]          # optional: survey items asking about the same thing
+        report_count:            # optional: participants the report says raised it
+          figures: [barriers.2]  #   figure ids in published/figures.csv (summed)
+          printed: "several participants"     # words as printed when no number
+        case: {participant: "Participant 1", issue: "...", progress: "..."}  # optional
+        children: [...]          # sub-codes, same keys
+    sections:                    # report heading -> code id (the published allocation)
+      "Experiences of trauma informed awareness training": experiences
+    lead_ins:                    # optional: excerpt id -> sub-code of the sentence
+      L-010: impl_leadership     #   that introduces the quotation in the report
+
+The published allocation (coder ``report``) is: every excerpt gets the code of
+the heading it is printed under, plus its ``lead_ins`` code.  A problem in the
+codebook raises :class:`~tieval.errors.ConfigError` naming the file and the
+dotted key (``themes[2].children[0].construct``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import ID_PATTERN, Study, load_yaml
+from .errors import ConfigError, InputError
+from .schema import CODEBOOK, CODINGS, EXCERPTS, REPRODUCED, require_columns
+from .store import note_input, read_csv
+
+__all__ = [
+    "NPT_SUBCONSTRUCTS", "PARTICIPANTS", "REPORT_CODER", "Code", "Codebook", "QualitativeData", "load",
+    "load_codebook", "parse_codebook", "load_excerpts", "check_excerpts", "derive_codings",
+    "load_codings", "check_codings", "compare_codings", "with_ancestors", "at_theme_level", "load_participants",
+    "check_participants", "speaker_sector", "participant_key", "theme_matrix", "prevalence",
+    "prevalence_groups", "quotations", "barrier_counts", "cases_table", "participants_table",
+    "anonymous_label", "theme_anchor", "redacted", "participants_reproduced", "qdpx_round_trip",
+    "prevalence_table", "quotations_html", "theme_agreement",
+]
+
+#: Normalisation Process Theory sub-constructs (May and Finch; NoMAD), by construct id.
+NPT_SUBCONSTRUCTS: dict[str, tuple[str, ...]] = {
+    "coherence": ("differentiation", "communal specification", "individual specification", "internalisation"),
+    "cognitive_participation": ("initiation", "enrolment", "legitimation", "activation"),
+    "collective_action": ("interactional workability", "relational integration",
+                          "skill set workability", "contextual integration"),
+    "reflexive_monitoring": ("systematisation", "communal appraisal", "individual appraisal", "reconfiguration"),
+}
+
+#: Columns of ``raw/participants.csv``: one row per interviewed participant.
+#: ``timepoints`` and ``training_attended`` hold ``; ``-separated values; ``reconstructed``
+#: is ``true`` when a value in the row is not printed in the report (``note`` says which and why).
+PARTICIPANTS = ["participant", "sector", "session_kind", "timepoints", "training_attended", "reconstructed", "note"]
+
+#: Coder name of the report's own allocation of excerpts to codes.
+REPORT_CODER = "report"
+
+_CODE_KEYS = {"id", "label", "description", "construct", "subconstruct", "items", "children",
+              "report_count", "case"}
+_TOP_KEYS = {"themes", "sections", "lead_ins"}
+_CASE_KEYS = {"participant", "issue", "progress"}
+_COUNT_KEYS = {"figures", "printed"}
+
+
+# --------------------------------------------------------------------------- codebook
+
+@dataclass(frozen=True)
+class Code:
+    """One code of the codebook (a theme when ``parent`` is empty)."""
+
+    id: str
+    label: str
+    description: str
+    parent: str = ""
+    theme: str = ""
+    depth: int = 0
+    construct: str = ""
+    subconstruct: str = ""
+    items: tuple[str, ...] = ()
+    report_figures: tuple[str, ...] = ()
+    report_printed: str = ""
+    case: dict | None = None
+    key: str = ""  # dotted key of the code in the file, for messages
+
+
+@dataclass
+class Codebook:
+    """Codes in file order, the section map and the lead-in map of a study's ``codebook.yml``."""
+
+    file: Path
+    codes: dict[str, Code]
+    sections: dict[str, str]
+    lead_ins: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def themes(self) -> list[Code]:
+        """Top-level codes, in file order."""
+        return [c for c in self.codes.values() if not c.parent]
+
+    def children(self, code_id: str) -> list[Code]:
+        """Direct sub-codes of a code."""
+        return [c for c in self.codes.values() if c.parent == code_id]
+
+    def ancestors(self, code_id: str) -> list[str]:
+        """Parent, grandparent, ... of a code (nearest first)."""
+        out = []
+        parent = self.codes[code_id].parent
+        while parent:
+            out.append(parent)
+            parent = self.codes[parent].parent
+        return out
+
+    def descendants(self, code_id: str) -> list[str]:
+        """Every code below ``code_id`` (file order)."""
+        return [c.id for c in self.codes.values() if code_id in self.ancestors(c.id)]
+
+    def table(self) -> pd.DataFrame:
+        """The codebook flattened, one row per code (columns :data:`tieval.schema.CODEBOOK` plus ``items``)."""
+        rows = [{"code_id": c.id, "label": c.label, "parent": c.parent, "theme": c.theme,
+                 "construct": c.construct, "subconstruct": c.subconstruct, "description": c.description,
+                 "items": ", ".join(c.items)} for c in self.codes.values()]
+        return pd.DataFrame(rows, columns=CODEBOOK + ["items"])
+
+    def display_label(self, code_id: str) -> str:
+        """Label indented by depth (for tables that list themes with their sub-codes)."""
+        code = self.codes[code_id]
+        return "\u2003" * code.depth + code.label
+
+
+def load_codebook(study: Study) -> Codebook:
+    """Load and check the study's ``codebook.yml`` (``inputs.codebook``)."""
+    path = study.path("codebook")
+    raw = load_yaml(path)
+    note_input(path)
+    return parse_codebook(raw, path, study)
+
+
+def parse_codebook(raw: Any, file: Path, study: Study) -> Codebook:
+    """Check a parsed codebook against the study's instrument; return a :class:`Codebook`."""
+    def fail(key: str, expected: str, found: Any = None) -> ConfigError:
+        return ConfigError(file, expected, column=key, found=found)
+
+    if not isinstance(raw, dict):
+        raise fail("(top level)", "a mapping with the keys themes and sections", type(raw).__name__)
+    for name in raw:
+        if name not in _TOP_KEYS:
+            raise fail(str(name), "one of the keys " + ", ".join(sorted(_TOP_KEYS)), name)
+    themes = raw.get("themes")
+    if not isinstance(themes, list) or not themes:
+        raise fail("themes", "a list of at least one theme", themes)
+
+    item_ids = {it.id for it in study.items}
+    item_subconstructs: dict[str, set[str]] = {}
+    for it in study.items:
+        if it.construct:
+            item_subconstructs.setdefault(it.construct, set()).add(it.subconstruct)
+    codes: dict[str, Code] = {}
+
+    def text(value: Any, key: str, required: bool = True) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise fail(key, "a value (this key is required)")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise fail(key, "text", value)
+        return str(value).strip()
+
+    def read(spec: Any, key: str, parent: str, theme: str, depth: int) -> None:
+        if not isinstance(spec, dict):
+            raise fail(key, "a mapping with id, label and description", type(spec).__name__)
+        for name in spec:
+            if name not in _CODE_KEYS:
+                raise fail(f"{key}.{name}", "one of the keys " + ", ".join(sorted(_CODE_KEYS)), name)
+        cid = text(spec.get("id"), key + ".id")
+        if not ID_PATTERN.match(cid):
+            raise fail(key + ".id", "an id of letters, digits, '_', '-' or '.'", cid)
+        if cid in codes:
+            raise fail(key + ".id", "a code id used once in the codebook", cid)
+        label = text(spec.get("label"), key + ".label")
+        description = text(spec.get("description"), key + ".description")
+        construct = text(spec.get("construct"), key + ".construct", required=False)
+        subconstruct = text(spec.get("subconstruct"), key + ".subconstruct", required=False)
+        if construct and construct not in study.constructs:
+            known = ", ".join(study.constructs) or "none (study.yml defines no constructs)"
+            raise fail(key + ".construct", f"a construct of study.yml ({known})", construct)
+        if subconstruct:
+            if not construct:
+                raise fail(key + ".subconstruct", "a construct beside the sub-construct", subconstruct)
+            allowed = set(NPT_SUBCONSTRUCTS.get(construct, ())) | (item_subconstructs.get(construct, set()) - {""})
+            if subconstruct not in allowed:
+                raise fail(key + ".subconstruct", f"a sub-construct of {construct} ("
+                           + ", ".join(sorted(allowed)) + ")", subconstruct)
+        items = spec.get("items") or []
+        if not isinstance(items, list):
+            raise fail(key + ".items", "a list of item ids", items)
+        for i, item in enumerate(items):
+            if str(item) not in item_ids:
+                raise fail(f"{key}.items[{i}]", "an item id of study.yml", item)
+        figures: tuple[str, ...] = ()
+        printed = ""
+        if spec.get("report_count") is not None:
+            rc = spec["report_count"]
+            if not isinstance(rc, dict) or not set(rc) <= _COUNT_KEYS or not rc:
+                raise fail(key + ".report_count", "a mapping with figures and/or printed", rc)
+            figs = rc.get("figures") or []
+            if not isinstance(figs, list):
+                raise fail(key + ".report_count.figures", "a list of figure ids", figs)
+            figures = tuple(str(f) for f in figs)
+            printed = text(rc.get("printed"), key + ".report_count.printed", required=False)
+        case = None
+        if spec.get("case") is not None:
+            cs = spec["case"]
+            if not isinstance(cs, dict):
+                raise fail(key + ".case", "a mapping with participant, issue and progress", cs)
+            for name in cs:
+                if name not in _CASE_KEYS:
+                    raise fail(f"{key}.case.{name}", "one of the keys " + ", ".join(sorted(_CASE_KEYS)), name)
+            case = {k: text(cs.get(k), f"{key}.case.{k}") for k in ("participant", "issue", "progress")}
+        codes[cid] = Code(cid, label, description, parent, theme or cid, depth, construct, subconstruct,
+                          tuple(str(i) for i in items), figures, printed, case, key)
+        children = spec.get("children") or []
+        if not isinstance(children, list):
+            raise fail(key + ".children", "a list of sub-codes", children)
+        for i, child in enumerate(children):
+            read(child, f"{key}.children[{i}]", cid, theme or cid, depth + 1)
+
+    for i, spec in enumerate(themes):
+        read(spec, f"themes[{i}]", "", "", 0)
+
+    sections = raw.get("sections")
+    if not isinstance(sections, dict) or not sections:
+        raise fail("sections", "a mapping of report headings to code ids", sections)
+    for heading, cid in sections.items():
+        if str(cid) not in codes:
+            raise fail(f"sections.{heading}", "a code id of this codebook", cid)
+    lead_ins = raw.get("lead_ins") or {}
+    if not isinstance(lead_ins, dict):
+        raise fail("lead_ins", "a mapping of excerpt ids to code ids", lead_ins)
+    for eid, cid in lead_ins.items():
+        if str(cid) not in codes:
+            raise fail(f"lead_ins.{eid}", "a code id of this codebook", cid)
+    for theme in study.themes:
+        if theme.get("id") not in codes:
+            raise fail("themes", f"a code for every theme study.yml names (missing {theme.get('id')!r})")
+    return Codebook(Path(file), codes, {str(k): str(v) for k, v in sections.items()},
+                    {str(k): str(v) for k, v in lead_ins.items()})
+
+
+def theme_anchor(code_id: str) -> str:
+    """HTML id of a code's section in the qualitative appendix (``04_qualitative.html#theme-<id>``)."""
+    return f"theme-{code_id}"
+
+
+@dataclass
+class QualitativeData:
+    """A study's qualitative material, loaded and checked: codebook, excerpts, codings, participants."""
+
+    codebook: Codebook
+    excerpts: pd.DataFrame
+    codings: pd.DataFrame
+    participants: pd.DataFrame | None
+    codings_derived: bool = False  # True when the study has no codings file and the report's allocation is used
+
+
+def load(study: Study) -> QualitativeData | None:
+    """Load everything qualitative a study has; ``None`` when it has no excerpts or no codebook.
+
+    Without a codings file the codings are the report's allocation (:func:`derive_codings`).
+    Participants, when listed, are checked against the excerpts' speakers."""
+    if not (study.has_input("excerpts") and study.has_input("codebook")):
+        return None
+    codebook = load_codebook(study)
+    excerpts = load_excerpts(study)
+    derived = not study.has_input("codings")
+    codings = derive_codings(excerpts, codebook) if derived else load_codings(study, codebook, excerpts)
+    participants = load_participants(study)
+    if participants is not None:
+        check_participants(participants, excerpts)
+    return QualitativeData(codebook, excerpts, codings, participants, derived)
+
+
+# --------------------------------------------------------------------------- excerpts
+
+_EXCERPT_COLUMNS = [c for c in EXCERPTS if c != "study"]
+
+
+def load_excerpts(study: Study) -> pd.DataFrame:
+    """Read and check ``raw/excerpts.csv``; returns it with a ``study`` column first."""
+    path = study.path("excerpts")
+    frame = read_csv(path)
+    check_excerpts(frame, path)
+    return frame.assign(study=study.id)[EXCERPTS]
+
+
+def check_excerpts(frame: pd.DataFrame, path) -> None:
+    """Raise :class:`InputError` for missing columns, empty or duplicate excerpt ids, or empty text."""
+    require_columns(frame, _EXCERPT_COLUMNS, path)
+    _first_bad(frame["excerpt_id"].str.strip() == "", path, frame, "excerpt_id", "an excerpt id")
+    _first_bad(frame["excerpt_id"].duplicated(), path, frame, "excerpt_id", "an excerpt id used once")
+    _first_bad(frame["text"].str.strip() == "", path, frame, "text", "the quotation's text")
+
+
+def _first_bad(mask: pd.Series, path, frame: pd.DataFrame, column: str, expected: str) -> None:
+    """Raise for the first row where ``mask`` holds (header is row 1, so data row i is row i + 2)."""
+    if mask.any():
+        i = int(mask.to_numpy().nonzero()[0][0])
+        raise InputError(path, expected, row=i + 2, column=column, found=frame[column].iloc[i])
+
+
+def redacted(excerpts: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Excerpts for display: the names the study redacts from free text (``survey.redact_names``)
+    replaced by ``[name]`` (with e-mails, URLs and phone numbers), as in processed free text.
+    The committed excerpts stay verbatim."""
+    from .redact import redact_series
+
+    names = study.survey.redact_names if study.survey is not None else ()
+    return excerpts.assign(text=redact_series(excerpts["text"], names).texts.to_numpy())
+
+
+def anonymous_label(source: str) -> str:
+    """Column label for excerpts without a speaker (anonymous questionnaire answers)."""
+    return f"{source} (anonymous)" if source else "anonymous"
+
+
+def participant_key(label: str) -> tuple:
+    """Sort key that puts 'Participant 2' before 'Participant 10'."""
+    return tuple(int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", str(label)))
+
+
+# --------------------------------------------------------------------------- codings
+
+def derive_codings(excerpts: pd.DataFrame, codebook: Codebook, coder: str = REPORT_CODER) -> pd.DataFrame:
+    """The published allocation: each excerpt's section code plus its ``lead_ins`` code.
+
+    Raises :class:`ConfigError` on the codebook for a section heading it does not map
+    or a lead-in naming an excerpt that does not exist."""
+    sections = excerpts["section"].map(codebook.sections)
+    missing = sections.isna()
+    if missing.any():
+        i = int(missing.to_numpy().nonzero()[0][0])
+        raise ConfigError(codebook.file, f"a code for the section heading of excerpt "
+                          f"{excerpts['excerpt_id'].iloc[i]} (raw/excerpts.csv row {i + 2})",
+                          column="sections", found=excerpts["section"].iloc[i])
+    rows = pd.DataFrame({"excerpt_id": excerpts["excerpt_id"], "code_id": sections})
+    known = set(excerpts["excerpt_id"])
+    for eid in codebook.lead_ins:
+        if eid not in known:
+            raise ConfigError(codebook.file, "an excerpt id of raw/excerpts.csv", column=f"lead_ins.{eid}", found=eid)
+    leads = pd.DataFrame({"excerpt_id": list(codebook.lead_ins), "code_id": list(codebook.lead_ins.values())})
+    out = pd.concat([rows, leads], ignore_index=True).assign(coder=coder)
+    return _sort_codings(out.drop_duplicates(), excerpts, codebook)
+
+
+def _sort_codings(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Codings in excerpt order, then codebook order, then coder."""
+    eorder = {e: i for i, e in enumerate(excerpts["excerpt_id"])}
+    corder = {c: i for i, c in enumerate(codebook.codes)}
+    out = codings.assign(_e=codings["excerpt_id"].map(eorder), _c=codings["code_id"].map(corder))
+    out = out.sort_values(["_e", "_c", "coder"], kind="stable").drop(columns=["_e", "_c"])
+    return out[CODINGS].reset_index(drop=True)
+
+
+def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name: str = "codings") -> pd.DataFrame:
+    """Read the codings named ``inputs.<name>`` and check them.
+
+    A ``.csv`` with the columns ``excerpt_id, code_id, coder`` is read as it is; anything
+    else is a coding program's export (REFI-QDA .qdpx, Taguette or QualCoder CSV) read by
+    :func:`tieval.qda.read_codings` and tied to the study's excerpts and codebook by
+    :func:`tieval.qda.match_codings`.  A Taguette export has no coder column: its codings
+    are attributed to the file's name (stem).  A coding that matches no excerpt or no
+    code raises :class:`InputError` naming the export, with the reason."""
+    path = study.path(name)
+    if path.suffix.lower() == ".csv" and _is_tidy_csv(path):
+        frame = read_csv(path)
+        require_columns(frame, CODINGS, path)
+        frame = frame[CODINGS]
+    else:
+        from . import qda
+
+        note_input(path)
+        tables = qda.match_codings(qda.read_codings(path, coder=path.stem), excerpts, codebook.table())
+        if len(tables.unmatched):
+            bad = tables.unmatched.iloc[0]
+            raise InputError(path, "codings that match one excerpt and one code of the codebook "
+                             f"({len(tables.unmatched)} do not; first: {bad['reason']})",
+                             column=bad["source"], found=bad["code"])
+        frame = tables.codings
+    return check_codings(frame, codebook, excerpts, path)
+
+
+def _is_tidy_csv(path: Path) -> bool:
+    """Whether a CSV's header holds the tidy codings columns (else it is a program's export)."""
+    with open(path, encoding="utf-8-sig") as handle:
+        header = handle.readline()
+    return all(c in [h.strip().strip('"') for h in header.split(",")] for c in CODINGS)
+
+
+def check_codings(codings: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame, path) -> pd.DataFrame:
+    """Raise :class:`InputError` naming ``path`` for an unknown excerpt or code, an empty coder
+    or a repeated row; return the codings sorted."""
+    codings = codings.astype({c: str for c in CODINGS})
+    _first_bad(~codings["excerpt_id"].isin(set(excerpts["excerpt_id"])), path, codings, "excerpt_id",
+               "an excerpt id of raw/excerpts.csv")
+    _first_bad(~codings["code_id"].isin(set(codebook.codes)), path, codings, "code_id",
+               "a code id of analysis/codebook.yml")
+    _first_bad(codings["coder"].str.strip() == "", path, codings, "coder", "the coder's name")
+    _first_bad(codings.duplicated(CODINGS), path, codings, "code_id", "each excerpt, code and coder once")
+    return _sort_codings(codings, excerpts, codebook)
+
+
+def compare_codings(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Excerpt-code pairs in one set of codings but not the other (coder ignored).
+
+    Columns: ``excerpt_id, code_id, in_first, in_second``; empty when they agree."""
+    left = a[["excerpt_id", "code_id"]].drop_duplicates()
+    right = b[["excerpt_id", "code_id"]].drop_duplicates()
+    merged = left.merge(right, how="outer", indicator=True)
+    diff = merged[merged["_merge"] != "both"]
+    return pd.DataFrame({"excerpt_id": diff["excerpt_id"], "code_id": diff["code_id"],
+                         "in_first": diff["_merge"] == "left_only",
+                         "in_second": diff["_merge"] == "right_only"}).sort_values(
+        ["excerpt_id", "code_id"]).reset_index(drop=True)
+
+
+def with_ancestors(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Add, for every coding, rows for the code's parent themes (``direct`` False), deduplicated.
+
+    An excerpt coded ``case_a`` then also counts for ``moving_forward``."""
+    anc = pd.DataFrame([(c, a) for c in codebook.codes for a in codebook.ancestors(c)],
+                       columns=["code_id", "ancestor"])
+    up = codings.merge(anc, on="code_id")[["excerpt_id", "ancestor", "coder"]].rename(columns={"ancestor": "code_id"})
+    out = pd.concat([codings[CODINGS].assign(direct=True), up.assign(direct=False)], ignore_index=True)
+    out = out.sort_values("direct", ascending=False, kind="stable").drop_duplicates(CODINGS)
+    return out.reset_index(drop=True)
+
+
+def at_theme_level(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Codings rolled up to themes (top-level codes), one row per excerpt, theme and coder:
+    the level at which two coders who used different depths of the codebook are compared."""
+    full = with_ancestors(codings, codebook)
+    themes = {c.id for c in codebook.themes}
+    return full.loc[full["code_id"].isin(themes), CODINGS].drop_duplicates().reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- participants
+
+def load_participants(study: Study) -> pd.DataFrame | None:
+    """Read ``raw/participants.csv`` (``inputs.participants`` if configured); ``None`` if the study has none."""
+    rel = study.inputs.get("participants", "raw/participants.csv")
+    path = study.root / rel
+    if not path.is_file():
+        return None
+    frame = read_csv(path)
+    require_columns(frame, PARTICIPANTS, path)
+    frame = frame[PARTICIPANTS]
+    _first_bad(frame["participant"].str.strip() == "", path, frame, "participant", "a participant label")
+    _first_bad(frame["participant"].duplicated(), path, frame, "participant", "a participant listed once")
+    _first_bad(~frame["reconstructed"].isin(["true", "false"]), path, frame, "reconstructed", "true or false")
+    frame = frame.assign(reconstructed=frame["reconstructed"] == "true")
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def check_participants(participants: pd.DataFrame, excerpts: pd.DataFrame) -> None:
+    """Every named speaker of an excerpt must be a listed participant (InputError naming
+    participants.csv and the speaker)."""
+    named = excerpts["speaker"].str.strip() != ""
+    unknown = named & ~excerpts["speaker"].isin(set(participants["participant"]))
+    if unknown.any():
+        i = int(unknown.to_numpy().nonzero()[0][0])
+        raise InputError(participants.attrs.get("path", "raw/participants.csv"),
+                         f"a row for the speaker of excerpt {excerpts['excerpt_id'].iloc[i]}",
+                         column="participant", found=excerpts["speaker"].iloc[i])
+
+
+def speaker_sector(speaker: str) -> str:
+    """Sector of a speaker label as printed: the label without its number, in sentence case
+    ('Youth Work 1' -> 'Youth work'); '' for numbered labels without a sector ('Participant 3')."""
+    base = re.sub(r"\s*\d+\s*$", "", str(speaker)).strip()
+    if not base or base.casefold() == "participant":
+        return ""
+    return base[0].upper() + base[1:].lower()
+
+
+# --------------------------------------------------------------------------- appendix tables
+
+def theme_matrix(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Codes by participant: number of excerpts of each participant carrying each code.
+
+    Codes include their sub-codes' excerpts; excerpts without a speaker are counted in one
+    column per source ('questionnaire free text (anonymous)').  Every code of the codebook is a
+    row, in codebook order (rows of zeros show codes no printed excerpt carries)."""
+    full = with_ancestors(codings, codebook).drop_duplicates(["excerpt_id", "code_id"])
+    ex = excerpts.assign(who=excerpts["speaker"].where(excerpts["speaker"].str.strip() != "",
+                                                       excerpts["source"].map(anonymous_label)))
+    merged = full.merge(ex[["excerpt_id", "who"]], on="excerpt_id")
+    counts = merged.groupby(["code_id", "who"]).size().unstack(fill_value=0)
+    named = sorted(set(ex.loc[ex["speaker"].str.strip() != "", "who"]), key=participant_key)
+    anonymous = sorted(set(ex["who"]) - set(named))
+    columns = named + anonymous
+    counts = counts.reindex(index=list(codebook.codes), columns=columns, fill_value=0).fillna(0).astype(int)
+    counts.columns.name = None
+    counts.insert(0, "code", [codebook.display_label(c) for c in counts.index])
+    counts.insert(0, "code_id", counts.index)
+    counts["participants"] = (counts[named] > 0).sum(axis=1) if named else 0
+    counts["excerpts"] = merged.groupby("code_id")["excerpt_id"].nunique().reindex(counts.index, fill_value=0)
+    return counts.reset_index(drop=True)
+
+
+def prevalence_groups(excerpts: pd.DataFrame, participants: pd.DataFrame | None) -> list[str]:
+    """Which breakdowns the data allow: 'timepoint' if excerpts carry timepoints,
+    'sector' if participants (or speaker labels) carry sectors."""
+    groups = []
+    if (excerpts["timepoint"].str.strip() != "").any():
+        groups.append("timepoint")
+    sectors = participants["sector"] if participants is not None else excerpts["speaker"].map(speaker_sector)
+    if (sectors.str.strip() != "").any():
+        groups.append("sector")
+    return groups
+
+
+def prevalence(codings: pd.DataFrame, excerpts: pd.DataFrame, participants: pd.DataFrame,
+               codebook: Codebook, by: str) -> pd.DataFrame:
+    """How many participants raised each code, per timepoint (``by='timepoint'``, an excerpt
+    attribute) or per sector (``by='sector'``, a participant attribute).
+
+    The base of each group is the number of participants in it (timepoints and sectors from
+    ``participants.csv``).  Long table: ``code_id, code, group, participants, base, percent,
+    excerpts``; only excerpts with a named speaker count."""
+    if by not in ("timepoint", "sector"):
+        raise ValueError(f"prevalence by {by!r}: expected 'timepoint' or 'sector'")
+    full = with_ancestors(codings, codebook).drop_duplicates(["excerpt_id", "code_id"])
+    ex = excerpts[excerpts["speaker"].str.strip() != ""]
+    merged = full.merge(ex[["excerpt_id", "speaker", "timepoint"]], on="excerpt_id")
+    if by == "timepoint":
+        merged = merged.assign(group=merged["timepoint"])
+        people = participants.assign(group=participants["timepoints"].str.split(";")).explode("group")
+    else:
+        sector = participants.set_index("participant")["sector"]
+        merged = merged.assign(group=merged["speaker"].map(sector))
+        people = participants.assign(group=participants["sector"])
+    people = people.assign(group=people["group"].str.strip())
+    people = people[people["group"] != ""]
+    base = people.groupby("group")["participant"].nunique()
+    merged = merged[merged["group"].fillna("").str.strip() != ""]
+    raised = merged.groupby(["code_id", "group"])["speaker"].nunique()
+    n_excerpts = merged.groupby(["code_id", "group"])["excerpt_id"].nunique()
+    groups = sorted(base.index, key=participant_key)
+    index = pd.MultiIndex.from_product([list(codebook.codes), groups], names=["code_id", "group"])
+    out = pd.DataFrame({"participants": raised.reindex(index, fill_value=0),
+                        "excerpts": n_excerpts.reindex(index, fill_value=0)}).reset_index()
+    out["base"] = out["group"].map(base).astype(int)
+    out["percent"] = (100 * out["participants"] / out["base"]).round(1)
+    out.insert(1, "code", out["code_id"].map(codebook.display_label))
+    return out[["code_id", "code", "group", "participants", "base", "percent", "excerpts"]]
+
+
+def quotations(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The quotations under each code (direct codings only), with attribution as printed.
+
+    Columns: ``code_id, code, excerpt_id, attribution, source, timepoint, text``, in codebook
+    then excerpt order.  Anonymous questionnaire answers are attributed by their source."""
+    direct = codings.drop_duplicates(["excerpt_id", "code_id"])
+    merged = direct.merge(excerpts, on="excerpt_id")
+    attribution = merged["attribution"].where(merged["attribution"].str.strip() != "",
+                                              merged["source"].map(anonymous_label))
+    out = pd.DataFrame({"code_id": merged["code_id"], "code": merged["code_id"].map(lambda c: codebook.codes[c].label),
+                        "excerpt_id": merged["excerpt_id"], "attribution": attribution,
+                        "source": merged["source"], "timepoint": merged["timepoint"], "text": merged["text"]})
+    corder = {c: i for i, c in enumerate(codebook.codes)}
+    eorder = {e: i for i, e in enumerate(excerpts["excerpt_id"])}
+    out = out.assign(_c=out["code_id"].map(corder), _e=out["excerpt_id"].map(eorder))
+    return out.sort_values(["_c", "_e"]).drop(columns=["_c", "_e"]).reset_index(drop=True)
+
+
+def barrier_counts(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook,
+                   published: pd.DataFrame) -> pd.DataFrame:
+    """Codes with a ``report_count``: the report's own count of participants beside what the
+    coded excerpts show.
+
+    Columns: ``code_id, code, report_participants, printed, figure_ids, participants_coded,
+    excerpts_coded, status``.  ``status`` is 'reproduced', 'differs', or 'not reproducible from
+    the published excerpts' when no printed quotation carries the code.  A figure id that is not
+    in ``published/figures.csv`` raises :class:`ConfigError` on the codebook."""
+    figures = published.set_index("figure_id")
+    full = with_ancestors(codings, codebook).drop_duplicates(["excerpt_id", "code_id"])
+    merged = full.merge(excerpts[["excerpt_id", "speaker"]], on="excerpt_id")
+    rows = []
+    for code in codebook.codes.values():
+        if not code.report_figures and not code.report_printed:
+            continue
+        for j, fid in enumerate(code.report_figures):
+            if fid not in figures.index:
+                raise ConfigError(codebook.file, "a figure id of published/figures.csv",
+                                  column=f"{code.key}.report_count.figures[{j}]", found=fid)
+        values = [figures.at[f, "value"] for f in code.report_figures]
+        report_n = int(sum(values)) if values else None
+        printed = "; ".join(str(figures.at[f, "printed"]) for f in code.report_figures) or code.report_printed
+        mine = merged[merged["code_id"] == code.id]
+        n_exc = int(mine["excerpt_id"].nunique())
+        n_people = int(mine.loc[mine["speaker"].str.strip() != "", "speaker"].nunique())
+        if n_exc == 0:
+            status = "not reproducible from the published excerpts"
+        elif report_n is not None and n_people == report_n:
+            status = "reproduced"
+        elif report_n is None:
+            status = "no number in the report"
+        else:
+            status = "differs"
+        rows.append({"code_id": code.id, "code": code.label, "report_participants": report_n,
+                     "printed": printed, "figure_ids": ", ".join(code.report_figures),
+                     "participants_coded": n_people, "excerpts_coded": n_exc, "status": status})
+    out = pd.DataFrame(rows, columns=["code_id", "code", "report_participants", "printed", "figure_ids",
+                                      "participants_coded", "excerpts_coded", "status"])
+    return out.astype({"report_participants": "Int64"})
+
+
+def cases_table(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The participant cases (codes with a ``case``): participant, issue, progress, and the
+    excerpts that carry the case code as evidence, with their timepoints."""
+    merged = codings.drop_duplicates(["excerpt_id", "code_id"]).merge(excerpts, on="excerpt_id")
+    rows = []
+    for code in codebook.codes.values():
+        if code.case is None:
+            continue
+        mine = merged[merged["code_id"] == code.id]
+        rows.append({"case": code.label, "participant": code.case["participant"], "issue": code.case["issue"],
+                     "progress": code.case["progress"], "evidence": ", ".join(mine["excerpt_id"]),
+                     "evidence_timepoints": ", ".join(sorted(set(mine["timepoint"]) - {""}, key=participant_key))})
+    return pd.DataFrame(rows, columns=["case", "participant", "issue", "progress", "evidence", "evidence_timepoints"])
+
+
+def participants_table(excerpts: pd.DataFrame, participants: pd.DataFrame | None,
+                       published: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The qualitative participants table and its file name.
+
+    Sectors come from the excerpts' speaker labels (:func:`speaker_sector`), one count per
+    distinct speaker; training attended from ``participants.csv`` (its ``reconstructed`` flag
+    carried).  Each row is matched to the published participant counts (``measure`` starting
+    'participants') by category, so the audit can compare them.  The file name is
+    ``table<N>.csv`` when the matched figures all stand in one printed table N, else
+    ``qual_participants.csv``."""
+    speakers = excerpts.loc[excerpts["speaker"].str.strip() != "", "speaker"].drop_duplicates()
+    sector = speakers.map(speaker_sector)
+    rows = []
+    for value, n in sector[sector != ""].value_counts().items():
+        rows.append({"block": "sector", "category": value, "participants": int(n), "source": "excerpt speakers",
+                     "reconstructed": False})
+    if participants is not None:
+        recon = participants.set_index("participant")["reconstructed"]
+        trained = participants.assign(value=participants["training_attended"].str.split(";")).explode("value")
+        trained = trained.assign(value=trained["value"].str.strip())
+        trained = trained[trained["value"] != ""]
+        for value, group in trained.groupby("value", sort=False):
+            rows.append({"block": "training attended", "category": value,
+                         "participants": int(group["participant"].nunique()), "source": "raw/participants.csv",
+                         "reconstructed": bool(group["participant"].map(recon).any())})
+    table = pd.DataFrame(rows, columns=["block", "category", "participants", "source", "reconstructed"])
+    pub = published[published["measure"].str.startswith("participants") & (published["unit"] == "count")]
+    keys = pub["category"].map(_norm)
+
+    def match(category: str) -> tuple[str, float | None, str]:
+        hit = pub[(keys == _norm(category)) | keys.str.startswith(_norm(category) + " ")]
+        if len(hit) != 1:
+            return "", None, ""
+        return hit["figure_id"].iloc[0], float(hit["value"].iloc[0]), hit["location"].iloc[0]
+
+    matched = table["category"].map(match)
+    table["figure_id"] = matched.map(lambda m: m[0])
+    table["published"] = matched.map(lambda m: m[1]).astype("Float64")
+    locations = {m[2] for m in matched if m[2]}
+    position = {fid: i for i, fid in enumerate(published["figure_id"])}
+    table["_block"] = table["block"].map({"sector": 0, "training attended": 1})
+    table["_pos"] = table["figure_id"].map(position).fillna(len(position))
+    table = table.sort_values(["_block", "_pos", "category"], kind="stable").drop(columns=["_block", "_pos"])
+    table = table.reset_index(drop=True)
+    name = "qual_participants.csv"
+    if len(locations) == 1:
+        loc = next(iter(locations))
+        number = re.fullmatch(r"Table\s+(\d+)", loc)
+        if number:
+            name = f"table{number.group(1)}.csv"
+    return table[["block", "category", "participants", "published", "figure_id", "source", "reconstructed"]], name
+
+
+def _norm(text: str) -> str:
+    """Casefolded, space-normalised label with curly apostrophes straightened."""
+    return " ".join(str(text).replace("\u2019", "'").split()).casefold()
+
+
+def participants_reproduced(table: pd.DataFrame, file_name: str) -> pd.DataFrame:
+    """Rows of the participants table the audit can compare (schema.REPRODUCED): those matched to
+    a published figure and not reconstructed (a reconstructed count equals the report by
+    construction, so offering it as a reproduction would be circular)."""
+    rows = table[(table["figure_id"] != "") & ~table["reconstructed"].astype(bool)]
+    return pd.DataFrame({"figure_id": rows["figure_id"], "value": rows["participants"], "unit": "count",
+                         "base": "", "source_table": file_name,
+                         "note": "distinct speakers of the published excerpts, by " + rows["block"]},
+                        columns=REPRODUCED).reset_index(drop=True)
+
+
+def qdpx_round_trip(excerpts: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, path) -> pd.DataFrame:
+    """Export the codings with their excerpts and codebook as a REFI-QDA project at ``path``, read
+    it back and return the differences (:func:`compare_codings`; empty when the round trip is exact,
+    coders included)."""
+    from . import qda
+
+    project = qda.project_from_tables(excerpts.drop(columns=["study"], errors="ignore"), codings, codebook.table(),
+                                      name=str(excerpts["study"].iloc[0]) if "study" in excerpts else "tieval")
+    qda.write_qdpx(project, path)
+    back = qda.match_codings(qda.read_qdpx(path), excerpts, codebook.table())
+    diff = compare_codings(codings, back.codings)
+    lost_coder = codings.merge(back.codings, how="left", indicator=True)["_merge"] != "both"
+    if diff.empty and lost_coder.any():
+        bad = codings[lost_coder.to_numpy()]
+        diff = pd.DataFrame({"excerpt_id": bad["excerpt_id"], "code_id": bad["code_id"],
+                             "in_first": True, "in_second": False})
+    return diff
+
+
+def prevalence_table(prev: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, str]:
+    """:func:`prevalence` laid out for display: codes down, groups across, cells 'participants/base';
+    returns the table and a base sentence ('1 month: 7 participants; ...')."""
+    bases = prev.groupby("group", sort=False)["base"].first()
+    cell = prev["participants"].astype(str) + "/" + prev["base"].astype(str)
+    wide = (prev.assign(cell=cell).pivot(index="code_id", columns="group", values="cell")
+            .reindex(index=list(codebook.codes), columns=list(bases.index)))
+    wide.columns.name = None
+    wide.insert(0, "code", [codebook.display_label(c) for c in wide.index])
+    return wide.reset_index(drop=True), "; ".join(f"{g}: {n} participants" for g, n in bases.items())
+
+
+def quotations_html(quotes: pd.DataFrame, codebook: Codebook) -> str:
+    """Every code as a section with the anchor ``theme-<id>`` (themes as h3, codes below as h4) and its
+    quotations as a list; codes without a printed quotation say so.  Text is escaped."""
+    import html
+
+    parts = []
+    for code in codebook.codes.values():
+        level = 3 if code.depth == 0 else 4
+        mine = quotes[quotes["code_id"] == code.id]
+        items = "".join(f"<li><blockquote>{html.escape(r.text)}</blockquote>"
+                        f"<p>{html.escape(r.attribution)} · {html.escape(r.excerpt_id)}</p></li>"
+                        for r in mine.itertuples())
+        body = (f'<ul class="tieval-quotes">{items}</ul>' if items
+                else "<p><em>No quotation printed under this code.</em></p>")
+        heading = f'<h{level} id="{theme_anchor(code.id)}">{html.escape(code.label)}</h{level}>'
+        parts.append(f'<section class="tieval-theme">{heading}<p>{html.escape(code.description)}</p>{body}</section>')
+    return "".join(parts)
+
+
+def theme_agreement(first: pd.DataFrame, second: pd.DataFrame, codebook: Codebook,
+                    excerpts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cohen's kappa per theme between two codings (each rolled up to themes, every excerpt a unit)
+    and the pooled kappa, via :mod:`tieval.agreement`.  Each coding must come from one coder."""
+    from . import agreement
+
+    names = []
+    for frame in (first, second):
+        coders = sorted(set(frame["coder"]))
+        if len(coders) != 1:
+            raise InputError("codings", "codings by exactly one coder in each set", column="coder",
+                             found=", ".join(coders))
+        names.append(coders[0])
+    both = pd.concat([at_theme_level(first, codebook), at_theme_level(second, codebook)], ignore_index=True)
+    per_code = agreement.kappa_per_code(both, names[0], names[1], units=excerpts["excerpt_id"],
+                                        codes=[c.id for c in codebook.themes])
+    return per_code, agreement.pooled_kappa(per_code)
+
