@@ -1,0 +1,173 @@
+"""NoMAD construct scores and their internal consistency (Cronbach's alpha).
+
+NoMAD (Finch et al. 2018; Rapley et al. 2018) groups its agreement items under
+the four constructs of Normalisation Process Theory.  For every construct of a
+study that has at least two items on an ordinal scale:
+
+- **item scores**: the answer code; an item marked ``reverse`` in ``study.yml``
+  (negatively worded, e.g. "... disrupts working relationships") is reversed as
+  ``min + max - code`` (``6 - code`` on a 1-5 scale), so that a higher score
+  always means stronger normalisation; not-relevant answers and skipped items
+  are missing, not a scale point;
+- **construct score**: each respondent's mean of the items they answered
+  (at least ``min_items``, default 1);
+- **summary**: n, mean, SD (n - 1), median of the construct scores;
+- **Cronbach's alpha**: on the respondents who answered *every* item of the
+  construct (listwise), with that number reported as ``alpha_n``, set beside the
+  construct's published NoMAD validation alpha (``reference_alpha``).
+
+When the study's survey data are reconstructed, how answers combine within a
+respondent is an artefact of the reconstruction, so alphas and score spreads are
+labelled ``property of the reconstruction`` (column ``basis``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Item, Study
+
+__all__ = ["RECONSTRUCTION_BASIS", "DATA_BASIS", "scored_constructs", "reverse_codes", "item_matrix",
+           "construct_scores", "cronbach_alpha", "construct_summary", "basis", "scores_table", "write_outputs"]
+
+RECONSTRUCTION_BASIS = "property of the reconstruction"
+DATA_BASIS = "computed from the survey data"
+
+
+def basis(study: Study) -> str:
+    """What the construct statistics describe: the reconstruction or the study's data."""
+    return RECONSTRUCTION_BASIS if study.reconstructed else DATA_BASIS
+
+
+def scored_constructs(study: Study) -> dict[str, list[Item]]:
+    """Constructs with at least two items on an ordinal scale, in instrument order, with those items."""
+    out = {}
+    for cid, items in study.items_by_construct().items():
+        ordinal = [it for it in items if study.scale_of(it).type == "ordinal"]
+        if len(ordinal) >= 2:
+            out[cid] = ordinal
+    return out
+
+
+def reverse_codes(codes, scale):
+    """Reverse ordinal codes (a Series or array): ``min + max - code`` over the scale's level codes."""
+    level_codes = [lv.code for lv in scale.levels]
+    return (min(level_codes) + max(level_codes)) - codes
+
+
+def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.DataFrame:
+    """Respondents (rows, sorted by id) by items (columns): scored codes, reversed where the item
+    says so; NaN for not relevant and skipped.  ``responses`` as from ``likert.load_responses``."""
+    ids = [it.id for it in items]
+    # factorise once (long tables repeat ids): respondent rows in sorted id order, item columns
+    rcodes, people = pd.factorize(responses["respondent_id"])
+    people = np.asarray(people, dtype=object)
+    order = np.argsort(people, kind="stable")
+    rank = np.empty(len(people), dtype=np.int64)
+    rank[order] = np.arange(len(people))
+    icodes, item_names = pd.factorize(responses["item_id"])
+    col_of = np.array([ids.index(v) if v in ids else -1 for v in item_names] + [-1], dtype=np.int64)
+    item_pos = col_of[icodes]
+    mcodes, reasons = pd.factorize(responses["missing_reason"])
+    answered = np.append(np.asarray(reasons, dtype=object) == "", False)[mcodes]
+    keep = (item_pos >= 0) & answered
+    codes = responses["code"].to_numpy(dtype=float)[keep].copy()
+    item_pos = item_pos[keep]
+    for j, it in enumerate(items):
+        if it.reverse:
+            mask = item_pos == j
+            codes[mask] = reverse_codes(codes[mask], study.scale_of(it))
+    matrix = np.full((len(people), len(ids)), np.nan)
+    matrix[rank[rcodes[keep]], item_pos] = codes
+    return pd.DataFrame(matrix, index=pd.Index(people[order], name="respondent_id"), columns=ids)
+
+
+def construct_scores(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
+    """Per respondent (index, sorted) and construct (columns): mean of the answered items
+    (NaN with fewer than ``min_items`` answered)."""
+    scored = scored_constructs(study)
+    return _scores(item_matrix(responses, study, [it for items in scored.values() for it in items]),
+                   scored, min_items)
+
+
+def _scores(m: pd.DataFrame, scored: dict[str, list[Item]], min_items: int) -> pd.DataFrame:
+    """Construct means from a respondents x items matrix holding every scored item."""
+    cols = {}
+    for cid, items in scored.items():
+        sub = m[[it.id for it in items]]
+        answered = sub.notna().sum(axis=1)
+        cols[cid] = sub.mean(axis=1, skipna=True).where(answered >= min_items)
+    frame = pd.DataFrame(cols, index=m.index)
+    frame.index.name = "respondent_id"
+    return frame
+
+
+def cronbach_alpha(matrix: pd.DataFrame) -> tuple[float, int]:
+    """Cronbach's alpha of the complete rows of ``matrix`` (respondents x items) and how many
+    rows that is.  NaN with fewer than two items or two complete rows, or no variance in the total."""
+    complete = matrix.dropna()
+    k = matrix.shape[1]
+    n = len(complete)
+    if k < 2 or n < 2:
+        return float("nan"), n
+    item_var = complete.var(axis=0, ddof=1).sum()
+    total_var = complete.sum(axis=1).var(ddof=1)
+    if not total_var > 0:
+        return float("nan"), n
+    return float(k / (k - 1) * (1.0 - item_var / total_var)), n
+
+
+def construct_summary(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
+    """One row per scored construct: items, reversed items, n, mean, sd, median, alpha, alpha_n,
+    reference_alpha (published NoMAD validation value, blank if none), basis."""
+    rows = []
+    scored = scored_constructs(study)
+    matrix = item_matrix(responses, study, [it for items in scored.values() for it in items])
+    scores = _scores(matrix, scored, min_items)
+    for cid, items in scored.items():
+        s = scores[cid].dropna()
+        alpha, alpha_n = cronbach_alpha(matrix[[it.id for it in items]])
+        c = study.constructs.get(cid)
+        rows.append({
+            "construct": cid,
+            "label": c.label if c else cid,
+            "items": ", ".join(it.id for it in items),
+            "reversed": ", ".join(it.id for it in items if it.reverse),
+            "n": len(s),
+            "mean": round(float(s.mean()), 4) if len(s) else np.nan,
+            "sd": round(float(s.std(ddof=1)), 4) if len(s) > 1 else np.nan,
+            "median": round(float(s.median()), 4) if len(s) else np.nan,
+            "alpha": round(alpha, 4) if not np.isnan(alpha) else np.nan,
+            "alpha_n": alpha_n,
+            "reference_alpha": c.reference_alpha if c and c.reference_alpha is not None else np.nan,
+            "basis": basis(study),
+        })
+    return pd.DataFrame(rows, columns=["construct", "label", "items", "reversed", "n", "mean", "sd", "median",
+                                       "alpha", "alpha_n", "reference_alpha", "basis"])
+
+
+def scores_table(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
+    """``construct_scores.csv``: one row per respondent with any construct score (pseudonymous id),
+    one column per construct (4 dp), and ``basis``."""
+    scores = construct_scores(responses, study, min_items=min_items)
+    scores = scores.dropna(how="all").round(4).reset_index()
+    scores["basis"] = basis(study)
+    return scores
+
+
+def write_outputs(responses: pd.DataFrame, study: Study, folder, *, per_respondent: bool = True,
+                  min_items: int = 1) -> list:
+    """Write ``construct_summary.csv`` and (unless ``per_respondent`` is False, e.g. under
+    disclosure control) ``construct_scores.csv`` to ``folder``."""
+    from pathlib import Path
+
+    from . import store
+
+    folder = Path(folder)
+    paths = [store.write_csv(construct_summary(responses, study, min_items=min_items),
+                             folder / "construct_summary.csv")]
+    if per_respondent:
+        paths.append(store.write_csv(scores_table(responses, study, min_items=min_items),
+                                     folder / "construct_scores.csv"))
+    return paths
