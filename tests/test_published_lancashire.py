@@ -123,7 +123,7 @@ def test_scales(study):
     assert study["design"]["flow"][0] == {
         "id": "invited", "label": study["design"]["flow"][0]["label"], "n": 3000,
         "approximate": True}
-    assert [s["n"] for s in study["design"]["flow"]] == [3000, 48, 42, 2]
+    assert [s["n"] for s in study["design"]["flow"]] == [3000, 48, 6, 42, 2]
     assert [t["id"] for t in study["design"]["qualitative"]["themes"]] == [
         "experiences", "implementation", "systemic_culture", "relationships"]
 

@@ -158,7 +158,8 @@ def test_study_survey_and_inputs(study, excerpts):
     assert study["inputs"] == {
         "excerpts": "raw/excerpts.csv", "codings": "raw/codings.csv",
         "codebook": "analysis/codebook.yml", "triangulation": "analysis/triangulation.yml",
-        "published": "published/figures.csv"}
+        "published": "published/figures.csv", "participants": "raw/participants.csv",
+        "codings_second_coder": "raw/codings_second_coder.csv"}
 
 
 # ------------------------------------------------------- published/figures.csv

@@ -55,7 +55,7 @@ from . import rounding, store
 from .config import Study
 from .errors import InputError
 from .paths import outputs_dir, tables_dir
-from .published import load_published
+from .published import bound_direction, load_published
 from .schema import AUDIT, EXCLUSIONS, REPRODUCED, require_columns
 
 __all__ = [
@@ -867,24 +867,6 @@ def check_totals(inputs: AuditInputs) -> list[Check]:
 
 # ----------------------------------------------------------------------------- check 4: restatements
 
-_UPPER = ("less than", "fewer than", "under", "below", "up to", "at most", "no more than")
-_LOWER = ("more than", "over", "above", "at least", "exceed")
-
-
-def bound_direction(text: str) -> str:
-    """How a verbal bound reads: 'upper' for "less than half", 'lower' for "more than a third",
-    '' if the wording does not say."""
-    low = " " + str(text).lower() + " "
-    up = min((low.find(" " + w + " ") for w in _UPPER if " " + w + " " in low), default=-1)
-    lo = min((low.find(" " + w + " ") for w in _LOWER if " " + w + " " in low), default=-1)
-    if up >= 0 and (lo < 0 or up < lo):
-        return "upper"
-    if lo >= 0:
-        return "lower"
-    return ""
-
-
-_bound_direction = bound_direction  # older name, used by tieval.likert
 
 
 def _same_printed(a: float, a_dec: int, b: float, b_dec: int) -> bool:

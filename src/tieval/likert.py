@@ -63,6 +63,7 @@ from . import disclosure
 from .config import Study, normalise_label
 from .errors import InputError
 from .paths import processed_dir
+from .published import bound_direction
 from .rounding import rounded_percent, rounds_to
 from .schema import MISSING_REASONS, RESPONDENTS, RESPONSES, REPRODUCED, require_columns
 from .store import read_csv
@@ -748,9 +749,7 @@ def comparison(figures: pd.DataFrame, values: pd.DataFrame, rep: Reproduction) -
             ok = rounds_to(int(r.count), int(r.base), r.value, d)
             shown.append(f"{r.percent:.{d + 1}f}")    # one digit more than printed: shows how it rounds
         elif r.unit == "percent_bound":
-            from .audit import _bound_direction  # the audit's reading of "less than half" etc.
-
-            d = _bound_direction(r.printed)
+            d = bound_direction(r.printed)
             ok = (r.percent < r.value) if d == "upper" else (r.percent > r.value) if d == "lower" else False
             shown.append(f"{r.percent:.1f}")
         else:

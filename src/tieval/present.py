@@ -183,7 +183,7 @@ def git_commit(root: Path | None = None) -> str:
     return commit + ("+modified" if dirty else "")
 
 
-def finish(ctx: StepContext) -> dict:
+def finish(ctx: StepContext) -> None:
     """End a step: show the provenance footer and write ``outputs/<study>/provenance/<step>.json``.
 
     The footer gives the git commit, the parameters, and the SHA-256 of every input the
@@ -210,4 +210,3 @@ def finish(ctx: StepContext) -> dict:
         f'<table class="tieval-table"><thead><tr><th>file</th><th>sha256 (first 16)</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></details></footer>")
     store.write_json(record, outputs_dir(ctx.study.id) / "provenance" / f"{ctx.step}.json")
-    return record

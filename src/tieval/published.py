@@ -16,7 +16,7 @@ from .errors import InputError
 from .schema import PUBLISHED, require_columns
 from .store import read_csv
 
-__all__ = ["LOCATION_TYPES", "UNITS", "load_published", "inventory"]
+__all__ = ["LOCATION_TYPES", "UNITS", "load_published", "inventory", "bound_direction"]
 
 LOCATION_TYPES = ("table", "text", "summary")
 #: count/percent/mean/n are statistics of the study's data; context/year are background numbers;
@@ -72,3 +72,20 @@ def inventory(published: pd.DataFrame) -> pd.DataFrame:
                   units=("unit", lambda u: ", ".join(sorted(set(u)))), order=("order", "min"))
              .reset_index().sort_values("order").drop(columns="order"))
     return table.reset_index(drop=True)
+
+
+_UPPER = ("less than", "fewer than", "under", "below", "up to", "at most", "no more than")
+_LOWER = ("more than", "over", "above", "at least", "exceed")
+
+
+def bound_direction(text: str) -> str:
+    """How a verbal bound reads: 'upper' for "less than half", 'lower' for "more than a third",
+    '' if the wording does not say."""
+    low = " " + str(text).lower() + " "
+    up = min((low.find(" " + w + " ") for w in _UPPER if " " + w + " " in low), default=-1)
+    lo = min((low.find(" " + w + " ") for w in _LOWER if " " + w + " " in low), default=-1)
+    if up >= 0 and (lo < 0 or up < lo):
+        return "upper"
+    if lo >= 0:
+        return "lower"
+    return ""
