@@ -339,30 +339,35 @@ def survey_path(path: str | Path, *, io: bool = True, scratch: Path | None = Non
     from .published import load_published
 
     stages: dict[str, float] = {}
+    rss: dict[str, float] = {}
     t0 = time.perf_counter()
+    t = t0
+
+    def done(stage: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        stages[stage] = now - t
+        rss[stage] = round(_peak_rss_mb(), 1)
+        t = now
+
     study = load_study(BENCH_STUDY, check_files=False)
     published = load_published(study)
-    t = time.perf_counter()
-    stages["config"] = t - t0
+    done("config")
     export = ingest.read_export(path, study)
-    stages["ingest"] = time.perf_counter() - t
-    t = time.perf_counter()
+    done("ingest")
     validation = clean.validate(export, study)
-    stages["validate"] = time.perf_counter() - t
-    t = time.perf_counter()
+    done("validate")
     tables = clean.build_tables(validation)
-    stages["clean"] = time.perf_counter() - t
-    t = time.perf_counter()
+    done("clean")
     responses = likert.check_responses(tables.responses, study, "responses.csv", tables.respondents)
     rep = likert.reproduce(study, responses, tables.respondents, published)
     table5 = next(tb for tb in rep.tables if tb.id == "table5")
-    stages["table5"] = time.perf_counter() - t
-    t = time.perf_counter()
+    done("table5")
     summary = nomad.construct_summary(responses, study)
     scores = nomad.scores_table(responses, study)
-    stages["constructs"] = time.perf_counter() - t
+    done("constructs")
     seconds = time.perf_counter() - t0
-    out = {"seconds": seconds, "stages": stages, "peak_rss_mb": _peak_rss_mb(),
+    out = {"seconds": seconds, "stages": stages, "peak_rss_mb": _peak_rss_mb(), "stage_peak_rss_mb": rss,
            "records": int(export.n_records), "responses_rows": int(len(tables.responses)),
            "table5_rows": int(len(table5.frame)), "constructs": int(len(summary)),
            "scored_respondents": int(len(scores))}
@@ -455,6 +460,8 @@ def summarise(n: int, paths: list[dict], floors: dict[str, list[dict]]) -> dict:
         "floor_peak_rss_mb": round(_median([x["peak_rss_mb"] for x in floors[best]]), 1),
         "floor_reader": best, "runs": len(paths),
         "stages": {k: round(_median([x["stages"][k] for x in paths]), 4) for k in paths[0]["stages"]},
+        "stage_peak_rss_mb": {k: round(_median([x["stage_peak_rss_mb"][k] for x in paths]), 1)
+                              for k in paths[0].get("stage_peak_rss_mb", {})},
         "floor_seconds_by_reader": {r: round(_median([x["seconds"] for x in v]), 4) for r, v in sorted(floors.items())},
         "run_seconds": [round(x["seconds"], 4) for x in paths],
         "records": paths[0]["records"], "responses_rows": paths[0]["responses_rows"],

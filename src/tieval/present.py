@@ -134,28 +134,40 @@ def show_html(markup: str) -> None:
     _display_html(markup)
 
 
-def save_figure(fig, ctx: StepContext, name: str, *, fmt: str = "png") -> Path:
-    """Save ``fig`` reproducibly to ``outputs/<study>/figures/<name>.<fmt>`` (atomic)."""
+def _png_bytes(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def save_figure(fig, ctx: StepContext, name: str, *, fmt: str = "png", data: bytes | None = None) -> Path:
+    """Save ``fig`` reproducibly to ``outputs/<study>/figures/<name>.<fmt>`` (atomic).
+
+    ``data``: the PNG bytes if the figure was already rendered (saves a second render)."""
     path = figures_dir(ctx.study.id) / f"{name}.{fmt}"
-    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    if data is None:
+        metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, bbox_inches="tight", metadata=metadata)
+        data = buf.getvalue()
     with store.atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format=fmt, bbox_inches="tight", metadata=metadata)
+        handle.write(data)
     store.note_output(path)
     ctx.figures.append(str(path))
     return path
 
 
 def show_figure(fig, ctx: StepContext, name: str, *, alt: str, caption: str, base: str = "") -> Path:
-    """Save ``fig`` and display it with alt text and a caption giving its base; closes the figure."""
+    """Save ``fig`` as PNG and display the same image with alt text and a caption giving its base;
+    closes the figure."""
     import matplotlib.pyplot as plt
 
     if not alt.strip():
         raise ValueError(f"figure {name}: alt text is required")
-    path = save_figure(fig, ctx, name)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    png = _png_bytes(fig)
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    path = save_figure(fig, ctx, name, data=png)
+    data = base64.b64encode(png).decode("ascii")
     cap = html.escape(caption)
     if base:
         cap += f' <span class="tieval-base">(base: {html.escape(base)})</span>'

@@ -45,10 +45,15 @@ def step_title(nb) -> tuple[str, str]:
             continue
         lines = [ln.strip() for ln in cell.source.splitlines()]
         title = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("#")), "")
-        body = [ln for ln in lines if ln and not ln.startswith("#")]
-        summary = body[0] if body else ""
+        paragraph: list[str] = []
+        for ln in lines:
+            if ln.startswith("#") or (not ln and not paragraph):
+                continue
+            if not ln:
+                break
+            paragraph.append(ln)
         if title:
-            return title, _plain(summary)
+            return title, _plain(" ".join(paragraph))
     return "", ""
 
 
