@@ -439,7 +439,9 @@ def convergence_figure(matrix: pd.DataFrame):
     codes = list(COLOURS)
     index = matrix.replace({c: i for i, c in enumerate(codes)}).to_numpy(dtype=float)
     height = 0.45 * len(matrix) + 1.6
-    fig, ax = plt.subplots(figsize=(2.0 + 1.7 * matrix.shape[1], height), layout="constrained")
+    # No layout engine: long finding titles and the outside legend would squeeze the grid to
+    # nothing; the grid keeps its size and the tight bounding box on saving takes in the labels.
+    fig, ax = plt.subplots(figsize=(1.9 * matrix.shape[1] + 0.6, height))
     ax.imshow(index, cmap=ListedColormap([COLOURS[c] for c in codes]), vmin=-0.5, vmax=len(codes) - 0.5,
               aspect="auto")
     for (r, c), value in np.ndenumerate(matrix.to_numpy()):
