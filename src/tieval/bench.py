@@ -113,19 +113,7 @@ def qualtrics_header(study: Study) -> list[list[str]]:
     """The three Qualtrics header rows of ``study``'s export, laid out like the reconstructed stand-in
     (metadata columns, questions in the reconstruction's survey order, then the notice column)."""
     params = reconstruct.read_params(study)
-    questions = reconstruct._question_columns(study, params.question_order)
-    meta = reconstruct._QUALTRICS_META
-    header1 = [m[0] for m in meta] + [c for c, _ in questions] + [reconstruct.NOTICE_COLUMN]
-    header2 = [m[1] for m in meta] + [t for _, t in questions] + ["Data notice"]
-    header3 = []
-    for _, _, imp in meta:
-        imp = dict(imp)
-        if "timeZone" in imp:
-            imp["timeZone"] = params.timezone
-        header3.append(json.dumps(imp, separators=(",", ":")))
-    header3 += [json.dumps(reconstruct._import_id(c), separators=(",", ":")) for c, _ in questions]
-    header3.append(json.dumps({"ImportId": reconstruct.NOTICE_COLUMN}, separators=(",", ":")))
-    return [header1, header2, header3]
+    return reconstruct.qualtrics_header(study, params.question_order, params.timezone)
 
 
 def _csv_cell(text: str) -> str:

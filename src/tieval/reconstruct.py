@@ -61,6 +61,7 @@ from .schema import EXCERPTS, require_columns
 __all__ = [
     "LOG_COLUMNS", "NOTICE_COLUMN", "Group", "Params", "ItemPlan", "Reconstruction",
     "read_params", "published_targets", "plan_items", "evaluate_story", "build", "write", "main",
+    "qualtrics_header",
     "n_table", "unmet_figures", "invented_elements", "story_comparison", "preview",
 ]
 
@@ -1080,18 +1081,27 @@ def _import_id(column: str) -> dict:
     return {"ImportId": column}
 
 
-def _qualtrics(b: _Builder, study: Study, answering: np.ndarray) -> tuple[list[list[str]], list[list[str]]]:
-    questions = _question_columns(study, b.p.question_order)
+def qualtrics_header(study: Study, question_order: tuple[str, ...], timezone: str) -> list[list[str]]:
+    """The three header rows of a current-format Qualtrics export of ``study``: column ids,
+    question text, ImportId JSON (metadata columns, then questions in ``question_order``,
+    then the data-notice column). Also used by the benchmark's synthetic exports."""
+    questions = _question_columns(study, question_order)
     header1 = [m[0] for m in _QUALTRICS_META] + [c for c, _ in questions] + [NOTICE_COLUMN]
     header2 = [m[1] for m in _QUALTRICS_META] + [t for _, t in questions] + ["Data notice"]
     header3 = []
     for _, _, imp in _QUALTRICS_META:
         imp = dict(imp)
         if "timeZone" in imp:
-            imp["timeZone"] = b.p.timezone
+            imp["timeZone"] = timezone
         header3.append(json.dumps(imp, separators=(",", ":")))
     header3 += [json.dumps(_import_id(c), separators=(",", ":")) for c, _ in questions]
     header3.append(json.dumps({"ImportId": NOTICE_COLUMN}, separators=(",", ":")))
+    return [header1, header2, header3]
+
+
+def _qualtrics(b: _Builder, study: Study, answering: np.ndarray) -> tuple[list[list[str]], list[list[str]]]:
+    questions = _question_columns(study, b.p.question_order)
+    header1, header2, header3 = qualtrics_header(study, b.p.question_order, b.p.timezone)
 
     n = b.n
     start = _times(b, n)
