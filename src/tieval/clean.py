@@ -215,9 +215,8 @@ class Validation:
     @property
     def status(self) -> np.ndarray:
         """Per record: complete, partial or excluded."""
-        out = np.where(self.n_answered == len(self.items), "complete", "partial").astype(object)
-        out[~self.included] = "excluded"
-        return out
+        kinds = np.array(["partial", "complete", "excluded"], dtype=object)
+        return kinds[np.where(self.included, self.n_answered == len(self.items), 2)]
 
     @property
     def recoded_columns(self) -> list[str]:
@@ -472,51 +471,83 @@ class Tables:
     redactions: dict[str, int]
 
 
-def build_tables(validation: Validation) -> Tables:
-    """Respondents, long responses, redacted free text and the flow table, sorted deterministically."""
-    study, export = validation.study, validation.export
-    pseudo = pseudonymous_ids(study.id, validation.ids).to_numpy(dtype=object)
-    status = validation.status
-    respondents = pd.DataFrame({
-        "study": study.id, "respondent_id": pseudo, "status": status,
-        "exclusion_reason": validation.reason, "n_items_answered": validation.n_answered,
-    })
-    for did, decoded in validation.demographics.items():
-        respondents[did] = decoded.per_record(decoded.label)
-    respondents = respondents.sort_values("respondent_id", kind="stable").reset_index(drop=True)
+#: The characters Python's ``str.strip()`` removes (Unicode whitespace), so free text is stripped
+#: exactly as ``str.strip()`` would while staying in pandas' (Arrow-backed) ``str`` dtype.
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+               "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
-    included = np.flatnonzero(validation.included)
-    order = included[np.argsort(pseudo[included], kind="stable")]
+
+def _index_dtype(n: int) -> np.dtype:
+    """The smallest signed integer type holding the positions ``0..n-1``."""
+    return np.dtype(np.int8 if n <= 2**7 else np.int16 if n <= 2**15 else np.int32 if n <= 2**31 else np.int64)
+
+
+def _stacked(values: list[np.ndarray], pairs: np.ndarray) -> pd.Categorical:
+    """One column of the long responses table as a categorical.
+
+    ``values[j]`` describes the distinct values of item ``j``; ``pairs`` holds, per (respondent,
+    item) row, the position of its value in ``np.concatenate(values)``.  The values are factorised
+    once (categories in order of first appearance, plus ``""``) and the rows pick their category
+    code from that small table, so a million respondents cost one gather of small integers."""
+    codes, categories = pd.factorize(np.concatenate(values + [np.array([""], dtype=object)]))
+    small = codes[:-1].astype(_index_dtype(len(categories)))
+    return pd.Categorical.from_codes(small[pairs], categories=categories.astype(object), validate=False)
+
+
+def build_tables(validation: Validation) -> Tables:
+    """Respondents, long responses, redacted free text and the flow table, sorted deterministically.
+
+    The pseudonymous ids are sorted once: that order sorts the respondents table, and its
+    included part orders the responses and the free text."""
+    study, export = validation.study, validation.export
+    ids = pseudonymous_ids(study.id, validation.ids).reset_index(drop=True)
+    by_id = ids.argsort(kind="stable").to_numpy()  # code-point order, as Python sorts str
+    ids = ids.array
+    columns = {"study": study.id, "respondent_id": ids.take(by_id), "status": validation.status[by_id],
+               "exclusion_reason": validation.reason[by_id], "n_items_answered": validation.n_answered[by_id]}
+    for did, decoded in validation.demographics.items():
+        columns[did] = decoded.label[decoded.index[by_id]]
+    respondents = pd.DataFrame(columns)
+
+    included = np.asarray(validation.included, dtype=bool)[by_id]
+    order = by_id[included]  # included records, by pseudonymous id
+    pseudo = columns["respondent_id"][included]
     items = list(validation.items.values())
     m, n_inc = len(items), len(order)
-    code_text = [np.array(["" if np.isnan(x) else store.FLOAT_FORMAT % x for x in d.code], dtype=object)
-                 for d in items]
+    # pairs[r, j]: where record r's answer to item j sits among all items' distinct values;
+    # built in record order, then the included records' rows are taken in id order
+    starts = np.cumsum([0] + [len(d.code) for d in items])
+    pairs = np.empty((len(by_id), m), dtype=_index_dtype(int(starts[-1])))
+    for j, d in enumerate(items):
+        pairs[:, j] = d.index + starts[j]
+    pairs = pairs[order].ravel()
 
     def stacked(per_value: list[np.ndarray]) -> pd.Categorical:
-        """Respondent-major (respondent, item) values as a categorical built from the per-value tables."""
-        if not m:
-            return pd.Categorical([])
-        codes, categories = pd.factorize(np.concatenate(per_value + [np.array([""], dtype=object)]))
-        starts = np.cumsum([0] + [len(v) for v in per_value])
-        columns = [codes[starts[j]:starts[j + 1]][d.index[order]] for j, d in enumerate(items)]
-        return pd.Categorical.from_codes(np.column_stack(columns).ravel(), categories=categories.astype(object))
+        return _stacked(per_value, pairs) if m else pd.Categorical([])
 
+    code_text = [np.array(["" if np.isnan(x) else store.FLOAT_FORMAT % x for x in d.code], dtype=object)
+                 for d in items]
+    respondent = np.broadcast_to(np.arange(n_inc, dtype=_index_dtype(n_inc))[:, None], (n_inc, m)).ravel()
+    item = np.broadcast_to(np.arange(m, dtype=_index_dtype(m)), (n_inc, m)).ravel()
     responses = pd.DataFrame({
         "study": pd.Categorical.from_codes(np.zeros(n_inc * m, dtype=np.int8), categories=[study.id]),
-        "respondent_id": pd.Categorical.from_codes(np.repeat(np.arange(n_inc), m), categories=pseudo[order]),
-        "item_id": pd.Categorical.from_codes(np.tile(np.arange(m), n_inc), categories=[d.id for d in items]),
+        "respondent_id": pd.Categorical.from_codes(respondent, categories=pd.Index(pseudo), validate=False),
+        "item_id": pd.Categorical.from_codes(item, categories=[d.id for d in items], validate=False),
         "code": stacked(code_text),
         "label": stacked([d.label for d in items]),
         "category": stacked([d.category for d in items]),
         "missing_reason": stacked([d.missing for d in items]),
-    }, columns=schema.RESPONSES)
+    }, columns=schema.RESPONSES, copy=False)
 
     parts, names = [], study.survey.redact_names if study.survey else ()
     for q_order, ft in enumerate(study.free_text):
-        text = export.frame[export.free_text_columns[ft.id]].to_numpy(dtype=object)[order]
-        text = pd.Series(text, dtype=object).str.replace("\r\n", "\n").str.replace("\r", "\n").str.strip()
+        column = export.frame[export.free_text_columns[ft.id]]
+        answered = (column != "").to_numpy(dtype=bool)[order]
+        text = column.take(order[answered]).reset_index(drop=True)
+        text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
+        text = text.str.strip(_WHITESPACE)
         keep = (text != "").to_numpy()
-        parts.append(pd.DataFrame({"respondent_id": pseudo[order][keep], "question_id": ft.id,
+        parts.append(pd.DataFrame({"respondent_id": pseudo[answered][keep], "question_id": ft.id,
                                    "q": q_order, "text": text[keep].to_numpy()}))
     free = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         {"respondent_id": [], "question_id": [], "q": [], "text": []})

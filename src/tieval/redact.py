@@ -104,14 +104,18 @@ def pseudonymous_ids(study_id: str, response_ids: pd.Series) -> pd.Series:
 
     The response ids must be unique.  If two different ids share the first 10 hex
     digits, only the colliding ids are lengthened (to 16, then 64 digits), so ids
-    stay unique and every other id stays as it was."""
+    stay unique and every other id stays as it was.  Each id is hashed once (one
+    pass; hashing is the only per-row Python work); colliding ids are re-hashed."""
+    prefix = f"{study_id}:"
     values = response_ids.astype(str).to_numpy(dtype=object)
-    digests = np.array([hashlib.sha256(f"{study_id}:{v}".encode("utf-8")).hexdigest() for v in values],
-                       dtype=object)
-    short = pd.Series([d[:ID_HEX_DIGITS] for d in digests], index=response_ids.index, dtype=object)
-    for length in (16, 64):
-        clash = short.duplicated(keep=False).to_numpy()
+
+    def ids_of(texts, digits: int) -> list[str]:
+        return [ID_PREFIX + hashlib.sha256((prefix + v).encode("utf-8")).hexdigest()[:digits] for v in texts]
+
+    ids = pd.Series(ids_of(values, ID_HEX_DIGITS), index=response_ids.index, dtype="str")
+    for digits in (16, 64):
+        clash = ids.duplicated(keep=False).to_numpy()
         if not clash.any():
             break
-        short[clash] = [d[:length] for d in digests[clash]]
-    return (ID_PREFIX + short).astype("str")
+        ids[clash] = ids_of(values[clash], digits)
+    return ids
