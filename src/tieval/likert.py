@@ -77,7 +77,8 @@ __all__ = [
     "base_text", "check_responses", "item_table_bases", "load_survey", "respondent_summary", "table_views",
     "match_summary", "item_groups", "items_by_scale", "item_label", "proportion_rows",
     "single_category_tables", "table_rows", "standalone_text", "write_tables", "text_proportions",
-    "reproduced_list", "comparison", "received", "NO_ITEMS_REASON", "per_unique", "is_in",
+    "reproduced_list", "comparison", "received", "NO_ITEMS_REASON", "per_unique", "is_in", "distinct",
+    "reason_codes", "is_answered", "take", "BLOCK", "ANSWERED", "NOT_RELEVANT",
 ]
 
 #: Two-sided 95 % standard normal quantile (scipy.stats.norm.ppf(0.975)).
@@ -88,6 +89,9 @@ RATED_TYPES = ("ordinal", "numeric", "binary", "categorical")
 MISSING_CATEGORIES = ("no_answer", "missing", "not_answered")
 #: Label of the skipped-item cell.
 MISSING_LABEL = "missing"
+#: Positions in MISSING_REASONS (:func:`reason_codes`) of an answered row and a not-relevant answer.
+ANSWERED = MISSING_REASONS.index("")
+NOT_RELEVANT = MISSING_REASONS.index("not_relevant")
 #: Label of the not-stated cell of a demographic.
 NOT_STATED = "(not stated)"
 #: Exclusion reason (``tieval.clean.EXCLUSION_REASONS``) of a real response that answered no item.
@@ -171,24 +175,83 @@ def load_responses(study: Study, respondents: pd.DataFrame | None = None) -> pd.
     return check_responses(frame, study, path, respondents)
 
 
+def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``(codes, uniques)`` of a column: ``uniques[codes]`` gives the values back, code -1 marks a
+    missing value.  A categorical column is read off its codes and categories (no hashing of the
+    rows, which matters on tables of millions of rows); other columns are factorised."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array.codes, values.cat.categories
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Index(uniques)
+
+
+#: Rows per block when a long column is processed in blocks (small, reused temporaries).
+BLOCK = 1 << 18
+
+
+def take(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``table[codes]``, code -1 taking the last entry of ``table``.
+
+    A true/false table with one odd entry out is a comparison of the codes; otherwise the
+    look-up runs in blocks of :data:`BLOCK` rows (numpy would convert small integer codes into
+    one row-length array of 64-bit positions first)."""
+    if table.dtype == bool and len(table):
+        for value in (True, False):
+            where = np.flatnonzero(table == value)
+            if len(where) == len(table):
+                return np.full(codes.shape, value)
+            if len(where) == 1:
+                code = where[0] if where[0] < len(table) - 1 else -1
+                return codes == code if value else codes != code
+    out = np.empty(codes.shape, dtype=table.dtype)
+    for start in range(0, len(codes), BLOCK):
+        np.take(table, codes[start:start + BLOCK], out=out[start:start + BLOCK], mode="wrap")
+    return out
+
+
 def per_unique(values: pd.Series, func, dtype=object) -> np.ndarray:
     """``func`` applied once per distinct value of ``values`` and broadcast back as an array of
     ``dtype`` (fast on long tables, where most values repeat); missing values are passed as ``None``."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = [func(u) for u in uniques] + [func(None)]
-    return np.asarray(mapped, dtype=dtype)[codes]
+    codes, uniques = distinct(values)
+    mapped = [func(u) for u in uniques] + [func(None)]     # code -1 (missing) takes the last entry
+    return take(np.asarray(mapped, dtype=dtype), codes)
 
 
 def is_in(values: pd.Series, allowed) -> np.ndarray:
     """Vectorised membership test (hash lookup of the distinct values), fast on long tables."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    known = pd.Index(allowed).unique()
-    ok = np.append(known.get_indexer(pd.Index(uniques)) >= 0, False)
-    return ok[codes]
+    codes, uniques = distinct(values)
+    allowed = pd.Index(allowed)
+    if allowed.equals(uniques):          # e.g. the cleaning step's respondent ids: no hashing needed
+        return take(np.append(np.ones(len(uniques), dtype=bool), False), codes)
+    return take(np.append(allowed.unique().get_indexer(uniques) >= 0, False), codes)
+
+
+def _reason_table(reasons) -> np.ndarray:
+    """Per distinct missing reason, then for a missing value: its position in
+    :data:`~tieval.schema.MISSING_REASONS`, -1 for anything else."""
+    return np.array([MISSING_REASONS.index(v) if v in MISSING_REASONS else -1 for v in reasons] + [-1],
+                    dtype=np.int8)
+
+
+def is_answered(values: pd.Series) -> np.ndarray:
+    """True where a row's missing reason is ``''`` (the item was answered), one value per row."""
+    codes, reasons = distinct(values)
+    return take(_reason_table(reasons) == ANSWERED, codes)
+
+
+def reason_codes(values: pd.Series) -> np.ndarray:
+    """Position of each row's missing reason in :data:`~tieval.schema.MISSING_REASONS`
+    (:data:`ANSWERED`, :data:`NOT_RELEVANT`, ...), -1 for anything else; one small integer per row."""
+    codes, reasons = distinct(values)
+    return take(_reason_table(reasons), codes)
 
 
 def _to_float(values: pd.Series) -> np.ndarray:
-    """Text to float per distinct value ('' and non-numbers -> NaN)."""
+    """Answer codes as floats: a numeric column as it is (missing -> NaN); text per distinct value
+    ('' and non-numbers -> NaN)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+
     def conv(v):
         try:
             return float(v) if v not in (None, "") else np.nan
@@ -198,35 +261,39 @@ def _to_float(values: pd.Series) -> np.ndarray:
 
 
 def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Validate a responses table (see :func:`load_responses`); returns a copy with ``code`` as float."""
+    """Validate a responses table (see :func:`load_responses`); returns a copy with ``code`` as float
+    (text, numeric or categorical codes are read; the copy is shallow, copy-on-write)."""
 
-    def fail(mask, column: str, expected: str):
+    def fail(mask, column: str, expected: str, rows=None):
+        """Raise for the first row of ``mask`` (of ``rows``, the positions ``mask`` refers to)."""
         i = int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
+        i = i if rows is None else int(rows[i])
         raise InputError(path, expected, row=i + 2, column=column, found=frame[column].iloc[i])
 
     known = {it.id: it for it in study.items}
     scale_list = sorted({it.scale for it in known.values()})
     # one integer per row: the position of its item's scale in scale_list (-1: unknown item)
     scale_pos = per_unique(frame["item_id"], lambda v: scale_list.index(known[v].scale) if v in known else -1,
-                           np.int64)
+                           np.int8 if len(scale_list) < 127 else np.int64)
     bad = scale_pos < 0
     if bad.any():
         fail(bad, "item_id", "an item id from study.yml")
-    bad = ~per_unique(frame["missing_reason"], lambda v: v in MISSING_REASONS, bool)
+    reason = reason_codes(frame["missing_reason"])          # the reasons are read once
+    bad = reason < 0
     if bad.any():
         fail(bad, "missing_reason", "one of '', 'not_answered', 'not_relevant'")
     if respondents is not None:
-        bad = ~is_in(frame["respondent_id"], included(respondents)["respondent_id"])
+        bad = ~is_in(frame["respondent_id"], respondents["respondent_id"][respondents["status"] != "excluded"])
         if bad.any():
             fail(bad, "respondent_id", "an included respondent of respondents.csv")
-    out = frame.copy()
-    code = _to_float(out["code"])
-    answered = per_unique(out["missing_reason"], lambda v: v == "", bool)
+    code = _to_float(frame["code"])
+    answered = reason == ANSWERED
     bad = answered & np.isnan(code)
     if bad.any():
         fail(bad, "code", "a numeric answer code")
     # codes must lie on the item's scale; not-relevant labels must be the scale's
-    nr_rows_all = per_unique(out["missing_reason"], lambda v: v == "not_relevant", bool)
+    nr_rows_all = reason == NOT_RELEVANT
+    label_codes = label_uniques = None                      # the labels are read once, when needed
     for k, scale_id in enumerate(scale_list):
         scale = study.scales[scale_id]
         on_scale = scale_pos == k
@@ -243,15 +310,19 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
             bad = rows & ~ok
             if bad.any():
                 fail(bad, "code", expected)
-        nr_rows = on_scale & nr_rows_all
-        if nr_rows.any():
+        nr_rows = np.flatnonzero(on_scale & nr_rows_all)   # positions: not-relevant answers are few
+        if len(nr_rows):
             allowed = {normalise_label(x) for x in scale.not_relevant}
-            label_ok = per_unique(out["label"], lambda v: v is not None and normalise_label(v) in allowed, bool)
-            bad = nr_rows & ~label_ok
+            if label_codes is None:
+                label_codes, label_uniques = distinct(frame["label"])
+            label_ok = np.array([normalise_label(v) in allowed for v in label_uniques] + [False])
+            bad = ~label_ok[label_codes[nr_rows]]
             if bad.any():
-                fail(bad, "label", "a not-relevant answer of the scale " + scale_id
-                     + (": " + ", ".join(repr(x) for x in scale.not_relevant) if scale.not_relevant else " (it has none)"))
-    out["code"] = code
+                fail(bad, "label", "a not-relevant answer of the scale " + scale_id                     + (": " + ", ".join(repr(x) for x in scale.not_relevant) if scale.not_relevant else " (it has none)"),
+                     nr_rows)
+    out = frame.copy(deep=False)                 # shallow (copy-on-write): only the code column is new
+    if frame["code"].dtype != np.float64:        # a float column is kept as it is
+        out["code"] = pd.Series(code, index=frame.index, copy=False)    # the new array itself, not a copy
     return out
 
 
@@ -315,23 +386,9 @@ def item_cells(responses: pd.DataFrame, study: Study, n_included: int) -> pd.Dat
     """
     items = rated_items(study)
     sk = _skeleton(study, items)
-    ids = [it.id for it in items]
-    resp = responses[responses["item_id"].isin(ids)]
-    answered = resp[resp["missing_reason"] == ""]
-    level_counts = answered.groupby(["item_id", "code"]).size().rename("n_level")
-    nr = resp[resp["missing_reason"] == "not_relevant"]
-    nr_raw = nr.groupby(["item_id", "label"]).size()          # few distinct (item, label) pairs
-    nr_lookup = {}
-    for it in items:
-        for label in study.scale_of(it).not_relevant:
-            nr_lookup[(it.id, normalise_label(label))] = label
-    nr_counts = (pd.DataFrame({"item_id": [k[0] for k in nr_raw.index],
-                               "label": [nr_lookup.get((k[0], normalise_label(k[1]))) for k in nr_raw.index],
-                               "n_nr": nr_raw.to_numpy()})
-                 .groupby(["item_id", "label"])["n_nr"].sum())
-
-    cells = sk.merge(level_counts.reset_index(), on=["item_id", "code"], how="left")
-    cells = cells.merge(nr_counts.reset_index(), on=["item_id", "label"], how="left")
+    n_level, n_nr = _answer_counts(responses, study, sk, items)
+    cells = sk.assign(item_id=sk["item_id"].astype(object),     # object ids: fast index look-ups later
+                      n_level=n_level, n_nr=n_nr)
     is_level = cells["kind"] == "level"
     is_nr = cells["kind"] == "not_relevant"
     cells["count"] = np.where(is_level, cells["n_level"].fillna(0), 0) + np.where(is_nr, cells["n_nr"].fillna(0), 0)
@@ -367,6 +424,85 @@ def item_cells(responses: pd.DataFrame, study: Study, n_included: int) -> pd.Dat
     return cells.reset_index(drop=True)
 
 
+def _level_index(values: np.ndarray):
+    """A function giving, for an array of answer codes, each code's position in the sorted level
+    codes ``values`` (-1 for a code that is none of them, and for NaN).  Whole-number codes from 0
+    to 4095 (every scale of the studies) are looked up in a table; others are binary-searched."""
+    whole = len(values) and values[0] >= 0 and values[-1] < 4096 and (values == np.floor(values)).all()
+    if whole:
+        table = np.full(int(values[-1]) + 2, -1, dtype=np.int64)    # last entry: not a level code
+        table[values.astype(np.int64)] = np.arange(len(values))
+
+        def level_of(code: np.ndarray) -> np.ndarray:
+            with np.errstate(invalid="ignore"):
+                whole_code = code.astype(np.int64)                  # NaN and huge codes: garbage, refused below
+            ok = (whole_code == code) & (whole_code >= 0) & (whole_code < len(table) - 1)
+            return table[np.where(ok, whole_code, len(table) - 1)]
+        return level_of
+
+    def search(code: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(values, code), max(len(values) - 1, 0))
+        return np.where(values[at] == code, at, -1) if len(values) else np.full(len(code), -1)
+    return search
+
+
+def _answer_counts(responses: pd.DataFrame, study: Study, sk: pd.DataFrame, items) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of the skeleton ``sk``: how many answered rows of its item carry its code (levels),
+    and how many not-relevant rows of its item carry its not-relevant answer (NaN on other rows).
+
+    One pass over the long table in blocks of :data:`BLOCK` rows: each row's item, missing
+    reason and label are read off their distinct values, answer codes are looked up among the
+    skeleton's level codes and (item, level) pairs counted with ``bincount``; (item, label)
+    pairs of not-relevant rows are counted and each distinct label normalised once
+    (:func:`tieval.config.normalise_label`).  A code that is no level of its item, or a
+    not-relevant label its scale does not list, is not counted."""
+    position = {it.id: j for j, it in enumerate(items)}
+    item_codes, item_names = distinct(responses["item_id"])
+    item_lut = np.array([position.get(v, -1) for v in item_names] + [-1], dtype=np.int64)
+    why_codes, reasons = distinct(responses["missing_reason"])
+    reason_lut = _reason_table(reasons)
+    label_codes, labels = distinct(responses["label"])
+    code = responses["code"].to_numpy(dtype=float)
+    is_level = (sk["kind"] == "level").to_numpy()
+    level_code = sk["code"].to_numpy(dtype=float)[is_level]
+    values = np.unique(level_code)                                  # every level code, sorted
+    level_of = _level_index(values)
+    n_values, width = len(values), len(labels) + 1                  # label code + 1: 0 is a missing label
+    levels = np.zeros(len(items) * n_values, dtype=np.int64)
+    nr_pairs = []
+    for start in range(0, len(code), BLOCK):
+        block = slice(start, start + BLOCK)
+        item = item_lut.take(item_codes[block], mode="wrap")
+        reason = reason_lut.take(why_codes[block], mode="wrap")
+        rows = (item >= 0) & (reason == ANSWERED)
+        if n_values:
+            at = level_of(code[block][rows])
+            hit = at >= 0
+            levels += np.bincount(item[rows][hit] * n_values + at[hit], minlength=len(levels))
+        rows = (item >= 0) & (reason == NOT_RELEVANT)
+        nr_pairs.append(item[rows] * width + label_codes[block][rows] + 1)
+    out_level = np.full(len(sk), np.nan)
+    row_item = sk["item_id"].map(position).to_numpy()[is_level]
+    out_level[is_level] = levels[row_item * n_values + np.searchsorted(values, level_code)]
+
+    lookup = {}
+    for it in items:
+        for label in study.scale_of(it).not_relevant:
+            lookup[(it.id, normalise_label(label))] = label
+    pairs, counts = np.unique(np.concatenate(nr_pairs) if nr_pairs else np.zeros(0, dtype=np.int64),
+                              return_counts=True)
+    totals: dict[tuple[str, str], int] = {}
+    for pair, count in zip(pairs.tolist(), counts.tolist()):
+        j, k = divmod(pair, width)
+        if k == 0:
+            continue
+        key = (items[j].id, lookup.get((items[j].id, normalise_label(labels[k - 1]))))
+        totals[key] = totals.get(key, 0) + count
+    is_nr = (sk["kind"] == "not_relevant").to_numpy()
+    out_nr = np.where(is_nr, [totals.get(key, 0) for key in zip(sk["item_id"], sk["label"])], np.nan)
+    return out_level, out_nr
+
+
 def _add_percent(cells: pd.DataFrame) -> None:
     base = cells["base"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -388,8 +524,8 @@ def demographic_cells(respondents: pd.DataFrame, study: Study) -> pd.DataFrame:
     demographic's scale raises :class:`InputError`.
     """
     path = processed_dir(study.id) / "respondents.csv"
-    inc = respondents[received(respondents)]
-    n_all = len(inc)
+    mask = received(respondents)
+    n_all = int(mask.sum())
     frames = []
     for demo in study.demographics:
         scale = study.scales[demo.scale]
@@ -397,21 +533,26 @@ def demographic_cells(respondents: pd.DataFrame, study: Study) -> pd.DataFrame:
         lookup = {normalise_label(lv.label): lv.label for lv in scale.levels}
         for alias, code in scale.aliases.items():
             lookup[normalise_label(alias)] = next(lv.label for lv in scale.levels if lv.code == code)
-        values = inc[demo.id].astype(str)
-        stated = values.str.strip() != ""
-        canon = pd.Series(per_unique(values, lambda v: lookup.get(normalise_label(v)) if v is not None else None),
-                          index=values.index, dtype=object)
-        bad = stated & canon.isna()
+        values = respondents[demo.id][mask].astype(str)
+        # per distinct answer (the last entry: a missing answer): stated?, its level, how many
+        codes, uniques = distinct(values)
+        stated = np.append((pd.Series(uniques, dtype=values.dtype).str.strip() != "").to_numpy(dtype=bool), True)
+        canon = [lookup.get(normalise_label(v)) for v in uniques] + [None]
+        n = np.roll(np.bincount(codes.astype(np.int64) + 1, minlength=len(canon)), -1)   # missing last
+        bad = stated & np.array([c is None for c in canon]) & (n > 0)
         if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            row = int(inc.index[pos]) + 2
+            pos = int(np.flatnonzero(take(bad, codes))[0])
+            row = int(values.index[pos]) + 2
             raise InputError(path, f"one of the levels of {demo.scale}: " + ", ".join(repr(x) for x in levels),
                              row=row, column=demo.id, found=values.iloc[pos])
-        counts = canon[stated].value_counts()
+        counts: dict[str, int] = {}
+        for level, is_stated, k in zip(canon, stated, n.tolist()):
+            if is_stated and level is not None:
+                counts[level] = counts.get(level, 0) + k
         frame = pd.DataFrame({"demographic": demo.id, "kind": "level", "label": levels})
-        frame["count"] = frame["label"].map(counts).fillna(0).astype(int)
+        frame["count"] = np.array([counts.get(level, 0) for level in levels], dtype=np.int64)
         frame = pd.concat([frame, pd.DataFrame({"demographic": [demo.id], "kind": ["missing"], "label": [NOT_STATED],
-                                                "count": [int((~stated).sum())]})], ignore_index=True)
+                                                "count": [int(n[~stated].sum())]})], ignore_index=True)
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=["demographic", "kind", "label", "order", "count", "base", "percent",
@@ -637,7 +778,7 @@ def reproduce(study: Study, responses: pd.DataFrame, respondents: pd.DataFrame, 
     before anything is tabulated (see :mod:`tieval.disclosure`); ``min_cell = 0``
     reproduces the reports.
     """
-    n_included = len(included(respondents))
+    n_included = int((respondents["status"] != "excluded").sum())      # len(included(respondents))
     cells = item_cells(responses, study, n_included)
     demo_cells = demographic_cells(respondents, study)
     cells = disclosure.protect(cells, min_cell, ["part_levels", "part_categories", "part_within"],

@@ -23,9 +23,12 @@ labelled ``property of the reconstruction`` (column ``basis``).
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
+from . import likert
 from .config import Item, Study
 
 __all__ = ["RECONSTRUCTION_BASIS", "DATA_BASIS", "scored_constructs", "reverse_codes", "item_matrix",
@@ -60,6 +63,60 @@ def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.
     """Respondents (rows, sorted by id) by items (columns): scored codes, reversed where the item
     says so; NaN for not relevant and skipped.  ``responses`` as from ``likert.load_responses``."""
     ids = [it.id for it in items]
+    grid = _grid(responses)
+    if grid is not None and all(i in grid[1] for i in ids):
+        people, columns = grid
+        n = len(people)
+        cols = [columns.index(i) for i in ids]
+        matrix = responses["code"].to_numpy(dtype=float).reshape(n, len(columns))[:, cols]   # a copy
+        answered = likert.is_answered(responses["missing_reason"]).reshape(n, len(columns))[:, cols]
+        matrix[~answered] = np.nan
+        for j, it in enumerate(items):
+            if it.reverse:
+                matrix[:, j] = reverse_codes(matrix[:, j], study.scale_of(it))
+        return pd.DataFrame(matrix, index=pd.Index(people, name="respondent_id"), columns=ids)
+    return _item_matrix_rows(responses, study, items)
+
+
+def _grid(responses: pd.DataFrame) -> tuple[pd.Index, list] | None:
+    """``(respondent ids, item ids)`` when ``responses`` is a complete grid in the layout the
+    cleaning step builds (:func:`tieval.clean.build_tables`): categorical ids, one row per
+    respondent and item, respondents in sorted id order, each respondent's rows in the same item
+    order.  Then row ``r * n_items + j`` holds respondent ``r`` and item ``j``, so the long
+    columns reshape to respondents x items.  None for any other layout."""
+    rid, iid = responses["respondent_id"], responses["item_id"]
+    if not (isinstance(rid.dtype, pd.CategoricalDtype) and isinstance(iid.dtype, pd.CategoricalDtype)):
+        return None
+    people, items = rid.cat.categories, iid.cat.categories
+    n, m = len(people), len(items)
+    if n == 0 or m == 0 or len(responses) != n * m or not _increasing(people):
+        return None
+    rcodes = rid.array.codes.reshape(n, m)
+    icodes = iid.array.codes.reshape(n, m)
+    first = icodes[0]
+    if (np.sort(first) != np.arange(m)).any() or (rcodes != np.arange(n)[:, None]).any() \
+            or (icodes != first).any():
+        return None
+    if not isinstance(people.dtype, pd.StringDtype):      # as the general path builds the index
+        people = pd.Index(np.asarray(people, dtype=object))
+    return people, [items[k] for k in first]
+
+
+def _increasing(ids: pd.Index) -> bool:
+    """Whether ``ids`` are in strictly increasing order (as sorting them would put them).  Text
+    held by Arrow is compared by Arrow (its byte order of UTF-8 is Python's order of strings)."""
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow" and len(ids) > 1:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(ids.array)
+        return bool(pc.all(pc.less(values[:-1], values[1:])).as_py())
+    return ids.is_monotonic_increasing and ids.is_unique
+
+
+def _item_matrix_rows(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.DataFrame:
+    """:func:`item_matrix` for a responses table in any row order (rows scattered into place)."""
+    ids = [it.id for it in items]
     # factorise once (long tables repeat ids): respondent rows in sorted id order, item columns
     rcodes, people = pd.factorize(responses["respondent_id"])
     people = np.asarray(people, dtype=object)
@@ -69,8 +126,7 @@ def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.
     icodes, item_names = pd.factorize(responses["item_id"])
     col_of = np.array([ids.index(v) if v in ids else -1 for v in item_names] + [-1], dtype=np.int64)
     item_pos = col_of[icodes]
-    mcodes, reasons = pd.factorize(responses["missing_reason"])
-    answered = np.append(np.asarray(reasons, dtype=object) == "", False)[mcodes]
+    answered = likert.is_answered(responses["missing_reason"])
     keep = (item_pos >= 0) & answered
     codes = responses["code"].to_numpy(dtype=float)[keep].copy()
     item_pos = item_pos[keep]
@@ -83,21 +139,51 @@ def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.
     return pd.DataFrame(matrix, index=pd.Index(people[order], name="respondent_id"), columns=ids)
 
 
+#: What :func:`_construct_data` computed for the last responses table: keys ``responses`` (a weak
+#: reference to the table), ``study``, ``items``, ``matrix`` and ``scores`` (by ``min_items``).
+_LAST: dict[str, object] = {}
+
+
+def _forget(ref: weakref.ref) -> None:
+    """Drop the kept results when their responses table is garbage-collected."""
+    if _LAST.get("responses") is ref:
+        _LAST.clear()
+
+
+def _construct_data(responses: pd.DataFrame, study: Study,
+                    min_items: int) -> tuple[dict[str, list[Item]], pd.DataFrame, pd.DataFrame]:
+    """The scored constructs, the :func:`item_matrix` of all their items and the construct scores.
+
+    The results for the last ``responses`` table are kept (by weak reference, so they go with
+    the table) and reused when the same table and study come again, as when
+    :func:`construct_summary` and :func:`scores_table` are called one after the other; the
+    responses table is treated as read-only.  Callers must not change the returned frames."""
+    scored = scored_constructs(study)
+    ids = tuple(it.id for its in scored.values() for it in its)
+    last = _LAST
+    if not (last and last["responses"]() is responses and last["study"] is study and last["items"] == ids):
+        matrix = item_matrix(responses, study, [it for its in scored.values() for it in its])
+        last.clear()
+        last.update(responses=weakref.ref(responses, _forget), study=study, items=ids, matrix=matrix, scores={})
+    if min_items not in last["scores"]:
+        last["scores"][min_items] = _scores(last["matrix"], scored, min_items)
+    return scored, last["matrix"], last["scores"][min_items]
+
+
 def construct_scores(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
     """Per respondent (index, sorted) and construct (columns): mean of the answered items
     (NaN with fewer than ``min_items`` answered)."""
-    scored = scored_constructs(study)
-    return _scores(item_matrix(responses, study, [it for items in scored.values() for it in items]),
-                   scored, min_items)
+    return _construct_data(responses, study, min_items)[2].copy()
 
 
 def _scores(m: pd.DataFrame, scored: dict[str, list[Item]], min_items: int) -> pd.DataFrame:
     """Construct means from a respondents x items matrix holding every scored item."""
+    rows = m.reset_index(drop=True)           # positional rows: pandas need not hash the respondent ids
     cols = {}
     for cid, items in scored.items():
-        sub = m[[it.id for it in items]]
+        sub = rows[[it.id for it in items]]
         answered = sub.notna().sum(axis=1)
-        cols[cid] = sub.mean(axis=1, skipna=True).where(answered >= min_items)
+        cols[cid] = sub.mean(axis=1, skipna=True).where(answered >= min_items).to_numpy()
     frame = pd.DataFrame(cols, index=m.index)
     frame.index.name = "respondent_id"
     return frame
@@ -122,9 +208,9 @@ def construct_summary(responses: pd.DataFrame, study: Study, *, min_items: int =
     """One row per scored construct: items, reversed items, n, mean, sd, median, alpha, alpha_n,
     reference_alpha (published NoMAD validation value, blank if none), basis."""
     rows = []
-    scored = scored_constructs(study)
-    matrix = item_matrix(responses, study, [it for items in scored.values() for it in items])
-    scores = _scores(matrix, scored, min_items)
+    scored, matrix, scores = _construct_data(responses, study, min_items)
+    # the statistics need no respondent ids: positional rows spare pandas from hashing the ids
+    scores, matrix = scores.reset_index(drop=True), matrix.reset_index(drop=True)
     for cid, items in scored.items():
         s = scores[cid].dropna()
         alpha, alpha_n = cronbach_alpha(matrix[[it.id for it in items]])
@@ -150,8 +236,9 @@ def construct_summary(responses: pd.DataFrame, study: Study, *, min_items: int =
 def scores_table(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
     """``construct_scores.csv``: one row per respondent with any construct score (pseudonymous id),
     one column per construct (4 dp), and ``basis``."""
-    scores = construct_scores(responses, study, min_items=min_items)
-    scores = scores.dropna(how="all").round(4).reset_index()
+    scores = _construct_data(responses, study, min_items)[2]
+    scored = np.flatnonzero(scores.notna().any(axis=1).to_numpy())     # dropna(how="all"), by position
+    scores = scores.iloc[scored].round(4).reset_index()
     scores["basis"] = basis(study)
     return scores
 

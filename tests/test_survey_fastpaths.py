@@ -1,0 +1,107 @@
+"""The fast paths of the survey tables give what the general paths give.
+
+The cleaning step hands over responses as categoricals laid out as a complete grid
+(respondents in id order, items in one order); the notebooks read the same table from
+CSV as text.  Counts, item matrices and construct scores must not depend on which of
+the two arrives, nor on the row order.  Fixture: ``tests/fixtures/tables`` (mini-tables).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tieval import likert, nomad
+from tieval.config import load_study
+
+ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
+
+
+@pytest.fixture()
+def mini(monkeypatch):
+    monkeypatch.setenv("TIEVAL_ROOT", str(ROOT))
+    study = load_study(ROOT / "data" / "mini-tables", check_files=False)
+    respondents = likert.load_respondents(study)
+    raw = likert.read_csv(ROOT / "data" / "processed" / "mini-tables" / "responses.csv")
+    return study, respondents, raw
+
+
+def as_categorical(frame: pd.DataFrame) -> pd.DataFrame:
+    """The text table with every column categorical, as the cleaning step builds it."""
+    return frame.assign(**{c: pd.Categorical(frame[c]) for c in frame.columns})
+
+
+def test_take_maps_codes_and_missing_to_the_last_entry():
+    codes = np.array([0, 2, -1, 1, 2], dtype=np.int8)
+    assert likert.take(np.array([10.0, 11.0, 12.0, 99.0]), codes).tolist() == [10, 12, 99, 11, 12]
+    assert likert.take(np.array([False, True, False, False]), codes).tolist() == [False, False, False, True, False]
+    assert likert.take(np.array([True, True, False, True]), codes).tolist() == [True, False, True, True, False]
+    assert likert.take(np.array([True, False, True, False]), codes).tolist() == [True, True, False, False, True]
+
+
+def test_distinct_reads_categorical_codes(mini):
+    _, _, raw = mini
+    codes, uniques = likert.distinct(as_categorical(raw)["item_id"])
+    assert (np.asarray(uniques)[codes] == raw["item_id"].to_numpy()).all()
+
+
+def test_check_responses_reads_text_categorical_and_float_codes_alike(mini):
+    study, respondents, raw = mini
+    expected = likert.check_responses(raw, study, "responses.csv", respondents)["code"].to_numpy()
+    as_float = raw.assign(code=pd.to_numeric(raw["code"].replace("", np.nan)))
+    for frame in (as_categorical(raw), as_float):
+        got = likert.check_responses(frame, study, "responses.csv", respondents)["code"].to_numpy()
+        assert np.array_equal(got, expected, equal_nan=True)
+
+
+def test_check_responses_leaves_its_input_alone(mini):
+    study, respondents, raw = mini
+    before = raw.copy()
+    likert.check_responses(raw, study, "responses.csv", respondents)
+    pd.testing.assert_frame_equal(raw, before)
+
+
+def test_item_cells_do_not_depend_on_dtype_or_row_order(mini):
+    study, respondents, raw = mini
+    n = len(likert.included(respondents))
+    expected = likert.item_cells(likert.check_responses(raw, study, "x", respondents), study, n)
+    shuffled = raw.sample(frac=1, random_state=3).reset_index(drop=True)
+    for frame in (as_categorical(raw), shuffled):
+        got = likert.item_cells(likert.check_responses(frame, study, "x", respondents), study, n)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    # a not-relevant answer written differently counts as the scale's answer (labels normalised)
+    nr = expected[expected["kind"] == "not_relevant"].set_index("item_id")["count"]
+    assert nr["Q2"] == 1 and nr["Q3"] == 1
+    respelt = raw.assign(label=raw["label"].where(raw["missing_reason"] != "not_relevant", "  not RELEVANT to my role"))
+    for frame in (respelt, as_categorical(respelt)):
+        got = likert.item_cells(likert.check_responses(frame, study, "x", respondents), study, n)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_grid_fast_path_matches_the_general_path(mini):
+    study, respondents, raw = mini
+    items = [it for its in nomad.scored_constructs(study).values() for it in its]
+    text = likert.check_responses(raw, study, "x", respondents)
+    grid = likert.check_responses(as_categorical(raw), study, "x", respondents)
+    assert nomad._grid(grid) is not None and nomad._grid(text) is None
+    shuffled = grid.sample(frac=1, random_state=1).reset_index(drop=True)
+    assert nomad._grid(shuffled) is None                      # not in grid order: the general path
+    expected = nomad.item_matrix(text, study, items)
+    for frame in (grid, shuffled):
+        pd.testing.assert_frame_equal(nomad.item_matrix(frame, study, items), expected, check_exact=True)
+        pd.testing.assert_frame_equal(nomad.construct_summary(frame, study), nomad.construct_summary(text, study))
+        pd.testing.assert_frame_equal(nomad.scores_table(frame, study), nomad.scores_table(text, study))
+
+
+def test_kept_matrix_follows_the_table(mini):
+    study, respondents, raw = mini
+    responses = likert.check_responses(raw, study, "x", respondents)
+    first = nomad.construct_scores(responses, study)
+    first.iloc[:, :] = 0.0                                    # callers' changes do not reach the kept scores
+    again = nomad.construct_scores(responses, study)
+    assert not (again.fillna(1) == 0).all().all()
+    other = responses.assign(code=responses["code"].where(responses["item_id"] != "Q1", 1.0))
+    assert not nomad.construct_scores(other, study).equals(again)   # a new table: computed afresh
