@@ -77,8 +77,9 @@ test-unit: $(SETUP) ## run the unit tests only (no build)
 check-config: $(SETUP) ## load and check every study.yml
 	$(PY) -m tieval check-config
 
-bench: $(SETUP) ## time the survey path at 1e3..1e6 respondents -> outputs/bench/bench.json
-	$(PY) -m tieval.bench
+BENCH_ARGS ?= --no-io
+bench: $(SETUP) ## time the survey path at 1e3..1e6 respondents -> outputs/bench/bench.json, bench.png
+	$(PY) -m tieval.bench $(BENCH_ARGS)
 
 # --- maintenance -------------------------------------------------------------------------------
 reconstruct: $(SETUP) ## regenerate the reconstructed stand-in exports in data/*/raw (committed)
