@@ -73,7 +73,8 @@ def test_each_appendix_has_both_views_contents_and_provenance_footer():
             assert f'href="{step}-code.html"' in reader and f'href="{step}.html"' in auditor
             assert 'class="tieval-toc"' in reader
             assert 'id="provenance"' in reader and "Built from commit" in reader
-            assert "jp-InputArea-editor" in auditor and "jp-InputArea-editor" not in reader
+            code_cell = 'class="highlight hl-ipython3"'
+            assert code_cell in auditor and code_cell not in reader
 
 
 def test_figures_have_alt_text():

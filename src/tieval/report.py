@@ -86,7 +86,7 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
     cfg = load_study(study, root, check_files=False)
     title, _ = step_title(nb)
     folder = html_dir(study, root)
-    steps = _steps_of(study, root) | {step}
+    steps = _pipeline_steps(root) | {step}
     written = []
     for show_code in (False, True):
         body, _ = _exporter(show_code).from_notebook_node(
@@ -98,8 +98,16 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
 
 
 def _steps_of(study: str, root: Path) -> set[str]:
+    """Executed steps of a study (what the index links)."""
     folder = outputs_dir(study, root) / "notebooks"
     return {p.stem for p in folder.glob("*.ipynb") if not p.stem.startswith(".") and not p.stem.endswith(".failed")}
+
+
+def _pipeline_steps(root: Path) -> set[str]:
+    """The pipeline's steps, from ``notebooks/`` (not from what happens to be built yet, which
+    depends on build order): every numbered notebook except the ``00_`` maintenance steps
+    that ``make reconstruct`` runs."""
+    return {p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb") if not p.stem.startswith("00_")}
 
 
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
