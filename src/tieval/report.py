@@ -227,9 +227,10 @@ def build_manifest(root: Path | None = None) -> Path:
         for rel in (f"outputs/{study}/notebooks/{step}.ipynb", f"outputs/html/{study}/{step}.html",
                     f"outputs/html/{study}/{step}{CODE_SUFFIX}.html"):
             made_by.setdefault(rel, {**info, "inputs": {f"notebooks/{step}.ipynb": None, **info["inputs"]}})
+    bench = base / "bench"  # `make bench` output: not part of the build
     files = sorted(p for p in list(base.rglob("*")) + list((root / "data" / "processed").rglob("*"))
                    if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json"
-                   and ".failed" not in p.name)
+                   and ".failed" not in p.name and bench not in p.parents)
     entries = []
     for p in files:
         rel = p.relative_to(root).as_posix() if p.is_absolute() else p.as_posix()
