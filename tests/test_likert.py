@@ -23,12 +23,9 @@ ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
 
 @pytest.fixture()
-def mini(monkeypatch):
-    monkeypatch.setenv("TIEVAL_ROOT", str(ROOT))
-    study = load_study(ROOT / "data" / "mini-tables", check_files=False)
-    respondents = likert.load_respondents(study)
-    responses = likert.load_responses(study, respondents)
-    return study, respondents, responses
+def mini(mini_tables):
+    study, respondents = mini_tables
+    return study, respondents, likert.load_responses(study, respondents)
 
 
 @pytest.fixture()

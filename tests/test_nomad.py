@@ -29,10 +29,8 @@ ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
 
 @pytest.fixture()
-def mini(monkeypatch):
-    monkeypatch.setenv("TIEVAL_ROOT", str(ROOT))
-    study = load_study(ROOT / "data" / "mini-tables", check_files=False)
-    respondents = likert.load_respondents(study)
+def mini(mini_tables):
+    study, respondents = mini_tables
     return study, likert.load_responses(study, respondents)
 
 

@@ -21,12 +21,9 @@ ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
 
 @pytest.fixture()
-def mini(monkeypatch):
-    monkeypatch.setenv("TIEVAL_ROOT", str(ROOT))
-    study = load_study(ROOT / "data" / "mini-tables", check_files=False)
-    respondents = likert.load_respondents(study)
-    raw = likert.read_csv(ROOT / "data" / "processed" / "mini-tables" / "responses.csv")
-    return study, respondents, raw
+def mini(mini_tables):
+    study, respondents = mini_tables
+    return study, respondents, likert.read_csv(ROOT / "data" / "processed" / "mini-tables" / "responses.csv")
 
 
 def as_categorical(frame: pd.DataFrame) -> pd.DataFrame:
