@@ -23,7 +23,6 @@ import pandas as pd
 import pytest
 
 from tieval import likert, nomad
-from tieval.config import load_study
 
 ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
