@@ -23,7 +23,7 @@ from .paths import project_root, study_dir
 
 __all__ = [
     "Level", "Bin", "Scale", "Item", "Demographic", "FreeText", "Construct",
-    "SurveySpec", "Study", "load_study", "load_yaml", "normalise_label",
+    "SurveySpec", "Study", "load_study", "load_yaml", "normalise_label", "check_top_keys",
 ]
 
 SCALE_TYPES = ("ordinal", "numeric", "binary", "categorical", "text")
@@ -112,6 +112,17 @@ class _Reader:
         if not isinstance(value, bool):
             raise self.fail(key, "true or false", value)
         return value
+
+
+def check_top_keys(raw: Any, file: Path, allowed: set[str], shape: str) -> dict:
+    """Check that a parsed analysis file (codebook, triangulation, ...) is a mapping whose keys are
+    all in ``allowed``; ``shape`` says what the mapping should hold (e.g. "the key findings")."""
+    if not isinstance(raw, dict):
+        raise ConfigError(file, f"a mapping with {shape}", column="(top level)", found=type(raw).__name__)
+    for name in raw:
+        if name not in allowed:
+            raise ConfigError(file, "one of the keys " + ", ".join(sorted(allowed)), column=str(name), found=name)
+    return raw
 
 
 def _join(prefix: str, name: str) -> str:

@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from .config import ID_PATTERN, Study, load_yaml
+from .config import ID_PATTERN, Study, check_top_keys, load_yaml
 from .errors import ConfigError, InputError
 from .schema import CODEBOOK, CODINGS, EXCERPTS, REPRODUCED, require_columns
 from .store import note_input, read_csv
@@ -163,11 +163,7 @@ def parse_codebook(raw: Any, file: Path, study: Study) -> Codebook:
     def fail(key: str, expected: str, found: Any = None) -> ConfigError:
         return ConfigError(file, expected, column=key, found=found)
 
-    if not isinstance(raw, dict):
-        raise fail("(top level)", "a mapping with the keys themes and sections", type(raw).__name__)
-    for name in raw:
-        if name not in _TOP_KEYS:
-            raise fail(str(name), "one of the keys " + ", ".join(sorted(_TOP_KEYS)), name)
+    check_top_keys(raw, file, _TOP_KEYS, "the keys themes and sections")
     themes = raw.get("themes")
     if not isinstance(themes, list) or not themes:
         raise fail("themes", "a list of at least one theme", themes)

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import ID_PATTERN, Study, load_yaml
+from .config import ID_PATTERN, Study, check_top_keys, load_yaml
 from .errors import ConfigError, InputError
 from .likert import MISSING_CATEGORIES, RATED_TYPES, category_display, percent_cell
 from .qualitative import Codebook, anonymous_label, theme_anchor, with_ancestors
@@ -182,11 +182,7 @@ def parse_triangulation(raw: Any, file: Path, study: Study, codebook: Codebook, 
             raise fail(key, "a list", value)
         return [str(v) for v in value]
 
-    if not isinstance(raw, dict):
-        raise fail("(top level)", "a mapping with the key findings", type(raw).__name__)
-    for name in raw:
-        if name not in _TOP_KEYS:
-            raise fail(str(name), "one of the keys " + ", ".join(sorted(_TOP_KEYS)), name)
+    check_top_keys(raw, file, _TOP_KEYS, "the key findings")
     specs = raw.get("findings")
     if not isinstance(specs, list) or not specs:
         raise fail("findings", "a list of at least one finding", specs)
