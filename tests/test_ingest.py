@@ -83,8 +83,18 @@ def test_qualtrics_three_header_rows(valid):
 def test_frame_is_all_text_with_only_the_columns_the_contract_needs(valid):
     assert list(valid.frame.columns) == ["Status", "ResponseId", "Q1_1", "Q2_1", "Q2_2", "Q3_1", "Q4_1",
                                          "Q4_2", "Q5", "Q6_TEXT"]
-    assert all(str(t) == "str" for t in valid.frame.dtypes)
+    coded = ["Status", "Q1_1", "Q2_1", "Q2_2", "Q3_1", "Q4_1", "Q4_2", "Q5"]
+    for column, dtype in valid.frame.dtypes.items():   # coded columns: categoricals of text
+        assert str(dtype if column not in coded else dtype.categories.dtype) == "str", column
+        assert (column in coded) == isinstance(dtype, pd.CategoricalDtype), column
     assert valid.frame.loc[4, "Q2_1"] == ""  # empty cells are '' (not NaN)
+
+
+def test_coded_columns_list_their_texts_in_order_of_first_appearance_and_none_unused(valid):
+    # the header rows above the answers are not categories, nor is anything else never answered
+    for column in ["Status", "Q1_1", "Q2_1", "Q5"]:
+        values = valid.frame[column]
+        assert list(values.cat.categories) == list(pd.unique(values.astype(str))), column
 
 
 def test_identifying_columns_are_never_read(valid):

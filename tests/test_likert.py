@@ -244,6 +244,36 @@ def test_bad_responses_name_file_row_and_column(mini, column, row, value, expect
     assert f"row {row}" in msg and f"column {column}" in msg and expected in msg
 
 
+@pytest.mark.parametrize("as_type", ["text", "categorical", "float"])
+def test_code_errors_name_the_first_bad_row(mini, as_type):
+    study, respondents, frame = _responses(mini)
+    agreement = frame.index[(frame["item_id"] == "Q2") & (frame["missing_reason"] == "")]
+    frame.loc[agreement[2], "code"] = "7"       # off the agreement scale
+    frame.loc[agreement[1], "code"] = "9"       # ... and an earlier row: reported
+    if as_type == "categorical":
+        frame = frame.assign(code=frame["code"].astype("category"))
+    elif as_type == "float":
+        frame = frame.assign(code=pd.to_numeric(frame["code"].replace("", np.nan)))
+    with pytest.raises(InputError) as err:
+        likert.check_responses(frame, study, "responses.csv", respondents)
+    msg = str(err.value)
+    assert f"row {agreement[1] + 2}, column code" in msg and "a code of the scale agreement" in msg
+
+
+@pytest.mark.parametrize("as_type", ["text", "categorical"])
+def test_a_code_that_is_not_a_number_is_reported_before_codes_off_the_scale(mini, as_type):
+    study, respondents, frame = _responses(mini)
+    answered = frame.index[frame["missing_reason"] == ""]
+    frame.loc[answered[0], "code"] = "99"       # off every scale, first
+    frame.loc[answered[-1], "code"] = "x"       # not a number, last: still the error reported
+    if as_type == "categorical":
+        frame = frame.assign(code=frame["code"].astype("category"))
+    with pytest.raises(InputError) as err:
+        likert.check_responses(frame, study, "responses.csv", respondents)
+    assert f"row {answered[-1] + 2}, column code" in str(err.value)
+    assert "a numeric answer code" in str(err.value)
+
+
 def test_unknown_not_relevant_label_is_an_input_error(mini):
     study, respondents, frame = _responses(mini)
     i = frame.index[frame["missing_reason"] == "not_relevant"][0]

@@ -38,19 +38,23 @@ import numpy as np
 import pandas as pd
 
 from . import schema, store
+from .columns import distinct, texts
 from .config import Scale, Study, load_study, normalise_label
 from .errors import ConfigError, InputError, display_path
 from .ingest import Export, looks_numeric, read_export
 from .integrity import MANIFEST_NAME, verify_manifest
 from .paths import processed_dir, tables_dir
-from .redact import pseudonymous_ids, redact_series
+from .redact import first_duplicate, id_digests, pseudonyms, redact_series
 
 __all__ = [
-    "EXCLUSION_REASONS", "STATUS_EXCLUSIONS", "STATUS_REASONS", "FLOW_ALIASES", "Tables", "Decoded", "Validation", "CleanResult",
+    "EXCLUSION_REASONS", "STATUS_KINDS", "STATUS_EXCLUSIONS", "STATUS_REASONS", "FLOW_ALIASES", "Tables", "Decoded", "Validation", "CleanResult",
     "decode_column", "validate", "validate_file", "validate_cli", "summary_text",
     "flow_table", "compare_flow", "build_tables", "clean_study", "item_summary",
     "deidentification_summary", "processed_paths", "export_overview", "flow_check_sentence", "table_counts",
 ]
+
+#: A respondent's status in respondents.csv (``Validation.status_codes`` index this tuple).
+STATUS_KINDS = ("partial", "complete", "excluded")
 
 #: Why a record is not analysed (codes used in respondents.csv, descriptions in exclusions.csv).
 EXCLUSION_REASONS = {
@@ -134,6 +138,17 @@ def _numeric_entry(text: str, scale: Scale, anchors: dict[str, float]):
     return (value, _number_text(value), scale.bin_of(value) or "", "")
 
 
+def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``(codes, uniques)`` of a column of text (:func:`tieval.columns.distinct`); a missing value
+    is read as an empty cell, so every code points at a string."""
+    codes, uniques = distinct(values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("str"))
+    uniques = [str(u) for u in uniques]
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(uniques), codes.astype(np.int64))
+        uniques.append("")
+    return codes, uniques
+
+
 def decode_column(values: pd.Series, scale: Scale, *, item_id: str = "", column: str = ""
                   ) -> tuple[Decoded, int | None, str]:
     """Map a text column through ``scale``.
@@ -141,10 +156,10 @@ def decode_column(values: pd.Series, scale: Scale, *, item_id: str = "", column:
     Returns the decoded column, the position of the first record whose value the scale
     does not accept (``None`` if all are accepted) and a description of what it accepts.
     Labels are matched case- and space-insensitively (plus the scale's aliases); a column
-    of numbers on a labelled scale is read as numeric recodes (``Scale.recode_lookup``)."""
-    index, uniques = pd.factorize(values.astype("str"), sort=False)
-    index = np.asarray(index, dtype=np.int64)
-    uniques = [str(u) for u in uniques]
+    of numbers on a labelled scale is read as numeric recodes (``Scale.recode_lookup``).
+    A categorical column (as :mod:`tieval.ingest` reads coded columns) is read off its codes;
+    a missing value counts as an empty cell."""
+    index, uniques = _distinct_texts(values)
     n = len(uniques)
     code = np.full(n, np.nan)
     label = np.full(n, "", dtype=object)
@@ -200,6 +215,7 @@ class Validation:
     export: Export
     study: Study
     ids: pd.Series
+    digests: np.ndarray
     items: dict[str, Decoded]
     demographics: dict[str, Decoded]
     reason: np.ndarray
@@ -213,10 +229,14 @@ class Validation:
         return self.reason == ""
 
     @property
+    def status_codes(self) -> np.ndarray:
+        """Per record: the position of its status in :data:`STATUS_KINDS`."""
+        return np.where(self.included, self.n_answered == len(self.items), 2).astype(np.int8)
+
+    @property
     def status(self) -> np.ndarray:
         """Per record: complete, partial or excluded."""
-        kinds = np.array(["partial", "complete", "excluded"], dtype=object)
-        return kinds[np.where(self.included, self.n_answered == len(self.items), 2)]
+        return np.array(STATUS_KINDS, dtype=object)[self.status_codes]
 
     @property
     def recoded_columns(self) -> list[str]:
@@ -236,27 +256,29 @@ class Validation:
         return out
 
 
-def _check_ids(export: Export) -> pd.Series:
+def _check_ids(export: Export, study: Study) -> tuple[pd.Series, np.ndarray]:
+    """The stripped response ids and their digests (:func:`tieval.redact.id_digests`); an empty
+    or repeated id is an error.  Repeats are found from the digests, which de-identification
+    needs anyway, so the ids are hashed once and never compared as text."""
     ids = export.frame[export.id_column].str.strip()
     empty = np.flatnonzero((ids == "").to_numpy())
     if len(empty):
         raise InputError(export.path, "a response id in every row", row=export.row_of(int(empty[0])),
                          column=export.id_column, found="")
-    dup = ids.duplicated(keep="first").to_numpy()
-    if dup.any():
-        pos = int(np.flatnonzero(dup)[0])
-        first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0])
+    digests = id_digests(study.id, ids)
+    repeat = first_duplicate(digests)
+    if repeat is not None:
+        pos, first = repeat
         raise InputError(export.path, f"each response id once (this id is also on row {export.row_of(first)})",
                          row=export.row_of(pos), column=export.id_column, found=ids.iloc[pos])
-    return ids
+    return ids, digests
 
 
 def _status_reasons(export: Export) -> np.ndarray:
     n = export.n_records
     if not export.status_column:
         return np.full(n, "", dtype=object)
-    index, uniques = pd.factorize(export.frame[export.status_column].astype("str"))
-    index = np.asarray(index, dtype=np.int64)
+    index, uniques = _distinct_texts(export.frame[export.status_column])
     reasons = np.empty(len(uniques), dtype=object)
     for i, value in enumerate(uniques):
         key = normalise_label(value)
@@ -276,7 +298,7 @@ def _status_reasons(export: Export) -> np.ndarray:
 
 def validate(export: Export, study: Study) -> Validation:
     """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem."""
-    ids = _check_ids(export)
+    ids, digests = _check_ids(export, study)
     problems: list[tuple[int, int, InputError]] = []
 
     def decode(key: str, column: str, scale: Scale, what: str) -> Decoded:
@@ -315,7 +337,7 @@ def validate(export: Export, study: Study) -> Validation:
     if recoded:
         warnings.append(f"{len(recoded)} column(s) hold numeric codes, read through the scale codes in "
                         f"study.yml: {', '.join(recoded[:8])}{' ...' if len(recoded) > 8 else ''}")
-    return Validation(export, study, ids, items, demographics, reason, n_answered,
+    return Validation(export, study, ids, digests, items, demographics, reason, n_answered,
                       np.where(n_answered == prefix, n_answered, -1), warnings)
 
 
@@ -500,14 +522,16 @@ def build_tables(validation: Validation) -> Tables:
     The pseudonymous ids are sorted once: that order sorts the respondents table, and its
     included part orders the responses and the free text."""
     study, export = validation.study, validation.export
-    ids = pseudonymous_ids(study.id, validation.ids).reset_index(drop=True)
-    by_id = ids.argsort(kind="stable").to_numpy()  # code-point order, as Python sorts str
-    ids = ids.array
-    columns = {"study": study.id, "respondent_id": ids.take(by_id), "status": validation.status[by_id],
-               "exclusion_reason": validation.reason[by_id], "n_items_answered": validation.n_answered[by_id]}
+    pseudo_ids = pseudonyms(validation.digests)
+    ids, by_id = pseudo_ids.ids.array, pseudo_ids.order  # by_id: code-point order, as Python sorts str
+    reason_codes, reasons = pd.factorize(validation.reason)
+    columns = {"study": texts(np.zeros(len(by_id), dtype=np.int8), [study.id]), "respondent_id": ids.take(by_id),
+               "status": texts(validation.status_codes[by_id], STATUS_KINDS),
+               "exclusion_reason": texts(reason_codes[by_id], reasons),
+               "n_items_answered": validation.n_answered[by_id]}
     for did, decoded in validation.demographics.items():
-        columns[did] = decoded.label[decoded.index[by_id]]
-    respondents = pd.DataFrame(columns)
+        columns[did] = texts(decoded.index[by_id], decoded.label)
+    respondents = pd.DataFrame(columns, copy=False)
 
     included = np.asarray(validation.included, dtype=bool)[by_id]
     order = by_id[included]  # included records, by pseudonymous id
@@ -516,11 +540,13 @@ def build_tables(validation: Validation) -> Tables:
     m, n_inc = len(items), len(order)
     # pairs[r, j]: where record r's answer to item j sits among all items' distinct values;
     # built in record order, then the included records' rows are taken in id order
+    # (filled item by item into contiguous rows, then turned into one row per record)
     starts = np.cumsum([0] + [len(d.code) for d in items])
-    pairs = np.empty((len(by_id), m), dtype=_index_dtype(int(starts[-1])))
+    by_item = np.empty((m, len(by_id)), dtype=_index_dtype(int(starts[-1])))
     for j, d in enumerate(items):
-        pairs[:, j] = d.index + starts[j]
-    pairs = pairs[order].ravel()
+        np.add(d.index, starts[j], out=by_item[j], casting="unsafe")
+    pairs = np.ascontiguousarray(by_item.T)[order].ravel()
+    del by_item
 
     def stacked(per_value: list[np.ndarray]) -> pd.Categorical:
         return _stacked(per_value, pairs) if m else pd.Categorical([])

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from . import store
+from .columns import take
 from .config import Study, normalise_label
 from .errors import InputError
 
@@ -100,7 +101,10 @@ class Export:
 
     ``frame`` holds one row per response record (rows with neither an id nor an answer are
     left out and reported in ``warnings``), with the export's own column ids, every cell a
-    string ('' when empty).  ``rows[i]`` is the spreadsheet row of ``frame.iloc[i]``.
+    string ('' when empty).  Coded columns (items, demographics, the status) are categoricals
+    of those strings (categories in order of first appearance, none unused): an answer column
+    of a million records holds a few distinct texts, so it is read and decoded once per text.
+    ``rows[i]`` is the spreadsheet row of ``frame.iloc[i]``.
     """
 
     path: Path
@@ -395,6 +399,18 @@ def _raise_bad_byte(path: Path, body: bytes, start: int, offset: int = 0,
                      found=f"byte 0x{byte:02X} at offset {start + offset}")
 
 
+#: Arrow type of a coded column (items, demographics, status): text, dictionary-encoded as it is read.
+_CODED = pa.dictionary(pa.int32(), pa.string())
+
+
+def _coded_columns(plan: _Plan) -> set[str]:
+    """The kept columns holding answer codes or labels from a closed list (read as categoricals)."""
+    coded = {*plan.item_columns.values(), *plan.demographic_columns.values()}
+    if plan.status_column:
+        coded.add(plan.status_column)
+    return coded
+
+
 def _read_csv(path: Path, study: Study) -> Export:
     records, bom = _read_head(path, 4)
     if not records or all(not any(c.strip() for c in rec) for rec in records):
@@ -406,6 +422,8 @@ def _read_csv(path: Path, study: Study) -> Export:
     width = len(layout.names)
     internal = [f"c{i}" for i in range(width)]
     keep_internal = [internal[i] for i in plan.keep]
+    coded = _coded_columns(plan)
+    column_types = {internal[i]: _CODED if layout.names[i] in coded else pa.string() for i in plan.keep}
     invalid: list[tuple[int, int, str]] = []
 
     def on_invalid(row) -> str:
@@ -419,7 +437,7 @@ def _read_csv(path: Path, study: Study) -> Export:
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in keep_internal}, include_columns=keep_internal,
+                column_types=column_types, include_columns=keep_internal,
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except pa.ArrowInvalid as exc:
@@ -559,7 +577,10 @@ def _read_xlsx(path: Path, study: Study) -> Export:
 
 def _finish(path: Path, study: Study, fmt: str, layout: _Layout, plan: _Plan, frame: pd.DataFrame,
             rows: np.ndarray, bom: bool, space_rows: list[int] = ()) -> Export:
-    frame = frame.astype("str")
+    coded = _coded_columns(plan)
+    frame = frame.astype({c: "str" for c in frame.columns if c not in coded})
+    for col in coded:
+        frame[col] = _categorical(frame[col])
     blank = np.array(frame[plan.id_column].str.strip() == "", dtype=bool)
     candidates = np.flatnonzero(blank)
     if len(candidates):
@@ -574,6 +595,8 @@ def _finish(path: Path, study: Study, fmt: str, layout: _Layout, plan: _Plan, fr
         skipped = [int(rows[i]) for i in inner]
         frame = frame.iloc[:end][~blank[:end]].reset_index(drop=True)
         rows = rows[:end][~blank[:end]]
+    # header rows and skipped rows may have left categories unused
+    frame = pd.DataFrame({c: _drop_unused(frame[c]) if c in coded else frame[c] for c in frame.columns}, copy=False)
     skipped = sorted(set(skipped) | {r for r in space_rows if len(rows) and r < rows[-1]})
     if not len(frame):
         where = "below the header row" if layout.header_rows == 1 else f"below the {layout.header_rows} header rows"
@@ -600,6 +623,30 @@ def _finish(path: Path, study: Study, fmt: str, layout: _Layout, plan: _Plan, fr
         identifying_dropped=plan.identifying, metadata_dropped=plan.metadata,
         extra_columns=plan.extras, skipped_rows=skipped, warnings=warnings,
     )
+
+
+def _categorical(column: pd.Series) -> pd.Series:
+    """A coded column as a categorical of text, categories in order of first appearance (as Arrow's
+    dictionary encoding gives them)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        if isinstance(column.cat.categories.dtype, pd.StringDtype):
+            return column
+        column = column.astype(object)
+    codes, uniques = pd.factorize(column.astype("str"), sort=False)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"), validate=False),
+                     index=column.index, name=column.name)
+
+
+def _drop_unused(column: pd.Series) -> pd.Series:
+    """A categorical without the categories no row uses (``cat.remove_unused_categories``, by
+    marking the used codes instead of finding the unique ones)."""
+    codes, categories = column.array.codes, column.cat.categories
+    keep = np.bincount(codes[codes >= 0] if codes.min(initial=0) < 0 else codes, minlength=len(categories)) > 0
+    if keep.all():
+        return column
+    renumber = np.append(np.cumsum(keep) - 1, -1).astype(codes.dtype)
+    return pd.Series(pd.Categorical.from_codes(take(renumber, codes), categories=categories[keep], validate=False),
+                     index=column.index, name=column.name)
 
 
 def _numeric_sample(frame: pd.DataFrame, plan: _Plan, study: Study, n: int = 200) -> bool:

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from . import disclosure
+from .columns import BLOCK, distinct, per_unique, take
 from .config import Study, normalise_label
 from .errors import InputError
 from .paths import processed_dir
@@ -175,48 +176,6 @@ def load_responses(study: Study, respondents: pd.DataFrame | None = None) -> pd.
     return check_responses(frame, study, path, respondents)
 
 
-def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``(codes, uniques)`` of a column: ``uniques[codes]`` gives the values back, code -1 marks a
-    missing value.  A categorical column is read off its codes and categories (no hashing of the
-    rows, which matters on tables of millions of rows); other columns are factorised."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.array.codes, values.cat.categories
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, pd.Index(uniques)
-
-
-#: Rows per block when a long column is processed in blocks (small, reused temporaries).
-BLOCK = 1 << 18
-
-
-def take(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``table[codes]``, code -1 taking the last entry of ``table``.
-
-    A true/false table with one odd entry out is a comparison of the codes; otherwise the
-    look-up runs in blocks of :data:`BLOCK` rows (numpy would convert small integer codes into
-    one row-length array of 64-bit positions first)."""
-    if table.dtype == bool and len(table):
-        for value in (True, False):
-            where = np.flatnonzero(table == value)
-            if len(where) == len(table):
-                return np.full(codes.shape, value)
-            if len(where) == 1:
-                code = where[0] if where[0] < len(table) - 1 else -1
-                return codes == code if value else codes != code
-    out = np.empty(codes.shape, dtype=table.dtype)
-    for start in range(0, len(codes), BLOCK):
-        np.take(table, codes[start:start + BLOCK], out=out[start:start + BLOCK], mode="wrap")
-    return out
-
-
-def per_unique(values: pd.Series, func, dtype=object) -> np.ndarray:
-    """``func`` applied once per distinct value of ``values`` and broadcast back as an array of
-    ``dtype`` (fast on long tables, where most values repeat); missing values are passed as ``None``."""
-    codes, uniques = distinct(values)
-    mapped = [func(u) for u in uniques] + [func(None)]     # code -1 (missing) takes the last entry
-    return take(np.asarray(mapped, dtype=dtype), codes)
-
-
 def is_in(values: pd.Series, allowed) -> np.ndarray:
     """Vectorised membership test (hash lookup of the distinct values), fast on long tables."""
     codes, uniques = distinct(values)
@@ -246,29 +205,44 @@ def reason_codes(values: pd.Series) -> np.ndarray:
     return take(_reason_table(reasons), codes)
 
 
-def _to_float(values: pd.Series) -> np.ndarray:
-    """Answer codes as floats: a numeric column as it is (missing -> NaN); text per distinct value
-    ('' and non-numbers -> NaN)."""
-    if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype):
-        return values.to_numpy(dtype=float, na_value=np.nan)
+def _code_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, table)``: answer codes as floats per distinct value (``table``, its last entry NaN
+    for a missing value; '' and non-numbers are NaN), and each row's position in it (-1: missing)."""
+    codes, uniques = distinct(values)
 
     def conv(v):
         try:
             return float(v) if v not in (None, "") else np.nan
         except (TypeError, ValueError):
             return np.nan
-    return per_unique(values, conv, float)
+    return codes, np.array([conv(u) for u in uniques] + [np.nan], dtype=float)
+
+
+def _code_problems(table: np.ndarray, scales: list) -> np.ndarray:
+    """Per scale (rows) and distinct code (columns): 0 if an answered row may hold that code,
+    1 if the code is not a number, ``2 + k`` if it is not on the k-th scale."""
+    problems = np.zeros((len(scales), len(table)), dtype=np.int16)
+    for k, scale in enumerate(scales):
+        if scale.type == "numeric":
+            problems[k, ~((table >= scale.min) & (table <= scale.max))] = 2 + k
+        elif scale.type != "text":
+            problems[k, ~np.isin(table, [float(lv.code) for lv in scale.levels])] = 2 + k
+    problems[:, np.isnan(table)] = 1
+    return problems
 
 
 def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
     """Validate a responses table (see :func:`load_responses`); returns a copy with ``code`` as float
     (text, numeric or categorical codes are read; the copy is shallow, copy-on-write)."""
 
+    def fail_at(i: int, column: str, expected: str):
+        """Raise for the table's row ``i`` (spreadsheet row ``i + 2``)."""
+        raise InputError(path, expected, row=i + 2, column=column, found=frame[column].iloc[i])
+
     def fail(mask, column: str, expected: str, rows=None):
         """Raise for the first row of ``mask`` (of ``rows``, the positions ``mask`` refers to)."""
         i = int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
-        i = i if rows is None else int(rows[i])
-        raise InputError(path, expected, row=i + 2, column=column, found=frame[column].iloc[i])
+        fail_at(i if rows is None else int(rows[i]), column, expected)
 
     known = {it.id: it for it in study.items}
     scale_list = sorted({it.scale for it in known.values()})
@@ -286,31 +260,38 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
         bad = ~is_in(frame["respondent_id"], respondents["respondent_id"][respondents["status"] != "excluded"])
         if bad.any():
             fail(bad, "respondent_id", "an included respondent of respondents.csv")
-    code = _to_float(frame["code"])
+    # each answered row's code must be a number on its item's scale: judged once per pair of
+    # (scale, distinct code), then each row looks its pair up (first failing row of each kind)
     answered = reason == ANSWERED
-    bad = answered & np.isnan(code)
-    if bad.any():
-        fail(bad, "code", "a numeric answer code")
+    code_codes, table = _code_values(frame["code"])
+    code = take(table, code_codes)
+    problems = _code_problems(table, [study.scales[sid] for sid in scale_list])
+    pair = scale_pos.astype(np.int32 if problems.size >= 2**15 else np.int16) * len(table)
+    if len(code_codes) and code_codes.min() < 0:            # a missing code: the table's last entry
+        code_codes = np.where(code_codes < 0, len(table) - 1, code_codes.astype(pair.dtype))
+    pair += code_codes
+    row_problem = take(problems.ravel(), pair)
+    row_problem *= answered
+    failing = np.flatnonzero(row_problem)
+    kinds, first = np.unique(row_problem[failing], return_index=True)
+    first_failing = dict(zip(kinds.tolist(), failing[first].tolist()))
+    if 1 in first_failing:
+        fail_at(first_failing[1], "code", "a numeric answer code")
     # codes must lie on the item's scale; not-relevant labels must be the scale's
-    nr_rows_all = reason == NOT_RELEVANT
+    nr_rows_all = np.flatnonzero(reason == NOT_RELEVANT)    # positions: not-relevant answers are few
+    nr_scale = scale_pos[nr_rows_all]
     label_codes = label_uniques = None                      # the labels are read once, when needed
     for k, scale_id in enumerate(scale_list):
         scale = study.scales[scale_id]
-        on_scale = scale_pos == k
-        rows = answered & on_scale
         if scale.type == "text":
             continue
-        if rows.any():
+        if 2 + k in first_failing:
             if scale.type == "numeric":
-                ok = (code >= scale.min) & (code <= scale.max)
                 expected = f"a number from {scale.min:g} to {scale.max:g} ({scale_id})"
             else:
-                ok = np.isin(code, [float(lv.code) for lv in scale.levels])
                 expected = f"a code of the scale {scale_id}: " + ", ".join(f"{lv.code:g}" for lv in scale.levels)
-            bad = rows & ~ok
-            if bad.any():
-                fail(bad, "code", expected)
-        nr_rows = np.flatnonzero(on_scale & nr_rows_all)   # positions: not-relevant answers are few
+            fail_at(first_failing[2 + k], "code", expected)
+        nr_rows = nr_rows_all[nr_scale == k]
         if len(nr_rows):
             allowed = {normalise_label(x) for x in scale.not_relevant}
             if label_codes is None:
