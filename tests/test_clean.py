@@ -246,6 +246,30 @@ def test_pseudonym_collisions_are_lengthened(monkeypatch):
     assert any(len(i) == 17 for i in ids)
 
 
+@pytest.mark.parametrize("digits", [1, 2, 3])
+def test_pseudonyms_sort_as_text_and_lengthen_whole_clashing_groups(monkeypatch, digits):
+    monkeypatch.setattr(redact, "ID_HEX_DIGITS", digits)
+    raw = pd.Series([f"R_{i}" for i in range(3000)])
+    p = redact.pseudonyms(redact.id_digests("s", raw))
+    ids = p.ids.tolist()
+    assert ids[:3] == [redact.ID_PREFIX + hashlib.sha256(f"s:{r}".encode()).hexdigest()[:len(i) - 1]
+                       for r, i in zip(raw[:3], ids[:3])]
+    assert len(set(ids)) == len(ids)
+    assert [ids[k] for k in p.order] == sorted(ids)            # the order is code-point order of the ids
+    by_prefix = {}
+    for i in ids:
+        by_prefix.setdefault(i[:1 + digits], set()).add(len(i))
+    assert all(len(lengths) == 1 for lengths in by_prefix.values())   # a clashing group is lengthened as a whole
+    assert {len(i) for i in ids} <= {1 + digits, 17, 65}
+
+
+def test_first_duplicate_names_the_first_repeat_and_its_first_row():
+    d = redact.id_digests("s", pd.Series(["a", "b", "c", "b", "a", "b"]))
+    assert redact.first_duplicate(d) == (3, 1)
+    assert redact.first_duplicate(redact.id_digests("s", pd.Series(["a", "b"]))) is None
+    assert redact.first_duplicate(np.zeros((0, 32), dtype=np.uint8)) is None
+
+
 @pytest.mark.parametrize("text, expected", [
     ("write to jo.bloggs@nhs.net please", "write to [email] please"),
     ("see https://www.example.org/a?b=1.", "see [url]."),

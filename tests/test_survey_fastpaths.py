@@ -30,20 +30,6 @@ def as_categorical(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: pd.Categorical(frame[c]) for c in frame.columns})
 
 
-def test_take_maps_codes_and_missing_to_the_last_entry():
-    codes = np.array([0, 2, -1, 1, 2], dtype=np.int8)
-    assert likert.take(np.array([10.0, 11.0, 12.0, 99.0]), codes).tolist() == [10, 12, 99, 11, 12]
-    assert likert.take(np.array([False, True, False, False]), codes).tolist() == [False, False, False, True, False]
-    assert likert.take(np.array([True, True, False, True]), codes).tolist() == [True, False, True, True, False]
-    assert likert.take(np.array([True, False, True, False]), codes).tolist() == [True, True, False, False, True]
-
-
-def test_distinct_reads_categorical_codes(mini):
-    _, _, raw = mini
-    codes, uniques = likert.distinct(as_categorical(raw)["item_id"])
-    assert (np.asarray(uniques)[codes] == raw["item_id"].to_numpy()).all()
-
-
 def test_check_responses_reads_text_categorical_and_float_codes_alike(mini):
     study, respondents, raw = mini
     expected = likert.check_responses(raw, study, "responses.csv", respondents)["code"].to_numpy()

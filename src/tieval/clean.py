@@ -565,23 +565,38 @@ def build_tables(validation: Validation) -> Tables:
         "missing_reason": stacked([d.missing for d in items]),
     }, columns=schema.RESPONSES, copy=False)
 
-    parts, names = [], study.survey.redact_names if study.survey else ()
-    for q_order, ft in enumerate(study.free_text):
+    free, redactions = _free_text(validation, order, pseudo)
+    return Tables(respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
+                  responses, free, flow_table(validation), redactions)
+
+
+def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The free-text table: non-empty answers of the included records (``order``: their positions,
+    by pseudonymous id ``pseudo``), line ends made ``\\n``, stripped and redacted; sorted by
+    respondent, then question in ``study.yml`` order.  Also the redaction counts."""
+    study, export = validation.study, validation.export
+    ranks, questions, parts = [], [], []
+    for q, ft in enumerate(study.free_text):
         column = export.frame[export.free_text_columns[ft.id]]
-        answered = (column != "").to_numpy(dtype=bool)[order]
-        text = column.take(order[answered]).reset_index(drop=True)
+        rank = np.flatnonzero((column != "").to_numpy(dtype=bool)[order])     # positions in id order
+        text = column.take(order[rank]).reset_index(drop=True)
         text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
         text = text.str.strip(_WHITESPACE)
         keep = (text != "").to_numpy()
-        parts.append(pd.DataFrame({"respondent_id": pseudo[answered][keep], "question_id": ft.id,
-                                   "q": q_order, "text": text[keep].to_numpy()}))
-    free = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"respondent_id": [], "question_id": [], "q": [], "text": []})
-    redaction = redact_series(free["text"], names)
-    free = free.assign(text=redaction.texts.to_numpy(), study=study.id)
-    free = free.sort_values(["respondent_id", "q"], kind="stable")[schema.FREE_TEXT].reset_index(drop=True)
-    return Tables(respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
-                  responses, free, flow_table(validation), redaction.counts)
+        ranks.append(rank[keep])
+        questions.append(np.full(int(keep.sum()), q, dtype=np.int64))
+        parts.append(text[keep])
+    rank = np.concatenate(ranks) if ranks else np.zeros(0, dtype=np.int64)
+    question = np.concatenate(questions) if questions else np.zeros(0, dtype=np.int64)
+    by = np.lexsort((question, rank))             # respondent (id order), then question
+    text = pd.concat(parts, ignore_index=True).take(by) if parts else pd.Series([], dtype="str")
+    redaction = redact_series(text.reset_index(drop=True), study.survey.redact_names if study.survey else ())
+    rank, question = rank[by], question[by]
+    free = pd.DataFrame({"study": texts(np.zeros(len(by), dtype=np.int8), [study.id]),
+                         "respondent_id": pd.array(pseudo, dtype="str").take(rank),
+                         "question_id": texts(question, [ft.id for ft in study.free_text]),
+                         "text": redaction.texts.array}, columns=schema.FREE_TEXT)
+    return free, redaction.counts
 
 
 def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:

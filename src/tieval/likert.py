@@ -78,8 +78,8 @@ __all__ = [
     "base_text", "check_responses", "item_table_bases", "load_survey", "respondent_summary", "table_views",
     "match_summary", "item_groups", "items_by_scale", "item_label", "proportion_rows",
     "single_category_tables", "table_rows", "standalone_text", "write_tables", "text_proportions",
-    "reproduced_list", "comparison", "received", "NO_ITEMS_REASON", "per_unique", "is_in", "distinct",
-    "reason_codes", "is_answered", "take", "BLOCK", "ANSWERED", "NOT_RELEVANT",
+    "reproduced_list", "comparison", "received", "NO_ITEMS_REASON", "is_in",
+    "reason_codes", "is_answered", "ANSWERED", "NOT_RELEVANT",
 ]
 
 #: Two-sided 95 % standard normal quantile (scipy.stats.norm.ppf(0.975)).

@@ -67,14 +67,17 @@ def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.
     if grid is not None and all(i in grid[1] for i in ids):
         people, columns = grid
         n = len(people)
-        cols = [columns.index(i) for i in ids]
-        matrix = responses["code"].to_numpy(dtype=float).reshape(n, len(columns))[:, cols]   # a copy
-        answered = likert.is_answered(responses["missing_reason"]).reshape(n, len(columns))[:, cols]
-        matrix[~answered] = np.nan
+        codes = responses["code"].to_numpy(dtype=float).reshape(n, len(columns))
+        answered = likert.is_answered(responses["missing_reason"]).reshape(n, len(columns))
+        # one contiguous row per item: the frame's block as pandas keeps it (items x respondents)
+        by_item = np.empty((len(items), n))
         for j, it in enumerate(items):
+            c = columns.index(it.id)
+            np.copyto(by_item[j], codes[:, c])
+            by_item[j, ~answered[:, c]] = np.nan
             if it.reverse:
-                matrix[:, j] = reverse_codes(matrix[:, j], study.scale_of(it))
-        return pd.DataFrame(matrix, index=pd.Index(people, name="respondent_id"), columns=ids)
+                by_item[j] = reverse_codes(by_item[j], study.scale_of(it))
+        return pd.DataFrame(by_item.T, index=pd.Index(people, name="respondent_id"), columns=ids, copy=False)
     return _item_matrix_rows(responses, study, items)
 
 

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import columns
+from .columns import distinct
+
 __all__ = ["PATTERNS", "Redaction", "name_pattern", "redact_text", "redact_series", "Pseudonyms", "id_digests",
            "first_duplicate", "pseudonyms", "pseudonymous_ids", "ID_PREFIX", "ID_HEX_DIGITS"]
 
@@ -84,7 +87,8 @@ def redact_series(texts: pd.Series, names=()) -> Redaction:
 
     Each distinct text is redacted once (patterns applied column-wise with pandas) and the
     result broadcast back; counts are per occurrence."""
-    codes, uniques = pd.factorize(texts.astype(object).fillna("").to_numpy(dtype=object))
+    values = texts if isinstance(texts.dtype, pd.StringDtype) else texts.astype(object).fillna("").astype("str")
+    codes, uniques = distinct(values.fillna(""))
     out = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     times = np.bincount(codes, minlength=len(out)) if len(codes) else np.zeros(0, dtype=np.int64)
     counts: dict[str, int] = {}
@@ -93,8 +97,7 @@ def redact_series(texts: pd.Series, names=()) -> Redaction:
         counts[kind] = int((found * times).sum())
         if counts[kind]:
             out = out.str.replace(pattern, TOKENS[kind], regex=True)
-    result = out.to_numpy(dtype=object)[codes] if len(codes) else np.array([], dtype=object)
-    return Redaction(pd.Series(result, index=texts.index, dtype="str"), counts)
+    return Redaction(pd.Series(columns.texts(codes, out.tolist()), index=texts.index), counts)
 
 
 def redact_text(text: str, names=()) -> str:
