@@ -98,8 +98,9 @@ new-study: $(SETUP) ## create data/$(NAME)/ from the documented template: make n
 lab: $(SETUP) ## open JupyterLab on the project's kernel
 	$(VENV)/bin/jupyter lab notebooks/
 
-clean: ## remove derived files (outputs/, data/processed/)
-	rm -rf outputs data/processed
+clean: ## remove derived files (outputs/ but the committed benchmark record, data/processed/)
+	rm -rf data/processed outputs/bench/data
+	@if [ -d outputs ]; then find outputs -mindepth 1 -maxdepth 1 ! -name bench -exec rm -rf {} +; fi
 
 distclean: clean ## also remove .venv
 	rm -rf $(VENV)
