@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval import redact
+from tieval import redact, store
 from tieval.clean import (
     EXCLUSION_REASONS, build_tables, clean_study, compare_flow, decode_column, deidentification_summary,
     flow_table, item_summary, summary_text, validate, validate_file,
@@ -354,15 +354,17 @@ def test_failure_while_writing_leaves_every_previous_file(project, monkeypatch):
     clean_study("mini-nomad", root=project)
     before = _snapshot(project / "data" / "processed") | _snapshot(project / "outputs")
     calls = {"n": 0}
-    original = pd.DataFrame.to_csv
 
-    def failing(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError("disk full (simulated)")
-        return original(self, *args, **kwargs)
+    def failing(original):                  # the third table written fails, whichever formatter writes it
+        def write(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise OSError("disk full (simulated)")
+            return original(*args, **kwargs)
+        return write
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing(pd.DataFrame.to_csv))
+    monkeypatch.setattr(store, "_write_csv_arrow", failing(store._write_csv_arrow))
     raw = project / "data" / "mini-nomad" / "raw"
     shutil.copy(EXPORTS / "numeric_recodes.csv", raw / "survey.csv")
     (raw / "survey.csv").write_bytes((raw / "survey.csv").read_bytes().replace(b"Not sure yet", b"Changed"))

@@ -1,10 +1,11 @@
 """Reading survey exports: Qualtrics CSV (three-row and legacy two-row headers) and online-form CSV/XLSX.
 
 :func:`read_export` takes whatever file a researcher dropped into
-``data/<study>/raw/`` and returns an :class:`Export`: the answers as an
-all-text table with the export's own column ids, plus what the header says
-about each column.  The format is recognised from the content, never from
-the file name:
+``data/<study>/raw/`` and returns an :class:`Export`: the answers as a table
+of text with the export's own column ids (coded columns - items,
+demographics, status - as categoricals of their text, decoded once per
+distinct answer downstream), plus what the header says about each column.
+The format is recognised from the content, never from the file name:
 
 - ``qualtrics``: three header rows (column ids, question text, ``{"ImportId":...}``
   JSON); answers from spreadsheet row 4.
