@@ -278,10 +278,7 @@ def write_export(path: str | Path, study: Study, n: int, *, seed: int = DEFAULT_
     with store.atomic_write(path, "wb") as handle:
         handle.write(b"\xef\xbb\xbf" + text.getvalue().encode("utf-8"))
         for start in range(0, n, _CHUNK):
-            lines = _join_rows(columns, start, min(n, start + _CHUNK))
-            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset:lines.offset + len(lines) + 1]
-            data = memoryview(lines.buffers()[2])
-            handle.write(data[int(offsets[0]):int(offsets[-1])])
+            store.write_text_array(_join_rows(columns, start, min(n, start + _CHUNK)), handle)
     return Path(path)
 
 

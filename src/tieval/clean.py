@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema, store
-from .columns import distinct, texts
+from .columns import constant, distinct, texts
 from .config import Scale, Study, load_study, normalise_label
 from .errors import ConfigError, InputError, display_path
 from .ingest import Export, looks_numeric, read_export
@@ -525,7 +525,7 @@ def build_tables(validation: Validation) -> Tables:
     pseudo_ids = pseudonyms(validation.digests)
     ids, by_id = pseudo_ids.ids.array, pseudo_ids.order  # by_id: code-point order, as Python sorts str
     reason_codes, reasons = pd.factorize(validation.reason)
-    columns = {"study": texts(np.zeros(len(by_id), dtype=np.int8), [study.id]), "respondent_id": ids.take(by_id),
+    columns = {"study": constant(study.id, len(by_id)), "respondent_id": ids.take(by_id),
                "status": texts(validation.status_codes[by_id], STATUS_KINDS),
                "exclusion_reason": texts(reason_codes[by_id], reasons),
                "n_items_answered": validation.n_answered[by_id]}
@@ -592,7 +592,7 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
     text = pd.concat(parts, ignore_index=True).take(by) if parts else pd.Series([], dtype="str")
     redaction = redact_series(text.reset_index(drop=True), study.survey.redact_names if study.survey else ())
     rank, question = rank[by], question[by]
-    free = pd.DataFrame({"study": texts(np.zeros(len(by), dtype=np.int8), [study.id]),
+    free = pd.DataFrame({"study": constant(study.id, len(by)),
                          "respondent_id": pd.array(pseudo, dtype="str").take(rank),
                          "question_id": texts(question, [ft.id for ft in study.free_text]),
                          "text": redaction.texts.array}, columns=schema.FREE_TEXT)

@@ -9,7 +9,8 @@ per-row Python work or builds a Python object per row:
   codes; anything else is factorised once);
 - :func:`take`: ``table[codes]`` in blocks, code -1 taking the table's last entry;
 - :func:`per_unique`: a function applied once per distinct value, broadcast back;
-- :func:`texts`: a pandas text column gathered by Arrow from a few distinct strings.
+- :func:`texts`: a pandas text column gathered by Arrow from a few distinct strings
+  (:func:`constant`: one string repeated).
 
 They are used by the cleaning step (:mod:`tieval.clean`) and the tables
 (:mod:`tieval.likert`, :mod:`tieval.nomad`).
@@ -20,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["BLOCK", "distinct", "take", "per_unique", "texts"]
+__all__ = ["BLOCK", "distinct", "take", "per_unique", "texts", "constant"]
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -73,3 +74,8 @@ def texts(codes: np.ndarray, values) -> pd.api.extensions.ExtensionArray:
 
     dictionary = pa.array([str(v) for v in values], type=pa.large_string())
     return pd.array(pc.take(dictionary, pa.array(np.asarray(codes))), dtype="str")
+
+
+def constant(value: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``value`` repeated ``n`` times as a pandas text array (see :func:`texts`)."""
+    return texts(np.zeros(n, dtype=np.int8), [value])

@@ -6,7 +6,10 @@ Every function takes plain tables (counts already computed by
 at appendix width (8 inches); the notebooks save it with
 :func:`tieval.present.show_figure`, which adds the alt text, caption and base.
 Each plotting function has an ``alt_*`` companion that writes the alt text from
-the same data, so the description always matches the picture.
+the same data, so the description always matches the picture.  The figure sets
+of the tables notebook (:func:`scale_figures`, :func:`proportion_figures`) read
+those tables off a study's reproduction and yield each figure with its name, alt
+text, caption and base.
 
 Colours are colour-blind safe: the agreement scales use ColorBrewer's PuOr
 diverging scheme (orange = disagree, purple = agree) with a light grey middle,
@@ -18,13 +21,16 @@ laid out with a fixed seed, so the same data give the same image.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["OKABE_ITO", "NOT_RELEVANT_COLOUR", "NEUTRAL_COLOUR", "diverging_colours", "wrap",
            "diverging_bars", "alt_diverging", "numeric_histograms", "alt_histograms",
-           "proportion_chart", "alt_proportions", "word_chart", "alt_words"]
+           "proportion_chart", "alt_proportions", "word_chart", "alt_words", "AppendixFigure",
+           "scale_figures", "proportion_figures"]
 
 #: Okabe & Ito (2008) colour-blind-safe categorical palette.
 OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
@@ -328,3 +334,62 @@ def alt_words(freq: pd.DataFrame, *, top: int = 5) -> str:
             extra = f" Words the report printed that no answer here uses: {', '.join(absent)}."
     return (f"Bar chart of how often each of {len(used)} words was used, most frequent first, with a word "
             f"cloud of the same counts. Most frequent: {lead}.{extra}")
+
+
+# --------------------------------------------------------------------------------------------
+# figure sets of the tables notebook
+
+
+@dataclass
+class AppendixFigure:
+    """One figure of an appendix with what :func:`tieval.present.show_figure` needs."""
+
+    name: str
+    figure: object
+    alt: str
+    caption: str
+    base: str = ""
+
+
+def scale_figures(study, cells: pd.DataFrame) -> Iterator[AppendixFigure]:
+    """Diverging bars for each ordinal scale's items, then histograms for each numeric scale's,
+    from the reproduction's cells (``likert.Reproduction.cells``); one figure at a time."""
+    from . import likert
+
+    labels = {it.id: likert.item_label(study, it.id) for it in study.items}
+    for scale_id, ids in likert.items_by_scale(study, "ordinal").items():
+        counts = likert.scale_counts(cells, ids)
+        groups = likert.item_groups(study, ids)
+        levels = study.scales[scale_id].labels
+        yield AppendixFigure(f"diverging_{scale_id}", diverging_bars(counts, levels, groups, labels),
+                             alt=alt_diverging(counts, levels, groups),
+                             caption=f"Answers to the items on the scale '{scale_id}', grouped as in the "
+                                     "questionnaire; numbers are percentages of those answering each item.",
+                             base=likert.base_text(counts.sum(axis=1), "item"))
+    for scale_id, ids in likert.items_by_scale(study, "numeric").items():
+        counts = likert.scale_counts(cells, ids).drop(columns="Not relevant", errors="ignore")
+        bins = [(b.label, b.min, b.max) for b in study.scales[scale_id].bins]
+        yield AppendixFigure(f"histograms_{scale_id}", numeric_histograms(counts, bins, labels),
+                             alt=alt_histograms(counts, bins),
+                             caption=f"Answers to the items on the scale '{scale_id}', as percentages of those "
+                                     "answering.",
+                             base=likert.base_text(counts.sum(axis=1), "item"))
+
+
+def proportion_figures(study, reproduction) -> Iterator[AppendixFigure]:
+    """A proportion chart with Wilson intervals for each published single-category table, then one
+    for the proportions the report gives only in its text (``reproduction``: ``likert.reproduce``)."""
+    from . import likert
+
+    for table in likert.single_category_tables(reproduction):
+        frame = likert.proportion_rows(likert.table_rows(table), study, with_category=False)
+        category = likert.category_display(study.scale_of(table.frame["item_id"].iloc[0]), table.categories[0])
+        yield AppendixFigure(f"proportions_{table.id}", proportion_chart(frame), alt=alt_proportions(frame),
+                             caption=f"{table.number}: respondents answering '{category}', with Wilson 95% "
+                                     "intervals.", base=table.base)
+    text_rows = likert.standalone_text(reproduction)
+    if len(text_rows):
+        frame = likert.proportion_rows(text_rows, study)
+        yield AppendixFigure("proportions_text", proportion_chart(frame), alt=alt_proportions(frame),
+                             caption="Proportions the report gives only in its text, with Wilson 95% intervals.",
+                             base=likert.base_text(frame["base"]))

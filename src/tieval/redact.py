@@ -123,12 +123,17 @@ def id_digests(study_id: str, response_ids) -> np.ndarray:
     return np.frombuffer(joined, dtype=np.uint8).reshape(len(values), 32)
 
 
-def _prefix_keys(digests: np.ndarray, digits: int) -> np.ndarray:
-    """The first ``digits`` hex digits (at most 16) of each digest as one unsigned integer."""
-    head = np.zeros((len(digests), 8), dtype=np.uint8)
-    head[:, :min(8, digests.shape[1])] = digests[:, :8]
-    keys = head.view(">u8").ravel().astype(np.uint64)
-    return keys >> np.uint64(64 - 4 * digits) if digits < 16 else keys
+def _sorted(digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, keys)``: the order sorting the digests as bytes, and their first 8 bytes as unsigned
+    integers in that order (one integer sort; whole digests are compared only if those tie)."""
+    keys = np.ascontiguousarray(digests[:, :8]).view(">u8").ravel().astype(np.uint64)
+    order = np.argsort(keys)
+    ranked = keys[order]
+    if len(ranked) > 1 and (ranked[1:] == ranked[:-1]).any():
+        words = np.ascontiguousarray(digests).view(">u8").reshape(len(digests), 4).astype(np.uint64)
+        order = np.lexsort(words.T[::-1])
+        ranked = keys[order]
+    return order, ranked
 
 
 def _runs(ranked: np.ndarray) -> np.ndarray:
@@ -144,9 +149,8 @@ def _runs(ranked: np.ndarray) -> np.ndarray:
 def first_duplicate(digests: np.ndarray) -> tuple[int, int] | None:
     """``(position, first position)`` of the first row (in row order) whose digest an earlier row
     already has, or ``None`` if all differ.  Compares 64-bit prefixes (one sort), then whole digests."""
-    keys = _prefix_keys(digests, 16)
-    order = np.argsort(keys)
-    suspect = np.sort(order[_runs(keys[order])])
+    order, ranked = _sorted(digests)
+    suspect = np.sort(order[_runs(ranked)])
     seen: dict[bytes, int] = {}
     for pos in suspect.tolist():          # ascending: the first repeat in row order is found first
         key = digests[pos].tobytes()
@@ -189,13 +193,7 @@ def pseudonyms(digests: np.ndarray, index=None) -> Pseudonyms:
     sorting the ids as text (code-point order) is sorting the digests as bytes: ``order`` is one
     integer sort of the digests' first 8 bytes (whole digests only if those tie)."""
     n = len(digests)
-    keys = _prefix_keys(digests, 16)
-    order = np.argsort(keys)
-    ranked = keys[order]
-    if n > 1 and (ranked[1:] == ranked[:-1]).any():       # 64-bit prefixes tie: sort whole digests
-        words = np.ascontiguousarray(digests).view(">u8").reshape(n, 4).astype(np.uint64)
-        order = np.lexsort(words.T[::-1])
-        ranked = keys[order]
+    order, ranked = _sorted(digests)
     # sorted by digest, ids sharing a prefix are neighbours: lengthen each such run as a whole
     lengths = np.full(n, ID_HEX_DIGITS, dtype=np.int64)
     clash = _runs(ranked >> np.uint64(64 - 4 * ID_HEX_DIGITS) if ID_HEX_DIGITS < 16 else ranked)

@@ -21,8 +21,8 @@ from typing import Iterator
 import pandas as pd
 
 __all__ = [
-    "atomic_write", "write_csv", "write_csvs", "write_json", "write_text", "sha256_file", "FLOAT_FORMAT",
-    "read_csv", "note_input", "note_output", "inputs_read", "outputs_written", "reset_provenance",
+    "atomic_write", "write_csv", "write_csvs", "write_text_array", "CSV_BATCH", "write_json", "write_text",
+    "sha256_file", "FLOAT_FORMAT", "read_csv", "note_input", "note_output", "inputs_read", "outputs_written", "reset_provenance",
 ]
 
 # Provenance: which files this process read and wrote (reported in each notebook's footer
@@ -198,14 +198,16 @@ def _write_csv_arrow(frame: pd.DataFrame, handle) -> None:
         stop = min(len(frame), start + CSV_BATCH)
         lines = pc.binary_join_element_wise(*[c(start, stop) for c in columns], comma)
         lines = pc.binary_join_element_wise(lines, pa.scalar("", pa.large_string()), newline)
-        _write_text_array(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines, handle)
+        write_text_array(lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines, handle)
 
 
-def _write_text_array(lines, handle) -> None:
-    """Write the concatenated bytes of an Arrow (large) string array."""
+def write_text_array(lines, handle) -> None:
+    """Write the concatenated bytes of an Arrow string (or large string) array to a binary handle."""
     import numpy as np
+    import pyarrow as pa
 
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
+    offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset:lines.offset + len(lines) + 1]
     if len(lines):
         handle.write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
 
