@@ -79,7 +79,7 @@ check-config: $(SETUP) ## load and check every study.yml
 
 BENCH_ARGS ?= --no-io
 bench: $(SETUP) ## time the survey path at 1e3..1e6 respondents -> outputs/bench/bench.json, bench.png
-	$(PY) -m tieval.bench $(BENCH_ARGS)
+	$(PY) -m tieval.tools.bench $(BENCH_ARGS)
 
 # --- maintenance -------------------------------------------------------------------------------
 reconstruct: $(SETUP) ## regenerate the reconstructed stand-in exports in data/*/raw (committed)

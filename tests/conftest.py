@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tieval import likert
 from tieval.config import load_study
+from tieval.survey import likert
 
 #: A tiny project root holding the `mini-tables` study and its processed data.
 TABLES_ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"

@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tieval import agreement, qda
 from tieval.errors import InputError
+from tieval.qual import agreement, qda
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "qda"
 UNITS = [f"U{i:02d}" for i in range(20)]
@@ -59,10 +59,13 @@ def test_perfect_agreement_is_one():
     assert table.iloc[0]["status"] == "defined"
 
 
-@pytest.mark.parametrize("both, neither, status", [
-    (0, 20, "undefined: both coders never used the code"),
-    (20, 0, "undefined: both coders used the code on every unit"),
-])
+@pytest.mark.parametrize(
+    "both, neither, status",
+    [
+        (0, 20, "undefined: both coders never used the code"),
+        (20, 0, "undefined: both coders used the code on every unit"),
+    ],
+)
 def test_undefined_kappa_is_reported_not_divided_by_zero(both, neither, status):
     k = agreement.kappa_from_counts(both=both, a_only=0, b_only=0, neither=neither)
     assert math.isnan(k.kappa) and not k.defined
@@ -70,8 +73,9 @@ def test_undefined_kappa_is_reported_not_divided_by_zero(both, neither, status):
 
 
 def test_code_neither_coder_used_is_listed_as_undefined():
-    table = agreement.kappa_per_code(codings_from_table("X", 8, 3, 2), "A", "B", units=UNITS,
-                                     codes=["X", "Y"]).set_index("code_id")
+    table = agreement.kappa_per_code(
+        codings_from_table("X", 8, 3, 2), "A", "B", units=UNITS, codes=["X", "Y"]
+    ).set_index("code_id")
     assert table.loc["Y", "status"] == "undefined: both coders never used the code"
     assert math.isnan(table.loc["Y", "kappa"])
     assert table.loc["Y", "neither"] == 20
@@ -88,8 +92,7 @@ def test_no_units_is_undefined():
 
 
 def test_pooled_and_mean_kappa_by_hand():
-    codings = pd.concat([codings_from_table("X", 8, 3, 2),
-                         codings_from_table("Z", 2, 0, 2)], ignore_index=True)
+    codings = pd.concat([codings_from_table("X", 8, 3, 2), codings_from_table("Z", 2, 0, 2)], ignore_index=True)
     table = agreement.kappa_per_code(codings, "A", "B", units=UNITS).set_index("code_id")
     # Z: pA = 0.1, pB = 0.2, pe = 0.02 + 0.72 = 0.74, po = 0.9, kappa = 0.16 / 0.26.
     assert table.loc["Z", "kappa"] == pytest.approx(0.16 / 0.26)
@@ -102,8 +105,7 @@ def test_pooled_and_mean_kappa_by_hand():
 
 
 def test_pooled_kappa_keeps_undefined_codes_mean_kappa_skips_them():
-    table = agreement.kappa_per_code(codings_from_table("X", 8, 3, 2), "A", "B", units=UNITS,
-                                     codes=["X", "Y"])
+    table = agreement.kappa_per_code(codings_from_table("X", 8, 3, 2), "A", "B", units=UNITS, codes=["X", "Y"])
     summary = agreement.pooled_kappa(table).iloc[0]
     assert summary["pooled_kappa"] == pytest.approx((0.875 - 0.75) / 0.25)
     assert summary["mean_kappa"] == pytest.approx(0.5)
@@ -125,13 +127,23 @@ def test_nominal_cohen_kappa_by_hand():
     assert agreement.cohen_kappa("aaa", "aaa").status.startswith("undefined")
 
 
-@pytest.mark.parametrize("frame, kwargs, column", [
-    (pd.DataFrame({"excerpt_id": ["U1"], "code_id": ["X"]}), {}, "coder"),
-    (codings_from_table("X", 2, 0, 0), {"coder_a": "A", "coder_b": "C"}, "coder"),
-    (pd.concat([codings_from_table("X", 2, 0, 0),
-                pd.DataFrame([("U1", "X", "C")], columns=["excerpt_id", "code_id", "coder"])]),
-     {}, "coder"),
-])
+@pytest.mark.parametrize(
+    "frame, kwargs, column",
+    [
+        (pd.DataFrame({"excerpt_id": ["U1"], "code_id": ["X"]}), {}, "coder"),
+        (codings_from_table("X", 2, 0, 0), {"coder_a": "A", "coder_b": "C"}, "coder"),
+        (
+            pd.concat(
+                [
+                    codings_from_table("X", 2, 0, 0),
+                    pd.DataFrame([("U1", "X", "C")], columns=["excerpt_id", "code_id", "coder"]),
+                ]
+            ),
+            {},
+            "coder",
+        ),
+    ],
+)
 def test_bad_codings_raise_input_error(frame, kwargs, column):
     with pytest.raises(InputError) as info:
         agreement.kappa_per_code(frame, file="codings_second_coder.csv", **kwargs)
@@ -141,8 +153,9 @@ def test_bad_codings_raise_input_error(frame, kwargs, column):
 
 def test_two_coders_in_a_qualcoder_project():
     tables = qda.tables_from_project(qda.read_qdpx(FIX / "qualcoder_project.qdpx"))
-    table = agreement.kappa_per_code(tables.codings, "coder1", "coder2",
-                                     units=tables.excerpts["excerpt_id"]).set_index("code_id")
+    table = agreement.kappa_per_code(tables.codings, "coder1", "coder2", units=tables.excerpts["excerpt_id"]).set_index(
+        "code_id"
+    )
     assert table["n_units"].unique().tolist() == [3]
     assert table.loc["Implementation/Legitimation", "kappa"] == pytest.approx(1.0)
     # Enrolment: coder1 on 1 of 3 units, coder2 on none: po = 2/3, pe = 2/3, kappa = 0.

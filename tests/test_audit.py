@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tieval import audit, rounding
+from tieval.audit import audit, rounding
 from tieval.config import load_study
 from tieval.errors import InputError
 
@@ -67,6 +67,7 @@ def edited(inputs, changes: dict[str, dict]) -> audit.AuditInputs:
 
 # ----------------------------------------------------------------------------- coverage
 
+
 def test_every_published_figure_has_one_audit_row(inputs, result):
     assert list(result.audit["figure_id"]) == list(inputs.published["figure_id"])
     assert list(result.audit.columns) == audit.AUDIT_COLUMNS
@@ -81,6 +82,7 @@ def test_n_max_comes_from_the_exact_flow_not_the_approximate_invitations(inputs)
 
 
 # ----------------------------------------------------------------------------- check 1: denominators
+
 
 def test_row_producible_from_several_n(result):
     c = check(result, "DEN-t2.B2")
@@ -112,8 +114,12 @@ def test_row_summing_to_105_has_no_denominator_and_a_closest_reading(result):
 def test_a_row_is_rounded_one_way(inputs):
     # 12/10/53/25 is 5/4/21/10 of 40 only if 12.5 rounds down and 52.5 rounds up
     assert rounding.compatible_ns([12, 10, 53, 25], range(40, 41)) == [40]
-    changes = {"t2.F1.disagree": {"value": 12}, "t2.F1.neutral": {"value": 10},
-               "t2.F1.agree": {"value": 53}, "t2.F1.not_relevant": {"value": 25}}
+    changes = {
+        "t2.F1.disagree": {"value": 12},
+        "t2.F1.neutral": {"value": 10},
+        "t2.F1.agree": {"value": 53},
+        "t2.F1.not_relevant": {"value": 25},
+    }
     bigger = dataclasses.replace(edited(inputs, changes), n_max=40)
     checks, den = audit.check_denominators(bigger)
     assert check(checks, "DEN-t2.F1").result == "inconsistent"
@@ -148,6 +154,7 @@ def test_text_passage_that_cannot_add_up_blames_the_figure_that_differs_from_the
 
 # ----------------------------------------------------------------------------- check 2: category sums
 
+
 def test_row_summing_to_101_is_within_rounding(result):
     c = check(result, "SUM-t2.B2")
     assert c.result == "consistent"
@@ -163,8 +170,12 @@ def test_row_summing_to_105_is_inconsistent(result):
 
 def test_sum_exactly_at_the_rounding_bound_is_only_possible(inputs):
     # four categories: 102 is reachable only if every share is an exact half
-    changes = {"t2.F1.disagree": {"value": 24}, "t2.F1.neutral": {"value": 28},
-               "t2.F1.agree": {"value": 48}, "t2.F1.not_relevant": {"value": 2}}
+    changes = {
+        "t2.F1.disagree": {"value": 24},
+        "t2.F1.neutral": {"value": 28},
+        "t2.F1.agree": {"value": 48},
+        "t2.F1.not_relevant": {"value": 2},
+    }
     c = check(audit.check_category_sums(edited(inputs, changes)), "SUM-t2.F1")
     assert c.result == "possible" and "exact half" in c.explanation
 
@@ -187,14 +198,17 @@ def test_text_giving_two_values_for_one_answer(inputs):
 
 
 def test_counts_over_their_base_are_inconsistent(inputs):
-    changes = {"results.8": {"unit": "count", "value": 15, "base": 20, "category": "agree"},
-               "results.10": {"unit": "count", "value": 8, "base": 20, "category": "disagree"}}
+    changes = {
+        "results.8": {"unit": "count", "value": 15, "base": 20, "category": "agree"},
+        "results.10": {"unit": "count", "value": 8, "base": 20, "category": "disagree"},
+    }
     c = check(audit.check_category_sums(edited(inputs, changes)), "SUM-results.F1.counts")
     assert c.result == "inconsistent"
     assert "15 + 8 = 23 of a base of 20" in c.explanation
 
 
 # ----------------------------------------------------------------------------- check 3: totals
+
 
 def test_two_count_columns_of_one_table_with_different_totals(result):
     c = check(result, "TOT-t3")
@@ -223,6 +237,7 @@ def test_stated_totals_include_flow_sessions_and_sample_sizes(inputs):
 
 # ----------------------------------------------------------------------------- check 4: restatements
 
+
 def test_restatement_mismatch(result):
     c = check(result, "RES-results.4")
     assert c.result == "inconsistent"
@@ -249,28 +264,38 @@ def test_restatement_as_bound_and_as_zero_count(result, inputs):
 
 def test_count_restating_a_percentage_needs_an_allowed_n(inputs):
     # 3 of n = 20 is 15%, but the F1 row (0/10/85/5) only allows n = 20, where 10% is 2
-    c = check(audit.check_restatements(edited(inputs, {"results.8": {"category": "neutral", "value": 3,
-                                                                     "restates": "t2.F1.neutral"}})),
-              "RES-results.8")
+    c = check(
+        audit.check_restatements(
+            edited(inputs, {"results.8": {"category": "neutral", "value": 3, "restates": "t2.F1.neutral"}})
+        ),
+        "RES-results.8",
+    )
     assert c.result == "inconsistent"
-    c = check(audit.check_restatements(edited(inputs, {"results.8": {"category": "neutral", "value": 2,
-                                                                     "restates": "t2.F1.neutral"}})),
-              "RES-results.8")
+    c = check(
+        audit.check_restatements(
+            edited(inputs, {"results.8": {"category": "neutral", "value": 2, "restates": "t2.F1.neutral"}})
+        ),
+        "RES-results.8",
+    )
     assert c.result == "consistent" and "n = 20" in c.explanation
 
 
 # ----------------------------------------------------------------------------- check 5: means and bands
 
-@pytest.mark.parametrize("label, expected", [
-    ("< one year", ("below", 0.0, 1.0)),
-    ("1-2 years", ("range", 1.0, 2.0)),
-    ("11 to 15 years", ("range", 11.0, 15.0)),
-    (">15 years", ("above", 15.0, float("inf"))),
-    ("65+", ("from", 65.0, float("inf"))),
-    ("Education (4-18 years)", None),
-    ("Unknown period", None),
-    ("5-3 years", None),
-])
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("< one year", ("below", 0.0, 1.0)),
+        ("1-2 years", ("range", 1.0, 2.0)),
+        ("11 to 15 years", ("range", 11.0, 15.0)),
+        (">15 years", ("above", 15.0, float("inf"))),
+        ("65+", ("from", 65.0, float("inf"))),
+        ("Education (4-18 years)", None),
+        ("Unknown period", None),
+        ("5-3 years", None),
+    ],
+)
 def test_parse_band(label, expected):
     assert audit.parse_band(label) == expected
 
@@ -294,14 +319,14 @@ def test_mean_at_the_lower_edge_is_possible_and_explained(inputs):
 
 
 def test_mean_over_an_open_band_has_only_a_minimum(inputs):
-    changes = {"results.3": {"printed": "mean time in role 0.5 years", "value": 0.5,
-                             "measure": "mean time in role"}}
+    changes = {"results.3": {"printed": "mean time in role 0.5 years", "value": 0.5, "measure": "mean time in role"}}
     c = check(audit.check_means(edited(inputs, changes)), "MEAN-results.3")
     # all four bands; >5 years starts at 5 in continuous time -> minimum (0+6+12+20)/18 = 2.11
     assert c.result == "inconsistent" and "2.11" in c.explanation and "unbounded above" in c.explanation
 
 
 # ----------------------------------------------------------------------------- wording and item numbers
+
 
 def test_opposite_ends_of_the_scale_in_one_phrase(result, inputs):
     c = check(result, "WORD-results.7")
@@ -322,6 +347,7 @@ def test_item_numbers_cited_in_text(result):
 
 
 # ----------------------------------------------------------------------------- check 6: flow
+
 
 def test_flow_against_the_export(result):
     assert check(result, "FLOW-responded").result == "consistent"
@@ -347,8 +373,10 @@ def test_flow_figures_are_found_by_value_and_wording_and_reproduced_from_the_exp
 
 
 def test_flow_stage_larger_than_its_parent(inputs):
-    flow = [{"id": "responded", "label": "Responses", "n": 20},
-            {"id": "complete", "label": "Complete responses", "n": 22, "parent": "responded"}]
+    flow = [
+        {"id": "responded", "label": "Responses", "n": 20},
+        {"id": "complete", "label": "Complete responses", "n": 22, "parent": "responded"},
+    ]
     study = dataclasses.replace(inputs.study, design={**inputs.study.design, "flow": flow})
     c = check(audit.check_flow(dataclasses.replace(inputs, study=study)), "FLOW-complete-parent")
     assert c.result == "inconsistent" and "more than its parent stage responded (20)" in c.explanation
@@ -360,6 +388,7 @@ def test_flow_without_exclusions_is_not_checked(inputs):
 
 
 # ----------------------------------------------------------------------------- one-to-one comparison
+
 
 def test_one_to_one_statuses(result):
     assert row(result, "t2.A1.0-5").status == "match"
@@ -374,29 +403,40 @@ def test_one_to_one_statuses(result):
     assert health.reproduced_source == "reproduced.csv: sector"
 
 
-@pytest.mark.parametrize("value, printed, decimals, status", [
-    (16.5, 17, 0, "match"),       # half up
-    (16.5, 16, 0, "match"),       # half to even
-    (16.4, 17, 0, "differs"),
-    (2.84, 2.8, 1, "match"),
-    (2.86, 2.8, 1, "differs"),
-])
+@pytest.mark.parametrize(
+    "value, printed, decimals, status",
+    [
+        (16.5, 17, 0, "match"),  # half up
+        (16.5, 16, 0, "match"),  # half to even
+        (16.4, 17, 0, "differs"),
+        (2.84, 2.8, 1, "match"),
+        (2.86, 2.8, 1, "differs"),
+    ],
+)
 def test_compare_rounds_to_the_printed_precision(value, printed, decimals, status):
     unit = "percent" if decimals == 0 else "mean"
-    fig = pd.Series({"figure_id": "x", "unit": unit, "value": float(printed), "value_text": str(printed),
-                     "decimals": decimals, "printed": ""})
+    fig = pd.Series(
+        {
+            "figure_id": "x",
+            "unit": unit,
+            "value": float(printed),
+            "value_text": str(printed),
+            "decimals": decimals,
+            "printed": "",
+        }
+    )
     rep = pd.Series({"value": value, "unit": unit, "base": 30.0, "source_table": "t", "note": ""})
     assert audit.compare_figure(fig, rep)[0] == status
 
 
 def test_compare_converts_a_reproduced_percentage_to_a_count():
-    fig = pd.Series({"figure_id": "x", "unit": "count", "value": 9.0, "value_text": "9", "decimals": 0,
-                     "printed": ""})
+    fig = pd.Series({"figure_id": "x", "unit": "count", "value": 9.0, "value_text": "9", "decimals": 0, "printed": ""})
     rep = pd.Series({"value": 90.0, "unit": "percent", "base": 10.0, "source_table": "t", "note": ""})
     assert audit.compare_figure(fig, rep)[0] == "match"
 
 
 # ----------------------------------------------------------------------------- summary
+
 
 def test_summary_counts_and_discrepancy_list(result):
     summary = audit.status_summary(result).set_index("status")
@@ -411,14 +451,21 @@ def test_summary_counts_and_discrepancy_list(result):
     # a differing cell of a row says which n the printed row needs
     assert "The printed row fits n = 20; the reproduction's base is 20" in row(result, "t2.F1.neutral").note
     assert d["explanation"].str.len().min() > 20
-    assert list(d["what"]) == sorted(d["what"], key=["inconsistent within report", "data differ from report",
-                                                     "reproduction differs",
-                                                     "needs an unstated assumption"].index)
+    assert list(d["what"]) == sorted(
+        d["what"],
+        key=[
+            "inconsistent within report",
+            "data differ from report",
+            "reproduction differs",
+            "needs an unstated assumption",
+        ].index,
+    )
     text = audit.summary_sentence(result)
     assert "43 figures" in text and "agrees with 7 (63.6%)" in text
 
 
 # ----------------------------------------------------------------------------- writing and bad input
+
 
 def _copy_fixture(tmp_path: Path) -> Path:
     """A project root with the fixture study and its tables where the pipeline keeps them."""
@@ -445,11 +492,18 @@ def _write_reproduced(root: Path, text: str, name: str = "reproduced.csv") -> No
     (root / "outputs" / "audit-mini" / "tables" / name).write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("text, column, row, found", [
-    ("figure_id,value,unit,base,source_table,note\nt2.A1.0-5,25,percent,20,x,\nnope,1,count,,x,\n",
-     "figure_id", 3, "nope"),
-    ("figure_id,value,unit,base,source_table,note\nt2.A1.0-5,about 25,percent,20,x,\n", "value", 2, "about 25"),
-])
+@pytest.mark.parametrize(
+    "text, column, row, found",
+    [
+        (
+            "figure_id,value,unit,base,source_table,note\nt2.A1.0-5,25,percent,20,x,\nnope,1,count,,x,\n",
+            "figure_id",
+            3,
+            "nope",
+        ),
+        ("figure_id,value,unit,base,source_table,note\nt2.A1.0-5,about 25,percent,20,x,\n", "value", 2, "about 25"),
+    ],
+)
 def test_bad_reproduced_rows(tmp_path, study, text, column, row, found):
     root = _copy_fixture(tmp_path)
     _write_reproduced(root, text)
@@ -461,8 +515,9 @@ def test_bad_reproduced_rows(tmp_path, study, text, column, row, found):
 
 def test_conflicting_reproductions_in_two_files(tmp_path, study):
     root = _copy_fixture(tmp_path)
-    _write_reproduced(root, "figure_id,value,unit,base,source_table,note\nsummary.1,21,count,,q,\n",
-                      "reproduced_qualitative.csv")
+    _write_reproduced(
+        root, "figure_id,value,unit,base,source_table,note\nsummary.1,21,count,,q,\n", "reproduced_qualitative.csv"
+    )
     with pytest.raises(InputError) as err:
         audit.load_inputs(study, tables=root / "outputs" / "audit-mini" / "tables")
     assert "reproduced_qualitative.csv" in str(err.value) and "also in reproduced.csv" in str(err.value)
@@ -470,8 +525,9 @@ def test_conflicting_reproductions_in_two_files(tmp_path, study):
 
 def test_reproductions_from_several_files_are_combined(tmp_path, study):
     root = _copy_fixture(tmp_path)
-    _write_reproduced(root, "figure_id,value,unit,base,source_table,note\nqual.1,3,n,,participants,\n",
-                      "reproduced_qualitative.csv")
+    _write_reproduced(
+        root, "figure_id,value,unit,base,source_table,note\nqual.1,3,n,,participants,\n", "reproduced_qualitative.csv"
+    )
     res = audit.audit_study(study, tables=root / "outputs" / "audit-mini" / "tables")
     assert row(res, "qual.1").status == "match"
     assert row(res, "qual.1").reproduced_source == "reproduced_qualitative.csv: participants"

@@ -10,11 +10,11 @@ import math
 
 import pytest
 
-from tieval import bench
-from tieval.clean import validate, validate_file
 from tieval.config import load_study
 from tieval.errors import InputError
-from tieval.ingest import read_export
+from tieval.survey.clean import validate, validate_file
+from tieval.survey.ingest import read_export
+from tieval.tools import bench
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +65,18 @@ def test_answers_are_choice_text(small, study):
     ids, body = records[0], records[3:]
     for item in (study.item("B1"), study.item("D2"), study.item("A1")):
         scale = study.scale_of(item)
-        allowed = {""} | set(scale.not_relevant) | (
-            {str(v) for v in range(int(scale.min), int(scale.max) + 1)} if scale.type == "numeric"
-            else {lv.label for lv in scale.levels})
+        allowed = (
+            {""}
+            | set(scale.not_relevant)
+            | (
+                {str(v) for v in range(int(scale.min), int(scale.max) + 1)}
+                if scale.type == "numeric"
+                else {lv.label for lv in scale.levels}
+            )
+        )
         values = {r[ids.index(item.column)] for r in body}
         assert values <= allowed
-        assert len(values - {""}) >= 3          # several answers, not a constant column
+        assert len(values - {""}) >= 3  # several answers, not a constant column
     sector = {r[ids.index("Q7")] for r in body} - {""}
     assert sector <= {lv.label for lv in study.scales["sector"].levels}
     # quoted line breaks and commas inside free text are present (a realistic export)
@@ -142,9 +148,9 @@ def test_bad_cell_message_reports_row(tmp_path, study):
 
 def test_bad_row_outside_the_data_is_refused(study):
     with pytest.raises(ValueError):
-        bench.synthetic_export(study, 100, bad_row=3)        # a header row
+        bench.synthetic_export(study, 100, bad_row=3)  # a header row
     with pytest.raises(ValueError):
-        bench.synthetic_export(study, 100, bad_row=104)      # beyond the last record (row 103)
+        bench.synthetic_export(study, 100, bad_row=104)  # beyond the last record (row 103)
 
 
 def test_cached_export_is_reused(tmp_path):
@@ -157,18 +163,19 @@ def test_cached_export_is_reused(tmp_path):
 
 def test_growth_exponent_known_answers():
     assert bench.growth_exponent(1e5, 2.0, 1e6, 20.0) == pytest.approx(1.0)
-    assert bench.growth_exponent(1e5, 1.0, 1e6, 10 ** 1.15) == pytest.approx(1.15)
+    assert bench.growth_exponent(1e5, 1.0, 1e6, 10**1.15) == pytest.approx(1.15)
     assert bench.growth_exponent(1e3, 4.0, 1e4, 4.0) == pytest.approx(0.0)
 
 
 def test_summarise_takes_medians_and_the_faster_floor():
     def path_run(s, rss):
-        return {"seconds": s, "peak_rss_mb": rss, "stages": {"ingest": s / 2}, "records": 10,
-                "responses_rows": 270}
+        return {"seconds": s, "peak_rss_mb": rss, "stages": {"ingest": s / 2}, "records": 10, "responses_rows": 270}
 
     paths = [path_run(3.0, 100.0), path_run(9.0, 300.0), path_run(4.0, 200.0)]
-    floors = {"pyarrow": [{"seconds": s, "peak_rss_mb": 50.0} for s in (1.0, 2.0, 3.0)],
-              "pyarrow-serial": [{"seconds": s, "peak_rss_mb": 60.0} for s in (1.5, 1.5, 9.0)]}
+    floors = {
+        "pyarrow": [{"seconds": s, "peak_rss_mb": 50.0} for s in (1.0, 2.0, 3.0)],
+        "pyarrow-serial": [{"seconds": s, "peak_rss_mb": 60.0} for s in (1.5, 1.5, 9.0)],
+    }
     rec = bench.summarise(10, paths, floors)
     assert rec["seconds"] == 4.0
     assert rec["peak_rss_mb"] == 200.0
@@ -190,7 +197,7 @@ def test_survey_path_runs_every_stage(small):
     result = bench.survey_path(small, io=True)
     assert set(result["stages"]) == {"config", "ingest", "validate", "clean", "table5", "constructs"}
     assert result["records"] == 200
-    assert result["table5_rows"] == 27                     # A1-A3, B1-F4
+    assert result["table5_rows"] == 27  # A1-A3, B1-F4
     assert result["responses_rows"] % 27 == 0 and 0 < result["responses_rows"] // 27 <= 200
     assert math.isclose(result["io_seconds"], result["write_seconds"] + result["read_seconds"])
     assert result["peak_rss_mb"] > 0

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "outputs"
 STEPS = ["01_study_overview", "02_clean", "03_tables", "04_qualitative", "05_triangulation", "06_audit"]
 
-pytestmark = pytest.mark.skipif(not (OUT / "html" / "index.html").exists(),
-                                reason="needs a finished build (run `make` first)")
+pytestmark = pytest.mark.skipif(
+    not (OUT / "html" / "index.html").exists(), reason="needs a finished build (run `make` first)"
+)
 
 
 def _html_files() -> list[Path]:
@@ -129,8 +130,9 @@ def _digests(base: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_a_second_build_from_a_fresh_clone_is_byte_identical(tmp_path):
-    if subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                      capture_output=True, text=True).stdout.strip():
+    if subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip():
         pytest.skip("working tree has uncommitted changes; a clone would build other sources")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
@@ -138,8 +140,13 @@ def test_a_second_build_from_a_fresh_clone_is_byte_identical(tmp_path):
     env.pop("TIEVAL_ROOT", None)
     for sid in discover_studies(ROOT):
         for step in STEPS:
-            subprocess.run([sys.executable, "-m", "tieval", "run", step, "--study", sid],
-                           cwd=clone, env=env, check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "tieval", "run", step, "--study", sid],
+                cwd=clone,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
     subprocess.run([sys.executable, "-m", "tieval", "index"], cwd=clone, env=env, check=True)
     ours, theirs = _digests(ROOT), _digests(clone)
     theirs = {k: v for k, v in theirs.items() if not k.startswith("outputs/bench/")}

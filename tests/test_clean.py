@@ -1,4 +1,4 @@
-"""Cleaning (tieval.clean, tieval.redact): decoding, exclusions, flow, tidy tables, atomic writes, manifest.
+"""Cleaning (tieval.survey.clean, tieval.survey.redact): decoding, exclusions, flow, tidy tables, atomic writes, manifest.
 
 Uses the mini-nomad fixture study (tests/fixtures/studies/mini-nomad): eight
 records - four complete, two partial (one answered only G1), one survey
@@ -16,17 +16,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval import redact, store
-from tieval.clean import (
-    EXCLUSION_REASONS, build_tables, clean_study, compare_flow, decode_column, deidentification_summary,
-    flow_table, item_summary, summary_text, validate, validate_file,
-)
+from tieval import store
 from tieval.config import load_study
 from tieval.errors import ConfigError, InputError
-from tieval.ingest import read_export
 from tieval.integrity import write_manifest
-from tieval.redact import pseudonymous_ids, redact_series, redact_text
 from tieval.schema import EXCLUSIONS, FREE_TEXT, RESPONDENTS, RESPONSES
+from tieval.survey import redact
+from tieval.survey.clean import (
+    EXCLUSION_REASONS,
+    build_tables,
+    clean_study,
+    compare_flow,
+    decode_column,
+    deidentification_summary,
+    flow_table,
+    item_summary,
+    summary_text,
+    validate,
+    validate_file,
+)
+from tieval.survey.ingest import read_export
+from tieval.survey.redact import pseudonymous_ids, redact_series, redact_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPORTS = FIXTURES / "exports"
@@ -64,12 +74,20 @@ def _pid(original: str) -> str:
 
 
 def test_labels_match_case_space_and_aliases(study):
-    values = pd.Series(["Agree", " agree ", "STRONGLY DISAGREE", "Neither agree or disagree", "", "Not relevant to my role"])
+    values = pd.Series(
+        ["Agree", " agree ", "STRONGLY DISAGREE", "Neither agree or disagree", "", "Not relevant to my role"]
+    )
     decoded, bad, _ = decode_column(values, study.scales["agreement"])
     assert bad is None and not decoded.recoded
     per = {k: decoded.per_record(getattr(decoded, k)) for k in ("code", "label", "category", "missing")}
-    assert per["label"].tolist() == ["Agree", "Agree", "Strongly disagree", "Neither agree nor disagree", "",
-                                     "Not relevant to my role"]
+    assert per["label"].tolist() == [
+        "Agree",
+        "Agree",
+        "Strongly disagree",
+        "Neither agree nor disagree",
+        "",
+        "Not relevant to my role",
+    ]
     assert per["code"][:4].tolist() == [4.0, 4.0, 1.0, 3.0]
     assert np.isnan(per["code"][4]) and np.isnan(per["code"][5])  # not answered / not relevant: no code
     assert per["category"].tolist() == ["agree", "agree", "disagree", "neutral", "", "not_relevant"]
@@ -86,8 +104,13 @@ def test_first_bad_value_is_located(study):
 def test_numeric_recodes_map_through_the_scale(study):
     decoded, bad, expected = decode_column(pd.Series(["4", "1", "6", "", "7"]), study.scales["agreement"])
     assert bad is None and decoded.recoded
-    assert decoded.per_record(decoded.label).tolist() == ["Agree", "Strongly disagree", "Not relevant to my role",
-                                                         "", "Not relevant at this stage"]
+    assert decoded.per_record(decoded.label).tolist() == [
+        "Agree",
+        "Strongly disagree",
+        "Not relevant to my role",
+        "",
+        "Not relevant at this stage",
+    ]
     _, bad, expected = decode_column(pd.Series(["4", "9"]), study.scales["agreement"])
     assert bad == 1 and "numeric codes 1, 2, 3, 4, 5, 6, 7" in expected
 
@@ -109,8 +132,16 @@ def test_zero_ten_items_stay_numeric_with_bins_and_anchors(study):
 
 def test_exclusions_and_completion(checked):
     assert checked.counts() == {
-        "records": 8, "excluded_survey_preview": 1, "excluded_survey_test": 0, "excluded_spam": 0,
-        "excluded_no_items_answered": 1, "received": 7, "responses": 6, "complete": 4, "partial": 2}
+        "records": 8,
+        "excluded_survey_preview": 1,
+        "excluded_survey_test": 0,
+        "excluded_spam": 0,
+        "excluded_no_items_answered": 1,
+        "received": 7,
+        "responses": 6,
+        "complete": 4,
+        "partial": 2,
+    }
     assert checked.reason.tolist() == ["", "", "", "", "", "", "survey_preview", "no_items_answered"]
     assert checked.status.tolist() == ["complete"] * 4 + ["partial", "partial", "excluded", "excluded"]
     assert checked.n_answered.tolist() == [6, 6, 6, 6, 1, 3, 6, 0]
@@ -128,11 +159,22 @@ def test_flow_table(checked):
     flow = flow_table(checked)
     assert list(flow.columns) == EXCLUSIONS
     assert flow["stage"].tolist() == [
-        "records", "excluded_survey_preview", "excluded_survey_test", "excluded_spam", "received",
-        "excluded_no_items_answered", "responses", "complete", "partial", "partial_first_1"]
+        "records",
+        "excluded_survey_preview",
+        "excluded_survey_test",
+        "excluded_spam",
+        "received",
+        "excluded_no_items_answered",
+        "responses",
+        "complete",
+        "partial",
+        "partial_first_1",
+    ]
     assert flow["n"].tolist() == [8, 1, 0, 0, 7, 1, 6, 4, 2, 1]
-    assert flow.set_index("stage").loc["partial_first_1", "reason"] == \
-        "Partial: answered the first item (G1) and no item after them"
+    assert (
+        flow.set_index("stage").loc["partial_first_1", "reason"]
+        == "Partial: answered the first item (G1) and no item after them"
+    )
     n = dict(zip(flow["stage"], flow["n"]))
     assert n["records"] == sum(n[f"excluded_{c}"] for c in EXCLUSION_REASONS) + n["responses"]
     assert n["received"] == n["responses"] + n["excluded_no_items_answered"]
@@ -144,9 +186,16 @@ def test_compare_flow_with_the_report(study, checked):
     assert table["check"].tolist() == ["not a stage of the survey export"] + ["matches"] * 4
     assert table["cleaned_stage"].tolist() == ["", "received", "responses", "complete", "partial_first_1"]
     assert table.loc[0, "cleaned_n"] == ""
-    other = dataclasses.replace(study, design={"flow": [
-        {"id": "completed", "label": "Complete", "n": 5}, {"id": "interview_1m", "label": "Interviews", "n": 7},
-        {"id": "partial_first_three", "label": "A1-A3 only", "n": 2}]})
+    other = dataclasses.replace(
+        study,
+        design={
+            "flow": [
+                {"id": "completed", "label": "Complete", "n": 5},
+                {"id": "interview_1m", "label": "Interviews", "n": 7},
+                {"id": "partial_first_three", "label": "A1-A3 only", "n": 2},
+            ]
+        },
+    )
     table = compare_flow(other, flow_table(checked))
     assert table["check"].tolist() == ["differs", "not a stage of the survey export", "differs"]
     assert table["cleaned_n"].tolist() == [4, "", 0]
@@ -185,9 +234,17 @@ def test_responses_long_table_keeps_raw_codes(tables):
     assert first.index.tolist() == ["G1", "B1", "B2", "C1", "D1", "D2"]  # instrument order
     # D1 is negatively worded: 'Disagree' stays code 2 here (scoring reverses it)
     assert first.loc["D1", ["code", "label", "category", "missing_reason"]].tolist() == [
-        "2", "Disagree", "disagree", ""]
+        "2",
+        "Disagree",
+        "disagree",
+        "",
+    ]
     assert first.loc["D2", ["code", "label", "category", "missing_reason"]].tolist() == [
-        "", "Not relevant to my role", "not_relevant", "not_relevant"]
+        "",
+        "Not relevant to my role",
+        "not_relevant",
+        "not_relevant",
+    ]
     assert first.loc["G1", ["code", "label", "category"]].tolist() == ["8", "8", "6-10"]
     only_g1 = resp[resp["respondent_id"] == _pid("R_5eFgHiJkLmNoPqR")]
     assert only_g1["missing_reason"].tolist() == [""] + ["not_answered"] * 5
@@ -219,8 +276,9 @@ def test_same_tables_from_every_format(study, tables, tmp_path):
     for path in ["bom_crlf.csv", "numeric_recodes.csv", "legacy_two_rows.csv", tmp_path / "survey.xlsx"]:
         other = build_tables(validate_file(EXPORTS / path, study))
         for name in ("respondents", "responses", "free_text", "exclusions"):
-            pd.testing.assert_frame_equal(getattr(other, name).astype(str), getattr(tables, name).astype(str),
-                                          obj=f"{path}: {name}")
+            pd.testing.assert_frame_equal(
+                getattr(other, name).astype(str), getattr(tables, name).astype(str), obj=f"{path}: {name}"
+            )
 
 
 def test_item_summary(checked):
@@ -252,14 +310,15 @@ def test_pseudonyms_sort_as_text_and_lengthen_whole_clashing_groups(monkeypatch,
     raw = pd.Series([f"R_{i}" for i in range(3000)])
     p = redact.pseudonyms(redact.id_digests("s", raw))
     ids = p.ids.tolist()
-    assert ids[:3] == [redact.ID_PREFIX + hashlib.sha256(f"s:{r}".encode()).hexdigest()[:len(i) - 1]
-                       for r, i in zip(raw[:3], ids[:3])]
+    assert ids[:3] == [
+        redact.ID_PREFIX + hashlib.sha256(f"s:{r}".encode()).hexdigest()[: len(i) - 1] for r, i in zip(raw[:3], ids[:3])
+    ]
     assert len(set(ids)) == len(ids)
-    assert [ids[k] for k in p.order] == sorted(ids)            # the order is code-point order of the ids
+    assert [ids[k] for k in p.order] == sorted(ids)  # the order is code-point order of the ids
     by_prefix = {}
     for i in ids:
-        by_prefix.setdefault(i[:1 + digits], set()).add(len(i))
-    assert all(len(lengths) == 1 for lengths in by_prefix.values())   # a clashing group is lengthened as a whole
+        by_prefix.setdefault(i[: 1 + digits], set()).add(len(i))
+    assert all(len(lengths) == 1 for lengths in by_prefix.values())  # a clashing group is lengthened as a whole
     assert {len(i) for i in ids} <= {1 + digits, 17, 65}
 
 
@@ -270,19 +329,25 @@ def test_first_duplicate_names_the_first_repeat_and_its_first_row():
     assert redact.first_duplicate(np.zeros((0, 32), dtype=np.uint8)) is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("write to jo.bloggs@nhs.net please", "write to [email] please"),
-    ("see https://www.example.org/a?b=1.", "see [url]."),
-    ("see www.lancashirevrn.org.uk/training, then", "see [url], then"),
-    ("ring 07700 900123 or 07700900123", "ring [phone] or [phone]"),
-    ("+44 (0)20 7946 0958 / 020 7946 0958 / (020) 7946 0958", "[phone] / [phone] / [phone]"),
-    ("0113 496 0000 or +1 212 555 0123 or (212) 555-0123", "[phone] or [phone] or [phone]"),
-    ("+33 1 23 45 67 89", "[phone]"),
-    ("from 192.168.10.254 and 2001:db8::8a2e:370:7334 and fe80:0:0:0:202:b3ff:fe1e:8329", "from [ip] and [ip] and [ip]"),
-    ("at 10:30:00 on 01/02/2023, 3.5 of 10 staff, version 1.2.3, 2023", None),
-    ("Thanks Jo and jo! Joanna and Jones stay", "Thanks [name] and [name]! Joanna and Jones stay"),
-    ("Priya  Shah's idea", "[name]'s idea"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("write to jo.bloggs@nhs.net please", "write to [email] please"),
+        ("see https://www.example.org/a?b=1.", "see [url]."),
+        ("see www.lancashirevrn.org.uk/training, then", "see [url], then"),
+        ("ring 07700 900123 or 07700900123", "ring [phone] or [phone]"),
+        ("+44 (0)20 7946 0958 / 020 7946 0958 / (020) 7946 0958", "[phone] / [phone] / [phone]"),
+        ("0113 496 0000 or +1 212 555 0123 or (212) 555-0123", "[phone] or [phone] or [phone]"),
+        ("+33 1 23 45 67 89", "[phone]"),
+        (
+            "from 192.168.10.254 and 2001:db8::8a2e:370:7334 and fe80:0:0:0:202:b3ff:fe1e:8329",
+            "from [ip] and [ip] and [ip]",
+        ),
+        ("at 10:30:00 on 01/02/2023, 3.5 of 10 staff, version 1.2.3, 2023", None),
+        ("Thanks Jo and jo! Joanna and Jones stay", "Thanks [name] and [name]! Joanna and Jones stay"),
+        ("Priya  Shah's idea", "[name]'s idea"),
+    ],
+)
 def test_redaction(text, expected):
     assert redact_text(text, ["Jo", "Priya Shah"]) == (text if expected is None else expected)
 
@@ -303,15 +368,26 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 def test_clean_study_writes_the_contract_deterministically(project):
     result = clean_study("mini-nomad", root=project)
     names = sorted(str(p.relative_to(project)) for p in result.written)
-    assert names == ["data/processed/mini-nomad/free_text.csv", "data/processed/mini-nomad/respondents.csv",
-                     "data/processed/mini-nomad/responses.csv", "outputs/mini-nomad/tables/exclusions.csv"]
+    assert names == [
+        "data/processed/mini-nomad/free_text.csv",
+        "data/processed/mini-nomad/respondents.csv",
+        "data/processed/mini-nomad/responses.csv",
+        "outputs/mini-nomad/tables/exclusions.csv",
+    ]
     first = _snapshot(project)
     clean_study("mini-nomad", root=project)
     assert _snapshot(project) == first
     assert result.verified == ["survey.csv"]
     resp = pd.read_csv(project / "data/processed/mini-nomad/responses.csv", dtype=str, keep_default_na=False)
-    assert resp.loc[1].tolist() == ["mini-nomad", resp.loc[1, "respondent_id"], "B1", "5", "Strongly agree",
-                                    "agree", ""]
+    assert resp.loc[1].tolist() == [
+        "mini-nomad",
+        resp.loc[1, "respondent_id"],
+        "B1",
+        "5",
+        "Strongly agree",
+        "agree",
+        "",
+    ]
     assert not list(project.rglob("*.tmp"))
 
 
@@ -355,12 +431,13 @@ def test_failure_while_writing_leaves_every_previous_file(project, monkeypatch):
     before = _snapshot(project / "data" / "processed") | _snapshot(project / "outputs")
     calls = {"n": 0}
 
-    def failing(original):                  # the third table written fails, whichever formatter writes it
+    def failing(original):  # the third table written fails, whichever formatter writes it
         def write(*args, **kwargs):
             calls["n"] += 1
             if calls["n"] == 3:
                 raise OSError("disk full (simulated)")
             return original(*args, **kwargs)
+
         return write
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", failing(pd.DataFrame.to_csv))
@@ -378,7 +455,7 @@ def test_failure_while_writing_leaves_every_previous_file(project, monkeypatch):
 def test_study_without_survey_section(project):
     yml = project / "data" / "mini-nomad" / "study.yml"
     text = yml.read_text(encoding="utf-8")
-    yml.write_text(text[:text.index("survey:\n")], encoding="utf-8")
+    yml.write_text(text[: text.index("survey:\n")], encoding="utf-8")
     with pytest.raises(ConfigError, match="key survey: expected a survey section"):
         clean_study("mini-nomad", root=project)
 

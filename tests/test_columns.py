@@ -1,4 +1,4 @@
-"""Column primitives (tieval.columns): codes of distinct values, look-ups by code, text columns."""
+"""Column primitives (tieval.survey.columns): codes of distinct values, look-ups by code, text columns."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval import columns
+from tieval.survey import columns
 
 
 def test_take_maps_codes_and_missing_to_the_last_entry():
@@ -24,8 +24,14 @@ def test_take_works_across_blocks(monkeypatch):
     assert columns.take(table, codes).tolist() == [8, 5, 6, 7, 9, 8, 5, 7]
 
 
-@pytest.mark.parametrize("make", [lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v).astype("category"),
-                                  lambda v: pd.Series(v, dtype=object)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda v: pd.Series(v, dtype="str"),
+        lambda v: pd.Series(v).astype("category"),
+        lambda v: pd.Series(v, dtype=object),
+    ],
+)
 def test_distinct_gives_the_values_back(make):
     values = ["b", "a", "b", "", "c", "a"]
     codes, uniques = columns.distinct(make(values))
@@ -44,6 +50,7 @@ def test_per_unique_calls_once_per_distinct_value():
     def f(v):
         seen.append(v)
         return len(v) if v is not None else -1
+
     out = columns.per_unique(pd.Series(["aa", "b", "aa", None, "b"], dtype=object), f, np.int64)
     assert out.tolist() == [2, 1, 2, -1, 1]
     assert sorted(seen, key=str) == sorted(["aa", "b", None], key=str)

@@ -61,21 +61,43 @@ def _edit(folder: Path, change) -> None:
 CASES = [
     ("unknown top-level key", lambda c: c.update(instruments={}), "key instruments: expected one of the keys"),
     ("unknown item key", lambda c: c["instrument"]["items"][0].update(colum="x"), "key instrument.items[0].colum"),
-    ("unknown scale", lambda c: c["instrument"]["items"][1].update(scale="agree"),
-     "key instrument.items[1].scale: expected one of the scales"),
-    ("duplicate item id", lambda c: c["instrument"]["items"][1].update(id=c["instrument"]["items"][0]["id"]),
-     "key instrument.items[1].id: expected an item id used once"),
+    (
+        "unknown scale",
+        lambda c: c["instrument"]["items"][1].update(scale="agree"),
+        "key instrument.items[1].scale: expected one of the scales",
+    ),
+    (
+        "duplicate item id",
+        lambda c: c["instrument"]["items"][1].update(id=c["instrument"]["items"][0]["id"]),
+        "key instrument.items[1].id: expected an item id used once",
+    ),
     ("missing title", lambda c: c["report"].pop("title"), "key report.title: expected a value"),
     ("wrong id", lambda c: c.update(id="other"), "key id: expected the study folder's name"),
-    ("scale type", lambda c: c["instrument"]["scales"]["agreement"].update(type="likert"),
-     "key instrument.scales.agreement.type: expected one of ordinal"),
-    ("alias to unknown code", lambda c: c["instrument"]["scales"]["agreement"].update(aliases={"Agree-ish": 9}),
-     "aliases.Agree-ish: expected a code of one of the scale's levels"),
-    ("survey format", lambda c: c["survey"].update(format="spss"), "key survey.format: expected one of qualtrics, form"),
-    ("missing input file", lambda c: c["inputs"].update(excerpts="raw/nope.csv"),
-     "key inputs.excerpts: expected an existing file"),
-    ("reverse on a binary scale", lambda c: c["instrument"]["items"][-1].update(reverse=True, scale="yes_no"),
-     "reverse: expected reverse scoring only on an ordinal scale"),
+    (
+        "scale type",
+        lambda c: c["instrument"]["scales"]["agreement"].update(type="likert"),
+        "key instrument.scales.agreement.type: expected one of ordinal",
+    ),
+    (
+        "alias to unknown code",
+        lambda c: c["instrument"]["scales"]["agreement"].update(aliases={"Agree-ish": 9}),
+        "aliases.Agree-ish: expected a code of one of the scale's levels",
+    ),
+    (
+        "survey format",
+        lambda c: c["survey"].update(format="spss"),
+        "key survey.format: expected one of qualtrics, form",
+    ),
+    (
+        "missing input file",
+        lambda c: c["inputs"].update(excerpts="raw/nope.csv"),
+        "key inputs.excerpts: expected an existing file",
+    ),
+    (
+        "reverse on a binary scale",
+        lambda c: c["instrument"]["items"][-1].update(reverse=True, scale="yes_no"),
+        "reverse: expected reverse scoring only on an ordinal scale",
+    ),
 ]
 
 
@@ -104,8 +126,9 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 def test_cli_gives_one_line_not_a_traceback(tmp_path):
     folder = _copy_study(tmp_path)
     _edit(folder, lambda c: c["instrument"]["items"][0].update(scale="nope"))
-    proc = subprocess.run([sys.executable, "-m", "tieval", "check-config", "surrey-als"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tieval", "check-config", "surrey-als"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval import disclosure
+from tieval.survey import disclosure
 
 
 def row(counts, key="r"):
@@ -16,7 +16,7 @@ def row(counts, key="r"):
 def test_primary_hides_one_to_min_cell_minus_one():
     assert disclosure.primary([0, 1, 2, 3, 10], 3).tolist() == [False, True, True, False, False]
     assert disclosure.primary([0, 1, 2, 3], 3, zeros=True).tolist() == [True, True, True, False]
-    assert not disclosure.primary([0, 1, 2], 0).any()           # default: off, reproduces the reports
+    assert not disclosure.primary([0, 1, 2], 0).any()  # default: off, reproduces the reports
 
 
 @pytest.mark.parametrize("bad", [-1, 2.5, True, "3", None])
@@ -65,13 +65,15 @@ def test_linked_partitions_protect_each_other():
     # levels SD, D (category 'disagree') and A, SA ('agree') of one item, and the two category cells.
     # Partitions: the levels add up to the base; the categories add up to the base;
     # each category's levels add up to the category.
-    cells = pd.DataFrame({
-        "label": ["SD", "D", "A", "SA", "disagree", "agree"],
-        "count": [1, 5, 4, 9, 6, 13],
-        "levels": ["q", "q", "q", "q", "", ""],
-        "cats": ["", "", "", "", "q", "q"],
-        "within": ["q|dis", "q|dis", "q|agr", "q|agr", "q|dis", "q|agr"],
-    })
+    cells = pd.DataFrame(
+        {
+            "label": ["SD", "D", "A", "SA", "disagree", "agree"],
+            "count": [1, 5, 4, 9, 6, 13],
+            "levels": ["q", "q", "q", "q", "", ""],
+            "cats": ["", "", "", "", "q", "q"],
+            "within": ["q|dis", "q|dis", "q|agr", "q|agr", "q|dis", "q|agr"],
+        }
+    )
     status = disclosure.suppress(cells, 3, ["levels", "cats", "within"]).tolist()
     # SD (1) is primary; among the levels its partner is the smallest open level, A (4); A is then
     # the only hidden level of 'agree', so SA (9) joins it, and SD the only hidden level of
@@ -98,9 +100,13 @@ def test_random_tables_never_leave_a_recoverable_cell():
     for _ in range(50):
         n_rows, n_cols = rng.integers(1, 5), rng.integers(2, 6)
         counts = rng.integers(0, 9, size=(n_rows, n_cols))
-        frame = pd.DataFrame({"count": counts.ravel(),
-                              "row": np.repeat([f"r{i}" for i in range(n_rows)], n_cols),
-                              "col": np.tile([f"c{j}" for j in range(n_cols)], n_rows)})
+        frame = pd.DataFrame(
+            {
+                "count": counts.ravel(),
+                "row": np.repeat([f"r{i}" for i in range(n_rows)], n_cols),
+                "col": np.tile([f"c{j}" for j in range(n_cols)], n_rows),
+            }
+        )
         status = disclosure.suppress(frame, 4, ["row", "col"]).tolist()
         small = (frame["count"] > 0) & (frame["count"] < 4)
         assert all(s == "primary" for s, sm in zip(status, small) if sm)
@@ -114,7 +120,7 @@ def test_protect_blanks_values_and_flags_without_reason():
     assert out["count"].isna().tolist() == [True, True, False]
     assert out["percent"].isna().tolist() == [True, True, False]
     assert "suppression" not in out.columns
-    assert frame["count"].tolist() == [1, 10, 12]               # input untouched
+    assert frame["count"].tolist() == [1, 10, 12]  # input untouched
 
 
 def test_display():

@@ -34,8 +34,9 @@ def _environment() -> tuple[str, dict[str, str]]:
 def test_environment_matches_requirements():
     python, env_pins = _environment()
     req = _requirements()
-    assert env_pins == req, {k: (req.get(k), env_pins.get(k)) for k in set(req) | set(env_pins)
-                             if req.get(k) != env_pins.get(k)}
+    assert env_pins == req, {
+        k: (req.get(k), env_pins.get(k)) for k in set(req) | set(env_pins) if req.get(k) != env_pins.get(k)
+    }
 
 
 def test_python_is_pinned():

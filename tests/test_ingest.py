@@ -1,4 +1,4 @@
-"""Reading survey exports (tieval.ingest): formats recognised from content, column roles, row numbers.
+"""Reading survey exports (tieval.survey.ingest): formats recognised from content, column roles, row numbers.
 
 Fixtures: tests/fixtures/exports/ (built by build_fixtures.py) against the
 mini-nomad fixture study; XLSX files are written here with openpyxl.
@@ -14,13 +14,20 @@ import pytest
 
 from tieval.config import load_study
 from tieval.errors import InputError
-from tieval.ingest import column_letter, column_roles, looks_numeric, read_export
+from tieval.survey.ingest import column_letter, column_roles, looks_numeric, read_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPORTS = FIXTURES / "exports"
 STUDY = FIXTURES / "studies" / "mini-nomad"
-IDENTIFYING = ["IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
-               "LocationLatitude", "LocationLongitude"]
+IDENTIFYING = [
+    "IPAddress",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "ExternalReference",
+    "LocationLatitude",
+    "LocationLongitude",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +54,7 @@ def _write_xlsx(path: Path, rows: list[list], trailing_blank: int = 0) -> Path:
 
 def _csv_rows(name: str) -> list[list[str]]:
     import csv
+
     with open(EXPORTS / name, encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))
 
@@ -81,10 +89,20 @@ def test_qualtrics_three_header_rows(valid):
 
 
 def test_frame_is_all_text_with_only_the_columns_the_contract_needs(valid):
-    assert list(valid.frame.columns) == ["Status", "ResponseId", "Q1_1", "Q2_1", "Q2_2", "Q3_1", "Q4_1",
-                                         "Q4_2", "Q5", "Q6_TEXT"]
+    assert list(valid.frame.columns) == [
+        "Status",
+        "ResponseId",
+        "Q1_1",
+        "Q2_1",
+        "Q2_2",
+        "Q3_1",
+        "Q4_1",
+        "Q4_2",
+        "Q5",
+        "Q6_TEXT",
+    ]
     coded = ["Status", "Q1_1", "Q2_1", "Q2_2", "Q3_1", "Q4_1", "Q4_2", "Q5"]
-    for column, dtype in valid.frame.dtypes.items():   # coded columns: categoricals of text
+    for column, dtype in valid.frame.dtypes.items():  # coded columns: categoricals of text
         assert str(dtype if column not in coded else dtype.categories.dtype) == "str", column
         assert (column in coded) == isinstance(dtype, pd.CategoricalDtype), column
     assert valid.frame.loc[4, "Q2_1"] == ""  # empty cells are '' (not NaN)
@@ -125,7 +143,8 @@ def test_legacy_two_row_export_maps_v_columns_to_concepts(study):
     assert legacy.header_rows == 2 and legacy.row_of(0) == 3
     assert legacy.id_column == "ResponseID" and legacy.status_column == "Status"
     assert {"Name", "EmailAddress", "ExternalDataReference", "IPAddress", "LocationLatitude"} <= set(
-        legacy.identifying_dropped)
+        legacy.identifying_dropped
+    )
     assert "ResponseSet" in legacy.metadata_dropped
     assert legacy.numeric_recodes
     assert legacy.frame["Status"].tolist()[:7] == ["0"] * 6 + ["1"]

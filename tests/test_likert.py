@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval import likert, published
+from tieval import published
 from tieval.config import load_study
 from tieval.errors import InputError
 from tieval.schema import REPRODUCED
+from tieval.survey import likert
 
 ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
@@ -35,12 +36,15 @@ def rep(mini):
 
 
 # --- Wilson ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("k, n, lower, upper", [
-    (81, 263, 0.2553, 0.3662),   # Newcombe (1998) Table I, example (a); Agresti & Coull (1998)
-    (15, 148, 0.0624, 0.1605),   # Newcombe (1998) Table I, example (b)
-    (0, 10, 0.0, 0.2775),        # Newcombe (1998) Table I, example (f)
-    (1, 29, 0.0061, 0.1718),     # Newcombe (1998) Table I, example (e)
-])
+@pytest.mark.parametrize(
+    "k, n, lower, upper",
+    [
+        (81, 263, 0.2553, 0.3662),  # Newcombe (1998) Table I, example (a); Agresti & Coull (1998)
+        (15, 148, 0.0624, 0.1605),  # Newcombe (1998) Table I, example (b)
+        (0, 10, 0.0, 0.2775),  # Newcombe (1998) Table I, example (f)
+        (1, 29, 0.0061, 0.1718),  # Newcombe (1998) Table I, example (e)
+    ],
+)
 def test_wilson_matches_published_reference_values(k, n, lower, upper):
     lo, hi = likert.wilson_interval(k, n)
     assert round(lo, 4) == lower
@@ -50,9 +54,9 @@ def test_wilson_matches_published_reference_values(k, n, lower, upper):
 def test_wilson_edges_and_vectorised():
     lo, hi = likert.wilson_interval(np.array([0, 10, 5, 3]), np.array([10, 10, 10, 0]))
     assert lo[0] == 0.0 and hi[1] == 1.0
-    assert round(lo[1], 4) == round(1 - 0.2775, 4)          # symmetric to 0/10
+    assert round(lo[1], 4) == round(1 - 0.2775, 4)  # symmetric to 0/10
     assert lo[2] < 0.5 < hi[2] and math.isclose(0.5 - lo[2], hi[2] - 0.5)
-    assert np.isnan(lo[3]) and np.isnan(hi[3])               # n = 0
+    assert np.isnan(lo[3]) and np.isnan(hi[3])  # n = 0
 
 
 def test_wilson_is_not_wald():
@@ -124,7 +128,7 @@ def test_demographic_cells_normalise_and_count_responses_received(mini):
 
 
 def test_no_items_reason_is_a_cleaning_reason():
-    from tieval.clean import EXCLUSION_REASONS
+    from tieval.survey.clean import EXCLUSION_REASONS
 
     assert likert.NO_ITEMS_REASON in EXCLUSION_REASONS
 
@@ -139,7 +143,7 @@ def test_item_table_reproduces_published_cells(rep):
     assert f.loc["Q1", "agree_percent"] == 60.0
     assert (f.loc["Q1", "agree_ci_lower"], f.loc["Q1", "agree_ci_upper"]) == (23.1, 88.2)
     assert f.loc["N1", "0-5_percent"] == 33.0 and f.loc["N1", "6-10_percent"] == 67.0
-    assert pd.isna(f.loc["N1", "agree_count"])          # not a category of a 0-10 item
+    assert pd.isna(f.loc["N1", "agree_count"])  # not a category of a 0-10 item
 
 
 def test_demographic_table_and_skipped_table(rep):
@@ -154,27 +158,27 @@ def test_text_proportions_bases(rep):
     text = rep.text.set_index("figure_id")
     # stated base 6 = everyone shown the item (one skipped): the report's denominator is used
     assert (text.loc["text.2", "count"], text.loc["text.2", "base"]) == (4, 6)
-    assert (text.loc["text.3", "count"], text.loc["text.3", "base"]) == (1, 6)       # no_answer
+    assert (text.loc["text.3", "count"], text.loc["text.3", "base"]) == (1, 6)  # no_answer
     # no stated base: answered base, not-relevant answers included
     assert (text.loc["text.1", "count"], text.loc["text.1", "base"]) == (3, 5)
     # a demographic share in the text is a share of all responses received
     assert (text.loc["text.4", "count"], text.loc["text.4", "base"]) == (3, 7)
-    assert "text.7" not in text.index                   # a flow count: left to the audit
+    assert "text.7" not in text.index  # a flow count: left to the audit
 
 
 def test_comparison_matches_and_mismatches(rep):
     comp = rep.comparison.set_index("figure_id")
     assert (comp.loc[[i for i in comp.index if i.startswith(("t1.", "t2."))], "match"] == "yes").all()
-    assert comp.loc["text.5", "match"] == "yes"          # 40% is "less than half"
-    assert comp.loc["text.6", "match"] == "no"           # the text says 70, the data 60
+    assert comp.loc["text.5", "match"] == "yes"  # 40% is "less than half"
+    assert comp.loc["text.6", "match"] == "no"  # the text says 70, the data 60
     assert comp.loc["text.6", "reproduced"] == "60.0"
-    assert comp.loc["t1.N1.0-5", "reproduced"] == "33.3"      # one digit more than printed
+    assert comp.loc["t1.N1.0-5", "reproduced"] == "33.3"  # one digit more than printed
 
 
 def test_reproduced_list_schema_and_unrounded_values(rep):
     r = rep.reproduced.set_index("figure_id")
     assert list(rep.reproduced.columns) == REPRODUCED
-    assert r.loc["t1.N1.0-5", "value"] == 33.3333          # unrounded, 4 dp
+    assert r.loc["t1.N1.0-5", "value"] == 33.3333  # unrounded, 4 dp
     assert r.loc["t1.N1.0-5", "source_table"] == "table1.csv"
     assert r.loc["t2.role.nurse", "value"] == 3 and r.loc["t2.role.nurse", "unit"] == "count"
     assert r.loc["text.4", "source_table"] == "text_proportions.csv"
@@ -198,8 +202,15 @@ def test_reproduce_with_min_cell_blanks_small_cells(mini):
 def test_distributions_cover_every_answer(rep):
     d = likert.distributions(rep.cells)
     q2 = d[d["item_id"] == "Q2"]
-    assert list(q2["label"]) == ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-                                 "Strongly agree", "Not relevant to my role", "missing"]
+    assert list(q2["label"]) == [
+        "Strongly disagree",
+        "Disagree",
+        "Neither agree nor disagree",
+        "Agree",
+        "Strongly agree",
+        "Not relevant to my role",
+        "missing",
+    ]
     assert q2["count"].sum() == 6 and (q2["base"] == 6).all()
     assert q2.set_index("label").loc["Not relevant to my role", "percent"] == 16.7
 
@@ -208,7 +219,7 @@ def test_renderers_produce_readable_frames(mini, rep):
     study, *_ = mini
     t1 = next(t for t in rep.tables if t.id == "table1")
     frames = likert.render_item_table(t1, study)
-    assert len(frames) == 2                              # agreement items, then the 0-10 item
+    assert len(frames) == 2  # agreement items, then the 0-10 item
     assert frames[0].loc[0, "Agree / Strongly agree"] == "60% (3/5) [23–88]"
     demo = likert.render_demographic_table(next(t for t in rep.tables if t.id == "table2"), study)
     assert demo.loc[0, "% of all respondents"] == "43% of 7"
@@ -223,18 +234,20 @@ def test_renderers_produce_readable_frames(mini, rep):
 # --- bad input ------------------------------------------------------------------------------------
 def _responses(mini):
     study, respondents, _ = mini
-    frame = pd.read_csv(ROOT / "data" / "processed" / "mini-tables" / "responses.csv", dtype=str,
-                        keep_default_na=False)
+    frame = pd.read_csv(ROOT / "data" / "processed" / "mini-tables" / "responses.csv", dtype=str, keep_default_na=False)
     return study, respondents, frame
 
 
-@pytest.mark.parametrize("column, row, value, expected", [
-    ("item_id", 3, "Q9", "an item id from study.yml"),
-    ("code", 2, "7", "a code of the scale agreement"),
-    ("code", 2, "x", "a numeric answer code"),
-    ("missing_reason", 4, "skipped", "one of ''"),
-    ("respondent_id", 5, "r7", "an included respondent"),
-])
+@pytest.mark.parametrize(
+    "column, row, value, expected",
+    [
+        ("item_id", 3, "Q9", "an item id from study.yml"),
+        ("code", 2, "7", "a code of the scale agreement"),
+        ("code", 2, "x", "a numeric answer code"),
+        ("missing_reason", 4, "skipped", "one of ''"),
+        ("respondent_id", 5, "r7", "an included respondent"),
+    ],
+)
 def test_bad_responses_name_file_row_and_column(mini, column, row, value, expected):
     study, respondents, frame = _responses(mini)
     frame.loc[row - 2, column] = value
@@ -248,8 +261,8 @@ def test_bad_responses_name_file_row_and_column(mini, column, row, value, expect
 def test_code_errors_name_the_first_bad_row(mini, as_type):
     study, respondents, frame = _responses(mini)
     agreement = frame.index[(frame["item_id"] == "Q2") & (frame["missing_reason"] == "")]
-    frame.loc[agreement[2], "code"] = "7"       # off the agreement scale
-    frame.loc[agreement[1], "code"] = "9"       # ... and an earlier row: reported
+    frame.loc[agreement[2], "code"] = "7"  # off the agreement scale
+    frame.loc[agreement[1], "code"] = "9"  # ... and an earlier row: reported
     if as_type == "categorical":
         frame = frame.assign(code=frame["code"].astype("category"))
     elif as_type == "float":
@@ -264,8 +277,8 @@ def test_code_errors_name_the_first_bad_row(mini, as_type):
 def test_a_code_that_is_not_a_number_is_reported_before_codes_off_the_scale(mini, as_type):
     study, respondents, frame = _responses(mini)
     answered = frame.index[frame["missing_reason"] == ""]
-    frame.loc[answered[0], "code"] = "99"       # off every scale, first
-    frame.loc[answered[-1], "code"] = "x"       # not a number, last: still the error reported
+    frame.loc[answered[0], "code"] = "99"  # off every scale, first
+    frame.loc[answered[-1], "code"] = "x"  # not a number, last: still the error reported
     if as_type == "categorical":
         frame = frame.assign(code=frame["code"].astype("category"))
     with pytest.raises(InputError) as err:
@@ -317,20 +330,37 @@ def test_tables_notebook_runs_on_the_fixture_study(tmp_path, monkeypatch, min_ce
     shutil.copytree(ROOT, root)
     monkeypatch.setenv("TIEVAL_ROOT", str(root))
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "03_tables.ipynb"
-    pm.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"study": "mini-tables", "min_cell": min_cell},
-                        cwd=str(root), kernel_name="python3", progress_bar=False)
+    pm.execute_notebook(
+        str(notebook),
+        str(tmp_path / "out.ipynb"),
+        parameters={"study": "mini-tables", "min_cell": min_cell},
+        cwd=str(root),
+        kernel_name="python3",
+        progress_bar=False,
+    )
     tables = root / "outputs" / "mini-tables" / "tables"
-    for name in ("table1.csv", "table2.csv", "text_proportions.csv", "reproduced.csv", "distributions.csv",
-                 "published_comparison.csv", "construct_summary.csv"):
+    for name in (
+        "table1.csv",
+        "table2.csv",
+        "text_proportions.csv",
+        "reproduced.csv",
+        "distributions.csv",
+        "published_comparison.csv",
+        "construct_summary.csv",
+    ):
         assert (tables / name).is_file(), name
-    assert not (tables / "table3.csv").exists()                  # interviewees: the qualitative step's table
+    assert not (tables / "table3.csv").exists()  # interviewees: the qualitative step's table
     reproduced = pd.read_csv(tables / "reproduced.csv", dtype=str, keep_default_na=False)
     figures_dir = root / "outputs" / "mini-tables" / "figures"
     if min_cell:
         assert (reproduced["value"] == "").any()
-        assert not (tables / "construct_scores.csv").exists()    # no respondent-level file under disclosure control
+        assert not (tables / "construct_scores.csv").exists()  # no respondent-level file under disclosure control
         assert not figures_dir.exists() or not any(figures_dir.iterdir())
     else:
         assert (reproduced["value"] != "").all()
         assert {p.name for p in figures_dir.iterdir()} == {
-            "diverging_agreement.png", "histograms_zero_ten.png", "proportions_text.png", "words_feel.png"}
+            "diverging_agreement.png",
+            "histograms_zero_ten.png",
+            "proportions_text.png",
+            "words_feel.png",
+        }

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval import likert, nomad
+from tieval.survey import likert, nomad
 
 ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
@@ -48,9 +48,9 @@ def test_scored_constructs_need_two_ordinal_items(mini):
 def test_item_matrix_reverses_and_treats_not_relevant_as_missing(mini):
     study, responses = mini
     m = nomad.item_matrix(responses, study, nomad.scored_constructs(study)["c1"])
-    assert m.loc["r1"].tolist() == [5, 5, 5]             # Q2 = 1 reversed to 5
-    assert m.loc["r4", "Q2"] == 2                        # 4 reversed to 2
-    assert np.isnan(m.loc["r3", "Q2"]) and np.isnan(m.loc["r5", "Q3"])   # not relevant: missing, not 0
+    assert m.loc["r1"].tolist() == [5, 5, 5]  # Q2 = 1 reversed to 5
+    assert m.loc["r4", "Q2"] == 2  # 4 reversed to 2
+    assert np.isnan(m.loc["r3", "Q2"]) and np.isnan(m.loc["r5", "Q3"])  # not relevant: missing, not 0
     assert m.loc["r6"].isna().all()
 
 
@@ -73,7 +73,7 @@ def test_cronbach_alpha_textbook_cases():
     assert math.isclose(nomad.cronbach_alpha(unrelated)[0], 0.0, abs_tol=1e-12)
     alpha, n = nomad.cronbach_alpha(pd.DataFrame({"a": [1, 2, np.nan], "b": [2, 3, 4]}))
     assert n == 2 and math.isclose(alpha, 1.0)
-    assert np.isnan(nomad.cronbach_alpha(pd.DataFrame({"a": [1, 2]}))[0])           # one item
+    assert np.isnan(nomad.cronbach_alpha(pd.DataFrame({"a": [1, 2]}))[0])  # one item
     assert np.isnan(nomad.cronbach_alpha(pd.DataFrame({"a": [3, 3], "b": [2, 2]}))[0])  # no variance
 
 
@@ -85,7 +85,7 @@ def test_alpha_is_listwise_and_uses_the_reversed_item(mini):
     # totals 15, 13, 5 (variance 28): alpha = 3/2 * (1 - 10/28) = 27/28
     assert n == 3 and math.isclose(alpha, 27 / 28)
     raw = nomad.item_matrix(responses, study, items)
-    raw["Q2"] = 6 - raw["Q2"]                              # undo the reversal: a different alpha
+    raw["Q2"] = 6 - raw["Q2"]  # undo the reversal: a different alpha
     assert not math.isclose(nomad.cronbach_alpha(raw)[0], 27 / 28)
 
 
@@ -97,6 +97,6 @@ def test_construct_summary(mini):
     assert c1["n"] == 5 and math.isclose(c1["mean"], 3.6) and c1["median"] == 4.0
     assert math.isclose(c1["sd"], round(float(np.std([5, 13 / 3, 4, 5 / 3, 3], ddof=1)), 4))
     assert c1["alpha"] == round(27 / 28, 4) and c1["alpha_n"] == 3 and c1["reference_alpha"] == 0.71
-    assert c1["basis"] == nomad.RECONSTRUCTION_BASIS     # the fixture study is marked reconstructed
+    assert c1["basis"] == nomad.RECONSTRUCTION_BASIS  # the fixture study is marked reconstructed
     assert np.isnan(summary.loc["c2", "reference_alpha"])
     assert summary.loc["c2", "alpha_n"] == 5

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tieval.clean import clean_study, deidentification_summary, summary_text, validate_file
-from tieval.ingest import column_roles
+from tieval.survey.clean import clean_study, deidentification_summary, summary_text, validate_file
+from tieval.survey.ingest import column_roles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STUDY = FIXTURES / "studies" / "mini-nomad"
@@ -72,8 +72,12 @@ def test_no_seeded_value_reaches_processed_data_or_outputs(built):
     root, result = built
     files = sorted(p for folder in ("data/processed", "outputs") for p in (root / folder).rglob("*") if p.is_file())
     assert len(files) == 4
-    leaks = [(value, how, str(p.relative_to(root))) for p in files
-             for value, how in SEEDED if _occurs(value, p.read_text(encoding="utf-8"))]
+    leaks = [
+        (value, how, str(p.relative_to(root)))
+        for p in files
+        for value, how in SEEDED
+        if _occurs(value, p.read_text(encoding="utf-8"))
+    ]
     assert leaks == []
 
 
@@ -86,8 +90,12 @@ def test_redaction_tokens_stand_where_the_values_were(built):
 
 def test_summaries_shown_to_users_carry_no_seeded_value(built):
     _, result = built
-    shown = "\n".join([summary_text(validate_file(STUDY / "raw" / "survey.csv", STUDY)),
-                       deidentification_summary(result).to_csv(),
-                       column_roles(result.export, result.study).to_csv()])
+    shown = "\n".join(
+        [
+            summary_text(validate_file(STUDY / "raw" / "survey.csv", STUDY)),
+            deidentification_summary(result).to_csv(),
+            column_roles(result.export, result.study).to_csv(),
+        ]
+    )
     leaks = [value for value, _ in SEEDED if _occurs(value, shown)]
     assert leaks == []

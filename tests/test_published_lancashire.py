@@ -17,19 +17,34 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "data" / "lancashire-tiat"
 
-FIGURE_COLUMNS = ["figure_id", "location", "location_type", "measure", "item_id", "category",
-                  "value", "unit", "base", "restates", "printed", "note"]
-EXCERPT_COLUMNS = ["excerpt_id", "section", "source", "speaker", "timepoint", "attribution",
-                   "text", "note"]
+FIGURE_COLUMNS = [
+    "figure_id",
+    "location",
+    "location_type",
+    "measure",
+    "item_id",
+    "category",
+    "value",
+    "unit",
+    "base",
+    "restates",
+    "printed",
+    "note",
+]
+EXCERPT_COLUMNS = ["excerpt_id", "section", "source", "speaker", "timepoint", "attribution", "text", "note"]
 UNITS = {"count", "percent", "mean", "n", "percent_bound", "context", "year"}
 LOCATION_TYPES = {"table", "text", "summary"}
 T5_CATEGORIES = {"0-5", "6-10", "disagree", "neutral", "agree", "not_relevant"}
 SOURCES = {"interview", "focus group", "interview or focus group", "questionnaire free text"}
-TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs",
-            "reconstruction"}
-ITEM_IDS = (["A1", "A2", "A3"] + [f"B{i}" for i in range(1, 5)] + [f"C{i}" for i in range(1, 5)]
-            + [f"D{i}" for i in range(1, 8)] + [f"E{i}" for i in range(1, 6)]
-            + [f"F{i}" for i in range(1, 5)])
+TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs", "reconstruction"}
+ITEM_IDS = (
+    ["A1", "A2", "A3"]
+    + [f"B{i}" for i in range(1, 5)]
+    + [f"C{i}" for i in range(1, 5)]
+    + [f"D{i}" for i in range(1, 8)]
+    + [f"E{i}" for i in range(1, 6)]
+    + [f"F{i}" for i in range(1, 5)]
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +60,7 @@ def items(study):
 
 @pytest.fixture(scope="module")
 def figures():
-    return pd.read_csv(STUDY / "published" / "figures.csv", dtype=str, keep_default_na=False,
-                       encoding="utf-8")
+    return pd.read_csv(STUDY / "published" / "figures.csv", dtype=str, keep_default_na=False, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +71,11 @@ def fig(figures):
 
 @pytest.fixture(scope="module")
 def excerpts():
-    return pd.read_csv(STUDY / "raw" / "excerpts.csv", dtype=str, keep_default_na=False,
-                       encoding="utf-8")
+    return pd.read_csv(STUDY / "raw" / "excerpts.csv", dtype=str, keep_default_na=False, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- structure
+
 
 def test_study_yml_top_level(study):
     assert set(study) == TOP_KEYS
@@ -86,8 +100,12 @@ def test_study_yml_items_complete(study, items):
 
 def test_study_yml_constructs(study, items):
     constructs = study["instrument"]["constructs"]
-    expected = {"coherence": ("B", 4, 0.71), "cognitive_participation": ("C", 4, 0.81),
-                "collective_action": ("D", 7, 0.78), "reflexive_monitoring": ("E", 5, 0.65)}
+    expected = {
+        "coherence": ("B", 4, 0.71),
+        "cognitive_participation": ("C", 4, 0.81),
+        "collective_action": ("D", 7, 0.78),
+        "reflexive_monitoring": ("E", 5, 0.65),
+    }
     for cid, (group, n, alpha) in expected.items():
         members = [i for i, it in items.items() if it["construct"] == cid]
         assert len(members) == n and all(m[0] == group for m in members)
@@ -113,19 +131,25 @@ def test_scales(study):
     scales = study["instrument"]["scales"]
     agreement = scales["agreement"]
     assert [lv["code"] for lv in agreement["levels"]] == [1, 2, 3, 4, 5]
-    assert [lv["category"] for lv in agreement["levels"]] == [
-        "disagree", "disagree", "neutral", "agree", "agree"]
+    assert [lv["category"] for lv in agreement["levels"]] == ["disagree", "disagree", "neutral", "agree", "agree"]
     assert len(agreement["not_relevant"]) == 3
     assert agreement["aliases"]["Neither Agree or Disagree"] == 3
     assert [b["label"] for b in scales["zero_ten"]["bins"]] == ["0-5", "6-10"]
     assert len(scales["sector"]["levels"]) == 10
     assert len(scales["tenure"]["levels"]) == 6
     assert study["design"]["flow"][0] == {
-        "id": "invited", "label": study["design"]["flow"][0]["label"], "n": 3000,
-        "approximate": True}
+        "id": "invited",
+        "label": study["design"]["flow"][0]["label"],
+        "n": 3000,
+        "approximate": True,
+    }
     assert [s["n"] for s in study["design"]["flow"]] == [3000, 48, 6, 42, 2]
     assert [t["id"] for t in study["design"]["qualitative"]["themes"]] == [
-        "experiences", "implementation", "systemic_culture", "relationships"]
+        "experiences",
+        "implementation",
+        "systemic_culture",
+        "relationships",
+    ]
 
 
 def test_figures_structure(figures, items):
@@ -135,7 +159,7 @@ def test_figures_structure(figures, items):
     assert set(figures.location_type) <= LOCATION_TYPES
     assert (figures.printed.str.len() > 0).all()
     assert (figures.measure.str.len() > 0).all()
-    pd.to_numeric(figures.value)                      # every value is numeric
+    pd.to_numeric(figures.value)  # every value is numeric
     ids = set(figures.figure_id)
     restating = figures[figures.restates != ""]
     assert set(restating.restates) <= ids
@@ -175,48 +199,55 @@ def test_excerpts_structure(excerpts):
     assert not excerpts.text.str.startswith(('"', "“")).any()
     assert (excerpts.timepoint == "").all()
     assert set(excerpts.section) == {
-        "Experiences of trauma informed awareness training", "Implementation in practice",
-        "Systemic and culture change", "Building relationships with clients and service users"}
+        "Experiences of trauma informed awareness training",
+        "Implementation in practice",
+        "Systemic and culture change",
+        "Building relationships with clients and service users",
+    }
     raw = (STUDY / "raw" / "excerpts.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
 
 
 # --------------------------------------------------------------------------- hand-checked values
 
-@pytest.mark.parametrize("figure_id, value", [
-    ("t5.C1.neutral", 28),
-    ("t5.C1.agree", 48),
-    ("t5.A1.0-5", 17),
-    ("t5.A2.0-5", 26),            # printed "26.%"
-    ("t5.B3.disagree", 2),        # printed "= 2."
-    ("t5.B1.agree", 85),
-    ("t5.D2.disagree", 78),
-    ("t5.D5.agree", 55),
-    ("t5.D6.neutral", 23),
-    ("t5.E3.agree", 98),
-    ("t5.F1.neutral", 2),
-    ("t5.F2.not_relevant", 25),
-    ("t5.F4.agree", 82),
-    ("t4.sector.health_nhs", 12),
-    ("t4.sector.voluntary_charity", 9),
-    ("t4.sector.social_care", 8),
-    ("t4.tenure.1_2", 11),
-    ("t4.tenure.over_15", 8),
-    ("t3.early_help.participants", 3),
-    ("t3.managers_training.participants", 3),
-    ("qual.5", 10),
-    ("results.1", 48),
-    ("results.2", 6),
-    ("results.3", 2),
-    ("results.8", 2.8),
-    ("results.5", 25),
-    ("results.7", 18),
-    ("methods.3", 3000),
-    ("discussion.4", 42),
-    ("summary.10", 95),
-    ("results.29", 7),
-    ("results.24", 50),
-])
+
+@pytest.mark.parametrize(
+    "figure_id, value",
+    [
+        ("t5.C1.neutral", 28),
+        ("t5.C1.agree", 48),
+        ("t5.A1.0-5", 17),
+        ("t5.A2.0-5", 26),  # printed "26.%"
+        ("t5.B3.disagree", 2),  # printed "= 2."
+        ("t5.B1.agree", 85),
+        ("t5.D2.disagree", 78),
+        ("t5.D5.agree", 55),
+        ("t5.D6.neutral", 23),
+        ("t5.E3.agree", 98),
+        ("t5.F1.neutral", 2),
+        ("t5.F2.not_relevant", 25),
+        ("t5.F4.agree", 82),
+        ("t4.sector.health_nhs", 12),
+        ("t4.sector.voluntary_charity", 9),
+        ("t4.sector.social_care", 8),
+        ("t4.tenure.1_2", 11),
+        ("t4.tenure.over_15", 8),
+        ("t3.early_help.participants", 3),
+        ("t3.managers_training.participants", 3),
+        ("qual.5", 10),
+        ("results.1", 48),
+        ("results.2", 6),
+        ("results.3", 2),
+        ("results.8", 2.8),
+        ("results.5", 25),
+        ("results.7", 18),
+        ("methods.3", 3000),
+        ("discussion.4", 42),
+        ("summary.10", 95),
+        ("results.29", 7),
+        ("results.24", 50),
+    ],
+)
 def test_hand_checked_value(fig, figure_id, value):
     assert fig[figure_id] == pytest.approx(value)
 
@@ -225,15 +256,18 @@ def test_table4_sums(figures, fig):
     sector = [v for k, v in fig.items() if k.startswith("t4.sector.")]
     tenure = [v for k, v in fig.items() if k.startswith("t4.tenure.")]
     assert len(sector) == 10 and len(tenure) == 6
-    assert sum(tenure) == 42          # matches the 42 complete questionnaires
-    assert sum(sector) == 41          # as printed: one respondent short of 42
+    assert sum(tenure) == 42  # matches the 42 complete questionnaires
+    assert sum(sector) == 41  # as printed: one respondent short of 42
 
 
 def test_table3_sums(fig):
-    sector = [v for k, v in fig.items() if k.startswith("t3.") and k.split(".")[1] in {
-        "youth_work", "early_help", "community_development", "social_care", "family_support"}]
-    period = [fig[f"t3.{p}.participants"] for p in ("jan_2024", "december_2023", "year_2021",
-                                                    "unknown_period")]
+    sector = [
+        v
+        for k, v in fig.items()
+        if k.startswith("t3.")
+        and k.split(".")[1] in {"youth_work", "early_help", "community_development", "social_care", "family_support"}
+    ]
+    period = [fig[f"t3.{p}.participants"] for p in ("jan_2024", "december_2023", "year_2021", "unknown_period")]
     assert sum(sector) == 10 and sum(period) == 10
 
 
@@ -256,8 +290,7 @@ def test_text_table_disagreements_are_kept(figures, fig):
 
 
 def test_counts_by_location_type(figures):
-    assert figures.location_type.value_counts().to_dict() == {"table": 114, "text": 63,
-                                                              "summary": 11}
+    assert figures.location_type.value_counts().to_dict() == {"table": 114, "text": 63, "summary": 11}
 
 
 def test_excerpt_counts_and_repeats(excerpts):
@@ -265,8 +298,7 @@ def test_excerpt_counts_and_repeats(excerpts):
     assert excerpts.speaker.value_counts()["Early Help 3"] == 4
     same = excerpts[excerpts.text.str.contains("more often than not 99% of the time")]
     assert sorted(same.speaker) == ["Early Help 2", "Youth Work 1"]
-    assert (excerpts.set_index("excerpt_id").loc["L-016", "text"]
-            .endswith("they need to be more trauma-informed"))
+    assert excerpts.set_index("excerpt_id").loc["L-016", "text"].endswith("they need to be more trauma-informed")
 
 
 def test_csv_is_parseable_with_csv_module():

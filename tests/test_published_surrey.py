@@ -14,14 +14,24 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "data" / "surrey-als"
 
-FIGURE_COLUMNS = ["figure_id", "location", "location_type", "measure", "item_id", "category",
-                  "value", "unit", "base", "restates", "printed", "note"]
-EXCERPT_COLUMNS = ["excerpt_id", "section", "source", "speaker", "timepoint", "attribution",
-                   "text", "note"]
+FIGURE_COLUMNS = [
+    "figure_id",
+    "location",
+    "location_type",
+    "measure",
+    "item_id",
+    "category",
+    "value",
+    "unit",
+    "base",
+    "restates",
+    "printed",
+    "note",
+]
+EXCERPT_COLUMNS = ["excerpt_id", "section", "source", "speaker", "timepoint", "attribution", "text", "note"]
 UNITS = {"count", "percent", "mean", "n", "context", "year"}
 SOURCES = {"interview", "focus group", "interview or focus group", "questionnaire free text"}
-TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs",
-            "reconstruction"}
+TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs", "reconstruction"}
 QUESTIONNAIRE = "questionnaire free text"
 
 TABLE1 = {
@@ -31,8 +41,7 @@ TABLE1 = {
     "enough_sessions": ("There were enough sessions provided to make progress with my chosen issue", 8),
     "length_sufficient": ("The length of the action learning set sessions was sufficient", 9),
 }
-BENEFITS = ["reflect_resolve", "understand_others", "hearing_others", "relationships",
-            "asking_questions"]
+BENEFITS = ["reflect_resolve", "understand_others", "hearing_others", "relationships", "asking_questions"]
 YES_NO = ["right_approach", "progress", "impact_examples"]
 
 
@@ -76,6 +85,7 @@ def seed_text(study):
 
 # ---------------------------------------------------------------- study.yml
 
+
 def test_study_top_level(study):
     assert set(study) == TOP_KEYS
     assert study["id"] == STUDY.name
@@ -84,7 +94,8 @@ def test_study_top_level(study):
     assert study["report"]["year"] == 2023
     assert study["report"]["source"] == "000_0969a9b350f22801.txt"
     assert study["report"]["title"] == (
-        "Trauma-informed service: Action learning sets evaluation, end of year one 2023")
+        "Trauma-informed service: Action learning sets evaluation, end of year one 2023"
+    )
 
 
 def test_study_design(study):
@@ -95,9 +106,19 @@ def test_study_design(study):
     sessions = {s["id"]: (s["timepoint"], s["n"]) for s in study["design"]["qualitative"]["sessions"]}
     assert sessions == {"interview_1m": ("1 month", 7), "interview_3m": ("3 month", 6)}
     themes = [t["id"] for t in study["design"]["qualitative"]["themes"]]
-    assert themes == ["hearing_from_others", "different_approach", "right_approach",
-                      "personal_development", "moving_forward", "impact", "ti_language",
-                      "measurement", "barriers", "system_support", "suggestions"]
+    assert themes == [
+        "hearing_from_others",
+        "different_approach",
+        "right_approach",
+        "personal_development",
+        "moving_forward",
+        "impact",
+        "ti_language",
+        "measurement",
+        "barriers",
+        "system_support",
+        "suggestions",
+    ]
 
 
 def test_study_scales(study):
@@ -105,8 +126,7 @@ def test_study_scales(study):
     agreement = scales["agreement"]
     assert agreement["type"] == "ordinal"
     assert [lv["code"] for lv in agreement["levels"]] == [1, 2, 3, 4, 5]
-    assert [lv["category"] for lv in agreement["levels"]] == [
-        "disagree", "disagree", "neutral", "agree", "agree"]
+    assert [lv["category"] for lv in agreement["levels"]] == ["disagree", "disagree", "neutral", "agree", "agree"]
     assert "not_relevant" not in agreement
     yes_no = {lv["code"]: (lv["label"], lv["category"]) for lv in scales["yes_no"]["levels"]}
     assert yes_no == {1: ("Yes", "yes"), 0: ("No", "no")}
@@ -156,13 +176,18 @@ def test_study_survey_and_inputs(study, excerpts):
     assert survey["redact_names"] == ["Nick", "Nicola"]
     assert excerpts["text"].str.contains(r"\bNick\b").sum() == 1
     assert study["inputs"] == {
-        "excerpts": "raw/excerpts.csv", "codings": "raw/codings.csv",
-        "codebook": "analysis/codebook.yml", "triangulation": "analysis/triangulation.yml",
-        "published": "published/figures.csv", "participants": "raw/participants.csv",
-        "codings_second_coder": "raw/codings_second_coder.csv"}
+        "excerpts": "raw/excerpts.csv",
+        "codings": "raw/codings.csv",
+        "codebook": "analysis/codebook.yml",
+        "triangulation": "analysis/triangulation.yml",
+        "published": "published/figures.csv",
+        "participants": "raw/participants.csv",
+        "codings_second_coder": "raw/codings_second_coder.csv",
+    }
 
 
 # ------------------------------------------------------- published/figures.csv
+
 
 def test_figures_structure(figures, study):
     assert list(figures.columns) == FIGURE_COLUMNS
@@ -214,21 +239,41 @@ HAND_CHECKED = {
     "t1.style_right.agree": 8,
     "t1.enough_sessions.agree": 8,
     "t1.length_sufficient.agree": 9,
-    "overview.2": 4,            # four groups
-    "overview.5": 4,            # four sessions each
-    "overview.6": 4, "overview.7": 7,  # group size four to seven
-    "overview.8": 3, "overview.9": 1,
+    "overview.2": 4,  # four groups
+    "overview.5": 4,  # four sessions each
+    "overview.6": 4,
+    "overview.7": 7,  # group size four to seven
+    "overview.8": 3,
+    "overview.9": 1,
     "recruitment.1": 2022,
-    "issues.2": 10,             # 10 third sector organisations
-    "method.1": 5,              # 5point Likert scale
-    "method.4": 30,             # 30-minute interviews
-    "data.2": 23, "data.3": 10, "data.4": 7, "data.5": 7, "data.6": 6, "data.7": 1,
-    "hearing.1": 10, "hearing.2": 10, "hearing.3": 9, "hearing.4": 9,
+    "issues.2": 10,  # 10 third sector organisations
+    "method.1": 5,  # 5point Likert scale
+    "method.4": 30,  # 30-minute interviews
+    "data.2": 23,
+    "data.3": 10,
+    "data.4": 7,
+    "data.5": 7,
+    "data.6": 6,
+    "data.7": 1,
+    "hearing.1": 10,
+    "hearing.2": 10,
+    "hearing.3": 9,
+    "hearing.4": 9,
     "different-approach.1": 9,
-    "right-approach.1": 8, "right-approach.2": 1, "right-approach.3": 1,
-    "moving.1": 3, "moving.2": 8, "impact.1": 9,
-    "barriers.2": 2, "barriers.3": 2, "barriers.4": 1, "barriers.5": 1,
-    "suggestions.1": 4, "suggestions.2": 2, "suggestions.3": 1, "suggestions.4": 1,
+    "right-approach.1": 8,
+    "right-approach.2": 1,
+    "right-approach.3": 1,
+    "moving.1": 3,
+    "moving.2": 8,
+    "impact.1": 9,
+    "barriers.2": 2,
+    "barriers.3": 2,
+    "barriers.4": 1,
+    "barriers.5": 1,
+    "suggestions.1": 4,
+    "suggestions.2": 2,
+    "suggestions.3": 1,
+    "suggestions.4": 1,
     "suggestions.5": 2,
 }
 
@@ -275,6 +320,7 @@ def test_figures_printed_in_report(figures, seed_text):
 
 
 # ---------------------------------------------------------- raw/excerpts.csv
+
 
 def test_excerpts_structure(excerpts):
     assert list(excerpts.columns) == EXCERPT_COLUMNS

@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from tieval import agreement, qda, qualitative as q
 from tieval.config import load_study
 from tieval.errors import ConfigError, InputError
 from tieval.published import load_published
+from tieval.qual import agreement, qda
+from tieval.qual import analysis as q
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "qual"
@@ -45,6 +46,7 @@ def _edit_yaml(path: Path, change) -> None:
 
 # --- codebook ------------------------------------------------------------------------------------
 
+
 def test_codebook_structure(loaded):
     codebook, _, _ = loaded
     assert [c.id for c in codebook.themes] == ["learning", "barriers", "progress"]
@@ -52,8 +54,15 @@ def test_codebook_structure(loaded):
     assert codebook.descendants("barriers") == ["barrier_time", "barrier_space"]
     assert codebook.codes["learn_listen"].theme == "learning"
     table = codebook.table()
-    assert list(table.columns[:7]) == ["code_id", "label", "parent", "theme", "construct", "subconstruct",
-                                       "description"]
+    assert list(table.columns[:7]) == [
+        "code_id",
+        "label",
+        "parent",
+        "theme",
+        "construct",
+        "subconstruct",
+        "description",
+    ]
     assert table.set_index("code_id").at["learning", "subconstruct"] == "differentiation"
 
 
@@ -61,18 +70,37 @@ CODEBOOK_ERRORS = [
     ("unknown key", lambda c: c["themes"][0].update(colour="red"), "key themes[0].colour"),
     ("duplicate id", lambda c: c["themes"][1].update(id="learning"), "key themes[1].id: expected a code id used once"),
     ("missing description", lambda c: c["themes"][0].pop("description"), "key themes[0].description: expected a value"),
-    ("unknown construct", lambda c: c["themes"][0].update(construct="coherance"),
-     "key themes[0].construct: expected a construct of study.yml"),
-    ("sub-construct of another construct", lambda c: c["themes"][0].update(subconstruct="initiation"),
-     "key themes[0].subconstruct: expected a sub-construct of coherence"),
-    ("sub-construct without construct", lambda c: c["themes"][1].update(subconstruct="initiation"),
-     "key themes[1].subconstruct: expected a construct beside"),
-    ("unknown item", lambda c: c["themes"][0]["children"][0].update(items=["Z9"]),
-     "key themes[0].children[0].items[0]: expected an item id"),
-    ("section to unknown code", lambda c: c["sections"].update({"Learning": "learnin"}),
-     "key sections.Learning: expected a code id of this codebook"),
+    (
+        "unknown construct",
+        lambda c: c["themes"][0].update(construct="coherance"),
+        "key themes[0].construct: expected a construct of study.yml",
+    ),
+    (
+        "sub-construct of another construct",
+        lambda c: c["themes"][0].update(subconstruct="initiation"),
+        "key themes[0].subconstruct: expected a sub-construct of coherence",
+    ),
+    (
+        "sub-construct without construct",
+        lambda c: c["themes"][1].update(subconstruct="initiation"),
+        "key themes[1].subconstruct: expected a construct beside",
+    ),
+    (
+        "unknown item",
+        lambda c: c["themes"][0]["children"][0].update(items=["Z9"]),
+        "key themes[0].children[0].items[0]: expected an item id",
+    ),
+    (
+        "section to unknown code",
+        lambda c: c["sections"].update({"Learning": "learnin"}),
+        "key sections.Learning: expected a code id of this codebook",
+    ),
     ("lead-in to unknown code", lambda c: c["lead_ins"].update({"E-2": "nope"}), "key lead_ins.E-2"),
-    ("theme of study.yml missing", lambda c: c["themes"][1].update(id="obstacles"), "expected a code for every theme study.yml names"),
+    (
+        "theme of study.yml missing",
+        lambda c: c["themes"][1].update(id="obstacles"),
+        "expected a code for every theme study.yml names",
+    ),
     ("bad case key", lambda c: c["themes"][2]["children"][0]["case"].update(who="x"), "children[0].case.who"),
 ]
 
@@ -89,12 +117,19 @@ def test_codebook_errors_name_file_and_key(tmp_path, name, change, message):
 
 # --- codings -------------------------------------------------------------------------------------
 
+
 def test_derived_allocation_is_sections_plus_lead_ins(loaded):
     codebook, excerpts, codings = loaded
     derived = q.derive_codings(excerpts, codebook)
     pairs = list(zip(derived["excerpt_id"], derived["code_id"]))
-    assert pairs == [("E-1", "learning"), ("E-1", "learn_listen"), ("E-2", "learning"), ("E-3", "learning"),
-                     ("E-4", "barrier_time"), ("E-5", "case_a")]
+    assert pairs == [
+        ("E-1", "learning"),
+        ("E-1", "learn_listen"),
+        ("E-2", "learning"),
+        ("E-3", "learning"),
+        ("E-4", "barrier_time"),
+        ("E-5", "case_a"),
+    ]
     assert set(derived["coder"]) == {"report"}
     assert q.compare_codings(codings, derived).empty
 
@@ -102,8 +137,11 @@ def test_derived_allocation_is_sections_plus_lead_ins(loaded):
 def test_unmapped_section_names_codebook_and_excerpt(loaded):
     codebook, excerpts, _ = loaded
     bad = excerpts.assign(section=excerpts["section"].where(excerpts["excerpt_id"] != "E-2", "Lerning"))
-    with pytest.raises(ConfigError, match=r"codebook.yml, key sections: expected a code for the section heading "
-                                          r"of excerpt E-2 \(raw/excerpts.csv row 3\); found 'Lerning'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"codebook.yml, key sections: expected a code for the section heading "
+        r"of excerpt E-2 \(raw/excerpts.csv row 3\); found 'Lerning'",
+    ):
         q.derive_codings(bad, codebook)
 
 
@@ -113,7 +151,8 @@ def test_compare_codings_reports_both_directions():
     diff = q.compare_codings(a, b)
     assert diff.to_dict("records") == [
         {"excerpt_id": "E-2", "code_id": "y", "in_first": True, "in_second": False},
-        {"excerpt_id": "E-3", "code_id": "y", "in_first": False, "in_second": True}]
+        {"excerpt_id": "E-3", "code_id": "y", "in_first": False, "in_second": True},
+    ]
 
 
 @pytest.mark.parametrize("sid", STUDIES)
@@ -126,11 +165,14 @@ def test_committed_codings_equal_the_section_mapping(sid):
     assert q.compare_codings(committed, q.derive_codings(excerpts, codebook)).empty
 
 
-@pytest.mark.parametrize("column,value,message", [
-    ("excerpt_id", "E-9", "row 3, column excerpt_id: expected an excerpt id of raw/excerpts.csv; found 'E-9'"),
-    ("code_id", "learnin", "row 3, column code_id: expected a code id of analysis/codebook.yml"),
-    ("coder", "", "row 3, column coder: expected the coder's name"),
-])
+@pytest.mark.parametrize(
+    "column,value,message",
+    [
+        ("excerpt_id", "E-9", "row 3, column excerpt_id: expected an excerpt id of raw/excerpts.csv; found 'E-9'"),
+        ("code_id", "learnin", "row 3, column code_id: expected a code id of analysis/codebook.yml"),
+        ("coder", "", "row 3, column coder: expected the coder's name"),
+    ],
+)
 def test_bad_codings_are_located(loaded, column, value, message):
     codebook, excerpts, codings = loaded
     bad = codings.copy()
@@ -149,17 +191,26 @@ def test_with_ancestors_adds_parent_themes(loaded):
 
 # --- appendix tables -----------------------------------------------------------------------------
 
+
 def test_theme_matrix_counts_excerpts_per_participant(loaded):
     codebook, excerpts, codings = loaded
     m = q.theme_matrix(codings, excerpts, codebook).set_index("code_id")
-    assert list(m.columns) == ["code", "Social Care 1", "Youth Work 1", "Youth Work 2",
-                               "questionnaire free text (anonymous)", "participants", "excerpts"]
-    assert m.loc["learning", ["Youth Work 1", "Youth Work 2", "Social Care 1",
-                              "questionnaire free text (anonymous)"]].tolist() == [1, 1, 0, 1]
+    assert list(m.columns) == [
+        "code",
+        "Social Care 1",
+        "Youth Work 1",
+        "Youth Work 2",
+        "questionnaire free text (anonymous)",
+        "participants",
+        "excerpts",
+    ]
+    assert m.loc[
+        "learning", ["Youth Work 1", "Youth Work 2", "Social Care 1", "questionnaire free text (anonymous)"]
+    ].tolist() == [1, 1, 0, 1]
     assert m.at["learning", "participants"] == 2 and m.at["learning", "excerpts"] == 3
-    assert m.at["barriers", "Social Care 1"] == 1          # rolled up from barrier_time
-    assert m.at["progress", "Youth Work 1"] == 1           # rolled up from case_a
-    assert m.at["barrier_space", "excerpts"] == 0          # codes without excerpts stay as rows
+    assert m.at["barriers", "Social Care 1"] == 1  # rolled up from barrier_time
+    assert m.at["progress", "Youth Work 1"] == 1  # rolled up from case_a
+    assert m.at["barrier_space", "excerpts"] == 0  # codes without excerpts stay as rows
 
 
 def test_prevalence_by_timepoint(loaded, study):
@@ -205,27 +256,47 @@ def test_barrier_counts_beside_the_report(loaded, study):
 
 def test_barrier_count_with_unknown_figure_is_a_codebook_error(tmp_path):
     folder = _copy(tmp_path)
-    _edit_yaml(folder / "analysis" / "codebook.yml",
-               lambda c: c["themes"][1]["children"][0]["report_count"].update(figures=["b.9"]))
+    _edit_yaml(
+        folder / "analysis" / "codebook.yml",
+        lambda c: c["themes"][1]["children"][0]["report_count"].update(figures=["b.9"]),
+    )
     study = load_study(folder, check_files=False)
     codebook = q.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
-    with pytest.raises(ConfigError, match=r"key themes\[1\].children\[0\].report_count.figures\[0\]: "
-                                          r"expected a figure id of published/figures.csv; found 'b.9'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"key themes\[1\].children\[0\].report_count.figures\[0\]: "
+        r"expected a figure id of published/figures.csv; found 'b.9'",
+    ):
         q.barrier_counts(codings, excerpts, codebook, load_published(study))
 
 
 def test_cases_table(loaded):
     codebook, excerpts, codings = loaded
     cases = q.cases_table(codings, excerpts, codebook)
-    assert cases.to_dict("records") == [{"case": "Case A", "participant": "Youth Work 1", "issue": "An issue.",
-                                         "progress": "Some progress.", "evidence": "E-5",
-                                         "evidence_timepoints": "3 month"}]
+    assert cases.to_dict("records") == [
+        {
+            "case": "Case A",
+            "participant": "Youth Work 1",
+            "issue": "An issue.",
+            "progress": "Some progress.",
+            "evidence": "E-5",
+            "evidence_timepoints": "3 month",
+        }
+    ]
 
 
-@pytest.mark.parametrize("speaker,sector", [("Youth Work 1", "Youth work"), ("Community Development", "Community development"),
-                                            ("Early Help 3", "Early help"), ("Participant 4", ""), ("", "")])
+@pytest.mark.parametrize(
+    "speaker,sector",
+    [
+        ("Youth Work 1", "Youth work"),
+        ("Community Development", "Community development"),
+        ("Early Help 3", "Early help"),
+        ("Participant 4", ""),
+        ("", ""),
+    ],
+)
 def test_speaker_sector(speaker, sector):
     assert q.speaker_sector(speaker) == sector
 
@@ -234,8 +305,9 @@ def test_participants_table_matches_published_counts(loaded, study):
     _, excerpts, _ = loaded
     table, name = q.participants_table(excerpts, q.load_participants(study), load_published(study))
     assert name == "table3.csv"
-    rows = {(r.block, r.category): (r.participants, r.published, r.figure_id, r.reconstructed)
-            for r in table.itertuples()}
+    rows = {
+        (r.block, r.category): (r.participants, r.published, r.figure_id, r.reconstructed) for r in table.itertuples()
+    }
     assert rows[("sector", "Youth work")] == (2, 2.0, "t3.youth_work", False)
     assert rows[("sector", "Social care")] == (1, 1.0, "t3.social_care", False)
     assert rows[("training attended", "Jan 2024")] == (2, 2.0, "t3.jan", True)
@@ -261,8 +333,11 @@ def test_lancashire_participants_reproduce_table3():
 def test_unknown_speaker_is_reported(loaded, study):
     _, excerpts, _ = loaded
     participants = q.load_participants(study)
-    with pytest.raises(InputError, match=r"participants.csv, column participant: expected a row for the speaker "
-                                         r"of excerpt E-4; found 'Social Care 1'"):
+    with pytest.raises(
+        InputError,
+        match=r"participants.csv, column participant: expected a row for the speaker "
+        r"of excerpt E-4; found 'Social Care 1'",
+    ):
         q.check_participants(participants[participants["participant"] != "Social Care 1"], excerpts)
 
 
@@ -274,6 +349,7 @@ def test_display_redacts_names_the_study_redacts():
 
 
 # --- QDA interchange -----------------------------------------------------------------------------
+
 
 def _round_trip(excerpts, codings, codebook, path):
     project = qda.project_from_tables(excerpts.drop(columns="study"), codings, codebook.table())
@@ -319,12 +395,15 @@ def test_load_codings_reads_a_taguette_export(tmp_path):
     read = q.load_codings(study, codebook, q.load_excerpts(study))
     assert read.to_dict("records") == [
         {"excerpt_id": "E-1", "code_id": "learning", "coder": "taguette_highlights"},
-        {"excerpt_id": "E-4", "code_id": "barrier_time", "coder": "taguette_highlights"}]
+        {"excerpt_id": "E-4", "code_id": "barrier_time", "coder": "taguette_highlights"},
+    ]
 
 
 def test_export_with_an_unknown_code_is_an_error(tmp_path):
     folder = _copy(tmp_path)
-    (folder / "raw" / "tags.csv").write_text("id,document,tag,content\n1,t,Lerning,We learnt to listen before we answer.\n")
+    (folder / "raw" / "tags.csv").write_text(
+        "id,document,tag,content\n1,t,Lerning,We learnt to listen before we answer.\n"
+    )
     _edit_yaml(folder / "study.yml", lambda c: c["inputs"].update(codings="raw/tags.csv"))
     study = load_study(folder, check_files=False)
     with pytest.raises(InputError, match="tags.csv.*code not in the codebook"):
@@ -333,12 +412,14 @@ def test_export_with_an_unknown_code_is_an_error(tmp_path):
 
 # --- agreement -----------------------------------------------------------------------------------
 
+
 def test_kappa_per_theme_against_a_second_coder(loaded):
     codebook, excerpts, codings = loaded
     second = q.check_codings(pd.read_csv(FIX / "second_coder.csv", dtype=str), codebook, excerpts, "second")
     both = pd.concat([q.at_theme_level(codings, codebook), q.at_theme_level(second, codebook)])
-    k = agreement.kappa_per_code(both, "report", "B", units=excerpts["excerpt_id"],
-                                 codes=[c.id for c in codebook.themes]).set_index("code_id")
+    k = agreement.kappa_per_code(
+        both, "report", "B", units=excerpts["excerpt_id"], codes=[c.id for c in codebook.themes]
+    ).set_index("code_id")
     # learning: both 2, report only 1 (E-3), neither 2 -> p_o 0.8, p_e 0.48
     assert k.at["learning", "kappa"] == pytest.approx((0.8 - 0.48) / 0.52)
     # barriers: both 1 (E-4, rolled up from barrier_time), second only 1 (E-3) -> p_o 0.8, p_e 0.56
@@ -350,8 +431,12 @@ def test_surrey_second_coding_covers_every_excerpt_at_theme_level():
     study = load_study("surrey-als", ROOT, check_files=False)
     codebook = q.load_codebook(study)
     excerpts = q.load_excerpts(study)
-    second = q.check_codings(pd.read_csv(study.root / "raw" / "codings_second_coder.csv", dtype=str),
-                             codebook, excerpts, "codings_second_coder.csv")
+    second = q.check_codings(
+        pd.read_csv(study.root / "raw" / "codings_second_coder.csv", dtype=str),
+        codebook,
+        excerpts,
+        "codings_second_coder.csv",
+    )
     assert set(second["coder"]) == {"compendium_second_coder"}
     assert set(second["excerpt_id"]) == set(excerpts["excerpt_id"])
     assert {codebook.codes[c].parent for c in second["code_id"]} == {""}

@@ -1,8 +1,8 @@
-"""The reconstructed stand-in exports (tieval.reconstruct) against the published figures.
+"""The reconstructed stand-in exports (tieval.tools.reconstruct) against the published figures.
 
 The "done when" checks aggregate the committed exports with code written here
-(the csv module and hand-written rounding), not with tieval.reconstruct or
-tieval.rounding, and compare them cell by cell with ``published/figures.csv``.
+(the csv module and hand-written rounding), not with tieval.tools.reconstruct or
+tieval.audit.rounding, and compare them cell by cell with ``published/figures.csv``.
 A fresh run must give byte-identical files.
 """
 
@@ -22,19 +22,39 @@ import pandas as pd
 import pytest
 import yaml
 
-from tieval import reconstruct
 from tieval.config import load_study
 from tieval.errors import ConfigError
+from tieval.tools import reconstruct
 
 ROOT = Path(__file__).resolve().parents[1]
 LANC = ROOT / "data" / "lancashire-tiat"
 SURR = ROOT / "data" / "surrey-als"
-AGREE = {"Agree": "agree", "Strongly agree": "agree", "Neither agree nor disagree": "neutral",
-         "Disagree": "disagree", "Strongly disagree": "disagree"}
-QUALTRICS_META = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
-                  "Finished", "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName",
-                  "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude",
-                  "DistributionChannel", "UserLanguage"]
+AGREE = {
+    "Agree": "agree",
+    "Strongly agree": "agree",
+    "Neither agree nor disagree": "neutral",
+    "Disagree": "disagree",
+    "Strongly disagree": "disagree",
+}
+QUALTRICS_META = [
+    "StartDate",
+    "EndDate",
+    "Status",
+    "IPAddress",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "ExternalReference",
+    "LocationLatitude",
+    "LocationLongitude",
+    "DistributionChannel",
+    "UserLanguage",
+]
 # Table 5 cells no integer data meet in the chosen completion story (see the log):
 # C1 sums to 102; D7 (17.5 -> 18) and F3 (7.5 -> 8) need more answers than reached the items.
 LANC_T5_UNMET = {"t5.C1.disagree", "t5.D7.neutral", "t5.F3.disagree", "t5.F3.not_relevant"}
@@ -138,12 +158,12 @@ def test_lancashire_completion_story(responses):
     cfg = _yml(LANC)
     item_cols = [it["column"] for it in cfg["instrument"]["items"]]
     a_cols, rest = item_cols[:3], item_cols[3:]
-    answered = (responses[item_cols] != "")
-    assert len(responses) == 48                                           # results.1
-    assert (~answered.any(axis=1)).sum() == 6                             # results.2: no answers
+    answered = responses[item_cols] != ""
+    assert len(responses) == 48  # results.1
+    assert (~answered.any(axis=1)).sum() == 6  # results.2: no answers
     only_a = answered[a_cols].all(axis=1) & ~answered[rest].any(axis=1)
-    assert only_a.sum() == 2                                              # results.3
-    assert answered.any(axis=1).sum() == 42                               # discussion.2
+    assert only_a.sum() == 2  # results.3
+    assert answered.any(axis=1).sum() == 42  # discussion.2
     finished = responses["Finished"] == "True"
     assert (finished == (responses["Progress"] == "100")).all()
     assert finished.sum() == 40
@@ -192,13 +212,16 @@ def test_every_record_carries_the_notice(qualtrics, form):
 def test_log_names_every_unmet_figure_with_a_reason(lanc_log):
     unmet = lanc_log[(lanc_log["kind"] == "published") & (lanc_log["met"] == "no")]
     assert set(unmet["figure_id"]) == LANC_T5_UNMET | {
-        "discussion.4",                       # 42 fully completed: 36 answered everything
-        "results.10", "results.11",           # 95% in the text, 98% in Table 5 (B3, B2)
-        "results.15", "results.22", "summary.10",   # 95% vs 98% for E3
-        "results.29",                         # F1 neutral 7% vs 2% in Table 5
-        "results.35",                         # restates F3 not relevant
-        "results.7",                          # social care 18%: no base gives it
-        "results.8",                          # mean years from banded answers
+        "discussion.4",  # 42 fully completed: 36 answered everything
+        "results.10",
+        "results.11",  # 95% in the text, 98% in Table 5 (B3, B2)
+        "results.15",
+        "results.22",
+        "summary.10",  # 95% vs 98% for E3
+        "results.29",  # F1 neutral 7% vs 2% in Table 5
+        "results.35",  # restates F3 not relevant
+        "results.7",  # social care 18%: no base gives it
+        "results.8",  # mean years from banded answers
     }
     assert (unmet["reason"].str.len() > 20).all()
     assert "sums to 102" in unmet.set_index("figure_id").loc["t5.C1.disagree", "reason"]
@@ -215,8 +238,9 @@ def test_surrey_counts_cell_by_cell(form):
     used = figures[(figures["item_id"] != "") & (figures["unit"] == "count")]
     assert len(used) == 20
     assert len(form) == 10
-    for fid, item_id, cat, value, base in zip(used["figure_id"], used["item_id"], used["category"],
-                                              used["value"], used["base"]):
+    for fid, item_id, cat, value, base in zip(
+        used["figure_id"], used["item_id"], used["category"], used["value"], used["base"]
+    ):
         scale = scales[items[item_id]["scale"]]
         answers = form[items[item_id].get("column", item_id)]
         if cat == "no_answer":
@@ -278,8 +302,9 @@ def test_unknown_parameter_is_a_config_error():
     bad = dataclasses.replace(study, reconstruction={**study.reconstruction, "sead": 1})
     with pytest.raises(ConfigError, match=r"reconstruction\.sead"):
         reconstruct.read_params(bad)
-    bad = dataclasses.replace(study, reconstruction={**study.reconstruction,
-                                                     "story": [{"id": "x", "n": 3, "through": "Z9"}]})
+    bad = dataclasses.replace(
+        study, reconstruction={**study.reconstruction, "story": [{"id": "x", "n": 3, "through": "Z9"}]}
+    )
     with pytest.raises(ConfigError, match=r"reconstruction\.story\[0\]\.through"):
         reconstruct.read_params(bad)
 
@@ -291,12 +316,16 @@ def test_real_export_is_not_rebuilt():
 
 
 def test_choose_n_prefers_the_largest_allowed_and_logs_misses():
-    target = reconstruct.Target("X1", "item", "percent", ["disagree", "neutral", "agree"], ["5", "10", "85"], ["a", "b", "c"])
+    target = reconstruct.Target(
+        "X1", "item", "percent", ["disagree", "neutral", "agree"], ["5", "10", "85"], ["a", "b", "c"]
+    )
     plan = reconstruct._plan_percent(target, n_max=42, max_skips=3, n_all=48, decimals=0)
-    assert (plan.n, plan.window) == (41, (39, 42))          # 39, 40, 41 fit; 42 does not
+    assert (plan.n, plan.window) == (41, (39, 42))  # 39, 40, 41 fit; 42 does not
     assert plan.counts == {"disagree": 2, "neutral": 4, "agree": 35}
     assert all(plan.met.values())
-    bad = reconstruct.Target("X2", "item", "percent", ["disagree", "neutral", "agree"], ["10", "17", "73"], ["d", "e", "f"])
+    bad = reconstruct.Target(
+        "X2", "item", "percent", ["disagree", "neutral", "agree"], ["10", "17", "73"], ["d", "e", "f"]
+    )
     plan = reconstruct._plan_percent(bad, n_max=40, max_skips=0, n_all=48, decimals=0)
     assert plan.n == 40 and plan.met == {"disagree": True, "neutral": False, "agree": True}
     assert "30, 41, 48" in plan.reason and "total 100" in plan.reason

@@ -25,6 +25,7 @@ def _random_frame(rng: random.Random, seed: int) -> pd.DataFrame:
 
     def text():
         return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 5)))
+
     columns = {}
     for j in range(k):
         kind = rng.choice(["str", "str-missing", "category", "category-missing", "int"])
@@ -35,11 +36,18 @@ def _random_frame(rng: random.Random, seed: int) -> pd.DataFrame:
         if kind.startswith("str"):
             columns[name] = pd.Series(values, dtype="str")
         elif kind.startswith("category"):
-            columns[name] = pd.Series(pd.Categorical(values, categories=pd.Index(
-                pd.unique(pd.Series([v for v in values if v is not None], dtype="str")), dtype="str")))
+            columns[name] = pd.Series(
+                pd.Categorical(
+                    values,
+                    categories=pd.Index(
+                        pd.unique(pd.Series([v for v in values if v is not None], dtype="str")), dtype="str"
+                    ),
+                )
+            )
         else:
-            columns[name] = pd.Series(np.random.default_rng(seed + j).integers(-10**12, 10**12, n)).astype(
-                rng.choice(["int64", "int32", "uint64"]) if n else "int64")
+            columns[name] = pd.Series(np.random.default_rng(seed + j).integers(-(10**12), 10**12, n)).astype(
+                rng.choice(["int64", "int32", "uint64"]) if n else "int64"
+            )
     return pd.DataFrame(columns)
 
 
@@ -53,16 +61,19 @@ def test_arrow_formatter_writes_the_bytes_pandas_writes(tmp_path, monkeypatch, b
         fast += store._arrow_formattable(frame)
         path = store.write_csv(frame, tmp_path / f"t{trial}.csv")
         assert path.read_bytes() == _pandas_bytes(frame), (trial, frame.dtypes.to_dict())
-    assert fast > 100          # the comparison really exercised the Arrow formatter
+    assert fast > 100  # the comparison really exercised the Arrow formatter
 
 
-@pytest.mark.parametrize("frame", [
-    pd.DataFrame({"a": ["", "x"]}, dtype="str"),                           # one column: '""' for an empty field
-    pd.DataFrame({"a": [1.5, 2.0], "b": ["x", "y"]}),                        # floats: pandas' float format
-    pd.DataFrame({"a": [True, False], "b": ["x", "y"]}),
-    pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": ["x", "y"]}),
-    pd.DataFrame({"a": ["p", 3], "b": ["x", "y"]}, dtype=object),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"a": ["", "x"]}, dtype="str"),  # one column: '""' for an empty field
+        pd.DataFrame({"a": [1.5, 2.0], "b": ["x", "y"]}),  # floats: pandas' float format
+        pd.DataFrame({"a": [True, False], "b": ["x", "y"]}),
+        pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": ["x", "y"]}),
+        pd.DataFrame({"a": ["p", 3], "b": ["x", "y"]}, dtype=object),
+    ],
+)
 def test_other_frames_are_written_by_pandas(tmp_path, frame):
     assert not store._arrow_formattable(frame)
     assert store.write_csv(frame, tmp_path / "x.csv").read_bytes() == _pandas_bytes(frame)
@@ -76,6 +87,7 @@ def test_a_failed_write_keeps_every_previous_file(tmp_path, monkeypatch):
     def broken(frame, handle):
         handle.write(b"half")
         raise RuntimeError("disk full")
+
     monkeypatch.setattr(store, "_write_csv_arrow", broken)
     with pytest.raises(RuntimeError):
         store.write_csvs({tmp_path / "one.csv": good.assign(a="9"), tmp_path / "two.csv": good})

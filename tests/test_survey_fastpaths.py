@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval import likert, nomad
+from tieval.survey import likert, nomad
 
 ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
@@ -70,7 +70,7 @@ def test_grid_fast_path_matches_the_general_path(mini):
     grid = likert.check_responses(as_categorical(raw), study, "x", respondents)
     assert nomad._grid(grid) is not None and nomad._grid(text) is None
     shuffled = grid.sample(frac=1, random_state=1).reset_index(drop=True)
-    assert nomad._grid(shuffled) is None                      # not in grid order: the general path
+    assert nomad._grid(shuffled) is None  # not in grid order: the general path
     expected = nomad.item_matrix(text, study, items)
     for frame in (grid, shuffled):
         pd.testing.assert_frame_equal(nomad.item_matrix(frame, study, items), expected, check_exact=True)
@@ -82,8 +82,8 @@ def test_kept_matrix_follows_the_table(mini):
     study, respondents, raw = mini
     responses = likert.check_responses(raw, study, "x", respondents)
     first = nomad.construct_scores(responses, study)
-    first.iloc[:, :] = 0.0                                    # callers' changes do not reach the kept scores
+    first.iloc[:, :] = 0.0  # callers' changes do not reach the kept scores
     again = nomad.construct_scores(responses, study)
     assert not (again.fillna(1) == 0).all().all()
     other = responses.assign(code=responses["code"].where(responses["item_id"] != "Q1", 1.0))
-    assert not nomad.construct_scores(other, study).equals(again)   # a new table: computed afresh
+    assert not nomad.construct_scores(other, study).equals(again)  # a new table: computed afresh

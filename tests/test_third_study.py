@@ -25,16 +25,20 @@ SEED_NAMES = re.compile(r"lancashire|surrey|tiat\b|\bals\b", re.I)
 
 #: The benchmark measures the survey path on synthetic data shaped like one seed instrument;
 #: naming that instrument is its documented purpose, not a dependency of the pipeline.
-ALLOWED = {"src/tieval/bench.py"}
+ALLOWED = {"src/tieval/tools/bench.py"}
 
 
 def _code_strings(path: Path) -> list[tuple[int, str]]:
     """String constants and names in a module's code, docstrings and comments excluded."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)
-                  and isinstance(node.body[0].value, ast.Constant)}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
@@ -49,8 +53,9 @@ def test_no_code_or_notebook_names_a_seed_study():
     for path in sorted((ROOT / "src").rglob("*.py")):
         if path.relative_to(ROOT).as_posix() in ALLOWED:
             continue
-        hits += [f"{path.relative_to(ROOT)}:{n}: {text[:80]!r}" for n, text in _code_strings(path)
-                 if SEED_NAMES.search(text)]
+        hits += [
+            f"{path.relative_to(ROOT)}:{n}: {text[:80]!r}" for n, text in _code_strings(path) if SEED_NAMES.search(text)
+        ]
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
@@ -72,7 +77,7 @@ def _project(tmp_path: Path) -> Path:
 
 def test_new_study_refuses_to_overwrite(tmp_path):
     from tieval.errors import InputError
-    from tieval.template import create_study
+    from tieval.tools.template import create_study
 
     root = _project(tmp_path)
     create_study("pilot", root)
@@ -85,8 +90,9 @@ def test_new_study_refuses_to_overwrite(tmp_path):
 @pytest.mark.slow
 def test_template_study_builds_through_every_notebook(tmp_path):
     root = _project(tmp_path)
-    run = lambda *args: subprocess.run([sys.executable, "-m", "tieval", *args], cwd=root,
-                                       capture_output=True, text=True)
+    run = lambda *args: subprocess.run(
+        [sys.executable, "-m", "tieval", *args], cwd=root, capture_output=True, text=True
+    )
     made = run("new-study", "third-study")
     assert made.returncode == 0, made.stderr
     assert run("check-config").returncode == 0

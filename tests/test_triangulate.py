@@ -12,9 +12,11 @@ import yaml
 
 matplotlib.use("Agg")
 
-from tieval import likert, qualitative as q, triangulate as t  # noqa: E402
 from tieval.config import load_study  # noqa: E402
 from tieval.errors import ConfigError, InputError  # noqa: E402
+from tieval.mixed import triangulation as t
+from tieval.qual import analysis as q
+from tieval.survey import likert  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "qual"
@@ -23,13 +25,18 @@ STUDIES = ["surrey-als", "lancashire-tiat"]
 # Four respondents.  B1: agree, agree, disagree, not relevant -> agree 2/4 (not relevant in the base).
 # Y1: yes, yes, yes, skipped -> yes 3/3.  B2: agree x3, neutral -> agree 3/4.
 ANSWERS = [
-    ("R1", "B1", "5", "Strongly agree", "agree", ""), ("R2", "B1", "4", "Agree", "agree", ""),
+    ("R1", "B1", "5", "Strongly agree", "agree", ""),
+    ("R2", "B1", "4", "Agree", "agree", ""),
     ("R3", "B1", "2", "Disagree", "disagree", ""),
     ("R4", "B1", "", "Not relevant to my role", "not_relevant", "not_relevant"),
-    ("R1", "Y1", "1", "Yes", "yes", ""), ("R2", "Y1", "1", "Yes", "yes", ""), ("R3", "Y1", "1", "Yes", "yes", ""),
+    ("R1", "Y1", "1", "Yes", "yes", ""),
+    ("R2", "Y1", "1", "Yes", "yes", ""),
+    ("R3", "Y1", "1", "Yes", "yes", ""),
     ("R4", "Y1", "", "", "", "not_answered"),
-    ("R1", "B2", "4", "Agree", "agree", ""), ("R2", "B2", "4", "Agree", "agree", ""),
-    ("R3", "B2", "4", "Agree", "agree", ""), ("R4", "B2", "3", "Neither agree nor disagree", "neutral", ""),
+    ("R1", "B2", "4", "Agree", "agree", ""),
+    ("R2", "B2", "4", "Agree", "agree", ""),
+    ("R3", "B2", "4", "Agree", "agree", ""),
+    ("R4", "B2", "3", "Neither agree nor disagree", "neutral", ""),
 ]
 
 
@@ -77,41 +84,85 @@ def _finding(data, i):
 
 # --- loading and validation ----------------------------------------------------------------------
 
+
 def test_silence_is_assigned_not_typed(parts):
     *_, tri = parts
     codes = {f.id: (f.convergence, f.silent_strand) for f in tri.findings}
-    assert codes == {"f_learn": ("agreement", ""), "f_barrier": ("silence", "survey"),
-                     "f_survey_only": ("silence", "qualitative")}
+    assert codes == {
+        "f_learn": ("agreement", ""),
+        "f_barrier": ("silence", "survey"),
+        "f_survey_only": ("silence", "qualitative"),
+    }
     assert tri.finding("f_barrier").typed_convergence == ""
 
 
 ERRORS = [
-    ("unknown theme", lambda d: _finding(d, 0)["qualitative"].update(themes=["learnin"]),
-     "key findings[0].qualitative.themes[0]: expected a code id of the codebook; found 'learnin'"),
-    ("unknown excerpt", lambda d: _finding(d, 0)["qualitative"].update(excerpts=["E-1", "E-9"]),
-     "key findings[0].qualitative.excerpts[1]: expected an excerpt id of raw/excerpts.csv; found 'E-9'"),
-    ("unknown item", lambda d: _finding(d, 0)["quantitative"][1].update(item="Y9"),
-     "key findings[0].quantitative[1].item: expected an item id of study.yml; found 'Y9'"),
-    ("unknown category", lambda d: _finding(d, 0)["quantitative"][0].update(category="agreed"),
-     "key findings[0].quantitative[0].category: expected a category of the scale agreement"),
-    ("unknown statistic", lambda d: _finding(d, 0)["quantitative"][0].update(statistic="median"),
-     "key findings[0].quantitative[0].statistic: expected one of percent"),
-    ("excerpt without the theme", lambda d: _finding(d, 0)["qualitative"].update(excerpts=["E-4"], quote="E-4"),
-     "key findings[0].qualitative.excerpts[0]: expected an excerpt coded with one of this finding's themes"),
-    ("quote not cited", lambda d: _finding(d, 0)["qualitative"].update(quote="E-2"),
-     "key findings[0].qualitative.quote: expected one of the finding's excerpts"),
-    ("typed silence", lambda d: _finding(d, 0).update(convergence="silence"),
-     "key findings[0].convergence: expected no convergence code here: silence is detected"),
-    ("code on a silent finding", lambda d: _finding(d, 1).update(convergence="agreement"),
-     "key findings[1].convergence: expected no convergence code: the finding has no survey evidence"),
-    ("missing code with both strands", lambda d: _finding(d, 0).pop("convergence"),
-     "key findings[0].convergence: expected one of agreement, partial agreement, dissonance"),
-    ("no evidence", lambda d: _finding(d, 2).pop("quantitative"),
-     "key findings[2]: expected qualitative or quantitative evidence"),
-    ("duplicate id", lambda d: _finding(d, 1).update(id="f_learn"), "key findings[1].id: expected a finding id used once"),
+    (
+        "unknown theme",
+        lambda d: _finding(d, 0)["qualitative"].update(themes=["learnin"]),
+        "key findings[0].qualitative.themes[0]: expected a code id of the codebook; found 'learnin'",
+    ),
+    (
+        "unknown excerpt",
+        lambda d: _finding(d, 0)["qualitative"].update(excerpts=["E-1", "E-9"]),
+        "key findings[0].qualitative.excerpts[1]: expected an excerpt id of raw/excerpts.csv; found 'E-9'",
+    ),
+    (
+        "unknown item",
+        lambda d: _finding(d, 0)["quantitative"][1].update(item="Y9"),
+        "key findings[0].quantitative[1].item: expected an item id of study.yml; found 'Y9'",
+    ),
+    (
+        "unknown category",
+        lambda d: _finding(d, 0)["quantitative"][0].update(category="agreed"),
+        "key findings[0].quantitative[0].category: expected a category of the scale agreement",
+    ),
+    (
+        "unknown statistic",
+        lambda d: _finding(d, 0)["quantitative"][0].update(statistic="median"),
+        "key findings[0].quantitative[0].statistic: expected one of percent",
+    ),
+    (
+        "excerpt without the theme",
+        lambda d: _finding(d, 0)["qualitative"].update(excerpts=["E-4"], quote="E-4"),
+        "key findings[0].qualitative.excerpts[0]: expected an excerpt coded with one of this finding's themes",
+    ),
+    (
+        "quote not cited",
+        lambda d: _finding(d, 0)["qualitative"].update(quote="E-2"),
+        "key findings[0].qualitative.quote: expected one of the finding's excerpts",
+    ),
+    (
+        "typed silence",
+        lambda d: _finding(d, 0).update(convergence="silence"),
+        "key findings[0].convergence: expected no convergence code here: silence is detected",
+    ),
+    (
+        "code on a silent finding",
+        lambda d: _finding(d, 1).update(convergence="agreement"),
+        "key findings[1].convergence: expected no convergence code: the finding has no survey evidence",
+    ),
+    (
+        "missing code with both strands",
+        lambda d: _finding(d, 0).pop("convergence"),
+        "key findings[0].convergence: expected one of agreement, partial agreement, dissonance",
+    ),
+    (
+        "no evidence",
+        lambda d: _finding(d, 2).pop("quantitative"),
+        "key findings[2]: expected qualitative or quantitative evidence",
+    ),
+    (
+        "duplicate id",
+        lambda d: _finding(d, 1).update(id="f_learn"),
+        "key findings[1].id: expected a finding id used once",
+    ),
     ("unknown key", lambda d: _finding(d, 0).update(statistic="x"), "key findings[0].statistic"),
-    ("unknown source", lambda d: _finding(d, 1)["qualitative"].update(sources=["diary"]),
-     "key findings[1].qualitative.sources[0]: expected a source of raw/excerpts.csv"),
+    (
+        "unknown source",
+        lambda d: _finding(d, 1)["qualitative"].update(sources=["diary"]),
+        "key findings[1].qualitative.sources[0]: expected a source of raw/excerpts.csv",
+    ),
 ]
 
 
@@ -125,15 +176,16 @@ def test_bad_references_name_triangulation_file_and_key(tmp_path, name, change, 
 
 # --- statistics ----------------------------------------------------------------------------------
 
+
 def test_statistics_are_computed_from_responses(parts, study):
     *_, tri = parts
     cells = likert.item_cells(_responses(study), study, n_included=4)
     stats = t.finding_statistics(tri, cells, study).set_index(["finding", "item_id"])
     b1 = stats.loc[("f_learn", "B1")]
-    assert (b1["count"], b1["base"], b1["percent"]) == (2, 4, 50.0)      # not relevant stays in the base
-    assert (b1["ci_lower"], b1["ci_upper"]) == (15.0, 85.0)             # Wilson, 2/4
+    assert (b1["count"], b1["base"], b1["percent"]) == (2, 4, 50.0)  # not relevant stays in the base
+    assert (b1["ci_lower"], b1["ci_upper"]) == (15.0, 85.0)  # Wilson, 2/4
     y1 = stats.loc[("f_learn", "Y1")]
-    assert (y1["count"], y1["base"], y1["percent"], y1["ci_upper"]) == (3, 3, 100.0, 100.0)   # skip not in base
+    assert (y1["count"], y1["base"], y1["percent"], y1["ci_upper"]) == (3, 3, 100.0, 100.0)  # skip not in base
     assert y1["ci_lower"] == pytest.approx(43.9, abs=0.05)
     assert stats.loc[("f_survey_only", "B2"), "shown"] == "75% (3/4) [30–95]"
     assert stats.loc[("f_learn", "B1"), "construct"] == "Coherence"
@@ -157,13 +209,14 @@ def test_item_without_answers_is_an_input_error(parts, study):
 
 # --- silence detection ---------------------------------------------------------------------------
 
+
 def test_coverage_finds_constructs_the_interviews_are_silent_on(parts, study):
     codebook, _, codings, _ = parts
     cov = t.coverage(study, codebook, codings).set_index("items")
     assert cov.at["B1", "status"] == "both strands" and cov.at["B1", "excerpts"] == 3
     assert cov.at["B2", "status"] == "qualitative silence" and cov.at["B2", "codes"] == ""
-    assert cov.at["B2", "construct_status"] == "both strands"      # coherence itself has excerpts
-    assert cov.at["Y1", "codes"] == "learn_listen"                # progress has no direct excerpt
+    assert cov.at["B2", "construct_status"] == "both strands"  # coherence itself has excerpts
+    assert cov.at["Y1", "codes"] == "learn_listen"  # progress has no direct excerpt
     assert cov.at["Y1", "status"] == "both strands"
 
 
@@ -175,8 +228,9 @@ def test_codes_without_survey_items(parts, study):
     assert silent.at["barrier_space", "status"].startswith("neither strand")
 
 
-@pytest.mark.parametrize("sid,silent", [("lancashire-tiat", {"vicarious_trauma"}),
-                                        ("surrey-als", {"barriers", "system_support"})])
+@pytest.mark.parametrize(
+    "sid,silent", [("lancashire-tiat", {"vicarious_trauma"}), ("surrey-als", {"barriers", "system_support"})]
+)
 def test_study_findings_load_and_silence_is_detected(sid, silent):
     study = load_study(sid, ROOT, check_files=False)
     codebook = q.load_codebook(study)
@@ -200,6 +254,7 @@ def test_lancashire_silences():
 
 # --- displays ------------------------------------------------------------------------------------
 
+
 def test_convergence_matrix(parts):
     _, excerpts, _, tri = parts
     m = t.convergence_matrix(tri, excerpts)
@@ -219,8 +274,7 @@ def test_joint_display(parts, study):
     stats = t.finding_statistics(tri, cells, study)
     joint = t.joint_display(tri, stats, codebook, excerpts, study).set_index("finding")
     row = joint.loc["f_learn"]
-    assert row["statistics"] == ("B1 agree: 50% (2/4) [15–85]; "
-                                 "Y1 yes: 100% (3/3) [44–100]")
+    assert row["statistics"] == ("B1 agree: 50% (2/4) [15–85]; Y1 yes: 100% (3/3) [44–100]")
     assert row["construct"] == "Coherence"
     assert row["quotation"] == "We learnt to listen before we answer."
     assert row["attribution"] == "(Youth Work 1) (E-1)"
@@ -247,8 +301,11 @@ def test_recommendation_links_resolve_to_findings(parts, study):
 def test_recommendation_with_unknown_finding(tmp_path, parts):
     *_, tri = parts
     with pytest.raises(ConfigError, match=r"key recommendations\[0\].findings\[1\]: expected a finding id"):
-        t.parse_recommendations({"recommendations": [{"id": "R1", "text": "x", "findings": ["f_learn", "f_x"]}]},
-                                tmp_path / "recommendations.yml", tri)
+        t.parse_recommendations(
+            {"recommendations": [{"id": "R1", "text": "x", "findings": ["f_learn", "f_x"]}]},
+            tmp_path / "recommendations.yml",
+            tri,
+        )
 
 
 def test_lancashire_recommendations_link_to_findings():

@@ -22,8 +22,10 @@ EXPORTS = FIXTURES / "exports"
 STUDY = FIXTURES / "studies" / "mini-nomad"
 ROOT = Path(__file__).resolve().parents[1]
 
-AGREEMENT = ("expected one of 'Strongly disagree', 'Disagree', 'Neither agree nor disagree', 'Agree', "
-             "'Strongly agree', 'Not relevant to my role', 'Not relevant at this stage'")
+AGREEMENT = (
+    "expected one of 'Strongly disagree', 'Disagree', 'Neither agree nor disagree', 'Agree', "
+    "'Strongly agree', 'Not relevant to my role', 'Not relevant at this stage'"
+)
 
 #: fixture file -> fragments its one-line message must contain
 BAD_INPUTS = {
@@ -36,34 +38,53 @@ BAD_INPUTS = {
     "bad_label_after_multiline.csv": ["row 8, column Q4_2 (item D2): expected one of", "found 'Agree strongly'"],
     "out_of_range.csv": ["row 7, column Q1_1 (item G1): expected a number from 0 to 10; found '11'"],
     "not_a_number.csv": ["row 5, column Q1_1 (item G1): expected a number from 0 to 10; found 'seven'"],
-    "unknown_numeric_code.csv": ["row 6, column Q2_2 (item B2): expected one of the numeric codes 1, 2, 3, 4, 5, "
-                                 "6, 7", "found '9'"],
+    "unknown_numeric_code.csv": [
+        "row 6, column Q2_2 (item B2): expected one of the numeric codes 1, 2, 3, 4, 5, 6, 7",
+        "found '9'",
+    ],
     "not_relevant_code_unmapped.csv": ["row 7, column Q2_1 (item B1)", "numeric codes", "found '8'"],
-    "bad_demographic.csv": ["row 6, column Q5 (sector): expected one of 'Health (NHS)', 'Local Authority', "
-                            "'Voluntary/Charity Sector'; found 'Police'"],
+    "bad_demographic.csv": [
+        "row 6, column Q5 (sector): expected one of 'Health (NHS)', 'Local Authority', "
+        "'Voluntary/Charity Sector'; found 'Police'"
+    ],
     "missing_item_column.csv": ["row 1, column Q4_2: expected a column for item D2", "the header has none"],
     "missing_demographic_column.csv": ["row 1, column Q5: expected a column for demographic sector"],
     "missing_id_column.csv": ["row 1, column ResponseId: expected a column of response ids (survey.id_column"],
-    "duplicate_item_column.csv": ["row 1, column Q2_1: expected each column name once in the header",
-                                  "2 columns named 'Q2_1' (columns S, Z)"],
-    "duplicate_response_id.csv": ["row 9, column ResponseId: expected each response id once (this id is also "
-                                  "on row 6); found 'R_3cDeFgHiJkLmNoP'"],
+    "duplicate_item_column.csv": [
+        "row 1, column Q2_1: expected each column name once in the header",
+        "2 columns named 'Q2_1' (columns S, Z)",
+    ],
+    "duplicate_response_id.csv": [
+        "row 9, column ResponseId: expected each response id once (this id is also on row 6); found 'R_3cDeFgHiJkLmNoP'"
+    ],
     "empty_response_id.csv": ["row 7, column ResponseId: expected a response id in every row"],
-    "short_row.csv": ["row 7, column Q3_1: expected 26 values separated by commas, like the header row",
-                      "shorter than the header", "found '20 values'"],
-    "long_row.csv": ["row 8, column AA (beyond the header): expected 26 values", "longer than the header",
-                     "found '27 values'"],
-    "unclosed_quote.csv": ["row 9", "a quote (\") opened in this row is never closed"],
-    "cp1252.csv": ["row 7, column Q6_TEXT: expected UTF-8 text (the file looks like Windows-1252",
-                   "found 'byte 0x92 at offset"],
+    "short_row.csv": [
+        "row 7, column Q3_1: expected 26 values separated by commas, like the header row",
+        "shorter than the header",
+        "found '20 values'",
+    ],
+    "long_row.csv": [
+        "row 8, column AA (beyond the header): expected 26 values",
+        "longer than the header",
+        "found '27 values'",
+    ],
+    "unclosed_quote.csv": ["row 9", 'a quote (") opened in this row is never closed'],
+    "cp1252.csv": [
+        "row 7, column Q6_TEXT: expected UTF-8 text (the file looks like Windows-1252",
+        "found 'byte 0x92 at offset",
+    ],
     "utf16.csv": ["expected UTF-8 comma-separated text; found UTF-16 text"],
     "binary_garbage.csv": ["expected a text CSV file (this is binary data"],
     "unknown_status.csv": ["row 8, column Status: expected a Qualtrics Status", "found 'Maybe'"],
-    "only_previews.csv": ["expected at least one response that is not a preview, test, spam or empty record",
-                          "all excluded (survey preview 2)"],
+    "only_previews.csv": [
+        "expected at least one response that is not a preview, test, spam or empty record",
+        "all excluded (survey preview 2)",
+    ],
     "old_excel.xls": ["old-style Excel .xls file"],
-    "qualtrics_download.zip": ["expected the export itself, not a zip download (unzip it",
-                               "Mini NoMAD survey_May 1, 2024_09.10.csv"],
+    "qualtrics_download.zip": [
+        "expected the export itself, not a zip download (unzip it",
+        "Mini NoMAD survey_May 1, 2024_09.10.csv",
+    ],
     "corrupt.xlsx": ["expected a readable XLSX workbook (the zip container is damaged)"],
 }
 
@@ -121,15 +142,25 @@ def test_valid_export_prints_a_summary_and_exits_0(capsys):
     assert "Cohort" in lines[5]
 
 
-@pytest.mark.parametrize("name, first_line, excluded", [
-    ("bom_crlf.csv", "Qualtrics CSV export (three header rows), 8 record(s)", "excluded: 2 "),
-    ("legacy_two_rows.csv", "legacy Qualtrics CSV export (two header rows), 8 record(s)", "excluded: 2 "),
-    ("numeric_recodes.csv", "Qualtrics CSV export (three header rows), 8 record(s)", "excluded: 2 "),
-    ("status_codes.csv", "10 record(s)", "excluded: 4 (survey preview 1, survey test 1, spam 1, no items answered 1)"),
-    ("form_question_headers.csv", "online-form CSV export (one header row), 7 record(s)",
-     "excluded: 1 (no items answered 1)"),
-    ("blank_row_inside.csv", "8 record(s)", "excluded: 2 "),
-])
+@pytest.mark.parametrize(
+    "name, first_line, excluded",
+    [
+        ("bom_crlf.csv", "Qualtrics CSV export (three header rows), 8 record(s)", "excluded: 2 "),
+        ("legacy_two_rows.csv", "legacy Qualtrics CSV export (two header rows), 8 record(s)", "excluded: 2 "),
+        ("numeric_recodes.csv", "Qualtrics CSV export (three header rows), 8 record(s)", "excluded: 2 "),
+        (
+            "status_codes.csv",
+            "10 record(s)",
+            "excluded: 4 (survey preview 1, survey test 1, spam 1, no items answered 1)",
+        ),
+        (
+            "form_question_headers.csv",
+            "online-form CSV export (one header row), 7 record(s)",
+            "excluded: 1 (no items answered 1)",
+        ),
+        ("blank_row_inside.csv", "8 record(s)", "excluded: 2 "),
+    ],
+)
 def test_awkward_but_valid_exports(name, first_line, excluded, capsys):
     code, out, err = _run(capsys, EXPORTS / name)
     assert code == 0, err
@@ -147,8 +178,14 @@ def test_validate_builds_nothing(capsys, tmp_path, monkeypatch):
 
 def _subprocess(*args) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    return subprocess.run([sys.executable, "-m", "tieval", "validate", *map(str, args), "--study", str(STUDY)],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tieval", "validate", *map(str, args), "--study", str(STUDY)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_subprocess_exit_codes():
@@ -158,4 +195,5 @@ def test_subprocess_exit_codes():
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr.strip().splitlines() == [
-        "error: tests/fixtures/exports/bad_label.csv, row 6, column Q2_1 (item B1): " + AGREEMENT + "; found 'Agre'"]
+        "error: tests/fixtures/exports/bad_label.csv, row 6, column Q2_1 (item B1): " + AGREEMENT + "; found 'Agre'"
+    ]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tieval import words
 from tieval.config import load_study
+from tieval.survey import words
 
 ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
@@ -29,4 +29,4 @@ def test_word_question_and_comparison_with_report():
     f = words.compare_with_report(words.word_frequencies(pd.Series(["Hopeful, excited", "tired"])), q)
     rows = f.set_index("word")
     assert rows.loc["hopeful", "in_report"] and not rows.loc["tired", "in_report"]
-    assert rows.loc["brave", "count"] == 0 and rows.loc["brave", "in_report"]   # printed, nobody wrote it
+    assert rows.loc["brave", "count"] == 0 and rows.loc["brave", "in_report"]  # printed, nobody wrote it

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import InputError
+from tieval.errors import InputError
 
 __all__ = ["main"]
 
@@ -34,8 +34,15 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="execute a pipeline notebook for one study and render its HTML")
     p.add_argument("notebook", help="notebook stem, e.g. 02_clean")
     p.add_argument("--study", required=True)
-    p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                   help="extra papermill parameter (value parsed as YAML)")
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="extra papermill parameter (value parsed as YAML)",
+    )
 
     sub.add_parser("index", help="write outputs/html/index.html and outputs/manifest.json")
 
@@ -62,34 +69,41 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args) -> int:
     if args.command == "validate":
-        from .clean import validate_cli
+        from tieval.survey.clean import validate_cli
+
         return validate_cli(args.file, args.study)
     if args.command == "run":
         import yaml
-        from .pipeline import run_step
+
+        from tieval.pipeline import run_step
+
         params = {name: yaml.safe_load(value) for name, value in args.param}
         run_step(args.notebook, args.study, params)
         return 0
     if args.command == "index":
-        from .report import build_index
+        from tieval.report.html import build_index
+
         build_index()
         return 0
     if args.command == "manifest":
-        from .config import load_study
-        from .integrity import write_manifest
+        from tieval.config import load_study
+        from tieval.integrity import write_manifest
+
         study = load_study(args.study, check_files=False)
         path = write_manifest(study.root / "raw")
         print(f"wrote {path}")
         return 0
     if args.command == "check-config":
-        from .config import load_study
-        from .paths import discover_studies
+        from tieval.config import load_study
+        from tieval.paths import discover_studies
+
         for sid in args.studies or discover_studies():
             study = load_study(sid)
             print(f"{sid}: ok ({len(study.items)} items, {len(study.scales)} scales)")
         return 0
     if args.command == "new-study":
-        from .template import create_study
+        from tieval.tools.template import create_study
+
         path = create_study(args.name)
         print(f"created {path}")
         return 0

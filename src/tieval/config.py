@@ -18,12 +18,23 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
-from .paths import project_root, study_dir
+from tieval.errors import ConfigError
+from tieval.paths import project_root, study_dir
 
 __all__ = [
-    "Level", "Bin", "Scale", "Item", "Demographic", "FreeText", "Construct",
-    "SurveySpec", "Study", "load_study", "load_yaml", "normalise_label", "check_top_keys",
+    "Level",
+    "Bin",
+    "Scale",
+    "Item",
+    "Demographic",
+    "FreeText",
+    "Construct",
+    "SurveySpec",
+    "Study",
+    "load_study",
+    "load_yaml",
+    "normalise_label",
+    "check_top_keys",
 ]
 
 SCALE_TYPES = ("ordinal", "numeric", "binary", "categorical", "text")
@@ -359,31 +370,59 @@ class Study:
         """The sentence every output built on reconstructed data must show ('' for real data)."""
         if not self.reconstructed:
             return ""
-        return ("RECONSTRUCTED DATA: the respondent-level survey data used here were generated "
-                "from the report's published aggregates by tieval.reconstruct; they are not the "
-                "study's responses. Statistics that depend on how answers combine within a "
-                "respondent (correlations, alphas, construct scores) are properties of the "
-                "reconstruction, not findings of the study.")
+        return (
+            "RECONSTRUCTED DATA: the respondent-level survey data used here were generated "
+            "from the report's published aggregates by tieval.reconstruct; they are not the "
+            "study's responses. Statistics that depend on how answers combine within a "
+            "respondent (correlations, alphas, construct scores) are properties of the "
+            "reconstruction, not findings of the study."
+        )
 
 
 _TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs", "reconstruction"}
 _REPORT_KEYS = {"title", "organisation", "year", "authors", "citation", "source", "url", "commissioner"}
 _DESIGN_KEYS = {"summary", "flow", "qualitative", "groups"}
-_FLOW_KEYS = {"id", "label", "n", "approximate", "note", "parent", "stage"}  # stage: cleaned stage it counts (clean.compare_flow)
+_FLOW_KEYS = {
+    "id",
+    "label",
+    "n",
+    "approximate",
+    "note",
+    "parent",
+    "stage",
+}  # stage: cleaned stage it counts (clean.compare_flow)
 _QUAL_KEYS = {"method", "sessions", "themes", "participants", "note"}
 _SESSION_KEYS = {"id", "kind", "timepoint", "n", "count", "note"}
 _THEME_KEYS = {"id", "label", "description"}
 _INSTRUMENT_KEYS = {"scales", "items", "demographics", "free_text", "constructs"}
 _SCALE_KEYS = {"type", "levels", "not_relevant", "aliases", "min", "max", "anchors", "bins", "label"}
 _LEVEL_KEYS = {"code", "label", "category", "recode"}
-_ITEM_KEYS = {"id", "text", "scale", "column", "construct", "subconstruct", "reverse", "group",
-              "wording_source", "published_as"}
+_ITEM_KEYS = {
+    "id",
+    "text",
+    "scale",
+    "column",
+    "construct",
+    "subconstruct",
+    "reverse",
+    "group",
+    "wording_source",
+    "published_as",
+}
 _DEMO_KEYS = {"id", "text", "column", "scale"}
 _FREE_KEYS = {"id", "text", "column", "published_sections", "published_words", "most_frequent"}
 _CONSTRUCT_KEYS = {"label", "description", "reference_alpha"}
 _SURVEY_KEYS = {"format", "file", "id_column", "identifying_columns", "redact_names", "sheet"}
-_INPUT_KEYS = {"excerpts", "codings", "codebook", "triangulation", "recommendations", "published",
-               "codings_second_coder", "participants"}
+_INPUT_KEYS = {
+    "excerpts",
+    "codings",
+    "codebook",
+    "triangulation",
+    "recommendations",
+    "published",
+    "codings_second_coder",
+    "participants",
+}
 _OPTIONAL_INPUTS = {"recommendations", "codings_second_coder", "participants", "triangulation", "codings", "codebook"}
 
 
@@ -421,11 +460,20 @@ def load_study(study: str | Path, root: Path | None = None, *, check_files: bool
         raise r.fail("reconstruction", "a mapping of generator parameters", reconstruction)
 
     result = Study(
-        id=sid, root=folder, config_file=file,
+        id=sid,
+        root=folder,
+        config_file=file,
         reconstructed=r.boolean(top.get("reconstructed"), "reconstructed"),
-        report=report, design=design, scales=scales, items=items,
-        demographics=demographics, free_text=free_text, constructs=constructs,
-        survey=survey, inputs=inputs, reconstruction=reconstruction,
+        report=report,
+        design=design,
+        scales=scales,
+        items=items,
+        demographics=demographics,
+        free_text=free_text,
+        constructs=constructs,
+        survey=survey,
+        inputs=inputs,
+        reconstruction=reconstruction,
     )
     if check_files:
         _check_files(r, result)
@@ -513,9 +561,13 @@ def _read_scales(r: _Reader, value: Any) -> dict[str, Scale]:
         for i, b in enumerate(r.list(spec.get("bins"), key + ".bins")):
             bkey = f"{key}.bins[{i}]"
             b = r.mapping(b, bkey, {"label", "min", "max"}, {"label", "min", "max"})
-            bins.append(Bin(r.string(b["label"], bkey + ".label", required=True),
-                            r.number(b["min"], bkey + ".min", required=True),
-                            r.number(b["max"], bkey + ".max", required=True)))
+            bins.append(
+                Bin(
+                    r.string(b["label"], bkey + ".label", required=True),
+                    r.number(b["min"], bkey + ".min", required=True),
+                    r.number(b["max"], bkey + ".max", required=True),
+                )
+            )
         lo = r.number(spec.get("min"), key + ".min", required=stype == "numeric")
         hi = r.number(spec.get("max"), key + ".max", required=stype == "numeric")
         if lo is not None and hi is not None and lo >= hi:
@@ -523,8 +575,9 @@ def _read_scales(r: _Reader, value: Any) -> dict[str, Scale]:
         anchors = {}
         for k, v in (spec.get("anchors") or {}).items():
             anchors[int(r.number(k, f"{key}.anchors", required=True))] = r.string(v, f"{key}.anchors.{k}")
-        scales[sid] = Scale(sid, stype, tuple(levels), tuple(not_relevant), tuple(nr_recodes),
-                            aliases, lo, hi, anchors, tuple(bins))
+        scales[sid] = Scale(
+            sid, stype, tuple(levels), tuple(not_relevant), tuple(nr_recodes), aliases, lo, hi, anchors, tuple(bins)
+        )
     return scales
 
 
@@ -536,8 +589,12 @@ def _read_constructs(r: _Reader, value: Any) -> dict[str, Construct]:
         r.ident(cid, key)
         spec = r.mapping(spec, key, _CONSTRUCT_KEYS)
         alpha = r.number(spec.get("reference_alpha"), key + ".reference_alpha")
-        out[cid] = Construct(cid, r.string(spec.get("label"), key + ".label") or cid,
-                             r.string(spec.get("description"), key + ".description"), alpha)
+        out[cid] = Construct(
+            cid,
+            r.string(spec.get("label"), key + ".label") or cid,
+            r.string(spec.get("description"), key + ".description"),
+            alpha,
+        )
     return out
 
 
@@ -560,14 +617,20 @@ def _read_items(r: _Reader, value: Any, scales: dict[str, Scale], constructs: di
         wording = r.string(spec.get("wording_source"), key + ".wording_source") or "printed"
         if wording not in ("printed", "reconstructed"):
             raise r.fail(key + ".wording_source", "'printed' or 'reconstructed'", wording)
-        items.append(Item(
-            id=iid, text=r.string(spec["text"], key + ".text", required=True), scale=scale,
-            column=r.string(spec.get("column"), key + ".column") or iid,
-            construct=construct, subconstruct=r.string(spec.get("subconstruct"), key + ".subconstruct"),
-            reverse=r.boolean(spec.get("reverse"), key + ".reverse"),
-            group=r.string(spec.get("group"), key + ".group"), wording_source=wording,
-            published_as=r.string(spec.get("published_as"), key + ".published_as"),
-        ))
+        items.append(
+            Item(
+                id=iid,
+                text=r.string(spec["text"], key + ".text", required=True),
+                scale=scale,
+                column=r.string(spec.get("column"), key + ".column") or iid,
+                construct=construct,
+                subconstruct=r.string(spec.get("subconstruct"), key + ".subconstruct"),
+                reverse=r.boolean(spec.get("reverse"), key + ".reverse"),
+                group=r.string(spec.get("group"), key + ".group"),
+                wording_source=wording,
+                published_as=r.string(spec.get("published_as"), key + ".published_as"),
+            )
+        )
         if items[-1].reverse and scales[scale].type != "ordinal":
             raise r.fail(key + ".reverse", "reverse scoring only on an ordinal scale", scale)
     return items
@@ -582,8 +645,14 @@ def _read_demographics(r: _Reader, value: Any, scales: dict[str, Scale]) -> list
         if scale not in scales:
             raise r.fail(key + ".scale", "one of the scales " + ", ".join(scales), scale)
         did = r.ident(spec["id"], key + ".id")
-        out.append(Demographic(did, r.string(spec["text"], key + ".text", required=True),
-                               r.string(spec.get("column"), key + ".column") or did, scale))
+        out.append(
+            Demographic(
+                did,
+                r.string(spec["text"], key + ".text", required=True),
+                r.string(spec.get("column"), key + ".column") or did,
+                scale,
+            )
+        )
     return out
 
 
@@ -593,13 +662,22 @@ def _read_free_text(r: _Reader, value: Any) -> list[FreeText]:
         key = f"instrument.free_text[{i}]"
         spec = r.mapping(spec, key, _FREE_KEYS, {"id", "text"})
         fid = r.ident(spec["id"], key + ".id")
-        out.append(FreeText(
-            fid, r.string(spec["text"], key + ".text", required=True),
-            r.string(spec.get("column"), key + ".column") or fid,
-            tuple(r.string(s, key + ".published_sections") for s in r.list(spec.get("published_sections"), key + ".published_sections")),
-            tuple(r.string(s, key + ".published_words") for s in r.list(spec.get("published_words"), key + ".published_words")),
-            r.string(spec.get("most_frequent"), key + ".most_frequent"),
-        ))
+        out.append(
+            FreeText(
+                fid,
+                r.string(spec["text"], key + ".text", required=True),
+                r.string(spec.get("column"), key + ".column") or fid,
+                tuple(
+                    r.string(s, key + ".published_sections")
+                    for s in r.list(spec.get("published_sections"), key + ".published_sections")
+                ),
+                tuple(
+                    r.string(s, key + ".published_words")
+                    for s in r.list(spec.get("published_words"), key + ".published_words")
+                ),
+                r.string(spec.get("most_frequent"), key + ".most_frequent"),
+            )
+        )
     return out
 
 
@@ -608,8 +686,9 @@ def _check_unique_columns(r: _Reader, items, demographics, free_text) -> None:
     for kind, entries in (("items", items), ("demographics", demographics), ("free_text", free_text)):
         for i, entry in enumerate(entries):
             if entry.column in seen:
-                raise r.fail(f"instrument.{kind}[{i}].column",
-                             f"a column not already used by {seen[entry.column]}", entry.column)
+                raise r.fail(
+                    f"instrument.{kind}[{i}].column", f"a column not already used by {seen[entry.column]}", entry.column
+                )
             seen[entry.column] = entry.id
         ids = [e.id for e in entries]
         for i, eid in enumerate(ids):
@@ -625,10 +704,16 @@ def _read_survey(r: _Reader, value: Any) -> SurveySpec | None:
     if fmt not in SURVEY_FORMATS:
         raise r.fail("survey.format", "one of " + ", ".join(SURVEY_FORMATS), fmt)
     return SurveySpec(
-        format=fmt, file=r.string(spec["file"], "survey.file", required=True),
+        format=fmt,
+        file=r.string(spec["file"], "survey.file", required=True),
         id_column=r.string(spec["id_column"], "survey.id_column", required=True),
-        identifying_columns=tuple(r.string(c, "survey.identifying_columns") for c in r.list(spec.get("identifying_columns"), "survey.identifying_columns")),
-        redact_names=tuple(r.string(c, "survey.redact_names") for c in r.list(spec.get("redact_names"), "survey.redact_names")),
+        identifying_columns=tuple(
+            r.string(c, "survey.identifying_columns")
+            for c in r.list(spec.get("identifying_columns"), "survey.identifying_columns")
+        ),
+        redact_names=tuple(
+            r.string(c, "survey.redact_names") for c in r.list(spec.get("redact_names"), "survey.redact_names")
+        ),
         sheet=r.string(spec.get("sheet"), "survey.sheet") or None,
     )
 

@@ -47,8 +47,7 @@ class InputError(ValueError):
         The offending value, shown quoted and shortened.
     """
 
-    def __init__(self, file, expected: str, *, row: int | None = None,
-                 column: str | None = None, found=None):
+    def __init__(self, file, expected: str, *, row: int | None = None, column: str | None = None, found=None):
         self.file = display_path(file)
         self.row = row
         self.column = column

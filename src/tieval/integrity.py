@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
-from .store import sha256_file, write_text
+from tieval.errors import InputError
+from tieval.store import sha256_file, write_text
 
 __all__ = ["MANIFEST_NAME", "raw_files", "write_manifest", "read_manifest", "verify_manifest"]
 
@@ -24,9 +24,13 @@ MANIFEST_NAME = "MANIFEST.sha256"
 def raw_files(raw_dir: Path) -> list[Path]:
     """Every regular file below ``raw_dir`` except the manifest and hidden files, sorted."""
     raw_dir = Path(raw_dir)
-    return sorted(p for p in raw_dir.rglob("*")
-                  if p.is_file() and p.name != MANIFEST_NAME
-                  and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts))
+    return sorted(
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file()
+        and p.name != MANIFEST_NAME
+        and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+    )
 
 
 def write_manifest(raw_dir: Path) -> Path:
@@ -40,8 +44,9 @@ def read_manifest(raw_dir: Path) -> dict[str, str]:
     """Parse the manifest into {relative name: sha256}."""
     path = Path(raw_dir) / MANIFEST_NAME
     if not path.is_file():
-        raise InputError(path, "a checksum manifest of the raw files (create it with "
-                               "`python -m tieval manifest --study STUDY`)")
+        raise InputError(
+            path, "a checksum manifest of the raw files (create it with `python -m tieval manifest --study STUDY`)"
+        )
     entries: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -64,11 +69,17 @@ def verify_manifest(raw_dir: Path) -> list[str]:
         if name not in present:
             raise InputError(raw_dir / name, "the raw file listed in MANIFEST.sha256 (it is missing)")
         if sha256_file(present[name]) != digest:
-            raise InputError(raw_dir / name, "the bytes recorded in MANIFEST.sha256 (the raw file has "
-                                             "changed; raw data are read-only — restore it, or run "
-                                             "`python -m tieval manifest --study STUDY` if the change is deliberate)")
+            raise InputError(
+                raw_dir / name,
+                "the bytes recorded in MANIFEST.sha256 (the raw file has "
+                "changed; raw data are read-only — restore it, or run "
+                "`python -m tieval manifest --study STUDY` if the change is deliberate)",
+            )
     for name in present:
         if name not in manifest:
-            raise InputError(raw_dir / name, "a raw file listed in MANIFEST.sha256 (this file is not; "
-                                             "run `python -m tieval manifest --study STUDY`)")
+            raise InputError(
+                raw_dir / name,
+                "a raw file listed in MANIFEST.sha256 (this file is not; "
+                "run `python -m tieval manifest --study STUDY`)",
+            )
     return sorted(manifest)

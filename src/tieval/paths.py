@@ -13,8 +13,14 @@ import os
 from pathlib import Path
 
 __all__ = [
-    "project_root", "data_dir", "study_dir", "processed_dir", "outputs_dir",
-    "tables_dir", "figures_dir", "discover_studies",
+    "project_root",
+    "data_dir",
+    "study_dir",
+    "processed_dir",
+    "outputs_dir",
+    "tables_dir",
+    "figures_dir",
+    "discover_studies",
 ]
 
 

@@ -8,7 +8,7 @@ calls) executes ``notebooks/03_tables.ipynb`` with ``study`` injected, then
    fixed id, absolute paths of this checkout replaced by ``.``);
 2. writes it to ``outputs/<study>/notebooks/03_tables.ipynb``;
 3. renders the reader view (code hidden) and the auditor view (code shown)
-   into ``outputs/html/<study>/`` (see :mod:`tieval.report`).
+   into ``outputs/html/<study>/`` (see :mod:`tieval.report.html`).
 
 Everything is written atomically and only after the notebook ran to the end:
 a failing step leaves the previous outputs as they were.  When the failure is
@@ -25,9 +25,9 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import InputError
-from .paths import outputs_dir, project_root
-from .store import atomic_write
+from tieval.errors import InputError
+from tieval.paths import outputs_dir, project_root
+from tieval.store import atomic_write
 
 __all__ = ["StepFailed", "run_step", "normalise_notebook", "executed_path", "notebook_path"]
 
@@ -60,8 +60,9 @@ def executed_path(step: str, study: str, root: Path | None = None) -> Path:
     return outputs_dir(study, root) / "notebooks" / f"{step}.ipynb"
 
 
-def run_step(step: str, study: str, parameters: dict | None = None, *, root: Path | None = None,
-             render: bool = True) -> Path:
+def run_step(
+    step: str, study: str, parameters: dict | None = None, *, root: Path | None = None, render: bool = True
+) -> Path:
     """Execute one notebook for one study and write its executed copy and HTML views.
 
     Returns the path of the executed notebook.  Raises :class:`InputError` for
@@ -83,8 +84,13 @@ def run_step(step: str, study: str, parameters: dict | None = None, *, root: Pat
     os.environ["TIEVAL_ROOT"] = "."
     try:
         pm.execute_notebook(
-            str(source), str(scratch), parameters=params, cwd=str(root),
-            kernel_name="python3", progress_bar=False, log_output=False,
+            str(source),
+            str(scratch),
+            parameters=params,
+            cwd=str(root),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as exc:
@@ -108,7 +114,8 @@ def run_step(step: str, study: str, parameters: dict | None = None, *, root: Pat
     scratch.unlink(missing_ok=True)
     target.with_name(f"{target.stem}.failed.ipynb").unlink(missing_ok=True)
     if render:
-        from .report import render_views
+        from tieval.report.html import render_views
+
         render_views(nb, step, study, root)
     return target
 
@@ -117,8 +124,9 @@ def _raise_from_notebook(exc, source: Path, study: str):
     if exc.ename in INPUT_ERRORS:
         message = exc.evalue
         raise _ReportedInputError(message) from None
-    raise StepFailed(f"{source.name} failed for study {study} in cell {exc.exec_count}: "
-                     f"{exc.ename}: {exc.evalue}") from None
+    raise StepFailed(
+        f"{source.name} failed for study {study} in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    ) from None
 
 
 class _ReportedInputError(InputError):
@@ -132,8 +140,15 @@ class _ReportedInputError(InputError):
         return self.args[0]
 
 
-_VOLATILE_NB_KEYS = ("start_time", "end_time", "duration", "exception", "input_path", "output_path",
-                     "environment_variables")
+_VOLATILE_NB_KEYS = (
+    "start_time",
+    "end_time",
+    "duration",
+    "exception",
+    "input_path",
+    "output_path",
+    "environment_variables",
+)
 
 
 def normalise_notebook(nb, root: Path | None = None) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .config import Study
-from .errors import InputError
-from .schema import PUBLISHED, require_columns
-from .store import read_csv
+from tieval.config import Study
+from tieval.errors import InputError
+from tieval.schema import PUBLISHED, require_columns
+from tieval.store import read_csv
 
 __all__ = ["LOCATION_TYPES", "UNITS", "load_published", "inventory", "bound_direction"]
 
@@ -66,11 +66,19 @@ def load_published(study: Study) -> pd.DataFrame:
 
 def inventory(published: pd.DataFrame) -> pd.DataFrame:
     """Count the published figures by location and unit (the overview's inventory)."""
-    table = (published.assign(order=range(len(published)))
-             .groupby(["location", "location_type"], sort=False)
-             .agg(figures=("figure_id", "size"), first_figure=("figure_id", "first"),
-                  units=("unit", lambda u: ", ".join(sorted(set(u)))), order=("order", "min"))
-             .reset_index().sort_values("order").drop(columns="order"))
+    table = (
+        published.assign(order=range(len(published)))
+        .groupby(["location", "location_type"], sort=False)
+        .agg(
+            figures=("figure_id", "size"),
+            first_figure=("figure_id", "first"),
+            units=("unit", lambda u: ", ".join(sorted(set(u)))),
+            order=("order", "min"),
+        )
+        .reset_index()
+        .sort_values("order")
+        .drop(columns="order")
+    )
     return table.reset_index(drop=True)
 
 

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import InputError
+from tieval.errors import InputError
 
 __all__ = [
-    "RESPONDENTS", "RESPONSES", "FREE_TEXT", "EXCERPTS", "CODINGS", "CODEBOOK",
-    "PUBLISHED", "REPRODUCED", "AUDIT", "EXCLUSIONS", "MISSING_REASONS", "require_columns",
+    "RESPONDENTS",
+    "RESPONSES",
+    "FREE_TEXT",
+    "EXCERPTS",
+    "CODINGS",
+    "CODEBOOK",
+    "PUBLISHED",
+    "REPRODUCED",
+    "AUDIT",
+    "EXCLUSIONS",
+    "MISSING_REASONS",
+    "require_columns",
 ]
 
 #: processed/<study>/respondents.csv — one row per response record in the export.
@@ -44,8 +54,20 @@ CODINGS = ["excerpt_id", "code_id", "coder"]
 CODEBOOK = ["code_id", "label", "parent", "theme", "construct", "subconstruct", "description"]
 
 #: published/figures.csv.
-PUBLISHED = ["figure_id", "location", "location_type", "measure", "item_id", "category", "value",
-             "unit", "base", "restates", "printed", "note"]
+PUBLISHED = [
+    "figure_id",
+    "location",
+    "location_type",
+    "measure",
+    "item_id",
+    "category",
+    "value",
+    "unit",
+    "base",
+    "restates",
+    "printed",
+    "note",
+]
 
 #: outputs/<study>/tables/reproduced.csv — every number the pipeline reproduces, keyed by figure id.
 REPRODUCED = ["figure_id", "value", "unit", "base", "source_table", "note"]

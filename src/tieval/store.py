@@ -15,14 +15,27 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
 __all__ = [
-    "atomic_write", "write_csv", "write_csvs", "write_text_array", "CSV_BATCH", "write_json", "write_text",
-    "sha256_file", "FLOAT_FORMAT", "read_csv", "note_input", "note_output", "inputs_read", "outputs_written", "reset_provenance",
+    "atomic_write",
+    "write_csv",
+    "write_csvs",
+    "write_text_array",
+    "CSV_BATCH",
+    "write_json",
+    "write_text",
+    "sha256_file",
+    "FLOAT_FORMAT",
+    "read_csv",
+    "note_input",
+    "note_output",
+    "inputs_read",
+    "outputs_written",
+    "reset_provenance",
 ]
 
 # Provenance: which files this process read and wrote (reported in each notebook's footer
@@ -65,7 +78,7 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     Everything is read as text unless ``dtype`` is given, so codes like "01" survive.
     A missing file raises :class:`tieval.errors.InputError` naming the step that makes it.
     """
-    from .errors import InputError
+    from tieval.errors import InputError
 
     path = Path(path)
     if not path.is_file():
@@ -74,6 +87,7 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
     return pd.read_csv(path, **kwargs)
+
 
 #: Float format of every CSV the compendium writes (enough digits for audit, stable across runs).
 FLOAT_FORMAT = "%.6g"
@@ -141,7 +155,10 @@ def _arrow_formattable(frame: pd.DataFrame) -> bool:
             dtype = dtype.categories.dtype
             if not isinstance(dtype, pd.StringDtype):
                 return False
-        elif not (isinstance(dtype, pd.StringDtype) or (dtype.kind in "iu" and not isinstance(dtype, pd.api.extensions.ExtensionDtype))):
+        elif not (
+            isinstance(dtype, pd.StringDtype)
+            or (dtype.kind in "iu" and not isinstance(dtype, pd.api.extensions.ExtensionDtype))
+        ):
             return False
     return True
 
@@ -177,6 +194,7 @@ def _column_fields(column: pd.Series):
             if not missing:
                 return fields.take(pa.array(chunk))
             return pc.fill_null(fields.take(pa.array(chunk, mask=chunk < 0)), "")
+
         return part
     if isinstance(column.dtype, pd.StringDtype):
         values = pa.array(column.array)
@@ -207,9 +225,9 @@ def write_text_array(lines, handle) -> None:
     import pyarrow as pa
 
     width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
-    offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset:lines.offset + len(lines) + 1]
+    offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset : lines.offset + len(lines) + 1]
     if len(lines):
-        handle.write(memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+        handle.write(memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
 
 
 def write_json(obj, path: str | Path) -> Path:

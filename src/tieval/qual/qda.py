@@ -103,17 +103,32 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, store
-from .errors import InputError
-from .schema import CODEBOOK, CODINGS, EXCERPTS, require_columns
+from tieval import __version__, store
+from tieval.errors import InputError
+from tieval.schema import CODEBOOK, CODINGS, EXCERPTS, require_columns
 
 __all__ = [
-    "QdaProject", "QdaTables", "read_codings", "read_qdpx", "write_qdpx", "qdpx_bytes",
+    "QdaProject",
+    "QdaTables",
+    "read_codings",
+    "read_qdpx",
+    "write_qdpx",
+    "qdpx_bytes",
     "read_taguette_csv",
-    "read_qualcoder_csv", "project_from_tables", "tables_from_project", "match_codings",
-    "normalise_text", "stable_guid", "NAMESPACE",
-    "CODE_COLUMNS", "SOURCE_COLUMNS", "CODING_COLUMNS", "CASE_COLUMNS", "SET_COLUMNS",
-    "ISSUE_COLUMNS", "UNMATCHED_COLUMNS",
+    "read_qualcoder_csv",
+    "project_from_tables",
+    "tables_from_project",
+    "match_codings",
+    "normalise_text",
+    "stable_guid",
+    "NAMESPACE",
+    "CODE_COLUMNS",
+    "SOURCE_COLUMNS",
+    "CODING_COLUMNS",
+    "CASE_COLUMNS",
+    "SET_COLUMNS",
+    "ISSUE_COLUMNS",
+    "UNMATCHED_COLUMNS",
 ]
 
 #: XML namespace of a REFI-QDA project.qde.
@@ -125,8 +140,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 CODE_COLUMNS = ["code_id", "name", "parent_id", "path", "description", "codable"]
 SOURCE_COLUMNS = ["source_id", "name", "text", "description"]
-CODING_COLUMNS = ["coding_id", "selection_id", "source_id", "code_id", "start", "end", "text",
-                  "coder", "note"]
+CODING_COLUMNS = ["coding_id", "selection_id", "source_id", "code_id", "start", "end", "text", "coder", "note"]
 CASE_COLUMNS = ["case_id", "name", "source_id"]
 SET_COLUMNS = ["set_id", "name", "code_id"]
 ISSUE_COLUMNS = ["where", "issue"]
@@ -137,14 +151,17 @@ SET_FIELDS = ("theme", "construct", "subconstruct")
 #: The variable that marks a source as one of the study's excerpts.
 EXCERPT_VARIABLE = "excerpt_id"
 
-_GUID_RE = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                      r"[0-9a-fA-F]{12})\}?$")
+_GUID_RE = re.compile(
+    r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12})\}?$"
+)
 _INTERNAL_RE = re.compile(r"^internal://(.+)$", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------
 # Result types
 # ---------------------------------------------------------------------------------------------
+
 
 def _frame(rows: list, columns: list[str], *, ints=(), bools=()) -> pd.DataFrame:
     """A DataFrame with exactly ``columns``: strings as ``str``, ``ints`` as ``Int64``."""
@@ -190,17 +207,19 @@ class QdaProject:
 
     def summary(self) -> str:
         """One line: how many codes, sources, codings and coders."""
-        return (f"{self.name}: {len(self.codes)} codes, {len(self.sources)} text sources, "
-                f"{len(self.codings)} codings by {len(self.coders)} coder(s)")
+        return (
+            f"{self.name}: {len(self.codes)} codes, {len(self.sources)} text sources, "
+            f"{len(self.codings)} codings by {len(self.coders)} coder(s)"
+        )
 
 
 @dataclass
 class QdaTables:
     """A project as the compendium's tidy tables, plus what could not be tied to them."""
 
-    excerpts: pd.DataFrame   #: schema.EXCERPTS columns (``study`` only if the project carries it)
-    codings: pd.DataFrame    #: schema.CODINGS, sorted by excerpt_id, code_id, coder
-    codebook: pd.DataFrame   #: schema.CODEBOOK, codable codes, sorted by code_id
+    excerpts: pd.DataFrame  #: schema.EXCERPTS columns (``study`` only if the project carries it)
+    codings: pd.DataFrame  #: schema.CODINGS, sorted by excerpt_id, code_id, coder
+    codebook: pd.DataFrame  #: schema.CODEBOOK, codable codes, sorted by code_id
     unmatched: pd.DataFrame  #: UNMATCHED_COLUMNS: codings left out, with the reason
 
 
@@ -229,6 +248,7 @@ def _guid_for(kind: str, key: str) -> str:
 # Reading REFI-QDA
 # ---------------------------------------------------------------------------------------------
 
+
 def _q(tag: str) -> str:
     return f"{{{NAMESPACE}}}{tag}"
 
@@ -253,8 +273,9 @@ def read_qdpx(path: str | Path) -> QdaProject:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise InputError(path, "a REFI-QDA project: a zip archive (.qdpx) holding project.qde",
-                         found="not a zip archive") from None
+        raise InputError(
+            path, "a REFI-QDA project: a zip archive (.qdpx) holding project.qde", found="not a zip archive"
+        ) from None
     with archive:
         names = archive.namelist()
         qde = _find_entry(names, "project.qde")
@@ -287,8 +308,12 @@ def _internal_text(archive: zipfile.ZipFile, names: list[str], ref: str, where: 
     """The text of an ``internal://`` file, looked up in Sources/ or sources/ (or anywhere by name)."""
     match = _INTERNAL_RE.match(ref.strip())
     if not match:
-        raise InputError(path, "a plainTextPath of the form internal://<file> (text stored inside "
-                         "the .qdpx)", column=where, found=ref)
+        raise InputError(
+            path,
+            "a plainTextPath of the form internal://<file> (text stored inside the .qdpx)",
+            column=where,
+            found=ref,
+        )
     fname = match.group(1).lstrip("/")
     preferred = [f"Sources/{fname}", f"sources/{fname}"]
     entry = next((n for n in preferred if n in names), None)
@@ -297,8 +322,7 @@ def _internal_text(archive: zipfile.ZipFile, names: list[str], ref: str, where: 
         anywhere = [n for n in names if n.rsplit("/", 1)[-1] == fname.rsplit("/", 1)[-1]]
         entry = (sorted(folded) or sorted(anywhere) or [None])[0]
     if entry is None:
-        raise InputError(path, f"the source text Sources/{fname} inside the archive",
-                         column=where, found="missing")
+        raise InputError(path, f"the source text Sources/{fname} inside the archive", column=where, found="missing")
     try:
         text = archive.read(entry).decode("utf-8")
     except UnicodeDecodeError:
@@ -309,8 +333,7 @@ def _internal_text(archive: zipfile.ZipFile, names: list[str], ref: str, where: 
 def _require(element: ET.Element, attribute: str, path: Path, where: str) -> str:
     value = element.get(attribute)
     if value is None or value.strip() == "":
-        raise InputError(path, f"a {attribute} attribute on {_local(element.tag)}", column=where,
-                         found="missing")
+        raise InputError(path, f"a {attribute} attribute on {_local(element.tag)}", column=where, found="missing")
     return value
 
 
@@ -318,8 +341,7 @@ def _guid_of(element: ET.Element, path: Path, where: str) -> str:
     raw = _require(element, "guid", path, where)
     guid = _norm_guid(raw)
     if guid is None:
-        raise InputError(path, "a guid of the form 8-4-4-4-12 hexadecimal digits", column=where,
-                         found=raw)
+        raise InputError(path, "a guid of the form 8-4-4-4-12 hexadecimal digits", column=where, found=raw)
     return guid
 
 
@@ -338,8 +360,7 @@ def _description(element: ET.Element) -> str:
 def _project_from_xml(root: ET.Element, path: Path, text_of) -> QdaProject:
     """Build a :class:`QdaProject` from a parsed project.qde root element."""
     if root.tag != _q("Project"):
-        raise InputError(path, f"a root element Project in the namespace {NAMESPACE}",
-                         column="Project", found=root.tag)
+        raise InputError(path, f"a root element Project in the namespace {NAMESPACE}", column="Project", found=root.tag)
     issues: list[dict] = []
 
     users = {}
@@ -366,24 +387,35 @@ def _project_from_xml(root: ET.Element, path: Path, text_of) -> QdaProject:
     sources: list[dict] = []
     codings: list[dict] = []
     sources_element = root.find(_q("Sources"))
-    for element in (list(sources_element) if sources_element is not None else []):
+    for element in list(sources_element) if sources_element is not None else []:
         kind = _local(element.tag)
         if element.tag != _q("TextSource"):
-            issues.append({"where": f"{kind} {element.get('name', '')}".strip(),
-                           "issue": f"{kind} skipped: only text sources are read"})
+            issues.append(
+                {
+                    "where": f"{kind} {element.get('name', '')}".strip(),
+                    "issue": f"{kind} skipped: only text sources are read",
+                }
+            )
             continue
         guid = _guid_of(element, path, "TextSource")
         where = f"TextSource {guid}"
         text = _source_text(element, path, where, text_of)
-        row = {"source_id": guid, "name": element.get("name") or guid, "text": text,
-               "description": _description(element)}
+        row = {
+            "source_id": guid,
+            "name": element.get("name") or guid,
+            "text": text,
+            "description": _description(element),
+        }
         for value in element.iterfind(_q("VariableValue")):
             ref = value.find(_q("VariableRef"))
             target = _norm_guid(ref.get("targetGUID")) if ref is not None else None
             if target not in variables:
-                raise InputError(path, "a VariableRef naming a Variable of the project",
-                                 column=f"{where} VariableValue",
-                                 found=None if ref is None else ref.get("targetGUID"))
+                raise InputError(
+                    path,
+                    "a VariableRef naming a Variable of the project",
+                    column=f"{where} VariableValue",
+                    found=None if ref is None else ref.get("targetGUID"),
+                )
             row[variables[target]] = _variable_value(value)
         sources.append(row)
         _read_codings(element, guid, text, code_ids, users, notes, codings, path)
@@ -392,8 +424,13 @@ def _project_from_xml(root: ET.Element, path: Path, text_of) -> QdaProject:
     for case in root.iterfind(f"{_q('Cases')}/{_q('Case')}"):
         guid = _guid_of(case, path, "Case")
         for ref in case.iterfind(_q("SourceRef")):
-            cases.append({"case_id": guid, "name": case.get("name") or guid,
-                          "source_id": _norm_guid(ref.get("targetGUID")) or ""})
+            cases.append(
+                {
+                    "case_id": guid,
+                    "name": case.get("name") or guid,
+                    "source_id": _norm_guid(ref.get("targetGUID")) or "",
+                }
+            )
 
     sets = []
     for set_ in root.iterfind(f"{_q('Sets')}/{_q('Set')}"):
@@ -405,11 +442,13 @@ def _project_from_xml(root: ET.Element, path: Path, text_of) -> QdaProject:
 
     variable_names = list(dict.fromkeys(v for s in sources for v in s if v not in SOURCE_COLUMNS))
     return QdaProject(
-        name=root.get("name", ""), origin=root.get("origin", ""),
+        name=root.get("name", ""),
+        origin=root.get("origin", ""),
         codes=_frame(codes, CODE_COLUMNS, bools=("codable",)),
         sources=_frame(sources, SOURCE_COLUMNS + variable_names),
         codings=_frame(codings, CODING_COLUMNS, ints=("start", "end")),
-        cases=_frame(cases, CASE_COLUMNS), sets=_frame(sets, SET_COLUMNS),
+        cases=_frame(cases, CASE_COLUMNS),
+        sets=_frame(sets, SET_COLUMNS),
         issues=_frame(issues, ISSUE_COLUMNS),
     )
 
@@ -421,8 +460,16 @@ def _read_codes(parent: ET.Element, parent_id: str, parent_path: str, out: list,
         name = _require(element, "name", path, f"Code {guid}")
         code_path = f"{parent_path}/{name}" if parent_path else name
         codable = (element.get("isCodable") or "true").strip().lower() in ("true", "1")
-        out.append({"code_id": guid, "name": name, "parent_id": parent_id, "path": code_path,
-                    "description": _description(element), "codable": codable})
+        out.append(
+            {
+                "code_id": guid,
+                "name": name,
+                "parent_id": parent_id,
+                "path": code_path,
+                "description": _description(element),
+                "codable": codable,
+            }
+        )
         _read_codes(element, guid, code_path, out, path)
 
 
@@ -433,8 +480,7 @@ def _source_text(element: ET.Element, path: Path, where: str, text_of) -> str:
         return inline.text or ""
     if ref:
         return text_of(ref, where)
-    raise InputError(path, "PlainTextContent or a plainTextPath attribute", column=where,
-                     found="neither")
+    raise InputError(path, "PlainTextContent or a plainTextPath attribute", column=where, found="neither")
 
 
 def _variable_value(element: ET.Element) -> str:
@@ -464,8 +510,9 @@ def _note_text(element: ET.Element, notes: dict) -> list[str]:
     return texts
 
 
-def _read_codings(source: ET.Element, source_id: str, text: str, code_ids: set, users: dict,
-                  notes: dict, out: list, path: Path) -> None:
+def _read_codings(
+    source: ET.Element, source_id: str, text: str, code_ids: set, users: dict, notes: dict, out: list, path: Path
+) -> None:
     """Append the codings of one TextSource: those on its selections, then whole-source ones."""
     spans = [(selection, True) for selection in source.iterfind(_q("PlainTextSelection"))]
     spans.append((source, False))
@@ -476,9 +523,13 @@ def _read_codings(source: ET.Element, source_id: str, text: str, code_ids: set, 
             start = _position(element, "startPosition", path, where)
             end = _position(element, "endPosition", path, where)
             if not 0 <= start <= end <= len(text):
-                raise InputError(path, f"0 <= startPosition <= endPosition <= {len(text)} (the "
-                                 "length of its source text in Unicode code points)",
-                                 column=where, found=f"{start}-{end}")
+                raise InputError(
+                    path,
+                    f"0 <= startPosition <= endPosition <= {len(text)} (the "
+                    "length of its source text in Unicode code points)",
+                    column=where,
+                    found=f"{start}-{end}",
+                )
             selection_notes = [n for n in [_description(element)] if n] + _note_text(element, notes)
             selection_coder = _coder(element, users)
         else:
@@ -490,19 +541,31 @@ def _read_codings(source: ET.Element, source_id: str, text: str, code_ids: set, 
             raw_target = ref.get("targetGUID") if ref is not None else None
             target = _norm_guid(raw_target)
             if target not in code_ids:
-                raise InputError(path, "a CodeRef whose targetGUID names a Code in the CodeBook",
-                                 column=f"Coding {coding_id}", found=raw_target or "no CodeRef")
-            out.append({
-                "coding_id": coding_id, "selection_id": selection_id, "source_id": source_id,
-                "code_id": target, "start": start, "end": end, "text": text[start:end],
-                "coder": _coder(coding, users) or selection_coder,
-                "note": "\n\n".join(selection_notes + _note_text(coding, notes)),
-            })
+                raise InputError(
+                    path,
+                    "a CodeRef whose targetGUID names a Code in the CodeBook",
+                    column=f"Coding {coding_id}",
+                    found=raw_target or "no CodeRef",
+                )
+            out.append(
+                {
+                    "coding_id": coding_id,
+                    "selection_id": selection_id,
+                    "source_id": source_id,
+                    "code_id": target,
+                    "start": start,
+                    "end": end,
+                    "text": text[start:end],
+                    "coder": _coder(coding, users) or selection_coder,
+                    "note": "\n\n".join(selection_notes + _note_text(coding, notes)),
+                }
+            )
 
 
 # ---------------------------------------------------------------------------------------------
 # Writing REFI-QDA
 # ---------------------------------------------------------------------------------------------
+
 
 def write_qdpx(project: QdaProject, path: str | Path) -> Path:
     """Write ``project`` as a REFI-QDA project (.qdpx), atomically. Returns the path.
@@ -544,14 +607,16 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
     """project.qde and the source text files of ``project``, by archive path."""
     codings = project.codings
     if len(codings) and (codings["start"].isna().any() or codings["end"].isna().any()):
-        raise InputError(project.name or "<project>",
-                         "codings with character offsets; projects read from a Taguette or "
-                         "QualCoder CSV carry none: tie them to excerpts with match_codings() and "
-                         "build the project with project_from_tables()", column="start",
-                         found="empty")
+        raise InputError(
+            project.name or "<project>",
+            "codings with character offsets; projects read from a Taguette or "
+            "QualCoder CSV carry none: tie them to excerpts with match_codings() and "
+            "build the project with project_from_tables()",
+            column="start",
+            found="empty",
+        )
     ET.register_namespace("", NAMESPACE)
-    root = ET.Element(_q("Project"), {"name": project.name or "tieval",
-                                      "origin": f"tieval {__version__}"})
+    root = ET.Element(_q("Project"), {"name": project.name or "tieval", "origin": f"tieval {__version__}"})
     users = {coder: stable_guid("user", coder) for coder in project.coders}
     if users:
         users_el = _sub(root, "Users")
@@ -572,8 +637,7 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
     if len(project.cases):
         cases_el = _sub(root, "Cases")
         for case_id, rows in project.cases.groupby("case_id", sort=False):
-            case_el = _sub(cases_el, "Case", {"guid": _guid_for("case", case_id),
-                                              "name": rows["name"].iloc[0]})
+            case_el = _sub(cases_el, "Case", {"guid": _guid_for("case", case_id), "name": rows["name"].iloc[0]})
             for sid in rows["source_id"]:
                 if sid in source_guid:
                     _sub(case_el, "SourceRef", {"targetGUID": source_guid[sid]})
@@ -587,8 +651,9 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
             sid = row["source_id"]
             guid = source_guid[sid]
             entries[f"Sources/{guid}.txt"] = row["text"].encode("utf-8")
-            source_el = _sub(sources_el, "TextSource", {"guid": guid, "name": row["name"],
-                                                        "plainTextPath": f"internal://{guid}.txt"})
+            source_el = _sub(
+                sources_el, "TextSource", {"guid": guid, "name": row["name"], "plainTextPath": f"internal://{guid}.txt"}
+            )
             if row["description"]:
                 _sub(source_el, "Description", text=row["description"])
             rows = by_source.get(sid)
@@ -602,8 +667,9 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
                     _sub(value_el, "TextValue", text=value)
     unknown = sorted(set(codings["source_id"]) - set(source_guid))
     if unknown:
-        raise InputError(project.name or "<project>", "codings on the project's sources",
-                         column="source_id", found=unknown[0])
+        raise InputError(
+            project.name or "<project>", "codings on the project's sources", column="source_id", found=unknown[0]
+        )
 
     if notes:
         notes_el = _sub(root, "Notes")
@@ -614,8 +680,7 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
     if len(project.sets):
         sets_el = _sub(root, "Sets")
         for set_id, rows in project.sets.groupby("set_id", sort=False):
-            set_el = _sub(sets_el, "Set", {"guid": _guid_for("set", set_id),
-                                           "name": rows["name"].iloc[0]})
+            set_el = _sub(sets_el, "Set", {"guid": _guid_for("set", set_id), "name": rows["name"].iloc[0]})
             for cid in rows["code_id"]:
                 if cid in code_guid:
                     _sub(set_el, "MemberCode", {"targetGUID": code_guid[cid]})
@@ -636,8 +701,11 @@ def _write_codes(parent_el: ET.Element, codes: pd.DataFrame, code_guid: dict) ->
         for row in children.get(parent, []):
             if row.code_id in seen:
                 continue
-            code_el = _sub(element, "Code", {"guid": code_guid[row.code_id], "name": row.name,
-                                             "isCodable": "true" if row.codable else "false"})
+            code_el = _sub(
+                element,
+                "Code",
+                {"guid": code_guid[row.code_id], "name": row.name, "isCodable": "true" if row.codable else "false"},
+            )
             if row.description:
                 _sub(code_el, "Description", text=row.description)
             add(code_el, row.code_id, seen | {row.code_id})
@@ -645,29 +713,43 @@ def _write_codes(parent_el: ET.Element, codes: pd.DataFrame, code_guid: dict) ->
     add(parent_el, "", frozenset())
 
 
-def _write_selections(source_el: ET.Element, source_guid: str, rows: pd.DataFrame, code_guid: dict,
-                      users: dict) -> list[tuple[str, str]]:
+def _write_selections(
+    source_el: ET.Element, source_guid: str, rows: pd.DataFrame, code_guid: dict, users: dict
+) -> list[tuple[str, str]]:
     """Write one PlainTextSelection per span (or per selection id); return the notes to write."""
     notes = []
-    keyed = rows.assign(_guid=[
-        _norm_guid(sel) or stable_guid("selection", f"{source_guid}:{start}:{end}:{sel}")
-        for sel, start, end in zip(rows["selection_id"], rows["start"], rows["end"])])
+    keyed = rows.assign(
+        _guid=[
+            _norm_guid(sel) or stable_guid("selection", f"{source_guid}:{start}:{end}:{sel}")
+            for sel, start, end in zip(rows["selection_id"], rows["start"], rows["end"])
+        ]
+    )
     keyed = keyed.sort_values(["start", "end", "_guid"], kind="stable")
     for guid, group in keyed.groupby("_guid", sort=False):
         start, end = int(group["start"].iloc[0]), int(group["end"].iloc[0])
         coders = set(group["coder"]) - {""}
         label = " ".join(str(group["text"].iloc[0]).split())
-        selection_el = _sub(source_el, "PlainTextSelection", {
-            "guid": guid, "name": label if len(label) <= 60 else label[:57] + "...",
-            "startPosition": str(start), "endPosition": str(end),
-            "creatingUser": users[coders.pop()] if len(coders) == 1 else ""})
+        selection_el = _sub(
+            source_el,
+            "PlainTextSelection",
+            {
+                "guid": guid,
+                "name": label if len(label) <= 60 else label[:57] + "...",
+                "startPosition": str(start),
+                "endPosition": str(end),
+                "creatingUser": users[coders.pop()] if len(coders) == 1 else "",
+            },
+        )
         for coding in group.itertuples(index=False):
             if coding.code_id not in code_guid:
-                raise InputError("<project>", "codings whose code_id is one of the project's codes",
-                                 column="code_id", found=coding.code_id)
+                raise InputError(
+                    "<project>",
+                    "codings whose code_id is one of the project's codes",
+                    column="code_id",
+                    found=coding.code_id,
+                )
             coding_guid = _guid_for("coding", coding.coding_id)
-            coding_el = _sub(selection_el, "Coding", {"guid": coding_guid,
-                                                      "creatingUser": users.get(coding.coder, "")})
+            coding_el = _sub(selection_el, "Coding", {"guid": coding_guid, "creatingUser": users.get(coding.coder, "")})
             _sub(coding_el, "CodeRef", {"targetGUID": code_guid[coding.code_id]})
             if coding.note:
                 note_guid = stable_guid("note", coding_guid)
@@ -679,6 +761,7 @@ def _write_selections(source_el: ET.Element, source_guid: str, rows: pd.DataFram
 # ---------------------------------------------------------------------------------------------
 # Reading CSV exports
 # ---------------------------------------------------------------------------------------------
+
 
 def _read_csv_rows(path: Path) -> list[list[str]]:
     """All rows of a CSV (UTF-8, optional BOM), header included, or InputError."""
@@ -701,8 +784,7 @@ def _header_index(header: list[str], required: list[str], path: Path, what: str)
         index.setdefault(name.strip().lower(), i)
     for name in required:
         if name.lower() not in index:
-            raise InputError(path, f"{what}: columns {', '.join(required)}", row=1, column=name,
-                             found="missing")
+            raise InputError(path, f"{what}: columns {', '.join(required)}", row=1, column=name, found="missing")
     return index
 
 
@@ -717,10 +799,10 @@ def read_taguette_csv(path: str | Path, coder: str = "") -> QdaProject:
     path = Path(path)
     rows = _read_csv_rows(path)
     if not rows:
-        raise InputError(path, "a Taguette highlights export: header id, document, tag, content",
-                         row=1, found="an empty file")
-    col = _header_index(rows[0], ["id", "document", "tag", "content"], path,
-                        "a Taguette highlights export")
+        raise InputError(
+            path, "a Taguette highlights export: header id, document, tag, content", row=1, found="an empty file"
+        )
+    col = _header_index(rows[0], ["id", "document", "tag", "content"], path, "a Taguette highlights export")
     sources, codes, codings, issues = {}, {}, [], []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -728,21 +810,34 @@ def read_taguette_csv(path: str | Path, coder: str = "") -> QdaProject:
         cells = row + [""] * (len(rows[0]) - len(row))
         hid, document = cells[col["id"]].strip(), cells[col["document"]]
         tag, content = cells[col["tag"]].strip(), cells[col["content"]]
-        sources.setdefault(document, {"source_id": document, "name": document, "text": "",
-                                      "description": ""})
+        sources.setdefault(document, {"source_id": document, "name": document, "text": "", "description": ""})
         if not tag:
             issues.append({"where": f"row {number}", "issue": f"highlight {hid} has no tag"})
             continue
-        codes.setdefault(tag, {"code_id": tag, "name": tag, "parent_id": "", "path": tag,
-                               "description": "", "codable": True})
-        codings.append({"coding_id": f"{hid}:{tag}", "selection_id": hid, "source_id": document,
-                        "code_id": tag, "start": None, "end": None, "text": content,
-                        "coder": coder, "note": ""})
-    return QdaProject(name=path.stem, origin="Taguette highlights CSV",
-                      codes=_frame(list(codes.values()), CODE_COLUMNS, bools=("codable",)),
-                      sources=_frame(list(sources.values()), SOURCE_COLUMNS),
-                      codings=_frame(codings, CODING_COLUMNS, ints=("start", "end")),
-                      issues=_frame(issues, ISSUE_COLUMNS))
+        codes.setdefault(
+            tag, {"code_id": tag, "name": tag, "parent_id": "", "path": tag, "description": "", "codable": True}
+        )
+        codings.append(
+            {
+                "coding_id": f"{hid}:{tag}",
+                "selection_id": hid,
+                "source_id": document,
+                "code_id": tag,
+                "start": None,
+                "end": None,
+                "text": content,
+                "coder": coder,
+                "note": "",
+            }
+        )
+    return QdaProject(
+        name=path.stem,
+        origin="Taguette highlights CSV",
+        codes=_frame(list(codes.values()), CODE_COLUMNS, bools=("codable",)),
+        sources=_frame(list(sources.values()), SOURCE_COLUMNS),
+        codings=_frame(codings, CODING_COLUMNS, ints=("start", "end")),
+        issues=_frame(issues, ISSUE_COLUMNS),
+    )
 
 
 def read_qualcoder_csv(path: str | Path) -> QdaProject:
@@ -755,20 +850,24 @@ def read_qualcoder_csv(path: str | Path) -> QdaProject:
     path = Path(path)
     rows = _read_csv_rows(path)
     if not rows:
-        raise InputError(path, "a QualCoder coded-text export: header File, Coder, Coded, Id, "
-                         "Codename", row=1, found="an empty file")
+        raise InputError(
+            path, "a QualCoder coded-text export: header File, Coder, Coded, Id, Codename", row=1, found="an empty file"
+        )
     header = [h.strip() for h in rows[0]]
-    col = _header_index(header, ["Coder", "Coded", "Codename"], path,
-                        "a QualCoder coded-text export")
+    col = _header_index(header, ["Coder", "Coded", "Codename"], path, "a QualCoder coded-text export")
     first = header[0].lower() if header else ""
     if "filename" in col:
         document_col = col["filename"]
     elif first in ("file", "file/case", "case"):
         document_col = 0
     else:
-        raise InputError(path, "a QualCoder coded-text export whose first column is File (or Case "
-                         "followed by Filename)", row=1, column=header[0] if header else "",
-                         found=header[0] if header else "")
+        raise InputError(
+            path,
+            "a QualCoder coded-text export whose first column is File (or Case followed by Filename)",
+            row=1,
+            column=header[0] if header else "",
+            found=header[0] if header else "",
+        )
     category_cols = [i for i, h in enumerate(header) if h.lower() == "category"]
     sources, codes, codings, issues = {}, {}, [], []
     for number, row in enumerate(rows[1:], start=2):
@@ -777,8 +876,7 @@ def read_qualcoder_csv(path: str | Path) -> QdaProject:
         cells = row + [""] * (len(header) - len(row))
         coding_key = cells[col["id"]].strip() if "id" in col else ""
         if coding_key.lower().startswith(("imid:", "avid:")):
-            issues.append({"where": f"row {number}",
-                           "issue": f"{coding_key} skipped: only text codings are read"})
+            issues.append({"where": f"row {number}", "issue": f"{coding_key} skipped: only text codings are read"})
             continue
         document = cells[document_col]
         name = cells[col["codename"]].strip()
@@ -787,27 +885,54 @@ def read_qualcoder_csv(path: str | Path) -> QdaProject:
         chain = [cells[i].strip() for i in category_cols if cells[i].strip()][::-1]
         parent = ""
         for depth in range(len(chain)):
-            cat_path = "/".join(chain[:depth + 1])
-            codes.setdefault(cat_path, {"code_id": cat_path, "name": chain[depth],
-                                        "parent_id": parent, "path": cat_path,
-                                        "description": "", "codable": False})
+            cat_path = "/".join(chain[: depth + 1])
+            codes.setdefault(
+                cat_path,
+                {
+                    "code_id": cat_path,
+                    "name": chain[depth],
+                    "parent_id": parent,
+                    "path": cat_path,
+                    "description": "",
+                    "codable": False,
+                },
+            )
             parent = cat_path
         code_path = "/".join(chain + [name])
-        entry = codes.setdefault(code_path, {"code_id": code_path, "name": name,
-                                             "parent_id": parent, "path": code_path,
-                                             "description": "", "codable": True})
+        entry = codes.setdefault(
+            code_path,
+            {
+                "code_id": code_path,
+                "name": name,
+                "parent_id": parent,
+                "path": code_path,
+                "description": "",
+                "codable": True,
+            },
+        )
         entry["codable"] = True
-        sources.setdefault(document, {"source_id": document, "name": document, "text": "",
-                                      "description": ""})
-        codings.append({"coding_id": coding_key or f"row{number}", "selection_id": coding_key,
-                        "source_id": document, "code_id": code_path, "start": None, "end": None,
-                        "text": cells[col["coded"]], "coder": cells[col["coder"]].strip(),
-                        "note": cells[col["coded_memo"]] if "coded_memo" in col else ""})
-    return QdaProject(name=path.stem, origin="QualCoder coded-text CSV",
-                      codes=_frame(list(codes.values()), CODE_COLUMNS, bools=("codable",)),
-                      sources=_frame(list(sources.values()), SOURCE_COLUMNS),
-                      codings=_frame(codings, CODING_COLUMNS, ints=("start", "end")),
-                      issues=_frame(issues, ISSUE_COLUMNS))
+        sources.setdefault(document, {"source_id": document, "name": document, "text": "", "description": ""})
+        codings.append(
+            {
+                "coding_id": coding_key or f"row{number}",
+                "selection_id": coding_key,
+                "source_id": document,
+                "code_id": code_path,
+                "start": None,
+                "end": None,
+                "text": cells[col["coded"]],
+                "coder": cells[col["coder"]].strip(),
+                "note": cells[col["coded_memo"]] if "coded_memo" in col else "",
+            }
+        )
+    return QdaProject(
+        name=path.stem,
+        origin="QualCoder coded-text CSV",
+        codes=_frame(list(codes.values()), CODE_COLUMNS, bools=("codable",)),
+        sources=_frame(list(sources.values()), SOURCE_COLUMNS),
+        codings=_frame(codings, CODING_COLUMNS, ints=("start", "end")),
+        issues=_frame(issues, ISSUE_COLUMNS),
+    )
 
 
 def read_codings(path: str | Path, *, coder: str = "") -> QdaProject:
@@ -828,21 +953,27 @@ def read_codings(path: str | Path, *, coder: str = "") -> QdaProject:
         return read_taguette_csv(path, coder=coder)
     if {"coder", "coded", "codename"} <= header:
         return read_qualcoder_csv(path)
-    raise InputError(path, "a REFI-QDA .qdpx, a Taguette highlights CSV (id, document, tag, "
-                     "content) or a QualCoder coded-text CSV (File, Coder, Coded, Id, Codename)",
-                     row=1, found=",".join(rows[0]) if rows else "an empty file")
+    raise InputError(
+        path,
+        "a REFI-QDA .qdpx, a Taguette highlights CSV (id, document, tag, "
+        "content) or a QualCoder coded-text CSV (File, Coder, Coded, Id, Codename)",
+        row=1,
+        found=",".join(rows[0]) if rows else "an empty file",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Tidy tables <-> project
 # ---------------------------------------------------------------------------------------------
 
+
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.fillna("").astype("str")
 
 
-def project_from_tables(excerpts: pd.DataFrame, codings: pd.DataFrame,
-                        codebook: pd.DataFrame | None = None, *, name: str = "tieval") -> QdaProject:
+def project_from_tables(
+    excerpts: pd.DataFrame, codings: pd.DataFrame, codebook: pd.DataFrame | None = None, *, name: str = "tieval"
+) -> QdaProject:
     """The study's excerpts, codings and (flat) codebook as a project ready for :func:`write_qdpx`.
 
     Layout (see the module docstring): one TextSource per excerpt, named by its id, with
@@ -860,51 +991,64 @@ def project_from_tables(excerpts: pd.DataFrame, codings: pd.DataFrame,
         codings = codings.assign(coder="")
     duplicated = excerpts["excerpt_id"][excerpts["excerpt_id"].duplicated()]
     if len(duplicated):
-        raise InputError("excerpts table", "unique excerpt ids", column="excerpt_id",
-                         found=duplicated.iloc[0])
+        raise InputError("excerpts table", "unique excerpt ids", column="excerpt_id", found=duplicated.iloc[0])
     unknown = sorted(set(codings["excerpt_id"]) - set(excerpts["excerpt_id"]))
     if unknown:
-        raise InputError("codings table", "excerpt ids listed in the excerpts table",
-                         column="excerpt_id", found=unknown[0])
+        raise InputError(
+            "codings table", "excerpt ids listed in the excerpts table", column="excerpt_id", found=unknown[0]
+        )
 
     codes, sets = _codes_from_codebook(codebook, codings)
     known = set(codes["code_id"])
     missing = sorted(set(codings["code_id"]) - known)
     if missing:
-        raise InputError("codings table", "code ids listed in the codebook", column="code_id",
-                         found=missing[0])
+        raise InputError("codings table", "code ids listed in the codebook", column="code_id", found=missing[0])
 
-    variables = [EXCERPT_VARIABLE] + [c for c in excerpts.columns
-                                      if c not in (EXCERPT_VARIABLE, "text", "note")]
-    sources = pd.DataFrame({
-        "source_id": excerpts["excerpt_id"], "name": excerpts["excerpt_id"],
-        "text": excerpts["text"],
-        "description": excerpts["note"] if "note" in excerpts.columns else "",
-    })
+    variables = [EXCERPT_VARIABLE] + [c for c in excerpts.columns if c not in (EXCERPT_VARIABLE, "text", "note")]
+    sources = pd.DataFrame(
+        {
+            "source_id": excerpts["excerpt_id"],
+            "name": excerpts["excerpt_id"],
+            "text": excerpts["text"],
+            "description": excerpts["note"] if "note" in excerpts.columns else "",
+        }
+    )
     for variable in variables:
         sources[variable] = excerpts[variable]
 
     coded = codings[["excerpt_id", "code_id", "coder"]].drop_duplicates()
     coded = coded.merge(excerpts[["excerpt_id", "text"]], on="excerpt_id", how="left")
-    coding_frame = pd.DataFrame({
-        "coding_id": coded["excerpt_id"] + "|" + coded["code_id"] + "|" + coded["coder"],
-        "selection_id": "", "source_id": coded["excerpt_id"], "code_id": coded["code_id"],
-        "start": pd.array([0] * len(coded), dtype="Int64"),
-        "end": pd.array(coded["text"].str.len().tolist(), dtype="Int64"),
-        "text": coded["text"], "coder": coded["coder"], "note": "",
-    }, columns=CODING_COLUMNS)
+    coding_frame = pd.DataFrame(
+        {
+            "coding_id": coded["excerpt_id"] + "|" + coded["code_id"] + "|" + coded["coder"],
+            "selection_id": "",
+            "source_id": coded["excerpt_id"],
+            "code_id": coded["code_id"],
+            "start": pd.array([0] * len(coded), dtype="Int64"),
+            "end": pd.array(coded["text"].str.len().tolist(), dtype="Int64"),
+            "text": coded["text"],
+            "coder": coded["coder"],
+            "note": "",
+        },
+        columns=CODING_COLUMNS,
+    )
 
     cases = _frame([], CASE_COLUMNS)
     if "speaker" in excerpts.columns:
         spoken = excerpts[excerpts["speaker"] != ""]
-        cases = pd.DataFrame({"case_id": "speaker:" + spoken["speaker"], "name": spoken["speaker"],
-                              "source_id": spoken["excerpt_id"]}, columns=CASE_COLUMNS)
-    return QdaProject(name=name, origin=f"tieval {__version__}", codes=codes,
-                      sources=_frame(sources.to_dict("records"), SOURCE_COLUMNS + variables),
-                      codings=_frame(coding_frame.to_dict("records"), CODING_COLUMNS,
-                                     ints=("start", "end")),
-                      cases=_frame(cases.to_dict("records"), CASE_COLUMNS),
-                      sets=sets)
+        cases = pd.DataFrame(
+            {"case_id": "speaker:" + spoken["speaker"], "name": spoken["speaker"], "source_id": spoken["excerpt_id"]},
+            columns=CASE_COLUMNS,
+        )
+    return QdaProject(
+        name=name,
+        origin=f"tieval {__version__}",
+        codes=codes,
+        sources=_frame(sources.to_dict("records"), SOURCE_COLUMNS + variables),
+        codings=_frame(coding_frame.to_dict("records"), CODING_COLUMNS, ints=("start", "end")),
+        cases=_frame(cases.to_dict("records"), CASE_COLUMNS),
+        sets=sets,
+    )
 
 
 def _codes_from_codebook(codebook: pd.DataFrame | None, codings: pd.DataFrame):
@@ -920,16 +1064,21 @@ def _codes_from_codebook(codebook: pd.DataFrame | None, codings: pd.DataFrame):
                 book[column] = ""
         duplicated = book["code_id"][book["code_id"].duplicated()]
         if len(duplicated):
-            raise InputError("codebook table", "unique code ids", column="code_id",
-                             found=duplicated.iloc[0])
+            raise InputError("codebook table", "unique code ids", column="code_id", found=duplicated.iloc[0])
     ids = set(book["code_id"])
     rows = []
     for parent in dict.fromkeys(p for p in book["parent"] if p and p not in ids):
-        rows.append({"code_id": parent, "name": parent, "parent_id": "", "description": "",
-                     "codable": False})
+        rows.append({"code_id": parent, "name": parent, "parent_id": "", "description": "", "codable": False})
     for row in book.itertuples(index=False):
-        rows.append({"code_id": row.code_id, "name": row.label or row.code_id,
-                     "parent_id": row.parent, "description": row.description, "codable": True})
+        rows.append(
+            {
+                "code_id": row.code_id,
+                "name": row.label or row.code_id,
+                "parent_id": row.parent,
+                "description": row.description,
+                "codable": True,
+            }
+        )
     by_id = {r["code_id"]: r for r in rows}
     for r in rows:
         r["path"] = _path_of(r["code_id"], by_id)
@@ -938,8 +1087,7 @@ def _codes_from_codebook(codebook: pd.DataFrame | None, codings: pd.DataFrame):
         for row in book.itertuples(index=False):
             value = getattr(row, column)
             if value:
-                sets.append({"set_id": f"{column}:{value}", "name": f"{column}: {value}",
-                             "code_id": row.code_id})
+                sets.append({"set_id": f"{column}:{value}", "name": f"{column}: {value}", "code_id": row.code_id})
     sets.sort(key=lambda s: (s["set_id"], s["code_id"]))
     return (_frame(rows, CODE_COLUMNS, bools=("codable",)), _frame(sets, SET_COLUMNS))
 
@@ -964,8 +1112,7 @@ def _code_map(project: QdaProject, codebook: pd.DataFrame | None) -> dict[str, s
     for column in ("label", "parent"):
         if column not in book.columns:
             book[column] = ""
-    by_id = {r.code_id: {"name": r.label or r.code_id, "parent_id": r.parent}
-             for r in book.itertuples(index=False)}
+    by_id = {r.code_id: {"name": r.label or r.code_id, "parent_id": r.parent} for r in book.itertuples(index=False)}
     by_path: dict[str, list] = {}
     by_label: dict[str, list] = {}
     for cid in by_id:
@@ -973,8 +1120,11 @@ def _code_map(project: QdaProject, codebook: pd.DataFrame | None) -> dict[str, s
         by_label.setdefault(by_id[cid]["name"], []).append(cid)
     mapping = {}
     for row in codable.itertuples(index=False):
-        for candidates in (by_path.get(row.path, []), by_label.get(row.name, []),
-                           [row.name] if row.name in by_id else []):
+        for candidates in (
+            by_path.get(row.path, []),
+            by_label.get(row.name, []),
+            [row.name] if row.name in by_id else [],
+        ):
             if len(candidates) == 1:
                 mapping[row.code_id] = candidates[0]
                 break
@@ -997,8 +1147,7 @@ def _codebook_from_project(project: QdaProject, mapping: dict[str, str]) -> pd.D
         parent = ""
         if row.parent_id:
             parent = mapping.get(row.parent_id, names.get(row.parent_id, ""))
-        entry = {"code_id": mapping[row.code_id], "label": row.name, "parent": parent,
-                 "description": row.description}
+        entry = {"code_id": mapping[row.code_id], "label": row.name, "parent": parent, "description": row.description}
         for column in SET_FIELDS:
             entry[column] = "; ".join(sorted(set_values.get((row.code_id, column), [])))
         rows.append(entry)
@@ -1024,9 +1173,14 @@ def _excerpt_variable(project: QdaProject) -> dict[str, str]:
 
 
 def _unmatched_row(coding, names: dict, code_names: dict, reason: str) -> dict:
-    return {"coding_id": coding.coding_id, "source": names.get(coding.source_id, coding.source_id),
-            "code": code_names.get(coding.code_id, coding.code_id), "coder": coding.coder,
-            "text": coding.text, "reason": reason}
+    return {
+        "coding_id": coding.coding_id,
+        "source": names.get(coding.source_id, coding.source_id),
+        "code": code_names.get(coding.code_id, coding.code_id),
+        "coder": coding.coder,
+        "text": coding.text,
+        "reason": reason,
+    }
 
 
 def tables_from_project(project: QdaProject, codebook: pd.DataFrame | None = None) -> QdaTables:
@@ -1049,8 +1203,7 @@ def tables_from_project(project: QdaProject, codebook: pd.DataFrame | None = Non
     for row in project.sources.to_dict("records"):
         if row["source_id"] in marked:
             entry = {c: row.get(c, "") for c in columns}
-            entry.update(excerpt_id=marked[row["source_id"]], text=row["text"],
-                         note=row["description"])
+            entry.update(excerpt_id=marked[row["source_id"]], text=row["text"], note=row["description"])
             excerpt_rows.setdefault(entry["excerpt_id"], entry)
     coding_rows, unmatched = [], []
     for coding in project.codings.itertuples(index=False):
@@ -1066,19 +1219,18 @@ def tables_from_project(project: QdaProject, codebook: pd.DataFrame | None = Non
             entry.update(excerpt_id=excerpt_id, attribution=source_name, text=coding.text)
             excerpt_rows.setdefault(excerpt_id, entry)
         if coding.code_id not in mapping:
-            unmatched.append(_unmatched_row(coding, names, code_names,
-                                            "code not in the codebook"))
+            unmatched.append(_unmatched_row(coding, names, code_names, "code not in the codebook"))
             continue
-        coding_rows.append({"excerpt_id": excerpt_id, "code_id": mapping[coding.code_id],
-                            "coder": coding.coder})
-    return QdaTables(excerpts=_frame(list(excerpt_rows.values()), columns),
-                     codings=_tidy_codings(coding_rows),
-                     codebook=_codebook_from_project(project, mapping),
-                     unmatched=_unmatched(unmatched))
+        coding_rows.append({"excerpt_id": excerpt_id, "code_id": mapping[coding.code_id], "coder": coding.coder})
+    return QdaTables(
+        excerpts=_frame(list(excerpt_rows.values()), columns),
+        codings=_tidy_codings(coding_rows),
+        codebook=_codebook_from_project(project, mapping),
+        unmatched=_unmatched(unmatched),
+    )
 
 
-def match_codings(project: QdaProject, excerpts: pd.DataFrame,
-                  codebook: pd.DataFrame | None = None) -> QdaTables:
+def match_codings(project: QdaProject, excerpts: pd.DataFrame, codebook: pd.DataFrame | None = None) -> QdaTables:
     """Tie each coding of ``project`` (e.g. a second coder's export) to one of the study's ``excerpts``.
 
     Matching order: the source's ``excerpt_id`` variable, the source's name, the coded
@@ -1123,8 +1275,10 @@ def match_codings(project: QdaProject, excerpts: pd.DataFrame,
         elif coding.code_id not in mapping:
             unmatched.append(_unmatched_row(coding, names, code_names, "code not in the codebook"))
         else:
-            coding_rows.append({"excerpt_id": excerpt_id, "code_id": mapping[coding.code_id],
-                                "coder": coding.coder})
-    return QdaTables(excerpts=excerpts, codings=_tidy_codings(coding_rows),
-                     codebook=_codebook_from_project(project, mapping),
-                     unmatched=_unmatched(unmatched))
+            coding_rows.append({"excerpt_id": excerpt_id, "code_id": mapping[coding.code_id], "coder": coding.coder})
+    return QdaTables(
+        excerpts=excerpts,
+        codings=_tidy_codings(coding_rows),
+        codebook=_codebook_from_project(project, mapping),
+        unmatched=_unmatched(unmatched),
+    )

@@ -6,7 +6,7 @@ codebook, excerpt ids), its quantitative evidence (survey item, statistic,
 answer category), a convergence code after Farmer et al. (2006) and a
 meta-inference in our own words.  No number is typed into the file: every
 statistic is computed here from ``data/processed/<study>/responses.csv``
-through :mod:`tieval.likert` (counts, base and Wilson interval).
+through :mod:`tieval.survey.likert` (counts, base and Wilson interval).
 
 Format (``triangulation.yml``)
 ------------------------------
@@ -53,20 +53,43 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import ID_PATTERN, Study, check_top_keys, load_yaml
-from .errors import ConfigError, InputError
-from .likert import MISSING_CATEGORIES, RATED_TYPES, category_display, percent_cell
-from .qualitative import Codebook, anonymous_label, theme_anchor, with_ancestors
-from .store import note_input
+from tieval.config import ID_PATTERN, Study, check_top_keys, load_yaml
+from tieval.errors import ConfigError, InputError
+from tieval.qual.analysis import Codebook, anonymous_label, theme_anchor, with_ancestors
+from tieval.store import note_input
+from tieval.survey.likert import MISSING_CATEGORIES, RATED_TYPES, category_display, percent_cell
 
 __all__ = [
-    "CONVERGENCE", "TYPED_CONVERGENCE", "SILENCE", "STATISTICS", "SURVEY_SOURCE", "COLOURS",
-    "QuantSpec", "Finding", "Triangulation", "Recommendation",
-    "load_triangulation", "parse_triangulation", "finding_anchor", "finding_statistics",
-    "survey_links", "coverage", "codes_without_survey", "data_sources", "convergence_matrix",
-    "convergence_figure", "convergence_alt_text", "joint_display", "joint_display_html",
-    "findings_html", "load_recommendations", "parse_recommendations", "recommendations_table",
-    "recommendations_plain", "convergence_counts", "silence_summary",
+    "CONVERGENCE",
+    "TYPED_CONVERGENCE",
+    "SILENCE",
+    "STATISTICS",
+    "SURVEY_SOURCE",
+    "COLOURS",
+    "QuantSpec",
+    "Finding",
+    "Triangulation",
+    "Recommendation",
+    "load_triangulation",
+    "parse_triangulation",
+    "finding_anchor",
+    "finding_statistics",
+    "survey_links",
+    "coverage",
+    "codes_without_survey",
+    "data_sources",
+    "convergence_matrix",
+    "convergence_figure",
+    "convergence_alt_text",
+    "joint_display",
+    "joint_display_html",
+    "findings_html",
+    "load_recommendations",
+    "parse_recommendations",
+    "recommendations_table",
+    "recommendations_plain",
+    "convergence_counts",
+    "silence_summary",
 ]
 
 SILENCE = "silence"
@@ -78,8 +101,13 @@ STATISTICS = ("percent",)
 #: Name of the quantitative strand in the convergence matrix.
 SURVEY_SOURCE = "survey"
 #: Colour-blind-safe colours (Okabe-Ito) per convergence code; grey for "no evidence from this source".
-COLOURS = {"agreement": "#0072B2", "partial agreement": "#56B4E9", "dissonance": "#D55E00",
-           SILENCE: "#E69F00", "": "#F2F2F2"}
+COLOURS = {
+    "agreement": "#0072B2",
+    "partial agreement": "#56B4E9",
+    "dissonance": "#D55E00",
+    SILENCE: "#E69F00",
+    "": "#F2F2F2",
+}
 #: Short cell labels, so colour is not the only cue.
 ABBREVIATIONS = {"agreement": "A", "partial agreement": "P", "dissonance": "D", SILENCE: "S", "": ""}
 
@@ -160,8 +188,10 @@ def finding_anchor(finding_id: str) -> str:
 
 # --------------------------------------------------------------------------- loading
 
-def load_triangulation(study: Study, codebook: Codebook, excerpts: pd.DataFrame,
-                       codings: pd.DataFrame) -> Triangulation:
+
+def load_triangulation(
+    study: Study, codebook: Codebook, excerpts: pd.DataFrame, codings: pd.DataFrame
+) -> Triangulation:
     """Load and check the study's ``triangulation.yml`` (``inputs.triangulation``)."""
     path = study.path("triangulation")
     raw = load_yaml(path)
@@ -169,9 +199,11 @@ def load_triangulation(study: Study, codebook: Codebook, excerpts: pd.DataFrame,
     return parse_triangulation(raw, path, study, codebook, excerpts, codings)
 
 
-def parse_triangulation(raw: Any, file: Path, study: Study, codebook: Codebook, excerpts: pd.DataFrame,
-                        codings: pd.DataFrame) -> Triangulation:
+def parse_triangulation(
+    raw: Any, file: Path, study: Study, codebook: Codebook, excerpts: pd.DataFrame, codings: pd.DataFrame
+) -> Triangulation:
     """Check parsed findings against the codebook, the excerpts, their codings and the instrument."""
+
     def fail(key: str, expected: str, found: Any = None) -> ConfigError:
         return ConfigError(file, expected, column=key, found=found)
 
@@ -227,17 +259,24 @@ def parse_triangulation(raw: Any, file: Path, study: Study, codebook: Codebook, 
             if eid not in excerpt_ids:
                 raise fail(k, "an excerpt id of raw/excerpts.csv", eid)
             if themes and not (codes_of.get(eid, set()) & set(themes)):
-                raise fail(k, "an excerpt coded with one of this finding's themes ("
-                           + ", ".join(themes) + f"); it carries {', '.join(sorted(codes_of.get(eid, set()))) or 'no code'}",
-                           eid)
+                raise fail(
+                    k,
+                    "an excerpt coded with one of this finding's themes ("
+                    + ", ".join(themes)
+                    + f"); it carries {', '.join(sorted(codes_of.get(eid, set()))) or 'no code'}",
+                    eid,
+                )
         quote = str(qual.get("quote") or (cited[0] if cited else ""))
         if quote and quote not in cited:
             raise fail(key + ".qualitative.quote", "one of the finding's excerpts", quote)
         sources = str_list(qual.get("sources"), key + ".qualitative.sources")
         for j, src in enumerate(sources):
             if src not in known_sources:
-                raise fail(f"{key}.qualitative.sources[{j}]", "a source of raw/excerpts.csv ("
-                           + ", ".join(known_sources) + ")", src)
+                raise fail(
+                    f"{key}.qualitative.sources[{j}]",
+                    "a source of raw/excerpts.csv (" + ", ".join(known_sources) + ")",
+                    src,
+                )
 
         quants = spec.get("quantitative") or []
         if not isinstance(quants, list):
@@ -262,14 +301,26 @@ def parse_triangulation(raw: Any, file: Path, study: Study, codebook: Codebook, 
             category = str(q.get("category") or "")
             allowed = list(scale.categories) + list(MISSING_CATEGORIES)
             if category not in allowed:
-                raise fail(k + ".category", f"a category of the scale {scale.id} (" + ", ".join(allowed) + ")",
-                           category or None)
+                raise fail(
+                    k + ".category",
+                    f"a category of the scale {scale.id} (" + ", ".join(allowed) + ")",
+                    category or None,
+                )
             parsed.append(QuantSpec(iid, category, statistic))
 
-        finding = Finding(fid, str(spec["title"]).strip(), tuple(themes), tuple(cited), quote, tuple(sources),
-                          tuple(parsed), str(spec.get("convergence") or "").strip(),
-                          " ".join(str(spec["meta_inference"]).split()),
-                          str(spec.get("report_section") or "").strip(), key)
+        finding = Finding(
+            fid,
+            str(spec["title"]).strip(),
+            tuple(themes),
+            tuple(cited),
+            quote,
+            tuple(sources),
+            tuple(parsed),
+            str(spec.get("convergence") or "").strip(),
+            " ".join(str(spec["meta_inference"]).split()),
+            str(spec.get("report_section") or "").strip(),
+            key,
+        )
         _check_convergence(finding, fail)
         findings.append(finding)
     return Triangulation(Path(file), findings)
@@ -281,22 +332,34 @@ def _check_convergence(f: Finding, fail) -> None:
     if not f.has_qualitative and not f.has_quantitative:
         raise fail(f.key, "qualitative or quantitative evidence (the finding names neither)")
     if f.typed_convergence == SILENCE:
-        raise fail(key, "no convergence code here: silence is detected from the evidence, not typed "
-                   "(leave out a strand's evidence instead)", SILENCE)
+        raise fail(
+            key,
+            "no convergence code here: silence is detected from the evidence, not typed "
+            "(leave out a strand's evidence instead)",
+            SILENCE,
+        )
     if f.silent_strand:
         if f.typed_convergence:
-            raise fail(key, f"no convergence code: the finding has no {f.silent_strand} evidence, so the "
-                       "step codes it silence itself", f.typed_convergence)
+            raise fail(
+                key,
+                f"no convergence code: the finding has no {f.silent_strand} evidence, so the "
+                "step codes it silence itself",
+                f.typed_convergence,
+            )
         return
     if f.typed_convergence not in TYPED_CONVERGENCE:
-        raise fail(key, "one of " + ", ".join(TYPED_CONVERGENCE) + " (the finding has evidence from both strands)",
-                   f.typed_convergence or None)
+        raise fail(
+            key,
+            "one of " + ", ".join(TYPED_CONVERGENCE) + " (the finding has evidence from both strands)",
+            f.typed_convergence or None,
+        )
 
 
 # --------------------------------------------------------------------------- statistics
 
+
 def finding_statistics(tri: Triangulation, cells: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Every statistic the findings name, computed from the item cells of :func:`tieval.likert.item_cells`.
+    """Every statistic the findings name, computed from the item cells of :func:`tieval.survey.likert.item_cells`.
 
     Columns: ``finding, item_id, item, construct, category, category_label, count, base,
     percent, ci_lower, ci_upper, shown, suppressed``.  ``shown`` reads ``48% (23/48) [34–62]``
@@ -313,28 +376,59 @@ def finding_statistics(tri: Triangulation, cells: pd.DataFrame, study: Study) ->
             else:
                 cell = cats.loc[(q.item, q.category)] if (q.item, q.category) in cats.index else None
             if cell is None or not cell["base"] > 0:
-                raise InputError("responses.csv", f"answers to item {q.item} (named by finding {f.id} in "
-                                 "triangulation.yml)", column="item_id", found=q.item)
+                raise InputError(
+                    "responses.csv",
+                    f"answers to item {q.item} (named by finding {f.id} in triangulation.yml)",
+                    column="item_id",
+                    found=q.item,
+                )
             item = study.item(q.item)
             suppressed = bool(cell.get("suppressed", False))
             construct = study.constructs[item.construct].label if item.construct in study.constructs else item.construct
-            rows.append({
-                "finding": f.id, "item_id": q.item, "item": item.text, "construct": construct,
-                "category": q.category, "category_label": category_display(study.scale_of(item), q.category),
-                "count": cell["count"], "base": int(cell["base"]), "percent": cell["percent"],
-                "ci_lower": cell["ci_lower"], "ci_upper": cell["ci_upper"],
-                "shown": "suppressed" if suppressed else percent_cell(cell["percent"], cell["count"], cell["base"],
-                                                                      cell["ci_lower"], cell["ci_upper"]),
-                "suppressed": suppressed,
-            })
-    out = pd.DataFrame(rows, columns=["finding", "item_id", "item", "construct", "category", "category_label",
-                                      "count", "base", "percent", "ci_lower", "ci_upper", "shown", "suppressed"])
+            rows.append(
+                {
+                    "finding": f.id,
+                    "item_id": q.item,
+                    "item": item.text,
+                    "construct": construct,
+                    "category": q.category,
+                    "category_label": category_display(study.scale_of(item), q.category),
+                    "count": cell["count"],
+                    "base": int(cell["base"]),
+                    "percent": cell["percent"],
+                    "ci_lower": cell["ci_lower"],
+                    "ci_upper": cell["ci_upper"],
+                    "shown": "suppressed"
+                    if suppressed
+                    else percent_cell(cell["percent"], cell["count"], cell["base"], cell["ci_lower"], cell["ci_upper"]),
+                    "suppressed": suppressed,
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "finding",
+            "item_id",
+            "item",
+            "construct",
+            "category",
+            "category_label",
+            "count",
+            "base",
+            "percent",
+            "ci_lower",
+            "ci_upper",
+            "shown",
+            "suppressed",
+        ],
+    )
     for col in ("percent", "ci_lower", "ci_upper"):
         out[col] = out[col].astype(float).round(1)
     return out
 
 
 # --------------------------------------------------------------------------- silence
+
 
 def survey_links(study: Study, codebook: Codebook) -> pd.DataFrame:
     """Which items each code is linked to: its ``items`` plus the items of its construct
@@ -343,8 +437,11 @@ def survey_links(study: Study, codebook: Codebook) -> pd.DataFrame:
     for code in codebook.codes.values():
         linked = list(code.items)
         if code.construct:
-            linked += [it.id for it in study.items if it.construct == code.construct
-                       and (not code.subconstruct or it.subconstruct == code.subconstruct)]
+            linked += [
+                it.id
+                for it in study.items
+                if it.construct == code.construct and (not code.subconstruct or it.subconstruct == code.subconstruct)
+            ]
         rows += [(code.id, iid) for iid in dict.fromkeys(linked)]
     return pd.DataFrame(rows, columns=["code_id", "item_id"])
 
@@ -374,15 +471,26 @@ def coverage(study: Study, codebook: Codebook, codings: pd.DataFrame) -> pd.Data
         exc = set().union(*(excerpts_of.get(c, set()) for c in codes)) if codes else set()
         coded = [c for c in codes if excerpts_of.get(c)]
         label = study.constructs[construct].label if construct in study.constructs else construct
-        rows.append({"construct": construct, "construct_label": label, "subconstruct": sub if construct else "",
-                     "items": ", ".join(item_ids), "codes": ", ".join(coded), "excerpts": len(exc),
-                     "status": "both strands" if exc else "qualitative silence"})
-    out = pd.DataFrame(rows, columns=["construct", "construct_label", "subconstruct", "items", "codes",
-                                      "excerpts", "status"])
+        rows.append(
+            {
+                "construct": construct,
+                "construct_label": label,
+                "subconstruct": sub if construct else "",
+                "items": ", ".join(item_ids),
+                "codes": ", ".join(coded),
+                "excerpts": len(exc),
+                "status": "both strands" if exc else "qualitative silence",
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["construct", "construct_label", "subconstruct", "items", "codes", "excerpts", "status"]
+    )
     by_construct = out[out["construct"] != ""].groupby("construct")["excerpts"].sum()
     out["construct_status"] = np.where(
-        out["construct"] == "", out["status"],
-        np.where(out["construct"].map(by_construct).fillna(0) > 0, "both strands", "qualitative silence"))
+        out["construct"] == "",
+        out["status"],
+        np.where(out["construct"].map(by_construct).fillna(0) > 0, "both strands", "qualitative silence"),
+    )
     return out
 
 
@@ -398,13 +506,20 @@ def codes_without_survey(study: Study, codebook: Codebook, codings: pd.DataFrame
         if code.id in linked:
             continue
         k = int(n.get(code.id, 0))
-        rows.append({"code_id": code.id, "code": codebook.display_label(code.id),
-                     "theme": codebook.codes[code.theme].label, "excerpts": k,
-                     "status": "survey silence" if k else "neither strand (no printed excerpt)"})
+        rows.append(
+            {
+                "code_id": code.id,
+                "code": codebook.display_label(code.id),
+                "theme": codebook.codes[code.theme].label,
+                "excerpts": k,
+                "status": "survey silence" if k else "neither strand (no printed excerpt)",
+            }
+        )
     return pd.DataFrame(rows, columns=["code_id", "code", "theme", "excerpts", "status"])
 
 
 # --------------------------------------------------------------------------- convergence matrix
+
 
 def data_sources(excerpts: pd.DataFrame) -> list[str]:
     """The data sources of the matrix: the survey, then each excerpt source in order of appearance."""
@@ -438,11 +553,18 @@ def convergence_figure(matrix: pd.DataFrame):
     # No layout engine: long finding titles and the outside legend would squeeze the grid to
     # nothing; the grid keeps its size and the tight bounding box on saving takes in the labels.
     fig, ax = plt.subplots(figsize=(1.9 * matrix.shape[1] + 0.6, height))
-    ax.imshow(index, cmap=ListedColormap([COLOURS[c] for c in codes]), vmin=-0.5, vmax=len(codes) - 0.5,
-              aspect="auto")
+    ax.imshow(index, cmap=ListedColormap([COLOURS[c] for c in codes]), vmin=-0.5, vmax=len(codes) - 0.5, aspect="auto")
     for (r, c), value in np.ndenumerate(matrix.to_numpy()):
-        ax.text(c, r, ABBREVIATIONS[value], ha="center", va="center", fontsize=10, fontweight="bold",
-                color="white" if value in ("agreement", "dissonance") else "black")
+        ax.text(
+            c,
+            r,
+            ABBREVIATIONS[value],
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color="white" if value in ("agreement", "dissonance") else "black",
+        )
     ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns])
     ax.set_yticks(range(len(matrix)), list(matrix.index))
     ax.tick_params(axis="x", top=True, bottom=False, labeltop=True, labelbottom=False)
@@ -451,9 +573,9 @@ def convergence_figure(matrix: pd.DataFrame):
     ax.grid(which="minor", color="white", linewidth=2)
     ax.grid(which="major", visible=False)
     ax.tick_params(which="minor", length=0)
-    handles = [Patch(facecolor=COLOURS[c], edgecolor="#999999", label=f"{ABBREVIATIONS[c]}  {c}")
-               for c in CONVERGENCE] + [Patch(facecolor=COLOURS[""], edgecolor="#999999",
-                                              label="no evidence from this source")]
+    handles = [
+        Patch(facecolor=COLOURS[c], edgecolor="#999999", label=f"{ABBREVIATIONS[c]}  {c}") for c in CONVERGENCE
+    ] + [Patch(facecolor=COLOURS[""], edgecolor="#999999", label="no evidence from this source")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
     return fig
 
@@ -465,8 +587,10 @@ def convergence_alt_text(matrix: pd.DataFrame) -> str:
         used = [c for c in matrix.columns if row[c]]
         code = next((row[c] for c in used), "")
         parts.append(f"{finding}: {code} ({', '.join(used)})")
-    return (f"Grid of {len(matrix)} findings by {matrix.shape[1]} data sources; cells with evidence are "
-            "coloured and lettered by convergence code. " + "; ".join(parts) + ".")
+    return (
+        f"Grid of {len(matrix)} findings by {matrix.shape[1]} data sources; cells with evidence are "
+        "coloured and lettered by convergence code. " + "; ".join(parts) + "."
+    )
 
 
 def convergence_counts(tri: Triangulation) -> pd.DataFrame:
@@ -480,18 +604,26 @@ def silence_summary(tri: Triangulation, cov: pd.DataFrame, quiet: pd.DataFrame) 
     """One sentence on the silences detected: findings, survey units and codes."""
     silent = [f.title for f in tri.findings if f.convergence == SILENCE]
     units = cov[cov["status"] != "both strands"]
-    named = [f"{u.construct_label} / {u.subconstruct}" if u.construct and u.subconstruct else
-             (u.construct_label if u.construct else u.items) for u in units.itertuples()]
+    named = [
+        f"{u.construct_label} / {u.subconstruct}"
+        if u.construct and u.subconstruct
+        else (u.construct_label if u.construct else u.items)
+        for u in units.itertuples()
+    ]
     spoken = quiet[quiet["excerpts"] > 0]
-    return (f"Silence detected in {len(silent)} of {len(tri.findings)} findings"
-            + (f" ({', '.join(silent)})" if silent else "")
-            + f"; {len(units)} of {len(cov)} survey units have no coded quotation"
-            + (f" ({', '.join(named)})" if named else "")
-            + f"; {len(spoken)} codes carrying quotations have no survey item"
-            + (f" ({', '.join(spoken['code_id'])})" if len(spoken) else "") + ".")
+    return (
+        f"Silence detected in {len(silent)} of {len(tri.findings)} findings"
+        + (f" ({', '.join(silent)})" if silent else "")
+        + f"; {len(units)} of {len(cov)} survey units have no coded quotation"
+        + (f" ({', '.join(named)})" if named else "")
+        + f"; {len(spoken)} codes carrying quotations have no survey item"
+        + (f" ({', '.join(spoken['code_id'])})" if len(spoken) else "")
+        + "."
+    )
 
 
 # --------------------------------------------------------------------------- joint display
+
 
 def _quotation(f: Finding, excerpts: pd.DataFrame) -> tuple[str, str]:
     if not f.quote:
@@ -501,8 +633,9 @@ def _quotation(f: Finding, excerpts: pd.DataFrame) -> tuple[str, str]:
     return str(row["text"]), f"{who} ({f.quote})"
 
 
-def joint_display(tri: Triangulation, stats: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame,
-                  study: Study) -> pd.DataFrame:
+def joint_display(
+    tri: Triangulation, stats: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame, study: Study
+) -> pd.DataFrame:
     """One row per finding: construct, statistics (with base and 95% interval), themes, one
     quotation with attribution, convergence code, meta-inference (the ``joint_display.csv`` table).
 
@@ -513,73 +646,147 @@ def joint_display(tri: Triangulation, stats: pd.DataFrame, codebook: Codebook, e
         shown = "; ".join(f"{r.item_id} {r.category}: {r.shown}" for r in mine.itertuples())
         constructs = list(dict.fromkeys(c for c in mine["construct"] if c))
         if not constructs:
-            constructs = list(dict.fromkeys(
-                study.constructs[codebook.codes[t].construct].label for t in f.themes
-                if codebook.codes[t].construct in study.constructs))
+            constructs = list(
+                dict.fromkeys(
+                    study.constructs[codebook.codes[t].construct].label
+                    for t in f.themes
+                    if codebook.codes[t].construct in study.constructs
+                )
+            )
         text, who = _quotation(f, excerpts)
-        rows.append({
-            "finding": f.id, "title": f.title, "construct": "; ".join(constructs),
-            "statistics": shown or "(no survey item)", "base": "; ".join(dict.fromkeys(str(b) for b in mine["base"])),
-            "themes": "; ".join(codebook.codes[t].label for t in f.themes),
-            "quotation": text, "attribution": who, "convergence": f.convergence,
-            "meta_inference": f.meta_inference,
-            "data": ("reconstructed stand-in survey (item marginals as published)"
-                     if study.reconstructed and f.has_quantitative else ""),
-        })
-    return pd.DataFrame(rows, columns=["finding", "title", "construct", "statistics", "base", "themes",
-                                       "quotation", "attribution", "convergence", "meta_inference", "data"])
+        rows.append(
+            {
+                "finding": f.id,
+                "title": f.title,
+                "construct": "; ".join(constructs),
+                "statistics": shown or "(no survey item)",
+                "base": "; ".join(dict.fromkeys(str(b) for b in mine["base"])),
+                "themes": "; ".join(codebook.codes[t].label for t in f.themes),
+                "quotation": text,
+                "attribution": who,
+                "convergence": f.convergence,
+                "meta_inference": f.meta_inference,
+                "data": (
+                    "reconstructed stand-in survey (item marginals as published)"
+                    if study.reconstructed and f.has_quantitative
+                    else ""
+                ),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "finding",
+            "title",
+            "construct",
+            "statistics",
+            "base",
+            "themes",
+            "quotation",
+            "attribution",
+            "convergence",
+            "meta_inference",
+            "data",
+        ],
+    )
 
 
 def joint_display_html(joint: pd.DataFrame, caption: str, base: str = "") -> str:
     """The joint display as an HTML table whose finding cells link to each finding's section."""
-    head = ["Finding", "Construct", "Survey: % (n/base) [95% CI]", "Themes", "Quotation",
-            "Convergence", "Meta-inference"]
+    head = [
+        "Finding",
+        "Construct",
+        "Survey: % (n/base) [95% CI]",
+        "Themes",
+        "Quotation",
+        "Convergence",
+        "Meta-inference",
+    ]
     body = []
     for r in joint.itertuples(index=False):
         quote = f"“{html.escape(r.quotation)}” — {html.escape(r.attribution)}" if r.quotation else ""
-        cells = [f'<a href="#{finding_anchor(r.finding)}">{html.escape(r.title)}</a>', html.escape(r.construct),
-                 html.escape(r.statistics), html.escape(r.themes), quote,
-                 f'<span style="border-left:1em solid {COLOURS[r.convergence]};padding-left:0.4em">'
-                 f"{html.escape(r.convergence)}</span>", html.escape(r.meta_inference)]
+        cells = [
+            f'<a href="#{finding_anchor(r.finding)}">{html.escape(r.title)}</a>',
+            html.escape(r.construct),
+            html.escape(r.statistics),
+            html.escape(r.themes),
+            quote,
+            f'<span style="border-left:1em solid {COLOURS[r.convergence]};padding-left:0.4em">'
+            f"{html.escape(r.convergence)}</span>",
+            html.escape(r.meta_inference),
+        ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     cap = html.escape(caption) + (f' <span class="tieval-base">(base: {html.escape(base)})</span>' if base else "")
-    return (f'<figure class="tieval-figure-table"><figcaption>{cap}</figcaption>'
-            '<table class="tieval-table"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head)
-            + "</tr></thead><tbody>" + "".join(body) + "</tbody></table></figure>")
+    return (
+        f'<figure class="tieval-figure-table"><figcaption>{cap}</figcaption>'
+        '<table class="tieval-table"><thead><tr>'
+        + "".join(f"<th>{h}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table></figure>"
+    )
 
 
-def findings_html(tri: Triangulation, stats: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame,
-                  qualitative_page: str = "04_qualitative.html") -> str:
+def findings_html(
+    tri: Triangulation,
+    stats: pd.DataFrame,
+    codebook: Codebook,
+    excerpts: pd.DataFrame,
+    qualitative_page: str = "04_qualitative.html",
+) -> str:
     """Every finding as a section with an explicit anchor (``finding-<id>``): its evidence from
     each strand (themes linked to the qualitative appendix), its code and meta-inference."""
     by_id = excerpts.set_index("excerpt_id")
     parts = []
     for f in tri.findings:
         mine = stats[stats["finding"] == f.id]
-        themes = ", ".join(f'<a href="{qualitative_page}#{theme_anchor(t)}">{html.escape(codebook.codes[t].label)}</a>'
-                           for t in f.themes) or "none"
+        themes = (
+            ", ".join(
+                f'<a href="{qualitative_page}#{theme_anchor(t)}">{html.escape(codebook.codes[t].label)}</a>'
+                for t in f.themes
+            )
+            or "none"
+        )
         quotes = "".join(
             f"<li>{html.escape(e)}: “{html.escape(str(by_id.at[e, 'text']))}” — "
             f"{html.escape(str(by_id.at[e, 'attribution']) or anonymous_label(by_id.at[e, 'source']))}</li>"
-            for e in f.excerpts)
-        stat_items = "".join(f"<li>{html.escape(r.item_id)} ({html.escape(r.item)}), "
-                             f"{html.escape(r.category_label)}: {html.escape(r.shown)}</li>" for r in mine.itertuples())
-        silent = (f"<p><strong>Silence detected:</strong> no {f.silent_strand} evidence.</p>" if f.silent_strand else "")
+            for e in f.excerpts
+        )
+        stat_items = "".join(
+            f"<li>{html.escape(r.item_id)} ({html.escape(r.item)}), "
+            f"{html.escape(r.category_label)}: {html.escape(r.shown)}</li>"
+            for r in mine.itertuples()
+        )
+        silent = f"<p><strong>Silence detected:</strong> no {f.silent_strand} evidence.</p>" if f.silent_strand else ""
         parts.append(
             f'<section class="tieval-finding"><h3 id="{finding_anchor(f.id)}">{html.escape(f.title)}</h3>'
             f'<p><strong>Convergence:</strong> <span style="border-left:1em solid {COLOURS[f.convergence]};'
             f'padding-left:0.4em">{html.escape(f.convergence)}</span>'
-            + (f" · <em>drawn together in the report under: {html.escape(f.report_section)}</em>" if f.report_section else "")
+            + (
+                f" · <em>drawn together in the report under: {html.escape(f.report_section)}</em>"
+                if f.report_section
+                else ""
+            )
             + f"</p>{silent}<p><strong>Themes:</strong> {themes}"
-            + (f" · <strong>sources summarised without quotation:</strong> {html.escape(', '.join(f.sources))}"
-               if f.sources else "") + "</p>"
-            + (f"<p><strong>Survey:</strong></p><ul>{stat_items}</ul>" if stat_items else "<p><strong>Survey:</strong> no item.</p>")
+            + (
+                f" · <strong>sources summarised without quotation:</strong> {html.escape(', '.join(f.sources))}"
+                if f.sources
+                else ""
+            )
+            + "</p>"
+            + (
+                f"<p><strong>Survey:</strong></p><ul>{stat_items}</ul>"
+                if stat_items
+                else "<p><strong>Survey:</strong> no item.</p>"
+            )
             + (f"<p><strong>Quotations:</strong></p><ul>{quotes}</ul>" if quotes else "")
-            + f"<p><strong>Meta-inference:</strong> {html.escape(f.meta_inference)}</p></section>")
+            + f"<p><strong>Meta-inference:</strong> {html.escape(f.meta_inference)}</p></section>"
+        )
     return "".join(parts)
 
 
 # --------------------------------------------------------------------------- recommendations
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -604,12 +811,16 @@ def load_recommendations(study: Study, tri: Triangulation) -> list[Recommendatio
 def parse_recommendations(raw: Any, file: Path, tri: Triangulation) -> list[Recommendation]:
     """Check recommendations: ``recommendations: [{id, text, findings, report_pages}]``, each
     finding id one of ``triangulation.yml``'s."""
+
     def fail(key: str, expected: str, found: Any = None) -> ConfigError:
         return ConfigError(file, expected, column=key, found=found)
 
     if not isinstance(raw, dict) or set(raw) != {"recommendations"}:
-        raise fail("(top level)", "a mapping with the one key recommendations",
-                   ", ".join(raw) if isinstance(raw, dict) else type(raw).__name__)
+        raise fail(
+            "(top level)",
+            "a mapping with the one key recommendations",
+            ", ".join(raw) if isinstance(raw, dict) else type(raw).__name__,
+        )
     specs = raw["recommendations"]
     if not isinstance(specs, list) or not specs:
         raise fail("recommendations", "a list of at least one recommendation", specs)
@@ -642,15 +853,28 @@ def parse_recommendations(raw: Any, file: Path, tri: Triangulation) -> list[Reco
 def recommendations_plain(recs: list[Recommendation], tri: Triangulation) -> pd.DataFrame:
     """Recommendations as a plain table for CSV: ``id, recommendation, findings`` (ids),
     ``convergence`` (their codes), ``report_pages``."""
-    return pd.DataFrame([{"id": r.id, "recommendation": r.text, "findings": ", ".join(r.findings),
-                          "convergence": ", ".join(tri.finding(f).convergence for f in r.findings),
-                          "report_pages": r.report_pages} for r in recs],
-                        columns=["id", "recommendation", "findings", "convergence", "report_pages"])
+    return pd.DataFrame(
+        [
+            {
+                "id": r.id,
+                "recommendation": r.text,
+                "findings": ", ".join(r.findings),
+                "convergence": ", ".join(tri.finding(f).convergence for f in r.findings),
+                "report_pages": r.report_pages,
+            }
+            for r in recs
+        ],
+        columns=["id", "recommendation", "findings", "convergence", "report_pages"],
+    )
 
 
-def recommendations_table(recs: list[Recommendation], tri: Triangulation, codebook: Codebook,
-                          page: str = "05_triangulation.html",
-                          qualitative_page: str = "04_qualitative.html") -> pd.DataFrame:
+def recommendations_table(
+    recs: list[Recommendation],
+    tri: Triangulation,
+    codebook: Codebook,
+    page: str = "05_triangulation.html",
+    qualitative_page: str = "04_qualitative.html",
+) -> pd.DataFrame:
     """Recommendations with their evidence as links: to each supporting finding's section
     (``page#finding-<id>``) and to the qualitative appendix sections of its themes.
 
@@ -660,12 +884,19 @@ def recommendations_table(recs: list[Recommendation], tri: Triangulation, codebo
     for r in recs:
         findings = [tri.finding(f) for f in r.findings]
         themes = list(dict.fromkeys(t for f in findings for t in f.themes))
-        rows.append({
-            "id": html.escape(r.id), "recommendation": html.escape(r.text),
-            "findings": ", ".join(f'<a href="{page}#{finding_anchor(f.id)}">{html.escape(f.title)}</a> '
-                                  f"({html.escape(f.convergence)})" for f in findings),
-            "themes": ", ".join(f'<a href="{qualitative_page}#{theme_anchor(t)}">{html.escape(codebook.codes[t].label)}</a>'
-                                for t in themes),
-            "report_pages": html.escape(r.report_pages),
-        })
+        rows.append(
+            {
+                "id": html.escape(r.id),
+                "recommendation": html.escape(r.text),
+                "findings": ", ".join(
+                    f'<a href="{page}#{finding_anchor(f.id)}">{html.escape(f.title)}</a> ({html.escape(f.convergence)})'
+                    for f in findings
+                ),
+                "themes": ", ".join(
+                    f'<a href="{qualitative_page}#{theme_anchor(t)}">{html.escape(codebook.codes[t].label)}</a>'
+                    for t in themes
+                ),
+                "report_pages": html.escape(r.report_pages),
+            }
+        )
     return pd.DataFrame(rows, columns=["id", "recommendation", "findings", "themes", "report_pages"])

@@ -5,7 +5,7 @@ Every notebook follows the same frame::
     # parameters cell (tagged "parameters")
     study = "lancashire-tiat"
 
-    from tieval import present
+    from tieval.report import present
     ctx = present.start(study, "03_tables")     # cwd = project root, study loaded, banner shown
     ...
     present.show_table(table, "Table 5 ...", base="n = 46 respondents")
@@ -29,12 +29,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import store
-from .config import Study, load_study
-from .paths import figures_dir, outputs_dir, project_root
+from tieval import store
+from tieval.config import Study, load_study
+from tieval.paths import figures_dir, outputs_dir, project_root
 
-__all__ = ["StepContext", "start", "finish", "show_table", "show_html", "show_figure", "save_figure",
-           "banner", "note", "table_html", "git_commit"]
+__all__ = [
+    "StepContext",
+    "start",
+    "finish",
+    "show_table",
+    "show_html",
+    "show_figure",
+    "save_figure",
+    "banner",
+    "note",
+    "table_html",
+    "git_commit",
+]
 
 
 @dataclass
@@ -80,10 +91,15 @@ def _plot_style() -> None:
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", font_scale=0.95)
-    plt.rcParams.update({
-        "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (8, 4.5),
-        "svg.hashsalt": "tieval", "svg.fonttype": "none",
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "figure.figsize": (8, 4.5),
+            "svg.hashsalt": "tieval",
+            "svg.fonttype": "none",
+        }
+    )
 
 
 def _in_ipython() -> bool:
@@ -96,9 +112,11 @@ def _in_ipython() -> bool:
 
 def banner(text: str) -> None:
     """Show a visible warning box (used for the reconstructed-data notice)."""
-    _display_html(f'<div class="tieval-banner" role="note" style="border:2px solid #b35806;'
-                  f'background:#fee0b6;padding:0.6em 0.9em;margin:0.6em 0;font-weight:600">'
-                  f'{html.escape(text)}</div>')
+    _display_html(
+        f'<div class="tieval-banner" role="note" style="border:2px solid #b35806;'
+        f'background:#fee0b6;padding:0.6em 0.9em;margin:0.6em 0;font-weight:600">'
+        f"{html.escape(text)}</div>"
+    )
 
 
 def note(text: str) -> None:
@@ -106,8 +124,15 @@ def note(text: str) -> None:
     _display_html(f'<p class="tieval-note">{html.escape(text)}</p>')
 
 
-def table_html(frame: pd.DataFrame, caption: str = "", base: str = "", *, index: bool = False,
-               max_rows: int | None = None, escape: bool = True) -> str:
+def table_html(
+    frame: pd.DataFrame,
+    caption: str = "",
+    base: str = "",
+    *,
+    index: bool = False,
+    max_rows: int | None = None,
+    escape: bool = True,
+) -> str:
     """HTML for a table with its caption and base, deterministic (no Styler uuids).
 
     ``escape=False`` keeps cell markup (links built and escaped by tieval itself)."""
@@ -122,8 +147,15 @@ def table_html(frame: pd.DataFrame, caption: str = "", base: str = "", *, index:
     return f'<figure class="tieval-figure-table"><figcaption>{cap}</figcaption>{body}{extra}</figure>'
 
 
-def show_table(frame: pd.DataFrame, caption: str = "", base: str = "", *, index: bool = False,
-               max_rows: int | None = 60, escape: bool = True) -> None:
+def show_table(
+    frame: pd.DataFrame,
+    caption: str = "",
+    base: str = "",
+    *,
+    index: bool = False,
+    max_rows: int | None = 60,
+    escape: bool = True,
+) -> None:
     """Display a table with its caption and the base (n) it is computed on
     (``escape=False``: cells hold markup built by tieval, e.g. links)."""
     _display_html(table_html(frame, caption, base, index=index, max_rows=max_rows, escape=escape))
@@ -175,7 +207,8 @@ def show_figure(fig, ctx: StepContext, name: str, *, alt: str, caption: str, bas
         f'<figure class="tieval-figure" id="fig-{html.escape(name)}">'
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
         f'style="max-width:100%"/><figcaption>{cap} '
-        f'<span class="tieval-file">[{html.escape(path.as_posix())}]</span></figcaption></figure>')
+        f'<span class="tieval-file">[{html.escape(path.as_posix())}]</span></figcaption></figure>'
+    )
     return path
 
 
@@ -183,13 +216,19 @@ def git_commit(root: Path | None = None) -> str:
     """The commit the build ran from ('unknown' outside a git checkout; '+modified' when dirty)."""
     root = root or project_root()
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     try:
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "data", "notebooks"],
-                               cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "data", "notebooks"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         dirty = ""
     return commit + ("+modified" if dirty else "")
@@ -211,8 +250,9 @@ def finish(ctx: StepContext) -> None:
         "outputs": sorted(set(store.outputs_written())),
         "reconstructed": ctx.study.reconstructed,
     }
-    rows = "".join(f"<tr><td><code>{html.escape(p)}</code></td><td><code>{c[:16]}</code></td></tr>"
-                   for p, c in checksums.items())
+    rows = "".join(
+        f"<tr><td><code>{html.escape(p)}</code></td><td><code>{c[:16]}</code></td></tr>" for p, c in checksums.items()
+    )
     params = ", ".join(f"{k} = {v!r}" for k, v in ctx.parameters.items())
     _display_html(
         '<footer class="tieval-footer" id="provenance"><h2>Provenance</h2>'
@@ -220,5 +260,6 @@ def finish(ctx: StepContext) -> None:
         f"<code>{html.escape(params)}</code>.</p>"
         f"<details><summary>Inputs read by this step ({len(checksums)}), with SHA-256</summary>"
         f'<table class="tieval-table"><thead><tr><th>file</th><th>sha256 (first 16)</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table></details></footer>")
+        f"<tbody>{rows}</tbody></table></details></footer>"
+    )
     store.write_json(record, outputs_dir(ctx.study.id) / "provenance" / f"{ctx.step}.json")

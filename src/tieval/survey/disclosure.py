@@ -30,7 +30,7 @@ cell-suppression solver would) and it is deterministic.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,8 +43,12 @@ SECONDARY = "secondary"
 
 def check_min_cell(min_cell) -> int:
     """The ``min_cell`` parameter as a non-negative integer (``ValueError`` otherwise)."""
-    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer, float)) \
-            or float(min_cell) != int(min_cell) or min_cell < 0:
+    if (
+        isinstance(min_cell, bool)
+        or not isinstance(min_cell, (int, np.integer, float))
+        or float(min_cell) != int(min_cell)
+        or min_cell < 0
+    ):
         raise ValueError(f"min_cell must be a whole number of respondents, 0 or more; got {min_cell!r}")
     return int(min_cell)
 
@@ -57,8 +61,15 @@ def primary(counts, min_cell: int, *, zeros: bool = False) -> np.ndarray:
     return (c >= lower) & (c < min_cell) & (min_cell > 0)
 
 
-def suppress(cells: pd.DataFrame, min_cell: int, partitions: Sequence[str], *, count: str = "count",
-             zeros: bool = False, exempt: str | None = None) -> pd.Series:
+def suppress(
+    cells: pd.DataFrame,
+    min_cell: int,
+    partitions: Sequence[str],
+    *,
+    count: str = "count",
+    zeros: bool = False,
+    exempt: str | None = None,
+) -> pd.Series:
     """Decide which cells to hide: a Series (index of ``cells``) of '' / 'primary' / 'secondary'.
 
     ``partitions`` names columns of ``cells``; in each, cells sharing a non-empty key
@@ -95,9 +106,16 @@ def suppress(cells: pd.DataFrame, min_cell: int, partitions: Sequence[str], *, c
     return pd.Series(status, index=cells.index, name="suppression", dtype=object).astype(str)
 
 
-def protect(cells: pd.DataFrame, min_cell: int, partitions: Sequence[str], *,
-            value_columns: Sequence[str] = ("count",), count: str = "count", zeros: bool = False,
-            exempt: str | None = None) -> pd.DataFrame:
+def protect(
+    cells: pd.DataFrame,
+    min_cell: int,
+    partitions: Sequence[str],
+    *,
+    value_columns: Sequence[str] = ("count",),
+    count: str = "count",
+    zeros: bool = False,
+    exempt: str | None = None,
+) -> pd.DataFrame:
     """Apply :func:`suppress`: a copy of ``cells`` with ``value_columns`` blanked (NaN) in hidden
     cells and a boolean ``suppressed`` column.  The reason (primary / secondary) is not kept
     in the output, since telling them apart would tell a reader which cells are small."""

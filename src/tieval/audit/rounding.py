@@ -38,13 +38,24 @@ that no ``n`` meets cell by cell is what such an adjustment would print.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Sequence
 
-__all__ = ["RULES", "rounds_to", "rounded_percent", "count_range", "counts_for",
-           "compatible_ns", "closest_fit", "Fit", "deviation", "sum_to_100", "decimals_of"]
+__all__ = [
+    "RULES",
+    "rounds_to",
+    "rounded_percent",
+    "count_range",
+    "counts_for",
+    "compatible_ns",
+    "closest_fit",
+    "Fit",
+    "deviation",
+    "sum_to_100",
+    "decimals_of",
+]
 
 #: Accepted rounding rules: ``either`` (default), ``half_up``, ``half_even``.
 RULES = ("either", "half_up", "half_even")
@@ -78,7 +89,7 @@ def rounds_to(k: int, n: int, printed: float | int | str, decimals: int = 0, rul
         return False
     p = _scaled(printed, decimals)
     # distance from the printed value in half-units of the last digit: d = 2*(100 k 10^dec / n - p) * n
-    d = 200 * k * 10 ** decimals - 2 * p * n
+    d = 200 * k * 10**decimals - 2 * p * n
     if -n < d < n:
         return True
     if d == -n:  # exactly p - 0.5: half-up rounds it up to p; half-even only if p is even
@@ -100,12 +111,12 @@ def rounded_percent(k: int, n: int, decimals: int = 0, rule: str = "half_up") ->
         raise ValueError("rounded_percent needs one rule: 'half_up' or 'half_even'")
     if n <= 0:
         raise ValueError(f"n must be positive; got {n}")
-    exact = Fraction(100 * k * 10 ** decimals, n)
+    exact = Fraction(100 * k * 10**decimals, n)
     whole = exact.numerator // exact.denominator
     rest = exact - whole
     if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and (rule == "half_up" or whole % 2 == 1)):
         whole += 1
-    return float(Fraction(whole, 10 ** decimals))
+    return float(Fraction(whole, 10**decimals))
 
 
 def count_range(printed: float | int | str, n: int, decimals: int = 0, rule: str = "either") -> list[int]:
@@ -113,16 +124,17 @@ def count_range(printed: float | int | str, n: int, decimals: int = 0, rule: str
     _check(rule, decimals)
     if n <= 0:
         return []
-    p = Fraction(_scaled(printed, decimals), 10 ** decimals)
+    p = Fraction(_scaled(printed, decimals), 10**decimals)
     # candidates lie within half a unit of p: k in [n (p - 0.5u) / 100, n (p + 0.5u) / 100]
-    half = Fraction(1, 2 * 10 ** decimals)
+    half = Fraction(1, 2 * 10**decimals)
     lo = max(0, int((n * (p - half) / 100).__floor__()))
     hi = min(n, int((n * (p + half) / 100).__ceil__()))
     return [k for k in range(lo, hi + 1) if rounds_to(k, n, printed, decimals, rule)]
 
 
-def counts_for(percentages: Sequence[float | int | str], n: int, decimals: int = 0,
-               rule: str = "either", limit: int | None = None) -> list[tuple[int, ...]]:
+def counts_for(
+    percentages: Sequence[float | int | str], n: int, decimals: int = 0, rule: str = "either", limit: int | None = None
+) -> list[tuple[int, ...]]:
     """Every vector of integer counts, one per printed percentage, that rounds to the
     printed values and sums to ``n``; sorted, and empty when there is none.
 
@@ -162,8 +174,9 @@ def counts_for(percentages: Sequence[float | int | str], n: int, decimals: int =
     return found
 
 
-def compatible_ns(percentages: Sequence[float | int | str], n_range: Iterable[int],
-                  decimals: int = 0, rule: str = "either") -> list[int]:
+def compatible_ns(
+    percentages: Sequence[float | int | str], n_range: Iterable[int], decimals: int = 0, rule: str = "either"
+) -> list[int]:
     """Every ``n`` in ``n_range`` for which :func:`counts_for` finds at least one count vector.
 
     >>> compatible_ns([17, 83], range(40, 49))
@@ -172,8 +185,9 @@ def compatible_ns(percentages: Sequence[float | int | str], n_range: Iterable[in
     return [n for n in n_range if counts_for(percentages, n, decimals, rule, limit=1)]
 
 
-def deviation(counts: Sequence[int], percentages: Sequence[float | int | str], decimals: int = 0,
-              rule: str = "either") -> tuple[float, float]:
+def deviation(
+    counts: Sequence[int], percentages: Sequence[float | int | str], decimals: int = 0, rule: str = "either"
+) -> tuple[float, float]:
     """How far ``counts`` are from a printed row: (sum over the cells not met of |printed -
     reprinted| in printed units, the nearer of the rule's roundings; sum of |printed - exact
     percentage|).  The first is zero for a row the counts meet."""
@@ -198,8 +212,9 @@ class Fit:
     unmet: tuple[int, ...]
 
 
-def closest_fit(percentages: Sequence[float | int | str], n_range: Iterable[int], decimals: int = 0,
-                rule: str = "either") -> list[Fit]:
+def closest_fit(
+    percentages: Sequence[float | int | str], n_range: Iterable[int], decimals: int = 0, rule: str = "either"
+) -> list[Fit]:
     """For each ``n`` in ``n_range``, the count vector summing to ``n`` nearest the printed row.
 
     Exact vectors (from :func:`counts_for`) come first; otherwise the vector minimising
@@ -222,8 +237,7 @@ def closest_fit(percentages: Sequence[float | int | str], n_range: Iterable[int]
             continue
         best = _nearest_vector(percentages, n, decimals, rule)
         dev, exact_dev = deviation(best, percentages, decimals, rule)
-        unmet = tuple(i for i, (k, p) in enumerate(zip(best, percentages))
-                      if not rounds_to(k, n, p, decimals, rule))
+        unmet = tuple(i for i, (k, p) in enumerate(zip(best, percentages)) if not rounds_to(k, n, p, decimals, rule))
         fits.append(Fit(n, best, False, dev, exact_dev, unmet))
     fits.sort(key=lambda f: (not f.exact, f.deviation, f.exact_deviation, f.n))
     return fits
@@ -232,7 +246,7 @@ def closest_fit(percentages: Sequence[float | int | str], n_range: Iterable[int]
 def _nearest_vector(percentages: Sequence[float | int | str], n: int, decimals: int, rule: str) -> tuple[int, ...]:
     """Counts summing to ``n`` minimising (printed deviation, exact deviation), by search over
     each category's plausible counts (those within a few units of its printed share)."""
-    targets = [Fraction(_scaled(p, decimals), 10 ** decimals) for p in percentages]
+    targets = [Fraction(_scaled(p, decimals), 10**decimals) for p in percentages]
     spans = []
     for t in targets:
         centre = n * t / 100
@@ -273,7 +287,7 @@ def _nearest_vector(percentages: Sequence[float | int | str], n: int, decimals: 
 
 def _cell_cost(k: int, n: int, printed, decimals: int, rule: str) -> tuple[float, float]:
     """(printed deviation, exact deviation) of one cell ``k`` of ``n`` from ``printed``."""
-    target = Fraction(_scaled(printed, decimals), 10 ** decimals)
+    target = Fraction(_scaled(printed, decimals), 10**decimals)
     exact = float(abs(Fraction(100 * k, n) - target))
     if rounds_to(k, n, printed, decimals, rule):
         return 0.0, exact
@@ -303,7 +317,7 @@ def sum_to_100(counts: Sequence[int], decimals: int = 0) -> list[tuple[float, ..
     n = sum(counts)
     if n <= 0:
         raise ValueError("counts must sum to a positive n")
-    unit = 10 ** decimals
+    unit = 10**decimals
     exact = [Fraction(100 * k * unit, n) for k in counts]
     floors = [int(x.__floor__()) for x in exact]
     missing = 100 * unit - sum(floors)

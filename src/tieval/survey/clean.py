@@ -3,7 +3,7 @@
 The cleaning step (``notebooks/02_clean.ipynb``, ``python -m tieval validate``):
 
 1. :func:`clean_study` verifies the raw folder's checksum manifest
-   (:mod:`tieval.integrity`), reads the export (:func:`tieval.ingest.read_export`)
+   (:mod:`tieval.integrity`), reads the export (:func:`tieval.survey.ingest.read_export`)
    and validates it.
 2. :func:`validate` checks every answer against ``study.yml``, column by column
    (each column's distinct values are mapped once, then broadcast to the
@@ -19,11 +19,11 @@ The cleaning step (``notebooks/02_clean.ipynb``, ``python -m tieval validate``):
 4. :func:`build_tables` writes the long responses table: ``code`` is the raw
    code on the item's scale (agreement 1-5 as answered, 0-10 items as numbers);
    reverse-worded items are *not* reversed here - scoring
-   (:mod:`tieval.nomad`) uses ``6 - code`` for ``Item.reverse``.  Not-relevant
+   (:mod:`tieval.survey.nomad`) uses ``6 - code`` for ``Item.reverse``.  Not-relevant
    answers keep their own label and the category ``not_relevant`` with a blank
    code, so tables can show them and scores treat them as missing.
 5. Respondents get stable pseudonymous ids and free text is redacted
-   (:mod:`tieval.redact`); identifying columns were never read.
+   (:mod:`tieval.survey.redact`); identifying columns were never read.
 6. The processed tables and the exclusions (participant-flow) table are
    written together, atomically: on any error nothing already built changes.
 """
@@ -37,20 +37,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema, store
-from .columns import constant, distinct, texts
-from .config import Scale, Study, load_study, normalise_label
-from .errors import ConfigError, InputError, display_path
-from .ingest import Export, looks_numeric, read_export
-from .integrity import MANIFEST_NAME, verify_manifest
-from .paths import processed_dir, tables_dir
-from .redact import first_duplicate, id_digests, pseudonyms, redact_series
+from tieval import schema, store
+from tieval.config import Scale, Study, load_study, normalise_label
+from tieval.errors import ConfigError, InputError, display_path
+from tieval.integrity import MANIFEST_NAME, verify_manifest
+from tieval.paths import processed_dir, tables_dir
+from tieval.survey.columns import constant, distinct, texts
+from tieval.survey.ingest import Export, looks_numeric, read_export
+from tieval.survey.redact import first_duplicate, id_digests, pseudonyms, redact_series
 
 __all__ = [
-    "EXCLUSION_REASONS", "STATUS_KINDS", "STATUS_EXCLUSIONS", "STATUS_REASONS", "FLOW_ALIASES", "Tables", "Decoded", "Validation", "CleanResult",
-    "decode_column", "validate", "validate_file", "validate_cli", "summary_text",
-    "flow_table", "compare_flow", "build_tables", "clean_study", "item_summary",
-    "deidentification_summary", "processed_paths", "export_overview", "flow_check_sentence", "table_counts",
+    "EXCLUSION_REASONS",
+    "STATUS_KINDS",
+    "STATUS_EXCLUSIONS",
+    "STATUS_REASONS",
+    "FLOW_ALIASES",
+    "Tables",
+    "Decoded",
+    "Validation",
+    "CleanResult",
+    "decode_column",
+    "validate",
+    "validate_file",
+    "validate_cli",
+    "summary_text",
+    "flow_table",
+    "compare_flow",
+    "build_tables",
+    "clean_study",
+    "item_summary",
+    "deidentification_summary",
+    "processed_paths",
+    "export_overview",
+    "flow_check_sentence",
+    "table_counts",
 ]
 
 #: A respondent's status in respondents.csv (``Validation.status_codes`` index this tuple).
@@ -69,11 +89,24 @@ STATUS_EXCLUSIONS = ("survey_preview", "survey_test", "spam")
 
 #: Qualtrics Status values (text and numeric forms, normalised) -> exclusion reason ('' = a real response).
 STATUS_REASONS = {
-    "ip address": "", "0": "", "imported": "", "4": "", "offline": "", "16": "",
-    "survey preview": "survey_preview", "1": "survey_preview",
-    "offline survey preview": "survey_preview", "17": "survey_preview",
-    "survey test": "survey_test", "2": "survey_test",
-    "spam": "spam", "8": "spam", "preview spam": "spam", "9": "spam", "imported spam": "spam", "12": "spam",
+    "ip address": "",
+    "0": "",
+    "imported": "",
+    "4": "",
+    "offline": "",
+    "16": "",
+    "survey preview": "survey_preview",
+    "1": "survey_preview",
+    "offline survey preview": "survey_preview",
+    "17": "survey_preview",
+    "survey test": "survey_test",
+    "2": "survey_test",
+    "spam": "spam",
+    "8": "spam",
+    "preview spam": "spam",
+    "9": "spam",
+    "imported spam": "spam",
+    "12": "spam",
 }
 
 _FORMAT_WORDS = {
@@ -132,14 +165,17 @@ def _numeric_entry(text: str, scale: Scale, anchors: dict[str, float]):
                 return None
         else:
             value = float(match.group(1))
-    if not np.isfinite(value) or (scale.min is not None and value < scale.min) or \
-            (scale.max is not None and value > scale.max):
+    if (
+        not np.isfinite(value)
+        or (scale.min is not None and value < scale.min)
+        or (scale.max is not None and value > scale.max)
+    ):
         return None
     return (value, _number_text(value), scale.bin_of(value) or "", "")
 
 
 def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """``(codes, uniques)`` of a column of text (:func:`tieval.columns.distinct`); a missing value
+    """``(codes, uniques)`` of a column of text (:func:`tieval.survey.columns.distinct`); a missing value
     is read as an empty cell, so every code points at a string."""
     codes, uniques = distinct(values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("str"))
     uniques = [str(u) for u in uniques]
@@ -149,15 +185,16 @@ def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, uniques
 
 
-def decode_column(values: pd.Series, scale: Scale, *, item_id: str = "", column: str = ""
-                  ) -> tuple[Decoded, int | None, str]:
+def decode_column(
+    values: pd.Series, scale: Scale, *, item_id: str = "", column: str = ""
+) -> tuple[Decoded, int | None, str]:
     """Map a text column through ``scale``.
 
     Returns the decoded column, the position of the first record whose value the scale
     does not accept (``None`` if all are accepted) and a description of what it accepts.
     Labels are matched case- and space-insensitively (plus the scale's aliases); a column
     of numbers on a labelled scale is read as numeric recodes (``Scale.recode_lookup``).
-    A categorical column (as :mod:`tieval.ingest` reads coded columns) is read off its codes;
+    A categorical column (as :mod:`tieval.survey.ingest` reads coded columns) is read off its codes;
     a missing value counts as an empty cell."""
     index, uniques = _distinct_texts(values)
     n = len(uniques)
@@ -183,15 +220,19 @@ def decode_column(values: pd.Series, scale: Scale, *, item_id: str = "", column:
             entries = {i: recodes.get(float(uniques[i])) for i in present}
             recoded = True
             codes = ", ".join(_number_text(k) for k in sorted(recodes))
-            expected = (f"one of the numeric codes {codes} (the column holds numbers, read as the "
-                        f"codes of scale {scale.id} in study.yml")
+            expected = (
+                f"one of the numeric codes {codes} (the column holds numbers, read as the "
+                f"codes of scale {scale.id} in study.yml"
+            )
             if any(r is None for r in scale.not_relevant_recodes):
                 expected += "; give each not-relevant answer its code with `recode` there"
             expected += ")"
-        entries = {i: None if e is None else
-                   (np.nan if e[0] is None else float(e[0]), e[1], e[2],
-                    "not_relevant" if e[2] == "not_relevant" else "")
-                   for i, e in entries.items()}
+        entries = {
+            i: None
+            if e is None
+            else (np.nan if e[0] is None else float(e[0]), e[1], e[2], "not_relevant" if e[2] == "not_relevant" else "")
+            for i, e in entries.items()
+        }
     for i, entry in entries.items():
         if entry is None:
             ok[i] = False
@@ -257,20 +298,30 @@ class Validation:
 
 
 def _check_ids(export: Export, study: Study) -> tuple[pd.Series, np.ndarray]:
-    """The stripped response ids and their digests (:func:`tieval.redact.id_digests`); an empty
+    """The stripped response ids and their digests (:func:`tieval.survey.redact.id_digests`); an empty
     or repeated id is an error.  Repeats are found from the digests, which de-identification
     needs anyway, so the ids are hashed once and never compared as text."""
     ids = export.frame[export.id_column].str.strip()
     empty = np.flatnonzero((ids == "").to_numpy())
     if len(empty):
-        raise InputError(export.path, "a response id in every row", row=export.row_of(int(empty[0])),
-                         column=export.id_column, found="")
+        raise InputError(
+            export.path,
+            "a response id in every row",
+            row=export.row_of(int(empty[0])),
+            column=export.id_column,
+            found="",
+        )
     digests = id_digests(study.id, ids)
     repeat = first_duplicate(digests)
     if repeat is not None:
         pos, first = repeat
-        raise InputError(export.path, f"each response id once (this id is also on row {export.row_of(first)})",
-                         row=export.row_of(pos), column=export.id_column, found=ids.iloc[pos])
+        raise InputError(
+            export.path,
+            f"each response id once (this id is also on row {export.row_of(first)})",
+            row=export.row_of(pos),
+            column=export.id_column,
+            found=ids.iloc[pos],
+        )
     return ids, digests
 
 
@@ -290,9 +341,14 @@ def _status_reasons(export: Export) -> np.ndarray:
             reasons[i] = STATUS_REASONS[key]
         else:
             pos = int(np.flatnonzero(index == i)[0])
-            raise InputError(export.path, "a Qualtrics Status: 'IP Address', 'Survey Preview', 'Survey Test', "
-                                          "'Spam', 'Imported' or 'Offline' (or its numeric code)",
-                             row=export.row_of(pos), column=export.status_column, found=value)
+            raise InputError(
+                export.path,
+                "a Qualtrics Status: 'IP Address', 'Survey Preview', 'Survey Test', "
+                "'Spam', 'Imported' or 'Offline' (or its numeric code)",
+                row=export.row_of(pos),
+                column=export.status_column,
+                found=value,
+            )
     return reasons[index]
 
 
@@ -304,15 +360,22 @@ def validate(export: Export, study: Study) -> Validation:
     def decode(key: str, column: str, scale: Scale, what: str) -> Decoded:
         decoded, bad, expected = decode_column(export.frame[column], scale, item_id=key, column=column)
         if bad is not None:
-            error = InputError(export.path, expected, row=export.row_of(bad), column=f"{column} ({what})",
-                               found=export.frame[column].iloc[bad])
+            error = InputError(
+                export.path,
+                expected,
+                row=export.row_of(bad),
+                column=f"{column} ({what})",
+                found=export.frame[column].iloc[bad],
+            )
             problems.append((bad, export.positions.get(column, 0), error))
         return decoded
 
-    items = {it.id: decode(it.id, export.item_columns[it.id], study.scale_of(it), f"item {it.id}")
-             for it in study.items}
-    demographics = {d.id: decode(d.id, export.demographic_columns[d.id], study.scales[d.scale], d.id)
-                    for d in study.demographics}
+    items = {
+        it.id: decode(it.id, export.item_columns[it.id], study.scale_of(it), f"item {it.id}") for it in study.items
+    }
+    demographics = {
+        d.id: decode(d.id, export.demographic_columns[d.id], study.scales[d.scale], d.id) for d in study.demographics
+    }
     if problems:
         raise min(problems, key=lambda p: (p[0], p[1]))[2]
     reason = _status_reasons(export)
@@ -324,21 +387,42 @@ def validate(export: Export, study: Study) -> Validation:
         answered = np.zeros((n, 0), dtype=bool)
     n_answered = answered.sum(axis=1).astype(np.int64)
     # length of the run of answered items from the first item on
-    prefix = np.where(answered.all(axis=1), answered.shape[1], answered.argmin(axis=1)) if items \
+    prefix = (
+        np.where(answered.all(axis=1), answered.shape[1], answered.argmin(axis=1))
+        if items
         else np.zeros(n, dtype=np.int64)
+    )
     reason = np.where((reason == "") & (n_answered == 0), "no_items_answered", reason).astype(object)
     if not (reason == "").any():
-        by = ", ".join(f"{EXCLUSION_REASONS[c].split(' (')[0].lower()} {int((reason == c).sum())}"
-                       for c in EXCLUSION_REASONS if (reason == c).any())
-        raise InputError(export.path, "at least one response that is not a preview, test, spam or empty record",
-                         found=f"{n} record(s), all excluded ({by})")
+        by = ", ".join(
+            f"{EXCLUSION_REASONS[c].split(' (')[0].lower()} {int((reason == c).sum())}"
+            for c in EXCLUSION_REASONS
+            if (reason == c).any()
+        )
+        raise InputError(
+            export.path,
+            "at least one response that is not a preview, test, spam or empty record",
+            found=f"{n} record(s), all excluded ({by})",
+        )
     warnings = list(export.warnings)
     recoded = [d.column for d in (*items.values(), *demographics.values()) if d.recoded]
     if recoded:
-        warnings.append(f"{len(recoded)} column(s) hold numeric codes, read through the scale codes in "
-                        f"study.yml: {', '.join(recoded[:8])}{' ...' if len(recoded) > 8 else ''}")
-    return Validation(export, study, ids, digests, items, demographics, reason, n_answered,
-                      np.where(n_answered == prefix, n_answered, -1), warnings)
+        warnings.append(
+            f"{len(recoded)} column(s) hold numeric codes, read through the scale codes in "
+            f"study.yml: {', '.join(recoded[:8])}{' ...' if len(recoded) > 8 else ''}"
+        )
+    return Validation(
+        export,
+        study,
+        ids,
+        digests,
+        items,
+        demographics,
+        reason,
+        n_answered,
+        np.where(n_answered == prefix, n_answered, -1),
+        warnings,
+    )
 
 
 def validate_file(path: str | Path, study: str | Study) -> Validation:
@@ -352,15 +436,18 @@ def validate_file(path: str | Path, study: str | Study) -> Validation:
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - the command line never shows a traceback
-        raise InputError(path, "an export tieval can validate (this is an unexpected failure; please "
-                               "report it with the file's layout)",
-                         found=f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+        raise InputError(
+            path,
+            "an export tieval can validate (this is an unexpected failure; please report it with the file's layout)",
+            found=f"{type(exc).__name__}: {' '.join(str(exc).split())}",
+        ) from None
 
 
 def _require_survey(study: Study) -> None:
     if study.survey is None:
-        raise ConfigError(study.config_file, "a survey section (format, file, id_column) to clean a survey export",
-                          column="survey")
+        raise ConfigError(
+            study.config_file, "a survey section (format, file, id_column) to clean a survey export", column="survey"
+        )
 
 
 def summary_text(validation: Validation) -> str:
@@ -368,13 +455,17 @@ def summary_text(validation: Validation) -> str:
     export = validation.export
     c = validation.counts()
     excluded = {code: c[f"excluded_{code}"] for code in EXCLUSION_REASONS if c[f"excluded_{code}"]}
-    lines = [f"{display_path(export.path)}: {_FORMAT_WORDS.get(export.format, export.format)}, "
-             f"{c['records']} record(s)",
-             f"received: {c['received']} (records that are not previews, tests or spam)",
-             f"responses: {c['responses']} ({c['complete']} complete, {c['partial']} partial)"]
+    lines = [
+        f"{display_path(export.path)}: {_FORMAT_WORDS.get(export.format, export.format)}, {c['records']} record(s)",
+        f"received: {c['received']} (records that are not previews, tests or spam)",
+        f"responses: {c['responses']} ({c['complete']} complete, {c['partial']} partial)",
+    ]
     if excluded:
-        lines.append(f"excluded: {sum(excluded.values())} (" + ", ".join(
-            f"{code.replace('_', ' ')} {k}" for code, k in excluded.items()) + ")")
+        lines.append(
+            f"excluded: {sum(excluded.values())} ("
+            + ", ".join(f"{code.replace('_', ' ')} {k}" for code, k in excluded.items())
+            + ")"
+        )
     else:
         lines.append("excluded: 0")
     lines.append(f"warnings: {len(validation.warnings)}")
@@ -399,8 +490,11 @@ def flow_table(validation: Validation) -> pd.DataFrame:
     rows = [("records", c["records"], "Records in the export (rows below the header)")]
     rows += [(f"excluded_{code}", c[f"excluded_{code}"], EXCLUSION_REASONS[code]) for code in STATUS_EXCLUSIONS]
     rows.append(("received", c["received"], "Responses received (records that are not previews, tests or spam)"))
-    rows += [(f"excluded_{code}", c[f"excluded_{code}"], text) for code, text in EXCLUSION_REASONS.items()
-             if code not in STATUS_EXCLUSIONS]
+    rows += [
+        (f"excluded_{code}", c[f"excluded_{code}"], text)
+        for code, text in EXCLUSION_REASONS.items()
+        if code not in STATUS_EXCLUSIONS
+    ]
     rows.append(("responses", c["responses"], "Responses analysed (at least one item answered)"))
     rows.append(("complete", c["complete"], "Every item answered (a not-relevant answer counts as an answer)"))
     rows.append(("partial", c["partial"], "At least one item not answered"))
@@ -408,25 +502,44 @@ def flow_table(validation: Validation) -> pd.DataFrame:
     ids = [it.id for it in study.items]
     for k in sorted(set(validation.answered_prefix[partial & (validation.answered_prefix > 0)].tolist())):
         span = f"item ({ids[0]})" if k == 1 else f"{k} items ({ids[0]}-{ids[k - 1]})"
-        rows.append((f"partial_first_{k}", int((partial & (validation.answered_prefix == k)).sum()),
-                     f"Partial: answered the first {span} and no item after them"))
+        rows.append(
+            (
+                f"partial_first_{k}",
+                int((partial & (validation.answered_prefix == k)).sum()),
+                f"Partial: answered the first {span} and no item after them",
+            )
+        )
     return pd.DataFrame(rows, columns=schema.EXCLUSIONS)
 
 
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 
 #: Flow stage ids of study.yml (design.flow) understood as stages of the cleaned export
 #: (a flow entry's ``stage`` key, when given, names the cleaned stage directly).
 FLOW_ALIASES = {
-    "records": "records", "exported": "records",
-    "responded": "received", "responses": "received", "respondents": "received", "received": "received",
-    "questionnaire": "received", "survey": "received",
-    "analysed": "responses", "analyzed": "responses", "with_data": "responses",
-    "complete": "complete", "completed": "complete",
-    "partial": "partial", "incomplete": "partial",
-    "missing_data": "excluded_no_items_answered", "empty": "excluded_no_items_answered",
+    "records": "records",
+    "exported": "records",
+    "responded": "received",
+    "responses": "received",
+    "respondents": "received",
+    "received": "received",
+    "questionnaire": "received",
+    "survey": "received",
+    "analysed": "responses",
+    "analyzed": "responses",
+    "with_data": "responses",
+    "complete": "complete",
+    "completed": "complete",
+    "partial": "partial",
+    "incomplete": "partial",
+    "missing_data": "excluded_no_items_answered",
+    "empty": "excluded_no_items_answered",
 }
 
 
@@ -458,11 +571,14 @@ def compare_flow(study: Study, exclusions: pd.DataFrame) -> pd.DataFrame:
     for i, stage in enumerate(study.flow):
         declared = str(stage.get("stage") or "")
         if declared and declared not in counts and not re.fullmatch(r"partial_first_\d+", declared):
-            raise ConfigError(study.config_file, "a stage of the cleaned export: " + ", ".join(sorted(known)),
-                              column=f"design.flow[{i}].stage", found=declared)
+            raise ConfigError(
+                study.config_file,
+                "a stage of the cleaned export: " + ", ".join(sorted(known)),
+                column=f"design.flow[{i}].stage",
+                found=declared,
+            )
         target = declared or _flow_counterpart(str(stage["id"]), set(counts))
-        cleaned = counts.get(target, 0 if target and target.startswith("partial_first_") else None) \
-            if target else None
+        cleaned = counts.get(target, 0 if target and target.startswith("partial_first_") else None) if target else None
         published = stage["n"]
         if target is None:
             check = "not a stage of the survey export"
@@ -472,9 +588,16 @@ def compare_flow(study: Study, exclusions: pd.DataFrame) -> pd.DataFrame:
             check = "matches"
         else:
             check = "differs"
-        rows.append({"flow_stage": stage["id"], "label": stage["label"], "published_n": published,
-                     "cleaned_stage": target or "", "cleaned_n": "" if cleaned is None else int(cleaned),
-                     "check": check})
+        rows.append(
+            {
+                "flow_stage": stage["id"],
+                "label": stage["label"],
+                "published_n": published,
+                "cleaned_stage": target or "",
+                "cleaned_n": "" if cleaned is None else int(cleaned),
+                "check": check,
+            }
+        )
     return pd.DataFrame(rows, columns=["flow_stage", "label", "published_n", "cleaned_stage", "cleaned_n", "check"])
 
 
@@ -495,8 +618,10 @@ class Tables:
 
 #: The characters Python's ``str.strip()`` removes (Unicode whitespace), so free text is stripped
 #: exactly as ``str.strip()`` would while staying in pandas' (Arrow-backed) ``str`` dtype.
-_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-               "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def _index_dtype(n: int) -> np.dtype:
@@ -525,10 +650,13 @@ def build_tables(validation: Validation) -> Tables:
     pseudo_ids = pseudonyms(validation.digests)
     ids, by_id = pseudo_ids.ids.array, pseudo_ids.order  # by_id: code-point order, as Python sorts str
     reason_codes, reasons = pd.factorize(validation.reason)
-    columns = {"study": constant(study.id, len(by_id)), "respondent_id": ids.take(by_id),
-               "status": texts(validation.status_codes[by_id], STATUS_KINDS),
-               "exclusion_reason": texts(reason_codes[by_id], reasons),
-               "n_items_answered": validation.n_answered[by_id]}
+    columns = {
+        "study": constant(study.id, len(by_id)),
+        "respondent_id": ids.take(by_id),
+        "status": texts(validation.status_codes[by_id], STATUS_KINDS),
+        "exclusion_reason": texts(reason_codes[by_id], reasons),
+        "n_items_answered": validation.n_answered[by_id],
+    }
     for did, decoded in validation.demographics.items():
         columns[did] = texts(decoded.index[by_id], decoded.label)
     respondents = pd.DataFrame(columns, copy=False)
@@ -551,23 +679,31 @@ def build_tables(validation: Validation) -> Tables:
     def stacked(per_value: list[np.ndarray]) -> pd.Categorical:
         return _stacked(per_value, pairs) if m else pd.Categorical([])
 
-    code_text = [np.array(["" if np.isnan(x) else store.FLOAT_FORMAT % x for x in d.code], dtype=object)
-                 for d in items]
+    code_text = [np.array(["" if np.isnan(x) else store.FLOAT_FORMAT % x for x in d.code], dtype=object) for d in items]
     respondent = np.broadcast_to(np.arange(n_inc, dtype=_index_dtype(n_inc))[:, None], (n_inc, m)).ravel()
     item = np.broadcast_to(np.arange(m, dtype=_index_dtype(m)), (n_inc, m)).ravel()
-    responses = pd.DataFrame({
-        "study": pd.Categorical.from_codes(np.zeros(n_inc * m, dtype=np.int8), categories=[study.id]),
-        "respondent_id": pd.Categorical.from_codes(respondent, categories=pd.Index(pseudo), validate=False),
-        "item_id": pd.Categorical.from_codes(item, categories=[d.id for d in items], validate=False),
-        "code": stacked(code_text),
-        "label": stacked([d.label for d in items]),
-        "category": stacked([d.category for d in items]),
-        "missing_reason": stacked([d.missing for d in items]),
-    }, columns=schema.RESPONSES, copy=False)
+    responses = pd.DataFrame(
+        {
+            "study": pd.Categorical.from_codes(np.zeros(n_inc * m, dtype=np.int8), categories=[study.id]),
+            "respondent_id": pd.Categorical.from_codes(respondent, categories=pd.Index(pseudo), validate=False),
+            "item_id": pd.Categorical.from_codes(item, categories=[d.id for d in items], validate=False),
+            "code": stacked(code_text),
+            "label": stacked([d.label for d in items]),
+            "category": stacked([d.category for d in items]),
+            "missing_reason": stacked([d.missing for d in items]),
+        },
+        columns=schema.RESPONSES,
+        copy=False,
+    )
 
     free, redactions = _free_text(validation, order, pseudo)
-    return Tables(respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
-                  responses, free, flow_table(validation), redactions)
+    return Tables(
+        respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
+        responses,
+        free,
+        flow_table(validation),
+        redactions,
+    )
 
 
 def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -578,7 +714,7 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
     ranks, questions, parts = [], [], []
     for q, ft in enumerate(study.free_text):
         column = export.frame[export.free_text_columns[ft.id]]
-        rank = np.flatnonzero((column != "").to_numpy(dtype=bool)[order])     # positions in id order
+        rank = np.flatnonzero((column != "").to_numpy(dtype=bool)[order])  # positions in id order
         text = column.take(order[rank]).reset_index(drop=True)
         text = text.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
         text = text.str.strip(_WHITESPACE)
@@ -588,22 +724,31 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
         parts.append(text[keep])
     rank = np.concatenate(ranks) if ranks else np.zeros(0, dtype=np.int64)
     question = np.concatenate(questions) if questions else np.zeros(0, dtype=np.int64)
-    by = np.lexsort((question, rank))             # respondent (id order), then question
+    by = np.lexsort((question, rank))  # respondent (id order), then question
     text = pd.concat(parts, ignore_index=True).take(by) if parts else pd.Series([], dtype="str")
     redaction = redact_series(text.reset_index(drop=True), study.survey.redact_names if study.survey else ())
     rank, question = rank[by], question[by]
-    free = pd.DataFrame({"study": constant(study.id, len(by)),
-                         "respondent_id": pd.array(pseudo, dtype="str").take(rank),
-                         "question_id": texts(question, [ft.id for ft in study.free_text]),
-                         "text": redaction.texts.array}, columns=schema.FREE_TEXT)
+    free = pd.DataFrame(
+        {
+            "study": constant(study.id, len(by)),
+            "respondent_id": pd.array(pseudo, dtype="str").take(rank),
+            "question_id": texts(question, [ft.id for ft in study.free_text]),
+            "text": redaction.texts.array,
+        },
+        columns=schema.FREE_TEXT,
+    )
     return free, redaction.counts
 
 
 def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:
     """Where the cleaning step writes: the three processed tables and the exclusions table."""
     base = processed_dir(study_id, root)
-    return {"respondents": base / "respondents.csv", "responses": base / "responses.csv",
-            "free_text": base / "free_text.csv", "exclusions": tables_dir(study_id, root) / "exclusions.csv"}
+    return {
+        "respondents": base / "respondents.csv",
+        "responses": base / "responses.csv",
+        "free_text": base / "free_text.csv",
+        "exclusions": tables_dir(study_id, root) / "exclusions.csv",
+    }
 
 
 @dataclass
@@ -631,8 +776,14 @@ def clean_study(study: str | Path, root: Path | None = None) -> CleanResult:
     validation = validate(export, cfg)
     tables = build_tables(validation)
     paths = processed_paths(cfg.id, root)
-    written = store.write_csvs({paths["respondents"]: tables.respondents, paths["responses"]: tables.responses,
-                                paths["free_text"]: tables.free_text, paths["exclusions"]: tables.exclusions})
+    written = store.write_csvs(
+        {
+            paths["respondents"]: tables.respondents,
+            paths["responses"]: tables.responses,
+            paths["free_text"]: tables.free_text,
+            paths["exclusions"]: tables.exclusions,
+        }
+    )
     return CleanResult(cfg, export, validation, tables, written, verified)
 
 
@@ -647,20 +798,31 @@ def item_summary(validation: Validation) -> pd.DataFrame:
     for item in validation.study.items:
         d = validation.items[item.id]
         missing = d.per_record(d.missing)[inc]
-        rows.append({"item": item.id, "column": d.column, "scale": d.scale.id,
-                     "read_as": "numeric codes" if d.recoded else ("numbers" if d.scale.type == "numeric" else "labels"),
-                     "answered": int((missing == "").sum()), "not_relevant": int((missing == "not_relevant").sum()),
-                     "not_answered": int((missing == "not_answered").sum())})
-    return pd.DataFrame(rows, columns=["item", "column", "scale", "read_as", "answered", "not_relevant",
-                                       "not_answered"])
+        rows.append(
+            {
+                "item": item.id,
+                "column": d.column,
+                "scale": d.scale.id,
+                "read_as": "numeric codes" if d.recoded else ("numbers" if d.scale.type == "numeric" else "labels"),
+                "answered": int((missing == "").sum()),
+                "not_relevant": int((missing == "not_relevant").sum()),
+                "not_answered": int((missing == "not_answered").sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["item", "column", "scale", "read_as", "answered", "not_relevant", "not_answered"]
+    )
 
 
 def deidentification_summary(result: CleanResult) -> pd.DataFrame:
     """What de-identification did, by kind (column names and counts only, never values)."""
     export, tables = result.export, result.tables
     rows = [
-        ("identifying columns never read", len(export.identifying_dropped),
-         ", ".join(export.identifying_dropped) or "none"),
+        (
+            "identifying columns never read",
+            len(export.identifying_dropped),
+            ", ".join(export.identifying_dropped) or "none",
+        ),
         ("metadata columns skipped", len(export.metadata_dropped), ", ".join(export.metadata_dropped) or "none"),
         ("columns not in study.yml skipped", len(export.extra_columns), ", ".join(export.extra_columns) or "none"),
         ("response ids replaced by pseudonymous ids", len(tables.respondents), "R + 10 hex digits of SHA-256"),
@@ -680,8 +842,10 @@ def export_overview(result: CleanResult) -> pd.DataFrame:
         ("first response on spreadsheet row", str(export.first_data_row)),
         ("records", str(export.n_records)),
         ("byte-order mark (BOM)", "yes" if export.encoding_bom else "no"),
-        ("answers coded as", f"numbers, read through study.yml ({len(recoded)} columns)" if recoded
-         else "answer labels"),
+        (
+            "answers coded as",
+            f"numbers, read through study.yml ({len(recoded)} columns)" if recoded else "answer labels",
+        ),
         ("columns in the file", str(len(export.columns))),
         ("columns used", str(len(export.frame.columns))),
         ("warnings", str(len(validation.warnings))),
@@ -695,21 +859,28 @@ def flow_check_sentence(comparison: pd.DataFrame) -> str:
     if not len(compared):
         return "None of the report's participant-flow stages is a count of the survey export."
     differs = compared[compared["check"] == "differs"]
-    text = (f"{len(compared) - len(differs)} of the {len(compared)} flow stages of the report that count "
-            f"the survey export match the cleaned counts")
+    text = (
+        f"{len(compared) - len(differs)} of the {len(compared)} flow stages of the report that count "
+        f"the survey export match the cleaned counts"
+    )
     if len(differs):
         text += "; differing: " + "; ".join(
-            f"{r.flow_stage} (report {r.published_n:g}, cleaned {r.cleaned_n})" for r in differs.itertuples())
-        text += (". A difference means the report counted the stage another way than cleaning does (the "
-                 "exclusions table says how each cleaned count is defined) or that the data disagree with it")
+            f"{r.flow_stage} (report {r.published_n:g}, cleaned {r.cleaned_n})" for r in differs.itertuples()
+        )
+        text += (
+            ". A difference means the report counted the stage another way than cleaning does (the "
+            "exclusions table says how each cleaned count is defined) or that the data disagree with it"
+        )
     return text + "."
 
 
 def table_counts(result: CleanResult) -> pd.DataFrame:
     """Rows written to each processed table, with what one row is."""
     t = result.tables
-    rows = [("respondents.csv", len(t.respondents), "one per record of the export (excluded ones included)"),
-            ("responses.csv", len(t.responses), f"one per analysed respondent and item ({len(result.study.items)} items)"),
-            ("free_text.csv", len(t.free_text), "one per non-empty open answer of an analysed respondent, redacted"),
-            ("exclusions.csv", len(t.exclusions), "one per stage of the participant flow")]
+    rows = [
+        ("respondents.csv", len(t.respondents), "one per record of the export (excluded ones included)"),
+        ("responses.csv", len(t.responses), f"one per analysed respondent and item ({len(result.study.items)} items)"),
+        ("free_text.csv", len(t.free_text), "one per non-empty open answer of an analysed respondent, redacted"),
+        ("exclusions.csv", len(t.exclusions), "one per stage of the participant flow"),
+    ]
     return pd.DataFrame(rows, columns=["table", "rows", "one row is"])

@@ -12,8 +12,8 @@ per-row Python work or builds a Python object per row:
 - :func:`texts`: a pandas text column gathered by Arrow from a few distinct strings
   (:func:`constant`: one string repeated).
 
-They are used by the cleaning step (:mod:`tieval.clean`) and the tables
-(:mod:`tieval.likert`, :mod:`tieval.nomad`).
+They are used by the cleaning step (:mod:`tieval.survey.clean`) and the tables
+(:mod:`tieval.survey.likert`, :mod:`tieval.survey.nomad`).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def take(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
                 return codes == code if value else codes != code
     out = np.empty(codes.shape, dtype=table.dtype)
     for start in range(0, len(codes), BLOCK):
-        np.take(table, codes[start:start + BLOCK], out=out[start:start + BLOCK], mode="wrap")
+        np.take(table, codes[start : start + BLOCK], out=out[start : start + BLOCK], mode="wrap")
     return out
 
 
@@ -62,7 +62,7 @@ def per_unique(values: pd.Series, func, dtype=object) -> np.ndarray:
     """``func`` applied once per distinct value of ``values`` and broadcast back as an array of
     ``dtype`` (fast on long tables, where most values repeat); missing values are passed as ``None``."""
     codes, uniques = distinct(values)
-    mapped = [func(u) for u in uniques] + [func(None)]     # code -1 (missing) takes the last entry
+    mapped = [func(u) for u in uniques] + [func(None)]  # code -1 (missing) takes the last entry
     return take(np.asarray(mapped, dtype=dtype), codes)
 
 

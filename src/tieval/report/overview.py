@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .config import Study
+from tieval.config import Study
 
 __all__ = ["report_table", "flow_table", "flow_figure", "instrument_table", "sessions_table", "scales_table"]
 
@@ -25,8 +25,15 @@ def flow_table(study: Study) -> pd.DataFrame:
     previous = ""
     for stage in study.flow:
         parent = stage.get("parent", previous)
-        rows.append({"stage": stage["id"], "label": stage["label"], "n": stage["n"],
-                     "approximate": bool(stage.get("approximate", False)), "parent": parent})
+        rows.append(
+            {
+                "stage": stage["id"],
+                "label": stage["label"],
+                "n": stage["n"],
+                "approximate": bool(stage.get("approximate", False)),
+                "parent": parent,
+            }
+        )
         previous = stage["id"]
     return pd.DataFrame(rows, columns=["stage", "label", "n", "approximate", "parent"])
 
@@ -67,12 +74,21 @@ def flow_figure(study: Study):
     for row in flow.itertuples():
         x, y = pos[row.stage]
         n = f"≈{row.n:,}" if row.approximate else f"{row.n:,}"
-        ax.text(x, y, f"{row.label}\nn = {n}", ha="center", va="center", fontsize=9, wrap=True,
-                bbox={"boxstyle": "round,pad=0.5", "facecolor": "#deebf7", "edgecolor": "#3182bd"})
+        ax.text(
+            x,
+            y,
+            f"{row.label}\nn = {n}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            wrap=True,
+            bbox={"boxstyle": "round,pad=0.5", "facecolor": "#deebf7", "edgecolor": "#3182bd"},
+        )
         if row.parent:
             px, py = pos[row.parent]
-            ax.annotate("", xy=(x, y + 0.28), xytext=(px, py - 0.28),
-                        arrowprops={"arrowstyle": "->", "color": "#555555"})
+            ax.annotate(
+                "", xy=(x, y + 0.28), xytext=(px, py - 0.28), arrowprops={"arrowstyle": "->", "color": "#555555"}
+            )
     ax.set_xlim(-0.7, width - 0.3)
     ax.set_ylim(-depth + 0.5, 0.5)
     ax.axis("off")
@@ -93,12 +109,20 @@ def instrument_table(study: Study) -> pd.DataFrame:
     rows = []
     for it in study.items:
         construct = study.constructs.get(it.construct)
-        rows.append({"item": it.id, "wording": it.text, "scale": it.scale,
-                     "construct": construct.label if construct else it.construct,
-                     "sub-construct": it.subconstruct, "reverse-scored": "yes" if it.reverse else "",
-                     "wording source": it.wording_source})
-    frame = pd.DataFrame(rows, columns=["item", "wording", "scale", "construct", "sub-construct",
-                                        "reverse-scored", "wording source"])
+        rows.append(
+            {
+                "item": it.id,
+                "wording": it.text,
+                "scale": it.scale,
+                "construct": construct.label if construct else it.construct,
+                "sub-construct": it.subconstruct,
+                "reverse-scored": "yes" if it.reverse else "",
+                "wording source": it.wording_source,
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["item", "wording", "scale", "construct", "sub-construct", "reverse-scored", "wording source"]
+    )
     return frame.loc[:, (frame != "").any(axis=0)] if len(frame) else frame
 
 
@@ -108,18 +132,35 @@ def scales_table(study: Study) -> pd.DataFrame:
     for scale in study.scales.values():
         if scale.type == "numeric":
             answers = f"{scale.min:g} to {scale.max:g}" + (
-                " (" + "; ".join(f"{k} = {v}" for k, v in sorted(scale.anchors.items())) + ")" if scale.anchors else "")
+                " (" + "; ".join(f"{k} = {v}" for k, v in sorted(scale.anchors.items())) + ")" if scale.anchors else ""
+            )
         else:
             answers = "; ".join(scale.labels)
-        rows.append({"scale": scale.id, "type": scale.type, "answers": answers,
-                     "categories": ", ".join(scale.categories),
-                     "not relevant answers": "; ".join(scale.not_relevant)})
+        rows.append(
+            {
+                "scale": scale.id,
+                "type": scale.type,
+                "answers": answers,
+                "categories": ", ".join(scale.categories),
+                "not relevant answers": "; ".join(scale.not_relevant),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def sessions_table(study: Study) -> pd.DataFrame:
     """Qualitative data collection: who was interviewed when."""
     sessions = study.design.get("qualitative", {}).get("sessions", [])
-    return pd.DataFrame([{"session": s["id"], "kind": s["kind"], "timepoint": s.get("timepoint", ""),
-                          "participants": s["n"], "note": s.get("note", "")} for s in sessions],
-                        columns=["session", "kind", "timepoint", "participants", "note"])
+    return pd.DataFrame(
+        [
+            {
+                "session": s["id"],
+                "kind": s["kind"],
+                "timepoint": s.get("timepoint", ""),
+                "participants": s["n"],
+                "note": s.get("note", ""),
+            }
+            for s in sessions
+        ],
+        columns=["session", "kind", "timepoint", "participants", "note"],
+    )

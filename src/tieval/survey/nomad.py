@@ -28,11 +28,22 @@ import weakref
 import numpy as np
 import pandas as pd
 
-from . import likert
-from .config import Item, Study
+from tieval.config import Item, Study
+from tieval.survey import likert
 
-__all__ = ["RECONSTRUCTION_BASIS", "DATA_BASIS", "scored_constructs", "reverse_codes", "item_matrix",
-           "construct_scores", "cronbach_alpha", "construct_summary", "basis", "scores_table", "write_outputs"]
+__all__ = [
+    "RECONSTRUCTION_BASIS",
+    "DATA_BASIS",
+    "scored_constructs",
+    "reverse_codes",
+    "item_matrix",
+    "construct_scores",
+    "cronbach_alpha",
+    "construct_summary",
+    "basis",
+    "scores_table",
+    "write_outputs",
+]
 
 RECONSTRUCTION_BASIS = "property of the reconstruction"
 DATA_BASIS = "computed from the survey data"
@@ -83,7 +94,7 @@ def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.
 
 def _grid(responses: pd.DataFrame) -> tuple[pd.Index, list] | None:
     """``(respondent ids, item ids)`` when ``responses`` is a complete grid in the layout the
-    cleaning step builds (:func:`tieval.clean.build_tables`): categorical ids, one row per
+    cleaning step builds (:func:`tieval.survey.clean.build_tables`): categorical ids, one row per
     respondent and item, respondents in sorted id order, each respondent's rows in the same item
     order.  Then row ``r * n_items + j`` holds respondent ``r`` and item ``j``, so the long
     columns reshape to respondents x items.  None for any other layout."""
@@ -97,10 +108,9 @@ def _grid(responses: pd.DataFrame) -> tuple[pd.Index, list] | None:
     rcodes = rid.array.codes.reshape(n, m)
     icodes = iid.array.codes.reshape(n, m)
     first = icodes[0]
-    if (np.sort(first) != np.arange(m)).any() or (rcodes != np.arange(n)[:, None]).any() \
-            or (icodes != first).any():
+    if (np.sort(first) != np.arange(m)).any() or (rcodes != np.arange(n)[:, None]).any() or (icodes != first).any():
         return None
-    if not isinstance(people.dtype, pd.StringDtype):      # as the general path builds the index
+    if not isinstance(people.dtype, pd.StringDtype):  # as the general path builds the index
         people = pd.Index(np.asarray(people, dtype=object))
     return people, [items[k] for k in first]
 
@@ -153,8 +163,9 @@ def _forget(ref: weakref.ref) -> None:
         _LAST.clear()
 
 
-def _construct_data(responses: pd.DataFrame, study: Study,
-                    min_items: int) -> tuple[dict[str, list[Item]], pd.DataFrame, pd.DataFrame]:
+def _construct_data(
+    responses: pd.DataFrame, study: Study, min_items: int
+) -> tuple[dict[str, list[Item]], pd.DataFrame, pd.DataFrame]:
     """The scored constructs, the :func:`item_matrix` of all their items and the construct scores.
 
     The results for the last ``responses`` table are kept (by weak reference, so they go with
@@ -181,7 +192,7 @@ def construct_scores(responses: pd.DataFrame, study: Study, *, min_items: int = 
 
 def _scores(m: pd.DataFrame, scored: dict[str, list[Item]], min_items: int) -> pd.DataFrame:
     """Construct means from a respondents x items matrix holding every scored item."""
-    rows = m.reset_index(drop=True)           # positional rows: pandas need not hash the respondent ids
+    rows = m.reset_index(drop=True)  # positional rows: pandas need not hash the respondent ids
     cols = {}
     for cid, items in scored.items():
         sub = rows[[it.id for it in items]]
@@ -218,46 +229,66 @@ def construct_summary(responses: pd.DataFrame, study: Study, *, min_items: int =
         s = scores[cid].dropna()
         alpha, alpha_n = cronbach_alpha(matrix[[it.id for it in items]])
         c = study.constructs.get(cid)
-        rows.append({
-            "construct": cid,
-            "label": c.label if c else cid,
-            "items": ", ".join(it.id for it in items),
-            "reversed": ", ".join(it.id for it in items if it.reverse),
-            "n": len(s),
-            "mean": round(float(s.mean()), 4) if len(s) else np.nan,
-            "sd": round(float(s.std(ddof=1)), 4) if len(s) > 1 else np.nan,
-            "median": round(float(s.median()), 4) if len(s) else np.nan,
-            "alpha": round(alpha, 4) if not np.isnan(alpha) else np.nan,
-            "alpha_n": alpha_n,
-            "reference_alpha": c.reference_alpha if c and c.reference_alpha is not None else np.nan,
-            "basis": basis(study),
-        })
-    return pd.DataFrame(rows, columns=["construct", "label", "items", "reversed", "n", "mean", "sd", "median",
-                                       "alpha", "alpha_n", "reference_alpha", "basis"])
+        rows.append(
+            {
+                "construct": cid,
+                "label": c.label if c else cid,
+                "items": ", ".join(it.id for it in items),
+                "reversed": ", ".join(it.id for it in items if it.reverse),
+                "n": len(s),
+                "mean": round(float(s.mean()), 4) if len(s) else np.nan,
+                "sd": round(float(s.std(ddof=1)), 4) if len(s) > 1 else np.nan,
+                "median": round(float(s.median()), 4) if len(s) else np.nan,
+                "alpha": round(alpha, 4) if not np.isnan(alpha) else np.nan,
+                "alpha_n": alpha_n,
+                "reference_alpha": c.reference_alpha if c and c.reference_alpha is not None else np.nan,
+                "basis": basis(study),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "construct",
+            "label",
+            "items",
+            "reversed",
+            "n",
+            "mean",
+            "sd",
+            "median",
+            "alpha",
+            "alpha_n",
+            "reference_alpha",
+            "basis",
+        ],
+    )
 
 
 def scores_table(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
     """``construct_scores.csv``: one row per respondent with any construct score (pseudonymous id),
     one column per construct (4 dp), and ``basis``."""
     scores = _construct_data(responses, study, min_items)[2]
-    scored = np.flatnonzero(scores.notna().any(axis=1).to_numpy())     # dropna(how="all"), by position
+    scored = np.flatnonzero(scores.notna().any(axis=1).to_numpy())  # dropna(how="all"), by position
     scores = scores.iloc[scored].round(4).reset_index()
     scores["basis"] = basis(study)
     return scores
 
 
-def write_outputs(responses: pd.DataFrame, study: Study, folder, *, per_respondent: bool = True,
-                  min_items: int = 1) -> list:
+def write_outputs(
+    responses: pd.DataFrame, study: Study, folder, *, per_respondent: bool = True, min_items: int = 1
+) -> list:
     """Write ``construct_summary.csv`` and (unless ``per_respondent`` is False, e.g. under
     disclosure control) ``construct_scores.csv`` to ``folder``."""
     from pathlib import Path
 
-    from . import store
+    from tieval import store
 
     folder = Path(folder)
-    paths = [store.write_csv(construct_summary(responses, study, min_items=min_items),
-                             folder / "construct_summary.csv")]
+    paths = [
+        store.write_csv(construct_summary(responses, study, min_items=min_items), folder / "construct_summary.csv")
+    ]
     if per_respondent:
-        paths.append(store.write_csv(scores_table(responses, study, min_items=min_items),
-                                     folder / "construct_scores.csv"))
+        paths.append(
+            store.write_csv(scores_table(responses, study, min_items=min_items), folder / "construct_scores.csv")
+        )
     return paths

@@ -44,32 +44,66 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from . import store
-from .columns import take
-from .config import Study, normalise_label
-from .errors import InputError
+from tieval import store
+from tieval.config import Study, normalise_label
+from tieval.errors import InputError
+from tieval.survey.columns import take
 
 __all__ = [
-    "Export", "read_export", "column_letter", "column_roles", "looks_numeric",
-    "STANDARD_IDENTIFYING", "STANDARD_METADATA", "FORMATS",
+    "Export",
+    "read_export",
+    "column_letter",
+    "column_roles",
+    "looks_numeric",
+    "STANDARD_IDENTIFYING",
+    "STANDARD_METADATA",
+    "FORMATS",
 ]
 
 FORMATS = ("qualtrics", "qualtrics-legacy", "form-csv", "form-xlsx", "qualtrics-xlsx", "qualtrics-legacy-xlsx")
 
 #: Identifying metadata of Qualtrics (current and legacy) and common form tools; never read.
 STANDARD_IDENTIFYING = (
-    "IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
-    "LocationLatitude", "LocationLongitude", "LocationAccuracy",
-    "Name", "EmailAddress", "ExternalDataReference",              # legacy Qualtrics
-    "Email", "Email Address", "Respondent email", "Full name",    # form tools
+    "IPAddress",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "ExternalReference",
+    "LocationLatitude",
+    "LocationLongitude",
+    "LocationAccuracy",
+    "Name",
+    "EmailAddress",
+    "ExternalDataReference",  # legacy Qualtrics
+    "Email",
+    "Email Address",
+    "Respondent email",
+    "Full name",  # form tools
 )
 
 #: Non-identifying metadata: not analysis data, skipped at read time (besides the id and Status).
 STANDARD_METADATA = (
-    "StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
-    "ResponseId", "DistributionChannel", "UserLanguage", "ResponseID", "ResponseSet",
-    "Timestamp", "Start time", "Completion time", "Last modified time", "ID",
-    "Submitted", "Submitted at", "Submission time", "Date submitted",
+    "StartDate",
+    "EndDate",
+    "Status",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "DistributionChannel",
+    "UserLanguage",
+    "ResponseID",
+    "ResponseSet",
+    "Timestamp",
+    "Start time",
+    "Completion time",
+    "Last modified time",
+    "ID",
+    "Submitted",
+    "Submitted at",
+    "Submission time",
+    "Date submitted",
 )
 
 _IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:')
@@ -167,8 +201,9 @@ def read_export(path: str | Path, study: Study) -> Export:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes a one-line input error
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise InputError(path, "a readable survey export (a CSV or XLSX file)",
-                         found=f"{type(exc).__name__}: {detail}") from None
+        raise InputError(
+            path, "a readable survey export (a CSV or XLSX file)", found=f"{type(exc).__name__}: {detail}"
+        ) from None
 
 
 def _read(path: Path, study: Study) -> Export:
@@ -179,11 +214,14 @@ def _read(path: Path, study: Study) -> Export:
     if magic.startswith(b"PK\x03\x04"):
         return _read_xlsx(path, study)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(path, "a CSV or an .xlsx workbook; found an old-style Excel .xls file "
-                               "(save it as .xlsx or as CSV UTF-8)")
+        raise InputError(
+            path, "a CSV or an .xlsx workbook; found an old-style Excel .xls file (save it as .xlsx or as CSV UTF-8)"
+        )
     if magic[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(path, "UTF-8 comma-separated text; found UTF-16 text (an 'Excel-compatible' "
-                               "or TSV export: export again as CSV)")
+        raise InputError(
+            path,
+            "UTF-8 comma-separated text; found UTF-16 text (an 'Excel-compatible' or TSV export: export again as CSV)",
+        )
     return _read_csv(path, study)
 
 
@@ -193,9 +231,9 @@ def _read(path: Path, study: Study) -> Export:
 
 @dataclass
 class _Layout:
-    kind: str            # qualtrics | qualtrics-legacy | form
+    kind: str  # qualtrics | qualtrics-legacy | form
     header_rows: int
-    names: list[str]     # column names in file order (legacy V-columns renamed)
+    names: list[str]  # column names in file order (legacy V-columns renamed)
     questions: list[str]
 
 
@@ -212,8 +250,7 @@ def _detect_layout(records: list[list[str]]) -> _Layout:
         return _Layout("qualtrics", 3, header, [c.strip() for c in row(1)])
     second = row(1)
     if len(records) > 1 and any(normalise_label(c) == "responseid" for c in second):
-        names = [second[i].strip() if _LEGACY_V.match(h) and second[i].strip() else h
-                 for i, h in enumerate(header)]
+        names = [second[i].strip() if _LEGACY_V.match(h) and second[i].strip() else h for i, h in enumerate(header)]
         return _Layout("qualtrics-legacy", 2, names, [c.strip() for c in second])
     return _Layout("form", 1, header, list(header))
 
@@ -222,9 +259,14 @@ def _check_delimiter(path: Path, header: list[str]) -> None:
     if len(header) == 1:
         for char, word in _DELIMITERS.items():
             if char in header[0]:
-                raise InputError(path, "a comma-separated export (the file seems to be separated by "
-                                       f"{word} ({char!r}); export again as CSV, or save as 'CSV UTF-8 "
-                                       "(comma delimited)')", row=1, found=header[0])
+                raise InputError(
+                    path,
+                    "a comma-separated export (the file seems to be separated by "
+                    f"{word} ({char!r}); export again as CSV, or save as 'CSV UTF-8 "
+                    "(comma delimited)')",
+                    row=1,
+                    found=header[0],
+                )
 
 
 @dataclass
@@ -253,8 +295,12 @@ def _plan_columns(path: Path, layout: _Layout, study: Study) -> _Plan:
             by_text.setdefault(normalise_label(layout.questions[i]), []).append(i)
 
     def find(column: str, text: str = "") -> list[int]:
-        return (by_name.get(column) or by_fold.get(column.casefold())
-                or (by_text.get(normalise_label(text)) if text else None) or [])
+        return (
+            by_name.get(column)
+            or by_fold.get(column.casefold())
+            or (by_text.get(normalise_label(text)) if text else None)
+            or []
+        )
 
     used: dict[int, str] = {}
 
@@ -262,17 +308,28 @@ def _plan_columns(path: Path, layout: _Layout, study: Study) -> _Plan:
         found = find(column, text)
         if len(found) > 1:
             letters = ", ".join(column_letter(i) for i in found)
-            raise InputError(path, f"each column name once in the header ({what})", row=1,
-                             column=column, found=f"{len(found)} columns named {column!r} (columns {letters})")
+            raise InputError(
+                path,
+                f"each column name once in the header ({what})",
+                row=1,
+                column=column,
+                found=f"{len(found)} columns named {column!r} (columns {letters})",
+            )
         if not found:
             if not required:
                 return None
-            raise InputError(path, f"a column for {what} (the column named in study.yml); the header has none",
-                             row=1, column=column)
+            raise InputError(
+                path, f"a column for {what} (the column named in study.yml); the header has none", row=1, column=column
+            )
         pos = found[0]
         if pos in used:
-            raise InputError(path, f"a separate column for {what}", row=1, column=names[pos],
-                             found=f"the column already holds {used[pos]}")
+            raise InputError(
+                path,
+                f"a separate column for {what}",
+                row=1,
+                column=names[pos],
+                found=f"the column already holds {used[pos]}",
+            )
         used[pos] = what
         return names[pos]
 
@@ -284,8 +341,9 @@ def _plan_columns(path: Path, layout: _Layout, study: Study) -> _Plan:
         if id_col:
             break
     if id_col is None:
-        raise InputError(path, "a column of response ids (survey.id_column in study.yml); the header has none",
-                         row=1, column=id_name)
+        raise InputError(
+            path, "a column of response ids (survey.id_column in study.yml); the header has none", row=1, column=id_name
+        )
     status_col = claim("Status", "the Qualtrics Status", required=False) if layout.kind != "form" else None
     items = {it.id: claim(it.column, f"item {it.id}", it.text) for it in study.items}
     demos = {d.id: claim(d.column, f"demographic {d.id}", d.text) for d in study.demographics}
@@ -294,8 +352,12 @@ def _plan_columns(path: Path, layout: _Layout, study: Study) -> _Plan:
     study_identifying = {c.casefold() for c in (spec.identifying_columns if spec else ())}
     for pos, what in used.items():
         if names[pos].casefold() in study_identifying:
-            raise InputError(study.config_file, "an identifying column that is not also analysis data",
-                             column="survey.identifying_columns", found=f"{names[pos]} ({what})")
+            raise InputError(
+                study.config_file,
+                "an identifying column that is not also analysis data",
+                column="survey.identifying_columns",
+                found=f"{names[pos]} ({what})",
+            )
     identifying_set = study_identifying | {c.casefold() for c in STANDARD_IDENTIFYING}
     metadata_set = {c.casefold() for c in STANDARD_METADATA}
     identifying, metadata, extras = [], [], []
@@ -329,9 +391,14 @@ def column_roles(export: Export, study: Study) -> pd.DataFrame:
         role[col] = "metadata: not analysis data, skipped"
     for col in export.extra_columns:
         role[col] = "unknown (embedded data?): skipped, see warnings"
-    rows = [{"letter": column_letter(pos), "column": name or "(unnamed)",
-             "role": role.get(name, role.get(f"(unnamed column {column_letter(pos)})", ""))}
-            for pos, name in enumerate(export.columns)]
+    rows = [
+        {
+            "letter": column_letter(pos),
+            "column": name or "(unnamed)",
+            "role": role.get(name, role.get(f"(unnamed column {column_letter(pos)})", "")),
+        }
+        for pos, name in enumerate(export.columns)
+    ]
     return pd.DataFrame(rows, columns=["letter", "column", "role"])
 
 
@@ -357,7 +424,7 @@ def _read_head(path: Path, want: int) -> tuple[list[list[str]], bool]:
         body = data[3:] if bom else data
         if not eof:
             cut = body.rfind(b"\n")
-            body = body[:cut + 1] if cut >= 0 else b""
+            body = body[: cut + 1] if cut >= 0 else b""
         text = _decode_or_fail(path, body, offset=3 if bom else 0)
         records = []
         for rec in _csv_records(text):
@@ -377,8 +444,7 @@ def _decode_or_fail(path: Path, data: bytes, offset: int = 0) -> str:
     raise AssertionError  # unreachable
 
 
-def _raise_bad_byte(path: Path, body: bytes, start: int, offset: int = 0,
-                    header: list[str] | None = None) -> None:
+def _raise_bad_byte(path: Path, body: bytes, start: int, offset: int = 0, header: list[str] | None = None) -> None:
     """Raise the error for an undecodable byte at ``body[start]``, naming its row and column."""
     prefix = body[:start].decode("utf-8", errors="replace") + _SENTINEL
     records = list(_csv_records(prefix))
@@ -393,11 +459,16 @@ def _raise_bad_byte(path: Path, body: bytes, start: int, offset: int = 0,
         column = column_letter(field_no - 1)
     byte = body[start]
     if b"\x00" in body[:4096]:
-        raise InputError(path, "a text CSV file (this is binary data: an image, a PDF or another kind of file?)",
-                         row=row if row > 1 else None, found=f"byte 0x{byte:02X} at offset {start + offset}")
+        raise InputError(
+            path,
+            "a text CSV file (this is binary data: an image, a PDF or another kind of file?)",
+            row=row if row > 1 else None,
+            found=f"byte 0x{byte:02X} at offset {start + offset}",
+        )
     guess = " (the file looks like Windows-1252/Latin-1: save it as 'CSV UTF-8')" if 0x80 <= byte <= 0xFF else ""
-    raise InputError(path, f"UTF-8 text{guess}", row=row, column=column,
-                     found=f"byte 0x{byte:02X} at offset {start + offset}")
+    raise InputError(
+        path, f"UTF-8 text{guess}", row=row, column=column, found=f"byte 0x{byte:02X} at offset {start + offset}"
+    )
 
 
 #: Arrow type of a coded column (items, demographics, status): text, dictionary-encoded as it is read.
@@ -435,11 +506,15 @@ def _read_csv(path: Path, study: Study) -> Export:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=internal, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                             invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types=column_types, include_columns=keep_internal,
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
+                column_types=column_types,
+                include_columns=keep_internal,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc) or "UTF-8" in str(exc):
@@ -462,7 +537,7 @@ def _read_csv(path: Path, study: Study) -> Export:
         rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
 
     table = table.slice(layout.header_rows)
-    rows = rows[layout.header_rows:]
+    rows = rows[layout.header_rows :]
     frame = table.to_pandas()
     frame.columns = [layout.names[i] for i in plan.keep]
     fmt = {"qualtrics": "qualtrics", "qualtrics-legacy": "qualtrics-legacy", "form": "form-csv"}[layout.kind]
@@ -492,17 +567,23 @@ def _raise_field_count(path: Path, bom: bool, names: list[str], invalid) -> None
             kind = "shorter" if len(rec) < width else "longer"
             hint = ""
             if number == len(records) and "\n" in rec[-1]:
-                hint = " (a quote (\") opened in this row is never closed)"
+                hint = ' (a quote (") opened in this row is never closed)'
             elif kind == "shorter":
                 hint = " (the row is shorter than the header: cut short, or a line break outside quotes?)"
             else:
                 hint = " (the row is longer than the header: a value with a comma but no quotes?)"
             column = names[len(rec)] if kind == "shorter" else f"{column_letter(width)} (beyond the header)"
-            raise InputError(path, f"{width} values separated by commas, like the header row{hint}",
-                             row=number, column=column, found=f"{len(rec)} values")
+            raise InputError(
+                path,
+                f"{width} values separated by commas, like the header row{hint}",
+                row=number,
+                column=column,
+                found=f"{len(rec)} values",
+            )
     expected, actual, text = invalid[0]
-    raise InputError(path, f"{expected} values separated by commas, like the header row",
-                     found=f"{actual} values in {text!r}")
+    raise InputError(
+        path, f"{expected} values separated by commas, like the header row", found=f"{actual} values in {text!r}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,15 +617,19 @@ def _read_xlsx(path: Path, study: Study) -> Export:
     if "xl/workbook.xml" not in members:
         inner = [m for m in members if m.lower().endswith((".csv", ".xlsx", ".tsv"))]
         if inner:
-            raise InputError(path, "the export itself, not a zip download (unzip it and use the file inside)",
-                             found=", ".join(sorted(inner)[:3]))
+            raise InputError(
+                path,
+                "the export itself, not a zip download (unzip it and use the file inside)",
+                found=", ".join(sorted(inner)[:3]),
+            )
         raise InputError(path, "a CSV or an .xlsx workbook; found a zip archive that is not a workbook")
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet_name = study.survey.sheet if study.survey and study.survey.sheet else None
         if sheet_name and sheet_name not in workbook.sheetnames:
-            raise InputError(path, f"a sheet named {sheet_name!r} (survey.sheet in study.yml)",
-                             found=", ".join(workbook.sheetnames))
+            raise InputError(
+                path, f"a sheet named {sheet_name!r} (survey.sheet in study.yml)", found=", ".join(workbook.sheetnames)
+            )
         sheet = workbook[sheet_name] if sheet_name else workbook.worksheets[0]
         grid = [[_cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
     finally:
@@ -562,9 +647,10 @@ def _read_xlsx(path: Path, study: Study) -> Export:
     _check_delimiter(path, [c.strip() for c in grid[0]])
     layout = _detect_layout(grid[:4])
     plan = _plan_columns(path, layout, study)
-    body = grid[layout.header_rows:]
-    frame = pd.DataFrame([[r[i] for i in plan.keep] for r in body],
-                         columns=[layout.names[i] for i in plan.keep], dtype="str")
+    body = grid[layout.header_rows :]
+    frame = pd.DataFrame(
+        [[r[i] for i in plan.keep] for r in body], columns=[layout.names[i] for i in plan.keep], dtype="str"
+    )
     if not len(body):
         frame = pd.DataFrame({layout.names[i]: pd.Series([], dtype="str") for i in plan.keep})
     rows = np.arange(layout.header_rows + 1, layout.header_rows + 1 + len(body), dtype=np.int64)
@@ -576,8 +662,17 @@ def _read_xlsx(path: Path, study: Study) -> Export:
 # common tail
 
 
-def _finish(path: Path, study: Study, fmt: str, layout: _Layout, plan: _Plan, frame: pd.DataFrame,
-            rows: np.ndarray, bom: bool, space_rows: list[int] = ()) -> Export:
+def _finish(
+    path: Path,
+    study: Study,
+    fmt: str,
+    layout: _Layout,
+    plan: _Plan,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    bom: bool,
+    space_rows: list[int] = (),
+) -> Export:
     coded = _coded_columns(plan)
     frame = frame.astype({c: "str" for c in frame.columns if c not in coded})
     for col in coded:
@@ -608,21 +703,32 @@ def _finish(path: Path, study: Study, fmt: str, layout: _Layout, plan: _Plan, fr
         warnings.append(f"ignored {len(skipped)} row(s) with neither a response id nor an answer (rows {shown})")
     if plan.extras:
         shown = ", ".join(plan.extras[:12]) + (f" and {len(plan.extras) - 12} more" if len(plan.extras) > 12 else "")
-        warnings.append(f"{len(plan.extras)} column(s) not in study.yml kept out of the analysis "
-                        f"(embedded data?): {shown}")
+        warnings.append(
+            f"{len(plan.extras)} column(s) not in study.yml kept out of the analysis (embedded data?): {shown}"
+        )
     if layout.kind != "form" and plan.status_column is None:
         warnings.append("no Status column: survey previews, tests and spam cannot be recognised")
     return Export(
-        path=path, format=fmt, frame=frame, rows=np.asarray(rows, dtype=np.int64),
+        path=path,
+        format=fmt,
+        frame=frame,
+        rows=np.asarray(rows, dtype=np.int64),
         questions={layout.names[i]: layout.questions[i] for i in plan.keep},
-        header_rows=layout.header_rows, encoding_bom=bom,
+        header_rows=layout.header_rows,
+        encoding_bom=bom,
         numeric_recodes=_numeric_sample(frame, plan, study),
-        id_column=plan.id_column, status_column=plan.status_column,
-        item_columns=plan.item_columns, demographic_columns=plan.demographic_columns,
-        free_text_columns=plan.free_text_columns, columns=list(layout.names),
+        id_column=plan.id_column,
+        status_column=plan.status_column,
+        item_columns=plan.item_columns,
+        demographic_columns=plan.demographic_columns,
+        free_text_columns=plan.free_text_columns,
+        columns=list(layout.names),
         positions={name: pos for pos, name in reversed(list(enumerate(layout.names)))},
-        identifying_dropped=plan.identifying, metadata_dropped=plan.metadata,
-        extra_columns=plan.extras, skipped_rows=skipped, warnings=warnings,
+        identifying_dropped=plan.identifying,
+        metadata_dropped=plan.metadata,
+        extra_columns=plan.extras,
+        skipped_rows=skipped,
+        warnings=warnings,
     )
 
 
@@ -634,8 +740,11 @@ def _categorical(column: pd.Series) -> pd.Series:
             return column
         column = column.astype(object)
     codes, uniques = pd.factorize(column.astype("str"), sort=False)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"), validate=False),
-                     index=column.index, name=column.name)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"), validate=False),
+        index=column.index,
+        name=column.name,
+    )
 
 
 def _drop_unused(column: pd.Series) -> pd.Series:
@@ -646,8 +755,11 @@ def _drop_unused(column: pd.Series) -> pd.Series:
     if keep.all():
         return column
     renumber = np.append(np.cumsum(keep) - 1, -1).astype(codes.dtype)
-    return pd.Series(pd.Categorical.from_codes(take(renumber, codes), categories=categories[keep], validate=False),
-                     index=column.index, name=column.name)
+    return pd.Series(
+        pd.Categorical.from_codes(take(renumber, codes), categories=categories[keep], validate=False),
+        index=column.index,
+        name=column.name,
+    )
 
 
 def _numeric_sample(frame: pd.DataFrame, plan: _Plan, study: Study, n: int = 200) -> bool:

@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from .config import FreeText, Study
+from tieval.config import FreeText, Study
 
 __all__ = ["WORD", "stopwords", "word_question", "tokens", "word_frequencies", "compare_with_report", "answers"]
 
@@ -64,9 +64,9 @@ def compare_with_report(freq: pd.DataFrame, question: FreeText) -> pd.DataFrame:
 def answers(study: Study, question: FreeText) -> pd.Series:
     """The redacted answers to ``question`` from ``processed/<study>/free_text.csv`` (empty for a
     study without a survey)."""
-    from .paths import processed_dir
-    from .schema import FREE_TEXT, require_columns
-    from .store import read_csv
+    from tieval.paths import processed_dir
+    from tieval.schema import FREE_TEXT, require_columns
+    from tieval.store import read_csv
 
     if study.survey is None:
         return pd.Series(dtype=str)

@@ -2,13 +2,13 @@
 
 The analysts' judgements are data.  ``data/<study>/analysis/codebook.yml``
 holds the themes and codes; ``raw/excerpts.csv`` the published quotations
-verbatim; ``raw/codings.csv`` (or a QDA export read by :mod:`tieval.qda`)
+verbatim; ``raw/codings.csv`` (or a QDA export read by :mod:`tieval.qual.qda`)
 which excerpt carries which code; ``raw/participants.csv`` who the
 interviewed participants were.  This module loads and checks them and builds
 the appendix tables: theme by participant matrix, prevalence by timepoint or
 sector, quotations under each theme, barrier counts beside the report's own,
 the participant cases and the qualitative participants table.  (Word
-frequencies of the three-words answers are :mod:`tieval.words`.)
+frequencies of the three-words answers are :mod:`tieval.survey.words`.)
 
 Codebook format (``codebook.yml``)
 ----------------------------------
@@ -46,27 +46,60 @@ from typing import Any
 
 import pandas as pd
 
-from .config import ID_PATTERN, Study, check_top_keys, load_yaml
-from .errors import ConfigError, InputError
-from .schema import CODEBOOK, CODINGS, EXCERPTS, REPRODUCED, require_columns
-from .store import note_input, read_csv
+from tieval.config import ID_PATTERN, Study, check_top_keys, load_yaml
+from tieval.errors import ConfigError, InputError
+from tieval.schema import CODEBOOK, CODINGS, EXCERPTS, REPRODUCED, require_columns
+from tieval.store import note_input, read_csv
 
 __all__ = [
-    "NPT_SUBCONSTRUCTS", "PARTICIPANTS", "REPORT_CODER", "Code", "Codebook", "QualitativeData", "load",
-    "load_codebook", "parse_codebook", "load_excerpts", "check_excerpts", "derive_codings",
-    "load_codings", "check_codings", "compare_codings", "with_ancestors", "at_theme_level", "load_participants",
-    "check_participants", "speaker_sector", "participant_key", "theme_matrix", "prevalence",
-    "prevalence_groups", "quotations", "barrier_counts", "cases_table", "participants_table",
-    "anonymous_label", "theme_anchor", "redacted", "participants_reproduced", "qdpx_round_trip",
-    "prevalence_table", "quotations_html", "theme_agreement",
+    "NPT_SUBCONSTRUCTS",
+    "PARTICIPANTS",
+    "REPORT_CODER",
+    "Code",
+    "Codebook",
+    "QualitativeData",
+    "load",
+    "load_codebook",
+    "parse_codebook",
+    "load_excerpts",
+    "check_excerpts",
+    "derive_codings",
+    "load_codings",
+    "check_codings",
+    "compare_codings",
+    "with_ancestors",
+    "at_theme_level",
+    "load_participants",
+    "check_participants",
+    "speaker_sector",
+    "participant_key",
+    "theme_matrix",
+    "prevalence",
+    "prevalence_groups",
+    "quotations",
+    "barrier_counts",
+    "cases_table",
+    "participants_table",
+    "anonymous_label",
+    "theme_anchor",
+    "redacted",
+    "participants_reproduced",
+    "qdpx_round_trip",
+    "prevalence_table",
+    "quotations_html",
+    "theme_agreement",
 ]
 
 #: Normalisation Process Theory sub-constructs (May and Finch; NoMAD), by construct id.
 NPT_SUBCONSTRUCTS: dict[str, tuple[str, ...]] = {
     "coherence": ("differentiation", "communal specification", "individual specification", "internalisation"),
     "cognitive_participation": ("initiation", "enrolment", "legitimation", "activation"),
-    "collective_action": ("interactional workability", "relational integration",
-                          "skill set workability", "contextual integration"),
+    "collective_action": (
+        "interactional workability",
+        "relational integration",
+        "skill set workability",
+        "contextual integration",
+    ),
     "reflexive_monitoring": ("systematisation", "communal appraisal", "individual appraisal", "reconfiguration"),
 }
 
@@ -78,14 +111,14 @@ PARTICIPANTS = ["participant", "sector", "session_kind", "timepoints", "training
 #: Coder name of the report's own allocation of excerpts to codes.
 REPORT_CODER = "report"
 
-_CODE_KEYS = {"id", "label", "description", "construct", "subconstruct", "items", "children",
-              "report_count", "case"}
+_CODE_KEYS = {"id", "label", "description", "construct", "subconstruct", "items", "children", "report_count", "case"}
 _TOP_KEYS = {"themes", "sections", "lead_ins"}
 _CASE_KEYS = {"participant", "issue", "progress"}
 _COUNT_KEYS = {"figures", "printed"}
 
 
 # --------------------------------------------------------------------------- codebook
+
 
 @dataclass(frozen=True)
 class Code:
@@ -139,9 +172,19 @@ class Codebook:
 
     def table(self) -> pd.DataFrame:
         """The codebook flattened, one row per code (columns :data:`tieval.schema.CODEBOOK` plus ``items``)."""
-        rows = [{"code_id": c.id, "label": c.label, "parent": c.parent, "theme": c.theme,
-                 "construct": c.construct, "subconstruct": c.subconstruct, "description": c.description,
-                 "items": ", ".join(c.items)} for c in self.codes.values()]
+        rows = [
+            {
+                "code_id": c.id,
+                "label": c.label,
+                "parent": c.parent,
+                "theme": c.theme,
+                "construct": c.construct,
+                "subconstruct": c.subconstruct,
+                "description": c.description,
+                "items": ", ".join(c.items),
+            }
+            for c in self.codes.values()
+        ]
         return pd.DataFrame(rows, columns=CODEBOOK + ["items"])
 
     def display_label(self, code_id: str) -> str:
@@ -160,6 +203,7 @@ def load_codebook(study: Study) -> Codebook:
 
 def parse_codebook(raw: Any, file: Path, study: Study) -> Codebook:
     """Check a parsed codebook against the study's instrument; return a :class:`Codebook`."""
+
     def fail(key: str, expected: str, found: Any = None) -> ConfigError:
         return ConfigError(file, expected, column=key, found=found)
 
@@ -207,8 +251,11 @@ def parse_codebook(raw: Any, file: Path, study: Study) -> Codebook:
                 raise fail(key + ".subconstruct", "a construct beside the sub-construct", subconstruct)
             allowed = set(NPT_SUBCONSTRUCTS.get(construct, ())) | (item_subconstructs.get(construct, set()) - {""})
             if subconstruct not in allowed:
-                raise fail(key + ".subconstruct", f"a sub-construct of {construct} ("
-                           + ", ".join(sorted(allowed)) + ")", subconstruct)
+                raise fail(
+                    key + ".subconstruct",
+                    f"a sub-construct of {construct} (" + ", ".join(sorted(allowed)) + ")",
+                    subconstruct,
+                )
         items = spec.get("items") or []
         if not isinstance(items, list):
             raise fail(key + ".items", "a list of item ids", items)
@@ -235,8 +282,21 @@ def parse_codebook(raw: Any, file: Path, study: Study) -> Codebook:
                 if name not in _CASE_KEYS:
                     raise fail(f"{key}.case.{name}", "one of the keys " + ", ".join(sorted(_CASE_KEYS)), name)
             case = {k: text(cs.get(k), f"{key}.case.{k}") for k in ("participant", "issue", "progress")}
-        codes[cid] = Code(cid, label, description, parent, theme or cid, depth, construct, subconstruct,
-                          tuple(str(i) for i in items), figures, printed, case, key)
+        codes[cid] = Code(
+            cid,
+            label,
+            description,
+            parent,
+            theme or cid,
+            depth,
+            construct,
+            subconstruct,
+            tuple(str(i) for i in items),
+            figures,
+            printed,
+            case,
+            key,
+        )
         children = spec.get("children") or []
         if not isinstance(children, list):
             raise fail(key + ".children", "a list of sub-codes", children)
@@ -261,8 +321,9 @@ def parse_codebook(raw: Any, file: Path, study: Study) -> Codebook:
     for theme in study.themes:
         if theme.get("id") not in codes:
             raise fail("themes", f"a code for every theme study.yml names (missing {theme.get('id')!r})")
-    return Codebook(Path(file), codes, {str(k): str(v) for k, v in sections.items()},
-                    {str(k): str(v) for k, v in lead_ins.items()})
+    return Codebook(
+        Path(file), codes, {str(k): str(v) for k, v in sections.items()}, {str(k): str(v) for k, v in lead_ins.items()}
+    )
 
 
 def theme_anchor(code_id: str) -> str:
@@ -330,7 +391,7 @@ def redacted(excerpts: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Excerpts for display: the names the study redacts from free text (``survey.redact_names``)
     replaced by ``[name]`` (with e-mails, URLs and phone numbers), as in processed free text.
     The committed excerpts stay verbatim."""
-    from .redact import redact_series
+    from tieval.survey.redact import redact_series
 
     names = study.survey.redact_names if study.survey is not None else ()
     return excerpts.assign(text=redact_series(excerpts["text"], names).texts.to_numpy())
@@ -348,6 +409,7 @@ def participant_key(label: str) -> tuple:
 
 # --------------------------------------------------------------------------- codings
 
+
 def derive_codings(excerpts: pd.DataFrame, codebook: Codebook, coder: str = REPORT_CODER) -> pd.DataFrame:
     """The published allocation: each excerpt's section code plus its ``lead_ins`` code.
 
@@ -357,9 +419,13 @@ def derive_codings(excerpts: pd.DataFrame, codebook: Codebook, coder: str = REPO
     missing = sections.isna()
     if missing.any():
         i = int(missing.to_numpy().nonzero()[0][0])
-        raise ConfigError(codebook.file, f"a code for the section heading of excerpt "
-                          f"{excerpts['excerpt_id'].iloc[i]} (raw/excerpts.csv row {i + 2})",
-                          column="sections", found=excerpts["section"].iloc[i])
+        raise ConfigError(
+            codebook.file,
+            f"a code for the section heading of excerpt "
+            f"{excerpts['excerpt_id'].iloc[i]} (raw/excerpts.csv row {i + 2})",
+            column="sections",
+            found=excerpts["section"].iloc[i],
+        )
     rows = pd.DataFrame({"excerpt_id": excerpts["excerpt_id"], "code_id": sections})
     known = set(excerpts["excerpt_id"])
     for eid in codebook.lead_ins:
@@ -384,8 +450,8 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
 
     A ``.csv`` with the columns ``excerpt_id, code_id, coder`` is read as it is; anything
     else is a coding program's export (REFI-QDA .qdpx, Taguette or QualCoder CSV) read by
-    :func:`tieval.qda.read_codings` and tied to the study's excerpts and codebook by
-    :func:`tieval.qda.match_codings`.  A Taguette export has no coder column: its codings
+    :func:`tieval.qual.qda.read_codings` and tied to the study's excerpts and codebook by
+    :func:`tieval.qual.qda.match_codings`.  A Taguette export has no coder column: its codings
     are attributed to the file's name (stem).  A coding that matches no excerpt or no
     code raises :class:`InputError` naming the export, with the reason."""
     path = study.path(name)
@@ -394,15 +460,19 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
         require_columns(frame, CODINGS, path)
         frame = frame[CODINGS]
     else:
-        from . import qda
+        from tieval.qual import qda
 
         note_input(path)
         tables = qda.match_codings(qda.read_codings(path, coder=path.stem), excerpts, codebook.table())
         if len(tables.unmatched):
             bad = tables.unmatched.iloc[0]
-            raise InputError(path, "codings that match one excerpt and one code of the codebook "
-                             f"({len(tables.unmatched)} do not; first: {bad['reason']})",
-                             column=bad["source"], found=bad["code"])
+            raise InputError(
+                path,
+                "codings that match one excerpt and one code of the codebook "
+                f"({len(tables.unmatched)} do not; first: {bad['reason']})",
+                column=bad["source"],
+                found=bad["code"],
+            )
         frame = tables.codings
     return check_codings(frame, codebook, excerpts, path)
 
@@ -418,10 +488,16 @@ def check_codings(codings: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFr
     """Raise :class:`InputError` naming ``path`` for an unknown excerpt or code, an empty coder
     or a repeated row; return the codings sorted."""
     codings = codings.astype({c: str for c in CODINGS})
-    _first_bad(~codings["excerpt_id"].isin(set(excerpts["excerpt_id"])), path, codings, "excerpt_id",
-               "an excerpt id of raw/excerpts.csv")
-    _first_bad(~codings["code_id"].isin(set(codebook.codes)), path, codings, "code_id",
-               "a code id of analysis/codebook.yml")
+    _first_bad(
+        ~codings["excerpt_id"].isin(set(excerpts["excerpt_id"])),
+        path,
+        codings,
+        "excerpt_id",
+        "an excerpt id of raw/excerpts.csv",
+    )
+    _first_bad(
+        ~codings["code_id"].isin(set(codebook.codes)), path, codings, "code_id", "a code id of analysis/codebook.yml"
+    )
     _first_bad(codings["coder"].str.strip() == "", path, codings, "coder", "the coder's name")
     _first_bad(codings.duplicated(CODINGS), path, codings, "code_id", "each excerpt, code and coder once")
     return _sort_codings(codings, excerpts, codebook)
@@ -435,18 +511,25 @@ def compare_codings(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     right = b[["excerpt_id", "code_id"]].drop_duplicates()
     merged = left.merge(right, how="outer", indicator=True)
     diff = merged[merged["_merge"] != "both"]
-    return pd.DataFrame({"excerpt_id": diff["excerpt_id"], "code_id": diff["code_id"],
-                         "in_first": diff["_merge"] == "left_only",
-                         "in_second": diff["_merge"] == "right_only"}).sort_values(
-        ["excerpt_id", "code_id"]).reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "excerpt_id": diff["excerpt_id"],
+                "code_id": diff["code_id"],
+                "in_first": diff["_merge"] == "left_only",
+                "in_second": diff["_merge"] == "right_only",
+            }
+        )
+        .sort_values(["excerpt_id", "code_id"])
+        .reset_index(drop=True)
+    )
 
 
 def with_ancestors(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Add, for every coding, rows for the code's parent themes (``direct`` False), deduplicated.
 
     An excerpt coded ``case_a`` then also counts for ``moving_forward``."""
-    anc = pd.DataFrame([(c, a) for c in codebook.codes for a in codebook.ancestors(c)],
-                       columns=["code_id", "ancestor"])
+    anc = pd.DataFrame([(c, a) for c in codebook.codes for a in codebook.ancestors(c)], columns=["code_id", "ancestor"])
     up = codings.merge(anc, on="code_id")[["excerpt_id", "ancestor", "coder"]].rename(columns={"ancestor": "code_id"})
     out = pd.concat([codings[CODINGS].assign(direct=True), up.assign(direct=False)], ignore_index=True)
     out = out.sort_values("direct", ascending=False, kind="stable").drop_duplicates(CODINGS)
@@ -462,6 +545,7 @@ def at_theme_level(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- participants
+
 
 def load_participants(study: Study) -> pd.DataFrame | None:
     """Read ``raw/participants.csv`` (``inputs.participants`` if configured); ``None`` if the study has none."""
@@ -487,9 +571,12 @@ def check_participants(participants: pd.DataFrame, excerpts: pd.DataFrame) -> No
     unknown = named & ~excerpts["speaker"].isin(set(participants["participant"]))
     if unknown.any():
         i = int(unknown.to_numpy().nonzero()[0][0])
-        raise InputError(participants.attrs.get("path", "raw/participants.csv"),
-                         f"a row for the speaker of excerpt {excerpts['excerpt_id'].iloc[i]}",
-                         column="participant", found=excerpts["speaker"].iloc[i])
+        raise InputError(
+            participants.attrs.get("path", "raw/participants.csv"),
+            f"a row for the speaker of excerpt {excerpts['excerpt_id'].iloc[i]}",
+            column="participant",
+            found=excerpts["speaker"].iloc[i],
+        )
 
 
 def speaker_sector(speaker: str) -> str:
@@ -503,6 +590,7 @@ def speaker_sector(speaker: str) -> str:
 
 # --------------------------------------------------------------------------- appendix tables
 
+
 def theme_matrix(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Codes by participant: number of excerpts of each participant carrying each code.
 
@@ -510,8 +598,9 @@ def theme_matrix(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebo
     column per source ('questionnaire free text (anonymous)').  Every code of the codebook is a
     row, in codebook order (rows of zeros show codes no printed excerpt carries)."""
     full = with_ancestors(codings, codebook).drop_duplicates(["excerpt_id", "code_id"])
-    ex = excerpts.assign(who=excerpts["speaker"].where(excerpts["speaker"].str.strip() != "",
-                                                       excerpts["source"].map(anonymous_label)))
+    ex = excerpts.assign(
+        who=excerpts["speaker"].where(excerpts["speaker"].str.strip() != "", excerpts["source"].map(anonymous_label))
+    )
     merged = full.merge(ex[["excerpt_id", "who"]], on="excerpt_id")
     counts = merged.groupby(["code_id", "who"]).size().unstack(fill_value=0)
     named = sorted(set(ex.loc[ex["speaker"].str.strip() != "", "who"]), key=participant_key)
@@ -538,8 +627,9 @@ def prevalence_groups(excerpts: pd.DataFrame, participants: pd.DataFrame | None)
     return groups
 
 
-def prevalence(codings: pd.DataFrame, excerpts: pd.DataFrame, participants: pd.DataFrame,
-               codebook: Codebook, by: str) -> pd.DataFrame:
+def prevalence(
+    codings: pd.DataFrame, excerpts: pd.DataFrame, participants: pd.DataFrame, codebook: Codebook, by: str
+) -> pd.DataFrame:
     """How many participants raised each code, per timepoint (``by='timepoint'``, an excerpt
     attribute) or per sector (``by='sector'``, a participant attribute).
 
@@ -566,8 +656,9 @@ def prevalence(codings: pd.DataFrame, excerpts: pd.DataFrame, participants: pd.D
     n_excerpts = merged.groupby(["code_id", "group"])["excerpt_id"].nunique()
     groups = sorted(base.index, key=participant_key)
     index = pd.MultiIndex.from_product([list(codebook.codes), groups], names=["code_id", "group"])
-    out = pd.DataFrame({"participants": raised.reindex(index, fill_value=0),
-                        "excerpts": n_excerpts.reindex(index, fill_value=0)}).reset_index()
+    out = pd.DataFrame(
+        {"participants": raised.reindex(index, fill_value=0), "excerpts": n_excerpts.reindex(index, fill_value=0)}
+    ).reset_index()
     out["base"] = out["group"].map(base).astype(int)
     out["percent"] = (100 * out["participants"] / out["base"]).round(1)
     out.insert(1, "code", out["code_id"].map(codebook.display_label))
@@ -581,19 +672,29 @@ def quotations(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook
     then excerpt order.  Anonymous questionnaire answers are attributed by their source."""
     direct = codings.drop_duplicates(["excerpt_id", "code_id"])
     merged = direct.merge(excerpts, on="excerpt_id")
-    attribution = merged["attribution"].where(merged["attribution"].str.strip() != "",
-                                              merged["source"].map(anonymous_label))
-    out = pd.DataFrame({"code_id": merged["code_id"], "code": merged["code_id"].map(lambda c: codebook.codes[c].label),
-                        "excerpt_id": merged["excerpt_id"], "attribution": attribution,
-                        "source": merged["source"], "timepoint": merged["timepoint"], "text": merged["text"]})
+    attribution = merged["attribution"].where(
+        merged["attribution"].str.strip() != "", merged["source"].map(anonymous_label)
+    )
+    out = pd.DataFrame(
+        {
+            "code_id": merged["code_id"],
+            "code": merged["code_id"].map(lambda c: codebook.codes[c].label),
+            "excerpt_id": merged["excerpt_id"],
+            "attribution": attribution,
+            "source": merged["source"],
+            "timepoint": merged["timepoint"],
+            "text": merged["text"],
+        }
+    )
     corder = {c: i for i, c in enumerate(codebook.codes)}
     eorder = {e: i for i, e in enumerate(excerpts["excerpt_id"])}
     out = out.assign(_c=out["code_id"].map(corder), _e=out["excerpt_id"].map(eorder))
     return out.sort_values(["_c", "_e"]).drop(columns=["_c", "_e"]).reset_index(drop=True)
 
 
-def barrier_counts(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook,
-                   published: pd.DataFrame) -> pd.DataFrame:
+def barrier_counts(
+    codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codebook, published: pd.DataFrame
+) -> pd.DataFrame:
     """Codes with a ``report_count``: the report's own count of participants beside what the
     coded excerpts show.
 
@@ -610,8 +711,12 @@ def barrier_counts(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Code
             continue
         for j, fid in enumerate(code.report_figures):
             if fid not in figures.index:
-                raise ConfigError(codebook.file, "a figure id of published/figures.csv",
-                                  column=f"{code.key}.report_count.figures[{j}]", found=fid)
+                raise ConfigError(
+                    codebook.file,
+                    "a figure id of published/figures.csv",
+                    column=f"{code.key}.report_count.figures[{j}]",
+                    found=fid,
+                )
         values = [figures.at[f, "value"] for f in code.report_figures]
         report_n = int(sum(values)) if values else None
         printed = "; ".join(str(figures.at[f, "printed"]) for f in code.report_figures) or code.report_printed
@@ -626,11 +731,31 @@ def barrier_counts(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Code
             status = "no number in the report"
         else:
             status = "differs"
-        rows.append({"code_id": code.id, "code": code.label, "report_participants": report_n,
-                     "printed": printed, "figure_ids": ", ".join(code.report_figures),
-                     "participants_coded": n_people, "excerpts_coded": n_exc, "status": status})
-    out = pd.DataFrame(rows, columns=["code_id", "code", "report_participants", "printed", "figure_ids",
-                                      "participants_coded", "excerpts_coded", "status"])
+        rows.append(
+            {
+                "code_id": code.id,
+                "code": code.label,
+                "report_participants": report_n,
+                "printed": printed,
+                "figure_ids": ", ".join(code.report_figures),
+                "participants_coded": n_people,
+                "excerpts_coded": n_exc,
+                "status": status,
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "code_id",
+            "code",
+            "report_participants",
+            "printed",
+            "figure_ids",
+            "participants_coded",
+            "excerpts_coded",
+            "status",
+        ],
+    )
     return out.astype({"report_participants": "Int64"})
 
 
@@ -643,14 +768,22 @@ def cases_table(codings: pd.DataFrame, excerpts: pd.DataFrame, codebook: Codeboo
         if code.case is None:
             continue
         mine = merged[merged["code_id"] == code.id]
-        rows.append({"case": code.label, "participant": code.case["participant"], "issue": code.case["issue"],
-                     "progress": code.case["progress"], "evidence": ", ".join(mine["excerpt_id"]),
-                     "evidence_timepoints": ", ".join(sorted(set(mine["timepoint"]) - {""}, key=participant_key))})
+        rows.append(
+            {
+                "case": code.label,
+                "participant": code.case["participant"],
+                "issue": code.case["issue"],
+                "progress": code.case["progress"],
+                "evidence": ", ".join(mine["excerpt_id"]),
+                "evidence_timepoints": ", ".join(sorted(set(mine["timepoint"]) - {""}, key=participant_key)),
+            }
+        )
     return pd.DataFrame(rows, columns=["case", "participant", "issue", "progress", "evidence", "evidence_timepoints"])
 
 
-def participants_table(excerpts: pd.DataFrame, participants: pd.DataFrame | None,
-                       published: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def participants_table(
+    excerpts: pd.DataFrame, participants: pd.DataFrame | None, published: pd.DataFrame
+) -> tuple[pd.DataFrame, str]:
     """The qualitative participants table and its file name.
 
     Sectors come from the excerpts' speaker labels (:func:`speaker_sector`), one count per
@@ -663,17 +796,30 @@ def participants_table(excerpts: pd.DataFrame, participants: pd.DataFrame | None
     sector = speakers.map(speaker_sector)
     rows = []
     for value, n in sector[sector != ""].value_counts().items():
-        rows.append({"block": "sector", "category": value, "participants": int(n), "source": "excerpt speakers",
-                     "reconstructed": False})
+        rows.append(
+            {
+                "block": "sector",
+                "category": value,
+                "participants": int(n),
+                "source": "excerpt speakers",
+                "reconstructed": False,
+            }
+        )
     if participants is not None:
         recon = participants.set_index("participant")["reconstructed"]
         trained = participants.assign(value=participants["training_attended"].str.split(";")).explode("value")
         trained = trained.assign(value=trained["value"].str.strip())
         trained = trained[trained["value"] != ""]
         for value, group in trained.groupby("value", sort=False):
-            rows.append({"block": "training attended", "category": value,
-                         "participants": int(group["participant"].nunique()), "source": "raw/participants.csv",
-                         "reconstructed": bool(group["participant"].map(recon).any())})
+            rows.append(
+                {
+                    "block": "training attended",
+                    "category": value,
+                    "participants": int(group["participant"].nunique()),
+                    "source": "raw/participants.csv",
+                    "reconstructed": bool(group["participant"].map(recon).any()),
+                }
+            )
     table = pd.DataFrame(rows, columns=["block", "category", "participants", "source", "reconstructed"])
     pub = published[published["measure"].str.startswith("participants") & (published["unit"] == "count")]
     keys = pub["category"].map(_norm)
@@ -712,28 +858,40 @@ def participants_reproduced(table: pd.DataFrame, file_name: str) -> pd.DataFrame
     a published figure and not reconstructed (a reconstructed count equals the report by
     construction, so offering it as a reproduction would be circular)."""
     rows = table[(table["figure_id"] != "") & ~table["reconstructed"].astype(bool)]
-    return pd.DataFrame({"figure_id": rows["figure_id"], "value": rows["participants"], "unit": "count",
-                         "base": "", "source_table": file_name,
-                         "note": "distinct speakers of the published excerpts, by " + rows["block"]},
-                        columns=REPRODUCED).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "figure_id": rows["figure_id"],
+            "value": rows["participants"],
+            "unit": "count",
+            "base": "",
+            "source_table": file_name,
+            "note": "distinct speakers of the published excerpts, by " + rows["block"],
+        },
+        columns=REPRODUCED,
+    ).reset_index(drop=True)
 
 
 def qdpx_round_trip(excerpts: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, path) -> pd.DataFrame:
     """Export the codings with their excerpts and codebook as a REFI-QDA project at ``path``, read
     it back and return the differences (:func:`compare_codings`; empty when the round trip is exact,
     coders included)."""
-    from . import qda
+    from tieval.qual import qda
 
-    project = qda.project_from_tables(excerpts.drop(columns=["study"], errors="ignore"), codings, codebook.table(),
-                                      name=str(excerpts["study"].iloc[0]) if "study" in excerpts else "tieval")
+    project = qda.project_from_tables(
+        excerpts.drop(columns=["study"], errors="ignore"),
+        codings,
+        codebook.table(),
+        name=str(excerpts["study"].iloc[0]) if "study" in excerpts else "tieval",
+    )
     qda.write_qdpx(project, path)
     back = qda.match_codings(qda.read_qdpx(path), excerpts, codebook.table())
     diff = compare_codings(codings, back.codings)
     lost_coder = codings.merge(back.codings, how="left", indicator=True)["_merge"] != "both"
     if diff.empty and lost_coder.any():
         bad = codings[lost_coder.to_numpy()]
-        diff = pd.DataFrame({"excerpt_id": bad["excerpt_id"], "code_id": bad["code_id"],
-                             "in_first": True, "in_second": False})
+        diff = pd.DataFrame(
+            {"excerpt_id": bad["excerpt_id"], "code_id": bad["code_id"], "in_first": True, "in_second": False}
+        )
     return diff
 
 
@@ -742,8 +900,11 @@ def prevalence_table(prev: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFra
     returns the table and a base sentence ('1 month: 7 participants; ...')."""
     bases = prev.groupby("group", sort=False)["base"].first()
     cell = prev["participants"].astype(str) + "/" + prev["base"].astype(str)
-    wide = (prev.assign(cell=cell).pivot(index="code_id", columns="group", values="cell")
-            .reindex(index=list(codebook.codes), columns=list(bases.index)))
+    wide = (
+        prev.assign(cell=cell)
+        .pivot(index="code_id", columns="group", values="cell")
+        .reindex(index=list(codebook.codes), columns=list(bases.index))
+    )
     wide.columns.name = None
     wide.insert(0, "code", [codebook.display_label(c) for c in wide.index])
     return wide.reset_index(drop=True), "; ".join(f"{g}: {n} participants" for g, n in bases.items())
@@ -758,31 +919,38 @@ def quotations_html(quotes: pd.DataFrame, codebook: Codebook) -> str:
     for code in codebook.codes.values():
         level = 3 if code.depth == 0 else 4
         mine = quotes[quotes["code_id"] == code.id]
-        items = "".join(f"<li><blockquote>{html.escape(r.text)}</blockquote>"
-                        f"<p>{html.escape(r.attribution)} · {html.escape(r.excerpt_id)}</p></li>"
-                        for r in mine.itertuples())
-        body = (f'<ul class="tieval-quotes">{items}</ul>' if items
-                else "<p><em>No quotation printed under this code.</em></p>")
+        items = "".join(
+            f"<li><blockquote>{html.escape(r.text)}</blockquote>"
+            f"<p>{html.escape(r.attribution)} · {html.escape(r.excerpt_id)}</p></li>"
+            for r in mine.itertuples()
+        )
+        body = (
+            f'<ul class="tieval-quotes">{items}</ul>'
+            if items
+            else "<p><em>No quotation printed under this code.</em></p>"
+        )
         heading = f'<h{level} id="{theme_anchor(code.id)}">{html.escape(code.label)}</h{level}>'
         parts.append(f'<section class="tieval-theme">{heading}<p>{html.escape(code.description)}</p>{body}</section>')
     return "".join(parts)
 
 
-def theme_agreement(first: pd.DataFrame, second: pd.DataFrame, codebook: Codebook,
-                    excerpts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def theme_agreement(
+    first: pd.DataFrame, second: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cohen's kappa per theme between two codings (each rolled up to themes, every excerpt a unit)
-    and the pooled kappa, via :mod:`tieval.agreement`.  Each coding must come from one coder."""
-    from . import agreement
+    and the pooled kappa, via :mod:`tieval.qual.agreement`.  Each coding must come from one coder."""
+    from tieval.qual import agreement
 
     names = []
     for frame in (first, second):
         coders = sorted(set(frame["coder"]))
         if len(coders) != 1:
-            raise InputError("codings", "codings by exactly one coder in each set", column="coder",
-                             found=", ".join(coders))
+            raise InputError(
+                "codings", "codings by exactly one coder in each set", column="coder", found=", ".join(coders)
+            )
         names.append(coders[0])
     both = pd.concat([at_theme_level(first, codebook), at_theme_level(second, codebook)], ignore_index=True)
-    per_code = agreement.kappa_per_code(both, names[0], names[1], units=excerpts["excerpt_id"],
-                                        codes=[c.id for c in codebook.themes])
+    per_code = agreement.kappa_per_code(
+        both, names[0], names[1], units=excerpts["excerpt_id"], codes=[c.id for c in codebook.themes]
+    )
     return per_code, agreement.pooled_kappa(per_code)
-

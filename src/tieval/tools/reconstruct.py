@@ -18,7 +18,7 @@ How it works
    respondents and how far each got through the questionnaire.  It bounds, per
    item, how many respondents can have answered it (``n_max``).
 3. **Denominators**: for a row of rounded percentages every ``n`` that fits is
-   found with :mod:`tieval.rounding`; the largest ``n`` in
+   found with :mod:`tieval.audit.rounding`; the largest ``n`` in
    ``[n_max - max_item_skips, n_max]`` is chosen (fewest skipped answers).  When
    none fits, the closest counts are used and the deviation is logged.
 4. **Who said what** comes from a seeded latent-trait model: each respondent
@@ -52,22 +52,51 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import rounding, store
-from .config import Scale, Study, load_study
-from .errors import ConfigError, InputError
-from .integrity import write_manifest
-from .schema import EXCERPTS, require_columns
+from tieval import store
+from tieval.audit import rounding
+from tieval.config import Scale, Study, load_study
+from tieval.errors import ConfigError, InputError
+from tieval.integrity import write_manifest
+from tieval.schema import EXCERPTS, require_columns
 
 __all__ = [
-    "LOG_COLUMNS", "NOTICE_COLUMN", "Group", "Params", "ItemPlan", "Reconstruction",
-    "read_params", "published_targets", "plan_items", "evaluate_story", "build", "write", "main",
+    "LOG_COLUMNS",
+    "NOTICE_COLUMN",
+    "Group",
+    "Params",
+    "ItemPlan",
+    "Reconstruction",
+    "read_params",
+    "published_targets",
+    "plan_items",
+    "evaluate_story",
+    "build",
+    "write",
+    "main",
     "qualtrics_header",
-    "n_table", "unmet_figures", "invented_elements", "story_comparison", "preview",
+    "n_table",
+    "unmet_figures",
+    "invented_elements",
+    "story_comparison",
+    "preview",
 ]
 
 #: Columns of ``raw/reconstruction_log.csv``.
-LOG_COLUMNS = ["kind", "figure_id", "item_id", "category", "printed", "unit", "chosen_n",
-               "alternative_ns", "count", "reproduced", "deviation", "met", "reason"]
+LOG_COLUMNS = [
+    "kind",
+    "figure_id",
+    "item_id",
+    "category",
+    "printed",
+    "unit",
+    "chosen_n",
+    "alternative_ns",
+    "count",
+    "reproduced",
+    "deviation",
+    "met",
+    "reason",
+]
 
 #: Extra column in every reconstructed export row (a Qualtrics embedded-data field / form column).
 NOTICE_COLUMN = "DataNotice"
@@ -96,10 +125,48 @@ _QUALTRICS_META = [
 #: IPv4 blocks reserved for documentation (RFC 5737): harmless stand-in addresses.
 _DOC_NETS = ("192.0.2", "198.51.100", "203.0.113")
 #: Invented identities for identifying columns (addresses use example.org, RFC 2606).
-_FIRST = ("Alex", "Sam", "Jordan", "Priya", "Chris", "Morgan", "Aisha", "Tom", "Hannah", "Ravi",
-          "Ellie", "Jamie", "Fatima", "Owen", "Grace", "Dan", "Leah", "Marcus", "Zoe", "Imran")
-_LAST = ("Smith", "Patel", "Jones", "Taylor", "Brown", "Khan", "Williams", "Evans", "Hughes",
-         "Ahmed", "Walker", "Wright", "Green", "Hall", "Clarke", "Lewis", "Young", "King")
+_FIRST = (
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Priya",
+    "Chris",
+    "Morgan",
+    "Aisha",
+    "Tom",
+    "Hannah",
+    "Ravi",
+    "Ellie",
+    "Jamie",
+    "Fatima",
+    "Owen",
+    "Grace",
+    "Dan",
+    "Leah",
+    "Marcus",
+    "Zoe",
+    "Imran",
+)
+_LAST = (
+    "Smith",
+    "Patel",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Khan",
+    "Williams",
+    "Evans",
+    "Hughes",
+    "Ahmed",
+    "Walker",
+    "Wright",
+    "Green",
+    "Hall",
+    "Clarke",
+    "Lewis",
+    "Young",
+    "King",
+)
 _ALNUM = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
 _TIME = "%Y-%m-%d %H:%M:%S"
 
@@ -123,7 +190,7 @@ class Params:
     seed: int
     story: tuple[Group, ...]
     max_item_skips: int = 0
-    alternative_stories: dict = field(default_factory=dict)   # name -> (groups, max_item_skips)
+    alternative_stories: dict = field(default_factory=dict)  # name -> (groups, max_item_skips)
     construct_sd: float = 0.5
     item_noise_sd: float = 0.7
     extreme_share: dict = field(default_factory=dict)
@@ -146,10 +213,25 @@ class Params:
         return sum(g.n for g in self.story)
 
 
-_PARAM_KEYS = {"seed", "story", "max_item_skips", "alternative_stories", "latent", "extreme_share",
-               "remainder_low_below", "fieldwork", "location", "preview_records", "question_order",
-               "profiles", "free_text_requires", "three_words", "invented_free_text",
-               "story_figures", "other_figures"}
+_PARAM_KEYS = {
+    "seed",
+    "story",
+    "max_item_skips",
+    "alternative_stories",
+    "latent",
+    "extreme_share",
+    "remainder_low_below",
+    "fieldwork",
+    "location",
+    "preview_records",
+    "question_order",
+    "profiles",
+    "free_text_requires",
+    "three_words",
+    "invented_free_text",
+    "story_figures",
+    "other_figures",
+}
 
 
 def _fail(study: Study, key: str, expected: str, found: Any = None) -> ConfigError:
@@ -187,12 +269,21 @@ def _read_story(study: Study, value: Any, key: str) -> tuple[Group, ...]:
             raise _fail(study, gkey, "a mapping {id, n, through, demographics, finished}", spec)
         extra = set(spec) - {"id", "n", "through", "demographics", "finished", "note"}
         if extra:
-            raise _fail(study, f"{gkey}.{sorted(extra)[0]}", "one of the keys id, n, through, demographics, finished, note")
+            raise _fail(
+                study, f"{gkey}.{sorted(extra)[0]}", "one of the keys id, n, through, demographics, finished, note"
+            )
         through = str(spec.get("through", "all"))
         if through not in ("all", "none") and through not in item_ids:
             raise _fail(study, gkey + ".through", "'all', 'none' or an item id", through)
-        groups.append(Group(str(spec.get("id", f"group{i + 1}")), _int(study, spec.get("n"), gkey + ".n", 1),
-                            through, bool(spec.get("demographics", True)), bool(spec.get("finished", through == "all"))))
+        groups.append(
+            Group(
+                str(spec.get("id", f"group{i + 1}")),
+                _int(study, spec.get("n"), gkey + ".n", 1),
+                through,
+                bool(spec.get("demographics", True)),
+                bool(spec.get("finished", through == "all")),
+            )
+        )
     return tuple(groups)
 
 
@@ -200,8 +291,11 @@ def read_params(study: Study) -> Params:
     """Check and type ``study.reconstruction``; a problem raises :class:`ConfigError` naming the key."""
     raw = study.reconstruction
     if not raw:
-        raise ConfigError(study.config_file, "a reconstruction block with a seed and a story "
-                          "(the study is marked reconstructed)", column="reconstruction")
+        raise ConfigError(
+            study.config_file,
+            "a reconstruction block with a seed and a story (the study is marked reconstructed)",
+            column="reconstruction",
+        )
     for key in raw:
         if key not in _PARAM_KEYS:
             raise _fail(study, str(key), "one of the keys " + ", ".join(sorted(_PARAM_KEYS)), key)
@@ -210,8 +304,10 @@ def read_params(study: Study) -> Params:
     alternatives = {}
     for name, spec in _mapping(study, raw.get("alternative_stories"), "alternative_stories").items():
         spec = _mapping(study, spec, f"alternative_stories.{name}")
-        alternatives[str(name)] = (_read_story(study, spec.get("story"), f"alternative_stories.{name}.story"),
-                                   _int(study, spec.get("max_item_skips", 0), f"alternative_stories.{name}.max_item_skips"))
+        alternatives[str(name)] = (
+            _read_story(study, spec.get("story"), f"alternative_stories.{name}.story"),
+            _int(study, spec.get("max_item_skips", 0), f"alternative_stories.{name}.max_item_skips"),
+        )
     latent = _mapping(study, raw.get("latent"), "latent")
     fieldwork = _mapping(study, raw.get("fieldwork"), "fieldwork")
     try:
@@ -223,8 +319,13 @@ def read_params(study: Study) -> Params:
         raise _fail(study, "location", "[latitude, longitude]", location)
     order = tuple(raw.get("question_order") or ("items", "demographics", "free_text"))
     if sorted(order) != ["demographics", "free_text", "items"]:
-        raise _fail(study, "question_order", "the three words items, demographics, free_text in survey order", list(order))
-    extreme = {str(k): _num(study, v, f"extreme_share.{k}") for k, v in _mapping(study, raw.get("extreme_share"), "extreme_share").items()}
+        raise _fail(
+            study, "question_order", "the three words items, demographics, free_text in survey order", list(order)
+        )
+    extreme = {
+        str(k): _num(study, v, f"extreme_share.{k}")
+        for k, v in _mapping(study, raw.get("extreme_share"), "extreme_share").items()
+    }
     for k, v in extreme.items():
         if not 0 <= v <= 1:
             raise _fail(study, f"extreme_share.{k}", "a share between 0 and 1", v)
@@ -235,7 +336,9 @@ def read_params(study: Study) -> Params:
         prof = _mapping(study, prof, f"profiles[{i}]")
         extra = set(prof) - {"id", "rank", "answers", "quotations", "note"}
         if extra:
-            raise _fail(study, f"profiles[{i}].{sorted(extra)[0]}", "one of the keys id, rank, answers, quotations, note")
+            raise _fail(
+                study, f"profiles[{i}].{sorted(extra)[0]}", "one of the keys id, rank, answers, quotations, note"
+            )
         for item_id in _mapping(study, prof.get("answers"), f"profiles[{i}].answers"):
             if item_id not in {it.id for it in study.items}:
                 raise _fail(study, f"profiles[{i}].answers.{item_id}", "an item id of the instrument", item_id)
@@ -256,7 +359,8 @@ def read_params(study: Study) -> Params:
     if three and three.get("question") not in free_ids:
         raise _fail(study, "three_words.question", "a free_text question id", three.get("question"))
     return Params(
-        seed=seed, story=story,
+        seed=seed,
+        story=story,
         max_item_skips=_int(study, raw.get("max_item_skips", 0), "max_item_skips"),
         alternative_stories=alternatives,
         construct_sd=_num(study, latent.get("construct_sd", 0.5), "latent.construct_sd"),
@@ -268,8 +372,11 @@ def read_params(study: Study) -> Params:
         timezone=str(fieldwork.get("timezone", "Europe/London")),
         location=(str(location[0]), str(location[1])),
         preview_records=_int(study, raw.get("preview_records", 0), "preview_records"),
-        question_order=order, profiles=tuple(profiles), free_text_requires=requires,
-        three_words=three, invented_free_text=invented,
+        question_order=order,
+        profiles=tuple(profiles),
+        free_text_requires=requires,
+        three_words=three,
+        invented_free_text=invented,
         story_figures={str(k): str(v) for k, v in _mapping(study, raw.get("story_figures"), "story_figures").items()},
         other_figures={str(k): str(v) for k, v in _mapping(study, raw.get("other_figures"), "other_figures").items()},
     )
@@ -280,11 +387,11 @@ def read_params(study: Study) -> Params:
 class Target:
     """The published row of one item or demographic: printed values per category."""
 
-    key: str                      # item id or demographic id
-    kind: str                     # item | demographic
-    unit: str                     # percent | count
+    key: str  # item id or demographic id
+    kind: str  # item | demographic
+    unit: str  # percent | count
     categories: list[str]
-    values: list[str]             # as printed (strings)
+    values: list[str]  # as printed (strings)
     figure_ids: list[str]
     base: int | None = None
 
@@ -292,7 +399,9 @@ class Target:
 def _category_order(scale: Scale) -> list[str]:
     """Categories of a scale in code order (numeric: bins by minimum), then not_relevant."""
     if scale.type == "numeric":
-        return [b.label for b in sorted(scale.bins, key=lambda b: b.min)] + (["not_relevant"] if scale.not_relevant else [])
+        return [b.label for b in sorted(scale.bins, key=lambda b: b.min)] + (
+            ["not_relevant"] if scale.not_relevant else []
+        )
     by_code: dict[str, float] = {}
     for lv in scale.levels:
         by_code[lv.category] = min(by_code.get(lv.category, lv.code), lv.code)
@@ -303,7 +412,7 @@ def _category_order(scale: Scale) -> list[str]:
 def read_figures(study: Study) -> pd.DataFrame:
     """``published/figures.csv``, checked by :func:`tieval.published.load_published`, with ``value``
     and ``base`` back as text in the shortest form (``26``, ``2.8``) so printed decimals are kept."""
-    from .published import load_published
+    from tieval.published import load_published
 
     figures = load_published(study)
     for column in ("value", "base"):
@@ -330,18 +439,29 @@ def published_targets(study: Study, figures: pd.DataFrame) -> dict[str, Target]:
         allowed = set(_category_order(scale)) | {"no_answer"}
         for fid, cat in zip(sel["figure_id"], sel["category"]):
             if cat not in allowed:
-                raise InputError(path, "a category of the item's scale: " + ", ".join(sorted(allowed)),
-                                 row=line[fid], column="category", found=cat)
+                raise InputError(
+                    path,
+                    "a category of the item's scale: " + ", ".join(sorted(allowed)),
+                    row=line[fid],
+                    column="category",
+                    found=cat,
+                )
         units = set(sel["unit"])
         if len(units) > 1:
-            raise InputError(path, f"one unit for all figures of item {item.id}", row=line[sel["figure_id"].iloc[0]],
-                             column="unit", found=", ".join(sorted(units)))
+            raise InputError(
+                path,
+                f"one unit for all figures of item {item.id}",
+                row=line[sel["figure_id"].iloc[0]],
+                column="unit",
+                found=", ".join(sorted(units)),
+            )
         order = {c: i for i, c in enumerate(_category_order(scale) + ["no_answer"])}
         sel = sel.assign(_o=sel["category"].map(order)).sort_values("_o", kind="stable")
         bases = {b for b in sel["base"] if b != ""}
         base = int(float(bases.pop())) if len(bases) == 1 else None
-        targets[item.id] = Target(item.id, "item", units.pop(), list(sel["category"]), list(sel["value"]),
-                                  list(sel["figure_id"]), base)
+        targets[item.id] = Target(
+            item.id, "item", units.pop(), list(sel["category"]), list(sel["value"]), list(sel["figure_id"]), base
+        )
     for demo in study.demographics:
         scale = study.scales[demo.scale]
         labels = [lv.label for lv in scale.levels]
@@ -351,10 +471,13 @@ def published_targets(study: Study, figures: pd.DataFrame) -> dict[str, Target]:
             continue
         for fid, cat in zip(sel["figure_id"], sel["category"]):
             if cat not in labels:
-                raise InputError(path, f"one of the {demo.id} labels in study.yml", row=line[fid], column="category", found=cat)
+                raise InputError(
+                    path, f"one of the {demo.id} labels in study.yml", row=line[fid], column="category", found=cat
+                )
         sel = sel.assign(_o=sel["category"].map({c: i for i, c in enumerate(labels)})).sort_values("_o", kind="stable")
-        targets[demo.id] = Target(demo.id, "demographic", "count", list(sel["category"]), list(sel["value"]),
-                                  list(sel["figure_id"]))
+        targets[demo.id] = Target(
+            demo.id, "demographic", "count", list(sel["category"]), list(sel["value"]), list(sel["figure_id"])
+        )
     return targets
 
 
@@ -385,8 +508,8 @@ class ItemPlan:
     window: tuple[int, int]
     n: int
     alternatives: list[int]
-    counts: dict[str, int]            # published categories -> count
-    remainder: int                    # respondents answering in unpublished categories
+    counts: dict[str, int]  # published categories -> count
+    remainder: int  # respondents answering in unpublished categories
     met: dict[str, bool]
     reprinted: dict[str, str]
     deviation: float
@@ -430,8 +553,11 @@ def _plan_percent(target: Target, n_max: int, max_skips: int, n_all: int, decima
         vectors = rounding.counts_for(values, n, decimals)
         best = min(vectors, key=lambda v: (rounding.deviation(v, values, decimals)[1], v))
         met = {c: True for c in target.categories}
-        reason = (f"largest n in {lo}-{n_max} (answers the completion story allows) that fits the row"
-                  if lo < n_max else f"the n the completion story gives ({n_max}) fits the row")
+        reason = (
+            f"largest n in {lo}-{n_max} (answers the completion story allows) that fits the row"
+            if lo < n_max
+            else f"the n the completion story gives ({n_max}) fits the row"
+        )
         deviation = 0.0
     else:
         fits = rounding.closest_fit(values, range(lo, n_max + 1), decimals)
@@ -441,16 +567,26 @@ def _plan_percent(target: Target, n_max: int, max_skips: int, n_all: int, decima
         deviation = fit.deviation
         total = sum(values)
         if not alternatives:
-            why = (f"the printed row sums to {_fmt_num(total, decimals)}, and no n up to {n_all} gives all of "
-                   "these rounded percentages")
+            why = (
+                f"the printed row sums to {_fmt_num(total, decimals)}, and no n up to {n_all} gives all of "
+                "these rounded percentages"
+            )
         else:
-            why = (f"the row fits only n = {', '.join(map(str, alternatives))}, none of which the completion "
-                   f"story allows ({lo}-{n_max} answers)")
+            why = (
+                f"the row fits only n = {', '.join(map(str, alternatives))}, none of which the completion "
+                f"story allows ({lo}-{n_max} answers)"
+            )
         adjusted = rounding.sum_to_100(best, decimals)
         forced = tuple(values) in {tuple(r) for r in adjusted}
-        reason = (why + f"; closest counts at n = {n} miss by {deviation:g} point(s) in total"
-                  + ("; at this n the printed row is what rounding forced to total 100 (largest remainder) gives"
-                     if forced else ""))
+        reason = (
+            why
+            + f"; closest counts at n = {n} miss by {deviation:g} point(s) in total"
+            + (
+                "; at this n the printed row is what rounding forced to total 100 (largest remainder) gives"
+                if forced
+                else ""
+            )
+        )
     counts = dict(zip(target.categories, best))
     reprinted = {c: _exact(k, n) for c, k in counts.items()}
     return ItemPlan(target, n_max, (lo, n_max), n, alternatives, counts, 0, met, reprinted, deviation, reason)
@@ -469,11 +605,24 @@ def _plan_count(target: Target, n_max: int) -> ItemPlan:
         met = {c: False for c in counts}
         reason += f"; the printed counts sum to {total}, more than the base"
         n = total
-    return ItemPlan(target, n_max, (n, n), n, [n], counts, n - total, met,
-                    {c: str(k) for c, k in counts.items()}, 0.0 if total <= n else float(total - n), reason)
+    return ItemPlan(
+        target,
+        n_max,
+        (n, n),
+        n,
+        [n],
+        counts,
+        n - total,
+        met,
+        {c: str(k) for c, k in counts.items()},
+        0.0 if total <= n else float(total - n),
+        reason,
+    )
 
 
-def plan_items(study: Study, targets: dict[str, Target], groups: tuple[Group, ...], max_skips: int) -> dict[str, ItemPlan]:
+def plan_items(
+    study: Study, targets: dict[str, Target], groups: tuple[Group, ...], max_skips: int
+) -> dict[str, ItemPlan]:
     """Choose ``n`` and counts per item under a completion story (see the module docstring)."""
     reach = reach_counts(study, groups)
     n_all = sum(g.n for g in groups)
@@ -493,8 +642,16 @@ def plan_items(study: Study, targets: dict[str, Target], groups: tuple[Group, ..
 def evaluate_story(study: Study, targets: dict[str, Target], groups: tuple[Group, ...], max_skips: int) -> pd.DataFrame:
     """Per item under a story: the answers it allows, the n chosen, and how many printed cells are met."""
     plans = plan_items(study, targets, groups, max_skips)
-    rows = [{"item_id": k, "n_window": f"{p.window[0]}-{p.window[1]}", "n": p.n,
-             "cells": len(p.met), "cells_met": sum(p.met.values())} for k, p in plans.items()]
+    rows = [
+        {
+            "item_id": k,
+            "n_window": f"{p.window[0]}-{p.window[1]}",
+            "n": p.n,
+            "cells": len(p.met),
+            "cells_met": sum(p.met.values()),
+        }
+        for k, p in plans.items()
+    ]
     return pd.DataFrame(rows, columns=["item_id", "n_window", "n", "cells", "cells_met"])
 
 
@@ -505,11 +662,11 @@ class Reconstruction:
 
     study: Study
     params: Params
-    header: list[list[str]]          # header rows of the export (1 for a form, 3 for Qualtrics)
-    rows: list[list[str]]            # data rows, in file order
+    header: list[list[str]]  # header rows of the export (1 for a form, 3 for Qualtrics)
+    rows: list[list[str]]  # data rows, in file order
     log: pd.DataFrame
     plans: dict[str, ItemPlan]
-    story_check: pd.DataFrame        # configured story and alternatives compared
+    story_check: pd.DataFrame  # configured story and alternatives compared
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -530,8 +687,8 @@ class _Builder:
         self.group_of = np.concatenate([[g.id] * g.n for g in self.groups])
         self.group_spec = {g.id: g for g in self.groups}
         self.invented: list[dict] = []
-        self.answers: dict[str, list[str]] = {}       # column id -> answer per respondent
-        self.category: dict[str, list[str]] = {}      # item/demographic id -> category per respondent ('' = blank)
+        self.answers: dict[str, list[str]] = {}  # column id -> answer per respondent
+        self.category: dict[str, list[str]] = {}  # item/demographic id -> category per respondent ('' = blank)
 
     # -- latent scores
     def scores(self) -> np.ndarray:
@@ -591,13 +748,26 @@ class _Builder:
             chosen = candidates[order[:k]]
             answering[chosen, j] = False
             skipped[chosen] += 1
-            self.invented.append({"item_id": item.id, "reason": f"{k} respondent(s) reaching {item.id} left it blank "
-                                  f"so that its n is {plan.n} (chosen at random among those reaching it, at most "
-                                  "one skip each where possible)"})
+            self.invented.append(
+                {
+                    "item_id": item.id,
+                    "reason": f"{k} respondent(s) reaching {item.id} left it blank "
+                    f"so that its n is {plan.n} (chosen at random among those reaching it, at most "
+                    "one skip each where possible)",
+                }
+            )
         return answering
 
-    def assign(self, scale: Scale, counts: dict[str, int], remainder: int, who: np.ndarray,
-               score: np.ndarray, pins: dict[int, str], key: str) -> dict[int, str]:
+    def assign(
+        self,
+        scale: Scale,
+        counts: dict[str, int],
+        remainder: int,
+        who: np.ndarray,
+        score: np.ndarray,
+        pins: dict[int, str],
+        key: str,
+    ) -> dict[int, str]:
         """Give each respondent in ``who`` a category so that the category counts are exact."""
         counts = dict(counts)
         published = set(counts)
@@ -625,8 +795,10 @@ class _Builder:
         unpublished = [c for c in ordered if c not in published]
         if remainder:
             if not unpublished:
-                raise InputError(self.study.path("published"), f"figures for every answer of {key} "
-                                 f"({remainder} respondent(s) are not accounted for)")
+                raise InputError(
+                    self.study.path("published"),
+                    f"figures for every answer of {key} ({remainder} respondent(s) are not accounted for)",
+                )
             low, high = unpublished[0], unpublished[-1]
             for r in rest[:remainder]:
                 result[r] = low if score[r] < self.p.remainder_low_below else high
@@ -635,8 +807,11 @@ class _Builder:
             for _ in range(counts[cat]):
                 result[rest.pop(0)] = cat
         if rest:
-            raise InputError(self.study.path("published"), f"counts of {key} that add up to its answers",
-                             found=f"{len(rest)} respondent(s) left over")
+            raise InputError(
+                self.study.path("published"),
+                f"counts of {key} that add up to its answers",
+                found=f"{len(rest)} respondent(s) left over",
+            )
         return result
 
     def labels(self, scale: Scale, cats: dict[int, str], score: np.ndarray) -> dict[int, str]:
@@ -692,8 +867,11 @@ def build(study: Study | str) -> Reconstruction:
     if isinstance(study, str):
         study = load_study(study, check_files=False)
     if not study.reconstructed:
-        raise ConfigError(study.config_file, "reconstructed: true (this study's export is real; nothing to rebuild)",
-                          column="reconstructed")
+        raise ConfigError(
+            study.config_file,
+            "reconstructed: true (this study's export is real; nothing to rebuild)",
+            column="reconstructed",
+        )
     if study.survey is None:
         raise ConfigError(study.config_file, "a survey block (format, file, id_column)", column="survey")
     params = read_params(study)
@@ -712,11 +890,13 @@ def build(study: Study | str) -> Reconstruction:
         scale = study.scale_of(item)
         who = np.flatnonzero(answering[:, j])
         plan = plans.get(item.id)
-        if plan is None:   # no published figure: equal shares over the scale's categories
+        if plan is None:  # no published figure: equal shares over the scale's categories
             cats = [c for c in _category_order(scale) if c not in _SPECIAL]
             share = np.diff(np.floor(np.linspace(0, len(who), len(cats) + 1) + 0.5)).astype(int)
             counts, remainder = dict(zip(cats, share.tolist())), 0
-            b.invented.append({"item_id": item.id, "reason": "no published figure: answers spread equally over the scale"})
+            b.invented.append(
+                {"item_id": item.id, "reason": "no published figure: answers spread equally over the scale"}
+            )
         else:
             counts, remainder = plan.counts, plan.remainder
             if len(who) != plan.n:
@@ -743,20 +923,29 @@ def build(study: Study | str) -> Reconstruction:
         answer = [""] * b.n
         pos = max(blanks, 0)
         for label, k in counts.items():
-            for r in perm[pos:pos + k]:
+            for r in perm[pos : pos + k]:
                 answer[int(r)] = label
             pos += k
         b.answers[demo.column] = answer
         b.category[demo.id] = [label_cat.get(a, "") for a in answer]
         demo_rows.append((demo, target, len(who), blanks))
         if blanks > 0:
-            b.invented.append({"item_id": demo.id, "reason": f"{blanks} of the {len(who)} respondents who reached the "
-                               f"demographic questions left {demo.id} blank (the published counts total "
-                               f"{sum(counts.values())}); chosen at random"})
+            b.invented.append(
+                {
+                    "item_id": demo.id,
+                    "reason": f"{blanks} of the {len(who)} respondents who reached the "
+                    f"demographic questions left {demo.id} blank (the published counts total "
+                    f"{sum(counts.values())}); chosen at random",
+                }
+            )
     if study.demographics:
-        b.invented.append({"item_id": ",".join(d.id for d in study.demographics),
-                           "reason": "which respondent has which demographic answer: random (the report gives "
-                                     "only the totals), independent of the answers to the items"})
+        b.invented.append(
+            {
+                "item_id": ",".join(d.id for d in study.demographics),
+                "reason": "which respondent has which demographic answer: random (the report gives "
+                "only the totals), independent of the answers to the items",
+            }
+        )
 
     free_log = _free_text(b, study, answering, profiles)
     log = _log(b, study, plans, targets, demo_rows, free_log)
@@ -780,40 +969,73 @@ def _free_text(b: _Builder, study: Study, answering: np.ndarray, profiles: dict[
         answer = [""] * b.n
         if b.p.three_words and b.p.three_words.get("question") == ft.id:
             answer = _three_words(b, ft, reach_free, log)
-        quotes = excerpts[excerpts["section"].isin(ft.published_sections)] if ft.published_sections else excerpts.iloc[0:0]
+        quotes = (
+            excerpts[excerpts["section"].isin(ft.published_sections)] if ft.published_sections else excerpts.iloc[0:0]
+        )
         quotes = quotes.sort_values("excerpt_id", kind="stable")
         requirement = b.p.free_text_requires.get(ft.id, {})
-        eligible = [int(r) for r in reach_free
-                    if all(b.category.get(item, [""] * b.n)[r] == cat for item, cat in requirement.items())]
+        eligible = [
+            int(r)
+            for r in reach_free
+            if all(b.category.get(item, [""] * b.n)[r] == cat for item, cat in requirement.items())
+        ]
         for eid, text in zip(quotes["excerpt_id"], quotes["text"]):
             if eid in pinned_quote:
                 r = pinned_quote[eid]
             else:
                 free = [r for r in eligible if not answer[r] and r not in pinned_quote.values()]
                 if not free:
-                    raise InputError(study.path("excerpts"), f"at most as many quotations for {ft.id} as eligible "
-                                     f"respondents ({len(eligible)})", found=eid)
+                    raise InputError(
+                        study.path("excerpts"),
+                        f"at most as many quotations for {ft.id} as eligible respondents ({len(eligible)})",
+                        found=eid,
+                    )
                 r = free[int(b.rng.integers(0, len(free)))]
             answer[r] = text
-            log.append({"kind": "quotation", "figure_id": eid, "item_id": ft.id, "met": "yes",
-                        "reason": f"published quotation (section '{quotes.loc[quotes['excerpt_id'] == eid, 'section'].iloc[0]}') "
-                                  "placed verbatim as one respondent's answer; which respondent is a property of the reconstruction"
-                                  + (f"; respondents limited to those answering {', '.join(f'{k} = {v}' for k, v in requirement.items())}" if requirement else "")})
+            log.append(
+                {
+                    "kind": "quotation",
+                    "figure_id": eid,
+                    "item_id": ft.id,
+                    "met": "yes",
+                    "reason": f"published quotation (section '{quotes.loc[quotes['excerpt_id'] == eid, 'section'].iloc[0]}') "
+                    "placed verbatim as one respondent's answer; which respondent is a property of the reconstruction"
+                    + (
+                        f"; respondents limited to those answering {', '.join(f'{k} = {v}' for k, v in requirement.items())}"
+                        if requirement
+                        else ""
+                    ),
+                }
+            )
         invented = b.p.invented_free_text.get(ft.id, ())
         if invented:
             free = [int(r) for r in reach_free if not answer[r]]
-            picks = b.rng.permutation(len(free))[:len(invented)]
+            picks = b.rng.permutation(len(free))[: len(invented)]
             for text, k in zip(invented, picks):
                 answer[free[int(k)]] = text
-                log.append({"kind": "invented", "item_id": ft.id, "printed": text, "met": "n/a",
-                            "reason": "INVENTED free-text answer (not from the report), so that free-text handling "
-                                      "and redaction can be exercised"})
+                log.append(
+                    {
+                        "kind": "invented",
+                        "item_id": ft.id,
+                        "printed": text,
+                        "met": "n/a",
+                        "reason": "INVENTED free-text answer (not from the report), so that free-text handling "
+                        "and redaction can be exercised",
+                    }
+                )
         if not (b.p.three_words and b.p.three_words.get("question") == ft.id):
             blank = int(len(reach_free) - sum(1 for a in answer if a))
             if blank:
-                log.append({"kind": "invented", "item_id": ft.id, "count": blank, "met": "n/a",
-                            "reason": f"{blank} answer(s) to {ft.id} of respondents who reached it are not published: "
-                                      "left blank rather than invented"})
+                log.append(
+                    {
+                        "kind": "invented",
+                        "item_id": ft.id,
+                        "count": blank,
+                        "met": "n/a",
+                        "reason": f"{blank} answer(s) to {ft.id} of respondents who reached it are not published: "
+                        "left blank rather than invented",
+                    }
+                )
         b.answers[ft.column] = answer
     return log
 
@@ -832,29 +1054,44 @@ def _three_words(b: _Builder, ft, reach_free: np.ndarray, log: list[dict]) -> li
     freq = {top: top_count}
     spare = slots - top_count - len(others)
     if spare < 0 or top_count > len(respondents):
-        raise _fail(b.study, "three_words.most_frequent_count",
-                    f"a count that leaves a slot for every other published word ({slots} slots)", top_count)
+        raise _fail(
+            b.study,
+            "three_words.most_frequent_count",
+            f"a count that leaves a slot for every other published word ({slots} slots)",
+            top_count,
+        )
     for i, w in enumerate(others):
         freq[w] = 1 + (spare // len(others)) + (1 if i < spare % len(others) else 0)
     if max(freq[w] for w in others) >= top_count:
-        raise _fail(b.study, "three_words.most_frequent_count",
-                    f"more than any other word's count ({max(freq[w] for w in others)})", top_count)
+        raise _fail(
+            b.study,
+            "three_words.most_frequent_count",
+            f"more than any other word's count ({max(freq[w] for w in others)})",
+            top_count,
+        )
     bags: dict[int, list[str]] = {r: [] for r in respondents}
     for w in sorted(freq, key=lambda w: (-freq[w], words.index(w))):
         # most free slots first (keeps the deal feasible), ties in a fresh random order per word
         key = b.rng.random(len(respondents))
         ranked = sorted(range(len(respondents)), key=lambda i: (len(bags[respondents[i]]), key[i]))
-        for i in ranked[:freq[w]]:
+        for i in ranked[: freq[w]]:
             bags[respondents[i]].append(w)
     answer = [""] * b.n
     for r in respondents:
         bag = [bags[r][i] for i in b.rng.permutation(len(bags[r]))]
         answer[r] = ", ".join(bag)
     summary = "; ".join(f"{w} {freq[w]}" for w in sorted(freq, key=lambda w: (-freq[w], words.index(w))))
-    log.append({"kind": "invented", "item_id": ft.id, "count": slots, "met": "n/a",
-                "reason": f"the report prints {len(words)} words (no counts) for {len(respondents)} respondents x "
-                          f"{per} words = {slots} slots; frequencies chosen so that '{top}' is clearly the most "
-                          f"frequent and every printed word appears: {summary}"})
+    log.append(
+        {
+            "kind": "invented",
+            "item_id": ft.id,
+            "count": slots,
+            "met": "n/a",
+            "reason": f"the report prints {len(words)} words (no counts) for {len(respondents)} respondents x "
+            f"{per} words = {slots} slots; frequencies chosen so that '{top}' is clearly the most "
+            f"frequent and every printed word appears: {summary}",
+        }
+    )
     return answer
 
 
@@ -865,8 +1102,14 @@ def _row(**kw) -> dict:
     return base
 
 
-def _log(b: _Builder, study: Study, plans: dict[str, ItemPlan], targets: dict[str, Target],
-         demo_rows: list, free_log: list[dict]) -> pd.DataFrame:
+def _log(
+    b: _Builder,
+    study: Study,
+    plans: dict[str, ItemPlan],
+    targets: dict[str, Target],
+    demo_rows: list,
+    free_log: list[dict],
+) -> pd.DataFrame:
     rows = [_row(kind="notice", reason=study.reconstruction_notice)]
     figures = b.figures.set_index("figure_id", drop=False)
     cell = {}
@@ -883,16 +1126,43 @@ def _log(b: _Builder, study: Study, plans: dict[str, ItemPlan], targets: dict[st
             if met and t.unit == "percent":
                 note = _rule_note(k, plan.n, value)
                 reason = "; ".join(x for x in (reason, note) if x)
-            rows.append(_row(kind="published", figure_id=fid, item_id=item_id, category=cat, printed=value,
-                             unit=t.unit, chosen_n=plan.n, alternative_ns=alts, count=k, reproduced=reproduced,
-                             deviation=f"{dev:g}", met="yes" if met else "no", reason=reason))
+            rows.append(
+                _row(
+                    kind="published",
+                    figure_id=fid,
+                    item_id=item_id,
+                    category=cat,
+                    printed=value,
+                    unit=t.unit,
+                    chosen_n=plan.n,
+                    alternative_ns=alts,
+                    count=k,
+                    reproduced=reproduced,
+                    deviation=f"{dev:g}",
+                    met="yes" if met else "no",
+                    reason=reason,
+                )
+            )
     for demo, target, answered, blanks in demo_rows:
         for cat, value, fid in zip(target.categories, target.values, target.figure_ids):
-            rows.append(_row(kind="published", figure_id=fid, item_id=demo.id, category=cat, printed=value,
-                             unit="count", chosen_n=answered - max(blanks, 0), count=int(float(value)),
-                             reproduced=str(int(float(value))), deviation="0", met="yes" if blanks >= 0 else "no",
-                             reason="" if blanks >= 0 else f"the counts total more than the {answered} respondents who "
-                                                           "reached the demographic questions"))
+            rows.append(
+                _row(
+                    kind="published",
+                    figure_id=fid,
+                    item_id=demo.id,
+                    category=cat,
+                    printed=value,
+                    unit="count",
+                    chosen_n=answered - max(blanks, 0),
+                    count=int(float(value)),
+                    reproduced=str(int(float(value))),
+                    deviation="0",
+                    met="yes" if blanks >= 0 else "no",
+                    reason=""
+                    if blanks >= 0
+                    else f"the counts total more than the {answered} respondents who reached the demographic questions",
+                )
+            )
     rows += _check_figures(b, study, figures, cell, demo_rows)
     for entry in b.invented:
         rows.append(_row(kind="invented", item_id=entry["item_id"], met="n/a", reason=entry["reason"]))
@@ -931,12 +1201,23 @@ def _check_figures(b: _Builder, study: Study, figures: pd.DataFrame, cell: dict,
         f = figures.loc[fid]
         got = _measure(b, study, measure)
         if got is None:
-            raise _fail(study, f"story_figures.{fid}", "responses, answered_any, answered_all, finished or group:<id>", measure)
+            raise _fail(
+                study, f"story_figures.{fid}", "responses, answered_any, answered_all, finished or group:<id>", measure
+            )
         met = float(f["value"]) == got
-        out.append(_row(kind="published", figure_id=fid, printed=f["value"], unit=f["unit"],
-                        count=got, reproduced=str(got), deviation=f"{abs(float(f['value']) - got):g}",
-                        met="yes" if met else "no",
-                        reason=f"completion story: {measure} = {got}" + ("" if met else f", not {f['value']} as printed")))
+        out.append(
+            _row(
+                kind="published",
+                figure_id=fid,
+                printed=f["value"],
+                unit=f["unit"],
+                count=got,
+                reproduced=str(got),
+                deviation=f"{abs(float(f['value']) - got):g}",
+                met="yes" if met else "no",
+                reason=f"completion story: {measure} = {got}" + ("" if met else f", not {f['value']} as printed"),
+            )
+        )
     restating = figures[(figures["restates"] != "") & (figures["item_id"] != "")]
     for fid, f in restating.iterrows():
         if f["restates"] not in cell:
@@ -961,89 +1242,196 @@ def _check_figures(b: _Builder, study: Study, figures: pd.DataFrame, cell: dict,
         if met:
             reason = f"restates {f['restates']}"
         elif float(f["value"]) != float(table_value):
-            reason = (f"contradicts {f['restates']} ({table_value} as printed in the table"
-                      + (", met by the data" if plan.met[cat] else "") + "): one item and one n cannot give both; "
-                      "the table is reproduced")
+            reason = (
+                f"contradicts {f['restates']} ({table_value} as printed in the table"
+                + (", met by the data" if plan.met[cat] else "")
+                + "): one item and one n cannot give both; "
+                "the table is reproduced"
+            )
         else:
             reason = f"restates {f['restates']}, which the data cannot meet (see that row)"
-        out.append(_row(kind="published", figure_id=fid, item_id=f["item_id"], category=cat, printed=f["value"],
-                        unit=f["unit"], chosen_n=plan.n, count=k, reproduced=reproduced,
-                        deviation="0" if met else (f"{_cell_deviation(k, plan.n, f['value']):g}" if f["unit"] == "percent"
-                                                   else f"{abs(float(reproduced) - float(f['value'])):g}"),
-                        met="yes" if met else "no", reason=reason))
+        out.append(
+            _row(
+                kind="published",
+                figure_id=fid,
+                item_id=f["item_id"],
+                category=cat,
+                printed=f["value"],
+                unit=f["unit"],
+                chosen_n=plan.n,
+                count=k,
+                reproduced=reproduced,
+                deviation="0"
+                if met
+                else (
+                    f"{_cell_deviation(k, plan.n, f['value']):g}"
+                    if f["unit"] == "percent"
+                    else f"{abs(float(reproduced) - float(f['value'])):g}"
+                ),
+                met="yes" if met else "no",
+                reason=reason,
+            )
+        )
     demo_cell = {fid: int(float(v)) for _, t, _, _ in demo_rows for fid, v in zip(t.figure_ids, t.values)}
     for fid, f in figures[figures["restates"].isin(list(demo_cell)) & (figures["unit"] == "count")].iterrows():
         k = demo_cell[f["restates"]]
         met = int(float(f["value"])) == k
-        out.append(_row(kind="published", figure_id=fid, category=f["category"], printed=f["value"], unit="count",
-                        count=k, reproduced=str(k), deviation=f"{abs(float(f['value']) - k):g}",
-                        met="yes" if met else "no", reason=f"restates {f['restates']}"))
+        out.append(
+            _row(
+                kind="published",
+                figure_id=fid,
+                category=f["category"],
+                printed=f["value"],
+                unit="count",
+                count=k,
+                reproduced=str(k),
+                deviation=f"{abs(float(f['value']) - k):g}",
+                met="yes" if met else "no",
+                reason=f"restates {f['restates']}",
+            )
+        )
     for demo, target, answered, blanks in demo_rows:
         counts = dict(zip(target.categories, (int(float(v)) for v in target.values)))
-        sel = figures[(figures["item_id"] == "") & (figures["unit"] == "percent") & figures["category"].isin(list(counts))]
-        bases = {"all responses": b.n, "respondents who reached the demographic questions": answered,
-                 f"respondents who answered {demo.id}": answered - max(blanks, 0)}
+        sel = figures[
+            (figures["item_id"] == "") & (figures["unit"] == "percent") & figures["category"].isin(list(counts))
+        ]
+        bases = {
+            "all responses": b.n,
+            "respondents who reached the demographic questions": answered,
+            f"respondents who answered {demo.id}": answered - max(blanks, 0),
+        }
         for fid, f in sel.iterrows():
             k = counts[f["category"]]
             decimals = rounding.decimals_of(f["value"])
             fitting = [(name, n) for name, n in bases.items() if rounding.rounds_to(k, n, f["value"], decimals)]
             ok = [f"{name} (n = {n})" for name, n in fitting]
             shown = ", ".join(f"{100 * k / n:.1f}% of {n}" for n in sorted(set(bases.values()), reverse=True))
-            out.append(_row(kind="published", figure_id=fid, item_id=demo.id, category=f["category"],
-                            printed=f["value"], unit="percent", chosen_n=fitting[0][1] if fitting else "", count=k,
-                            reproduced=_exact(k, fitting[0][1] if fitting else b.n),
-                            met="yes" if ok else "no",
-                            deviation="0" if ok else f"{min(abs(100 * k / n - float(f['value'])) for n in bases.values()):.1f}",
-                            reason=("base not stated; met with base " + "; ".join(ok)) if ok else
-                            f"base not stated; {k} respondents (the table count) is {shown}: no base the report uses "
-                            f"gives {f['value']}%"))
+            out.append(
+                _row(
+                    kind="published",
+                    figure_id=fid,
+                    item_id=demo.id,
+                    category=f["category"],
+                    printed=f["value"],
+                    unit="percent",
+                    chosen_n=fitting[0][1] if fitting else "",
+                    count=k,
+                    reproduced=_exact(k, fitting[0][1] if fitting else b.n),
+                    met="yes" if ok else "no",
+                    deviation="0" if ok else f"{min(abs(100 * k / n - float(f['value'])) for n in bases.values()):.1f}",
+                    reason=("base not stated; met with base " + "; ".join(ok))
+                    if ok
+                    else f"base not stated; {k} respondents (the table count) is {shown}: no base the report uses "
+                    f"gives {f['value']}%",
+                )
+            )
     for fid, why in b.p.other_figures.items():
         if fid not in figures.index:
             raise _fail(study, f"other_figures.{fid}", "a figure_id of published/figures.csv", fid)
         f = figures.loc[fid]
-        out.append(_row(kind="published", figure_id=fid, item_id=f["item_id"], category=f["category"],
-                        printed=f["value"], unit=f["unit"], met="no", reason=why))
+        out.append(
+            _row(
+                kind="published",
+                figure_id=fid,
+                item_id=f["item_id"],
+                category=f["category"],
+                printed=f["value"],
+                unit=f["unit"],
+                met="no",
+                reason=why,
+            )
+        )
     return out
 
 
 def _invented_general(b: _Builder, study: Study) -> list[dict]:
-    rows = [_row(kind="invented", item_id="(all items)", met="n/a",
-                 reason=f"which respondent gave which answer: latent-trait model (seed {b.p.seed}; trait sd 1, construct "
-                        f"sd {b.p.construct_sd:g}, item noise sd {b.p.item_noise_sd:g}); item correlations, alphas and "
-                        "construct-score spreads are properties of the reconstruction")]
-    ordinal = [s for s in study.scales.values() if s.type == "ordinal" and any(
-        sum(1 for lv in s.levels if lv.category == c) > 1 for c in {lv.category for lv in s.levels})]
+    rows = [
+        _row(
+            kind="invented",
+            item_id="(all items)",
+            met="n/a",
+            reason=f"which respondent gave which answer: latent-trait model (seed {b.p.seed}; trait sd 1, construct "
+            f"sd {b.p.construct_sd:g}, item noise sd {b.p.item_noise_sd:g}); item correlations, alphas and "
+            "construct-score spreads are properties of the reconstruction",
+        )
+    ]
+    ordinal = [
+        s
+        for s in study.scales.values()
+        if s.type == "ordinal"
+        and any(sum(1 for lv in s.levels if lv.category == c) > 1 for c in {lv.category for lv in s.levels})
+    ]
     if ordinal:
         shares = ", ".join(f"{k} {v:g}" for k, v in sorted(b.p.extreme_share.items())) or "0.5 each"
-        rows.append(_row(kind="invented", item_id="(agreement items)", met="n/a",
-                         reason=f"Strongly agree versus Agree (and Strongly disagree versus Disagree) is not published: "
-                                f"the extreme label goes to the most extreme scores within each collapsed category "
-                                f"(share: {shares})"))
+        rows.append(
+            _row(
+                kind="invented",
+                item_id="(agreement items)",
+                met="n/a",
+                reason=f"Strongly agree versus Agree (and Strongly disagree versus Disagree) is not published: "
+                f"the extreme label goes to the most extreme scores within each collapsed category "
+                f"(share: {shares})",
+            )
+        )
     if any(s.type == "numeric" for s in study.scales.values()):
-        rows.append(_row(kind="invented", item_id="(0-10 items)", met="n/a",
-                         reason="values inside each published band drawn uniformly and sorted, so higher scores get "
-                                "higher values (only the band counts are published)"))
+        rows.append(
+            _row(
+                kind="invented",
+                item_id="(0-10 items)",
+                met="n/a",
+                reason="values inside each published band drawn uniformly and sorted, so higher scores get "
+                "higher values (only the band counts are published)",
+            )
+        )
     if any(s.not_relevant for s in study.scales.values()):
-        rows.append(_row(kind="invented", item_id="(not-relevant answers)", met="n/a",
-                         reason="which not-relevant wording each such answer uses: random among the scale's "
-                                "not-relevant labels; which respondents answer not relevant: random"))
-    story = "; ".join(f"{g.id}: {g.n} respondents, items through {g.through}, demographics "
-                      f"{'yes' if g.demographics else 'no'}, finished {'yes' if g.finished else 'no'}" for g in b.p.story)
+        rows.append(
+            _row(
+                kind="invented",
+                item_id="(not-relevant answers)",
+                met="n/a",
+                reason="which not-relevant wording each such answer uses: random among the scale's "
+                "not-relevant labels; which respondents answer not relevant: random",
+            )
+        )
+    story = "; ".join(
+        f"{g.id}: {g.n} respondents, items through {g.through}, demographics "
+        f"{'yes' if g.demographics else 'no'}, finished {'yes' if g.finished else 'no'}"
+        for g in b.p.story
+    )
     rows.append(_row(kind="invented", item_id="(completion story)", met="n/a", reason="completion story: " + story))
     if study.survey.format == "qualtrics":
-        rows.append(_row(kind="invented", item_id="(metadata)", met="n/a",
-                         reason=f"dates (fieldwork from {b.p.fieldwork_start:%Y-%m-%d} over {b.p.fieldwork_days} days), "
-                                "durations, response ids, IP addresses (RFC 5737 documentation ranges), recipient names "
-                                "and example.org e-mail addresses, external references and locations are invented and "
-                                "harmless; they exist so that cleaning can prove it strips identifying columns"))
+        rows.append(
+            _row(
+                kind="invented",
+                item_id="(metadata)",
+                met="n/a",
+                reason=f"dates (fieldwork from {b.p.fieldwork_start:%Y-%m-%d} over {b.p.fieldwork_days} days), "
+                "durations, response ids, IP addresses (RFC 5737 documentation ranges), recipient names "
+                "and example.org e-mail addresses, external references and locations are invented and "
+                "harmless; they exist so that cleaning can prove it strips identifying columns",
+            )
+        )
         if b.p.preview_records:
-            rows.append(_row(kind="invented", item_id="(preview)", count=b.p.preview_records, met="n/a",
-                             reason=f"{b.p.preview_records} 'Survey Preview' record(s) (a researcher's test run, with "
-                                    "answers) added so that cleaning's exclusion by Status is exercised; they are not "
-                                    f"among the {b.n} responses"))
+            rows.append(
+                _row(
+                    kind="invented",
+                    item_id="(preview)",
+                    count=b.p.preview_records,
+                    met="n/a",
+                    reason=f"{b.p.preview_records} 'Survey Preview' record(s) (a researcher's test run, with "
+                    "answers) added so that cleaning's exclusion by Status is exercised; they are not "
+                    f"among the {b.n} responses",
+                )
+            )
     else:
-        rows.append(_row(kind="invented", item_id="(metadata)", met="n/a",
-                         reason="submission times, names and example.org e-mail addresses are invented and harmless"))
+        rows.append(
+            _row(
+                kind="invented",
+                item_id="(metadata)",
+                met="n/a",
+                reason="submission times, names and example.org e-mail addresses are invented and harmless",
+            )
+        )
     return rows
 
 
@@ -1069,9 +1457,11 @@ def _identities(b: _Builder, count: int) -> list[tuple[str, str, str]]:
 
 
 def _question_columns(study: Study, order: tuple[str, ...]) -> list[tuple[str, str]]:
-    parts = {"items": [(it.column, it.text) for it in study.items],
-             "demographics": [(d.column, d.text) for d in study.demographics],
-             "free_text": [(f.column, f.text) for f in study.free_text]}
+    parts = {
+        "items": [(it.column, it.text) for it in study.items],
+        "demographics": [(d.column, d.text) for d in study.demographics],
+        "free_text": [(f.column, f.text) for f in study.free_text],
+    }
     return [col for part in order for col in parts[part]]
 
 
@@ -1109,12 +1499,17 @@ def _qualtrics(b: _Builder, study: Study, answering: np.ndarray) -> tuple[list[l
     answered = np.zeros(n, dtype=int)
     for cats in b.category.values():
         answered += np.array([c != "" for c in cats])
-    duration = np.where(finished, b.rng.integers(240, 1500, size=n),
-                        np.where(answered > 0, b.rng.integers(60, 400, size=n), b.rng.integers(4, 90, size=n)))
+    duration = np.where(
+        finished,
+        b.rng.integers(240, 1500, size=n),
+        np.where(answered > 0, b.rng.integers(60, 400, size=n), b.rng.integers(4, 90, size=n)),
+    )
     position = _progress(b, study, questions)
     progress = np.where(finished, 100, position)
     ids = ["R_" + "".join(_ALNUM[b.rng.integers(0, len(_ALNUM), size=15)]) for _ in range(n)]
-    ips = [f"{_DOC_NETS[int(k)]}.{int(h)}" for k, h in zip(b.rng.integers(0, 3, size=n), b.rng.integers(1, 255, size=n))]
+    ips = [
+        f"{_DOC_NETS[int(k)]}.{int(h)}" for k, h in zip(b.rng.integers(0, 3, size=n), b.rng.integers(1, 255, size=n))
+    ]
     people = _identities(b, n)
     refs = [f"EXT-{int(x):05d}" for x in b.rng.integers(10000, 99999, size=n)]
     base = b.p.fieldwork_start
@@ -1124,17 +1519,50 @@ def _qualtrics(b: _Builder, study: Study, answering: np.ndarray) -> tuple[list[l
         t1 = t0 + timedelta(seconds=int(duration[r]))
         recorded = t1 if finished[r] else t1 + timedelta(days=7)
         fn, ln, email = people[r]
-        meta = [t0.strftime(_TIME), t1.strftime(_TIME), "IP Address", ips[r], str(int(progress[r])),
-                str(int(duration[r])), "True" if finished[r] else "False", recorded.strftime(_TIME), ids[r],
-                ln, fn, email, refs[r], b.p.location[0], b.p.location[1], "email", "EN"]
+        meta = [
+            t0.strftime(_TIME),
+            t1.strftime(_TIME),
+            "IP Address",
+            ips[r],
+            str(int(progress[r])),
+            str(int(duration[r])),
+            "True" if finished[r] else "False",
+            recorded.strftime(_TIME),
+            ids[r],
+            ln,
+            fn,
+            email,
+            refs[r],
+            b.p.location[0],
+            b.p.location[1],
+            "email",
+            "EN",
+        ]
         answers = [b.answers[c][r] for c, _ in questions]
         records.append((recorded, meta + answers + [ROW_NOTICE]))
     for k in range(b.p.preview_records):
         t0 = base - timedelta(days=3 + k, hours=-10)
         t1 = t0 + timedelta(seconds=300)
         rid = "R_" + "".join(_ALNUM[b.rng.integers(0, len(_ALNUM), size=15)])
-        meta = [t0.strftime(_TIME), t1.strftime(_TIME), "Survey Preview", "", "100", "300", "True",
-                t1.strftime(_TIME), rid, "", "", "", "", b.p.location[0], b.p.location[1], "preview", "EN"]
+        meta = [
+            t0.strftime(_TIME),
+            t1.strftime(_TIME),
+            "Survey Preview",
+            "",
+            "100",
+            "300",
+            "True",
+            t1.strftime(_TIME),
+            rid,
+            "",
+            "",
+            "",
+            "",
+            b.p.location[0],
+            b.p.location[1],
+            "preview",
+            "EN",
+        ]
         records.append((t1, meta + [_preview_answer(study, c) for c, _ in questions] + [ROW_NOTICE]))
     records.sort(key=lambda x: (x[0], x[1][8]))
     return [header1, header2, header3], [row for _, row in records]
@@ -1167,8 +1595,7 @@ def _preview_answer(study: Study, column: str) -> str:
 def _form(b: _Builder, study: Study) -> tuple[list[list[str]], list[list[str]]]:
     questions = _question_columns(study, b.p.question_order)
     identifying = list(study.survey.identifying_columns) or ["email", "name"]
-    header = ([study.survey.id_column, "submitted"] + identifying + [c for c, _ in questions]
-              + [NOTICE_COLUMN.lower()])
+    header = [study.survey.id_column, "submitted"] + identifying + [c for c, _ in questions] + [NOTICE_COLUMN.lower()]
     start = _times(b, b.n)
     people = _identities(b, b.n)
     order = sorted(range(b.n), key=lambda r: (int(start[r]), r))
@@ -1188,10 +1615,18 @@ def story_comparison_frame(study: Study, targets: dict[str, Target], params: Par
     rows = []
     for name, (groups, skips) in stories.items():
         ev = evaluate_story(study, targets, groups, skips)
-        rows.append({"story": name, "responses": sum(g.n for g in groups),
-                     "groups": "; ".join(f"{g.id} {g.n} (through {g.through})" for g in groups),
-                     "max_item_skips": skips, "items_fully_met": int((ev["cells"] == ev["cells_met"]).sum()),
-                     "items": len(ev), "cells_met": int(ev["cells_met"].sum()), "cells": int(ev["cells"].sum())})
+        rows.append(
+            {
+                "story": name,
+                "responses": sum(g.n for g in groups),
+                "groups": "; ".join(f"{g.id} {g.n} (through {g.through})" for g in groups),
+                "max_item_skips": skips,
+                "items_fully_met": int((ev["cells"] == ev["cells_met"]).sum()),
+                "items": len(ev),
+                "cells_met": int(ev["cells_met"].sum()),
+                "cells": int(ev["cells"].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1206,13 +1641,19 @@ def n_table(recon: Reconstruction) -> pd.DataFrame:
     rows = []
     for item_id, p in recon.plans.items():
         t = p.target
-        rows.append({"item_id": item_id, "unit": t.unit,
-                     "printed": " / ".join(f"{c} {v}" for c, v in zip(t.categories, t.values)),
-                     "n_allowed": f"{p.window[0]}-{p.window[1]}", "n_chosen": p.n,
-                     "compatible_ns": ", ".join(map(str, p.alternatives)),
-                     "counts": " / ".join(str(p.counts[c]) for c in t.categories),
-                     "reproduced": " / ".join(p.reprinted[c] for c in t.categories),
-                     "met": "yes" if all(p.met.values()) else "no"})
+        rows.append(
+            {
+                "item_id": item_id,
+                "unit": t.unit,
+                "printed": " / ".join(f"{c} {v}" for c, v in zip(t.categories, t.values)),
+                "n_allowed": f"{p.window[0]}-{p.window[1]}",
+                "n_chosen": p.n,
+                "compatible_ns": ", ".join(map(str, p.alternatives)),
+                "counts": " / ".join(str(p.counts[c]) for c in t.categories),
+                "reproduced": " / ".join(p.reprinted[c] for c in t.categories),
+                "met": "yes" if all(p.met.values()) else "no",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1220,7 +1661,8 @@ def unmet_figures(recon: Reconstruction) -> pd.DataFrame:
     """Published figures the reconstructed data do not reproduce, with the reason."""
     log = recon.log
     return log[(log["kind"] == "published") & (log["met"] == "no")][
-        ["figure_id", "item_id", "category", "printed", "reproduced", "chosen_n", "reason"]].reset_index(drop=True)
+        ["figure_id", "item_id", "category", "printed", "reproduced", "chosen_n", "reason"]
+    ].reset_index(drop=True)
 
 
 def preview(recon: Reconstruction, rows: int = 5) -> pd.DataFrame:
@@ -1234,7 +1676,9 @@ def preview(recon: Reconstruction, rows: int = 5) -> pd.DataFrame:
 def invented_elements(recon: Reconstruction) -> pd.DataFrame:
     """Everything the reconstruction made up (not published), as logged."""
     log = recon.log
-    return log[log["kind"].isin(["invented", "quotation"])][["kind", "figure_id", "item_id", "count", "printed", "reason"]].reset_index(drop=True)
+    return log[log["kind"].isin(["invented", "quotation"])][
+        ["kind", "figure_id", "item_id", "count", "printed", "reason"]
+    ].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- writing

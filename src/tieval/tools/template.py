@@ -14,13 +14,13 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import InputError
-from .integrity import write_manifest
-from .paths import study_dir
+from tieval.errors import InputError
+from tieval.integrity import write_manifest
+from tieval.paths import study_dir
 
 __all__ = ["TEMPLATE_DIR", "create_study"]
 
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "study"
+TEMPLATE_DIR = Path(__file__).parents[1] / "templates" / "study"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

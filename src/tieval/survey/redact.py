@@ -25,11 +25,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import columns
-from .columns import distinct
+from tieval.survey import columns
+from tieval.survey.columns import distinct
 
-__all__ = ["PATTERNS", "Redaction", "name_pattern", "redact_text", "redact_series", "Pseudonyms", "id_digests",
-           "first_duplicate", "pseudonyms", "pseudonymous_ids", "ID_PREFIX", "ID_HEX_DIGITS"]
+__all__ = [
+    "PATTERNS",
+    "Redaction",
+    "name_pattern",
+    "redact_text",
+    "redact_series",
+    "Pseudonyms",
+    "id_digests",
+    "first_duplicate",
+    "pseudonyms",
+    "pseudonymous_ids",
+    "ID_PREFIX",
+    "ID_HEX_DIGITS",
+]
 
 _HEX = r"[0-9A-Fa-f]{1,4}"
 
@@ -39,16 +51,19 @@ PATTERNS: dict[str, re.Pattern] = {
     "url": re.compile(
         r"(?i)\b(?:https?://|ftp://|www\.)(?:[^\s<>\"']*[^\s<>\"'.,;:!?)])?"
         r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|gov|nhs|edu|ac|co|uk|io|info|eu)\b"
-        r"(?:/(?:[^\s<>\"']*[^\s<>\"'.,;:!?)])?)?"),
+        r"(?:/(?:[^\s<>\"']*[^\s<>\"'.,;:!?)])?)?"
+    ),
     "ip": re.compile(
         r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.]\d)"
         rf"|(?<![\w:])(?:(?:{_HEX}:){{7}}{_HEX}"
         rf"|(?:{_HEX}:){{1,6}}:(?:{_HEX}(?::{_HEX}){{0,5}})?"
-        rf"|::(?:{_HEX}:){{0,5}}{_HEX})(?![\w:])"),
+        rf"|::(?:{_HEX}:){{0,5}}{_HEX})(?![\w:])"
+    ),
     "phone": re.compile(
         r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .-]?\(?\d{1,4}\)?){2,6}(?!\w)"  # +44 20 7946 0958
-        r"|(?<![\w+])\(?0\d{1,4}\)?(?:[ .-]?\d){6,9}(?!\w)"                                 # 020 7946 0958, 07700 900123
-        r"|(?<![\w+])\(\d{3}\) ?\d{3}[ .-]\d{4}(?!\w)"),                                   # (212) 555-0123
+        r"|(?<![\w+])\(?0\d{1,4}\)?(?:[ .-]?\d){6,9}(?!\w)"  # 020 7946 0958, 07700 900123
+        r"|(?<![\w+])\(\d{3}\) ?\d{3}[ .-]\d{4}(?!\w)"
+    ),  # (212) 555-0123
 }
 
 TOKENS = {"email": "[email]", "url": "[url]", "ip": "[ip]", "phone": "[phone]", "name": "[name]"}
@@ -152,7 +167,7 @@ def first_duplicate(digests: np.ndarray) -> tuple[int, int] | None:
     order, ranked = _sorted(digests)
     suspect = np.sort(order[_runs(ranked)])
     seen: dict[bytes, int] = {}
-    for pos in suspect.tolist():          # ascending: the first repeat in row order is found first
+    for pos in suspect.tolist():  # ascending: the first repeat in row order is found first
         key = digests[pos].tobytes()
         if key in seen:
             return pos, seen[key]
@@ -171,9 +186,9 @@ def _hex_texts(digests: np.ndarray, lengths: np.ndarray):
     prefix = np.frombuffer(ID_PREFIX.encode("ascii"), dtype=np.uint8)
     head = digests[:, :nbytes]
     chars = np.empty((len(digests), len(prefix) + 2 * nbytes), dtype=np.uint8)
-    chars[:, :len(prefix)] = prefix
-    chars[:, len(prefix)::2] = lut[head >> 4]
-    chars[:, len(prefix) + 1::2] = lut[head & 15]
+    chars[:, : len(prefix)] = prefix
+    chars[:, len(prefix) :: 2] = lut[head >> 4]
+    chars[:, len(prefix) + 1 :: 2] = lut[head & 15]
     sizes = len(prefix) + lengths.astype(np.int64)
     if (sizes == chars.shape[1]).all():
         data = chars.ravel()

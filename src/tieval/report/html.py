@@ -8,7 +8,7 @@ Each executed notebook becomes two appendices in ``outputs/html/<study>/``:
 Both carry a navigation bar (index, the other view, previous and next step)
 and a table of contents built from the notebook's headings; the provenance
 footer (commit, parameters, input checksums) is written by the notebook
-itself (:func:`tieval.present.finish`).  :func:`build_index` writes
+itself (:func:`tieval.report.present.finish`).  :func:`build_index` writes
 ``outputs/html/index.html`` linking every appendix of every study, and
 ``outputs/manifest.json`` listing every output with its checksum, the step
 and parameters that made it and the inputs it read.
@@ -23,9 +23,9 @@ import json
 import re
 from pathlib import Path
 
-from .config import load_study
-from .paths import discover_studies, outputs_dir, project_root
-from .store import sha256_file, write_json, write_text
+from tieval.config import load_study
+from tieval.paths import discover_studies, outputs_dir, project_root
+from tieval.store import sha256_file, write_json, write_text
 
 __all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title"]
 
@@ -90,7 +90,8 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
     written = []
     for show_code in (False, True):
         body, _ = _exporter(show_code).from_notebook_node(
-            nb, resources={"metadata": {"name": f"{cfg.title} — {title or step}"}})
+            nb, resources={"metadata": {"name": f"{cfg.title} — {title or step}"}}
+        )
         page = _decorate(body, step, study, sorted(steps), show_code, cfg.title)
         name = f"{step}{CODE_SUFFIX if show_code else ''}.html"
         written.append(write_text(page, folder / name))
@@ -121,8 +122,11 @@ def _toc(body: str) -> str:
             items.append(f'<li class="toc-h{level}"><a href="#{anchor}">{html.escape(html.unescape(text))}</a></li>')
     if not items:
         return ""
-    return ('<nav class="tieval-toc" aria-label="Contents"><details open><summary>Contents</summary><ul>'
-            + "".join(items) + "</ul></details></nav>")
+    return (
+        '<nav class="tieval-toc" aria-label="Contents"><details open><summary>Contents</summary><ul>'
+        + "".join(items)
+        + "</ul></details></nav>"
+    )
 
 
 _STYLE = """<style>
@@ -140,9 +144,11 @@ def _decorate(body: str, step: str, study: str, steps: list[str], show_code: boo
     other_label = "Reader view (code hidden)" if show_code else "Auditor view (code shown)"
     suffix = CODE_SUFFIX if show_code else ""
     i = steps.index(step)
-    links = ['<a href="../index.html">All appendices</a>',
-             f'<strong>{html.escape(title)}</strong> — {html.escape(step)}',
-             f'<a href="{other}">{other_label}</a>']
+    links = [
+        '<a href="../index.html">All appendices</a>',
+        f"<strong>{html.escape(title)}</strong> — {html.escape(step)}",
+        f'<a href="{other}">{other_label}</a>',
+    ]
     if i > 0:
         links.append(f'<a href="{steps[i - 1]}{suffix}.html" rel="prev">← {html.escape(steps[i - 1])}</a>')
     if i + 1 < len(steps):
@@ -151,14 +157,14 @@ def _decorate(body: str, step: str, study: str, steps: list[str], show_code: boo
     body = body.replace("</head>", _STYLE + "\n</head>", 1)
     match = re.search(r"<body[^>]*>", body)
     if match:
-        body = body[:match.end()] + "\n" + nav + _toc(body) + body[match.end():]
+        body = body[: match.end()] + "\n" + nav + _toc(body) + body[match.end() :]
     return body
 
 
 def build_index(root: Path | None = None) -> Path:
     """Write ``outputs/html/index.html`` (every appendix of every study) and ``outputs/manifest.json``."""
     root = Path(root or project_root())
-    from .pipeline import _skip_slow_optional_imports
+    from tieval.pipeline import _skip_slow_optional_imports
 
     _skip_slow_optional_imports()
     import nbformat
@@ -176,24 +182,29 @@ def build_index(root: Path | None = None) -> Path:
             rows.append(
                 f'<li><a href="{sid}/{step}.html">{html.escape(title or step)}</a> '
                 f'(<a href="{sid}/{step}{CODE_SUFFIX}.html">with code</a>)'
-                f'<br><span class="summary">{html.escape(summary)}</span></li>')
+                f'<br><span class="summary">{html.escape(summary)}</span></li>'
+            )
         downloads = []
         for rel in ("audit.csv", "audit_checks.csv"):
             if (outputs_dir(sid, root) / rel).exists():
                 downloads.append(f'<a href="../{sid}/{rel}">{rel}</a>')
         tables = sorted((outputs_dir(sid, root) / "tables").glob("*.csv"))
         downloads += [f'<a href="../{sid}/tables/{t.name}">{t.name}</a>' for t in tables]
-        notice = (f'<p class="notice"><strong>{html.escape(cfg.reconstruction_notice)}</strong></p>'
-                  if cfg.reconstructed else "")
+        notice = (
+            f'<p class="notice"><strong>{html.escape(cfg.reconstruction_notice)}</strong></p>'
+            if cfg.reconstructed
+            else ""
+        )
         report = cfg.report
         sections.append(
             f'<section id="{sid}"><h2>{html.escape(cfg.title)}</h2>'
-            f'<p>{html.escape(str(report.get("organisation", "")))}, {html.escape(str(report.get("year", "")))}. '
-            f'Study id <code>{sid}</code>.</p>'
+            f"<p>{html.escape(str(report.get('organisation', '')))}, {html.escape(str(report.get('year', '')))}. "
+            f"Study id <code>{sid}</code>.</p>"
             f'<p class="cite">Cite the report as: {html.escape(str(report.get("citation", "")))}</p>{notice}'
-            f'<h3>Appendices, in pipeline order</h3><ol>{"".join(rows)}</ol>'
-            + (f'<h3>Data (CSV)</h3><p>{" · ".join(downloads)}</p>' if downloads else "")
-            + "</section>")
+            f"<h3>Appendices, in pipeline order</h3><ol>{''.join(rows)}</ol>"
+            + (f"<h3>Data (CSV)</h3><p>{' · '.join(downloads)}</p>" if downloads else "")
+            + "</section>"
+        )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>tieval: appendices</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
@@ -219,24 +230,44 @@ def build_manifest(root: Path | None = None) -> Path:
     made_by: dict[str, dict] = {}
     for prov in sorted(base.glob("*/provenance/*.json")):
         record = json.loads(prov.read_text(encoding="utf-8"))
-        info = {"step": record["step"], "study": record["study"], "parameters": record["parameters"],
-                "inputs": record["inputs"]}
+        info = {
+            "step": record["step"],
+            "study": record["study"],
+            "parameters": record["parameters"],
+            "inputs": record["inputs"],
+        }
         for out in record.get("outputs", []):
             made_by[Path(out).as_posix()] = info
         study, step = record["study"], record["step"]
-        for rel in (f"outputs/{study}/notebooks/{step}.ipynb", f"outputs/html/{study}/{step}.html",
-                    f"outputs/html/{study}/{step}{CODE_SUFFIX}.html"):
+        for rel in (
+            f"outputs/{study}/notebooks/{step}.ipynb",
+            f"outputs/html/{study}/{step}.html",
+            f"outputs/html/{study}/{step}{CODE_SUFFIX}.html",
+        ):
             made_by.setdefault(rel, {**info, "inputs": {f"notebooks/{step}.ipynb": None, **info["inputs"]}})
     bench = base / "bench"  # `make bench` output: not part of the build
-    files = sorted(p for p in list(base.rglob("*")) + list((root / "data" / "processed").rglob("*"))
-                   if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json"
-                   and ".failed" not in p.name and bench not in p.parents)
+    files = sorted(
+        p
+        for p in list(base.rglob("*")) + list((root / "data" / "processed").rglob("*"))
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name != "manifest.json"
+        and ".failed" not in p.name
+        and bench not in p.parents
+    )
     entries = []
     for p in files:
         rel = p.relative_to(root).as_posix() if p.is_absolute() else p.as_posix()
         rel = rel[2:] if rel.startswith("./") else rel
         info = made_by.get(rel, {})
-        entries.append({"path": rel, "sha256": sha256_file(p), "step": info.get("step"),
-                        "study": info.get("study"), "parameters": info.get("parameters"),
-                        "inputs": sorted(info.get("inputs", {}) or {})})
+        entries.append(
+            {
+                "path": rel,
+                "sha256": sha256_file(p),
+                "step": info.get("step"),
+                "study": info.get("study"),
+                "parameters": info.get("parameters"),
+                "inputs": sorted(info.get("inputs", {}) or {}),
+            }
+        )
     return write_json({"outputs": entries}, base / "manifest.json")

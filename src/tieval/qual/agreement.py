@@ -31,7 +31,7 @@ Public API::
 
 ``codings`` is the tidy table of ``schema.CODINGS`` (excerpt_id, code_id,
 coder), e.g. the study's codings concatenated with a second coder's codings
-read by :mod:`tieval.qda`.  ``units`` should be every excerpt both coders
+read by :mod:`tieval.qual.qda`.  ``units`` should be every excerpt both coders
 were given: units that neither coder coded with anything still count as
 agreement that no code applies, so leaving them out changes kappa.
 """
@@ -43,18 +43,45 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import InputError
-from .schema import CODINGS, require_columns
+from tieval.errors import InputError
+from tieval.schema import CODINGS, require_columns
 
-__all__ = ["Kappa", "kappa_from_counts", "cohen_kappa", "kappa_per_code", "pooled_kappa",
-           "KAPPA_COLUMNS", "POOLED_COLUMNS"]
+__all__ = [
+    "Kappa",
+    "kappa_from_counts",
+    "cohen_kappa",
+    "kappa_per_code",
+    "pooled_kappa",
+    "KAPPA_COLUMNS",
+    "POOLED_COLUMNS",
+]
 
 #: Columns of :func:`kappa_per_code`.
-KAPPA_COLUMNS = ["code_id", "coder_a", "coder_b", "n_units", "both", "a_only", "b_only", "neither",
-                 "observed_agreement", "expected_agreement", "kappa", "status"]
+KAPPA_COLUMNS = [
+    "code_id",
+    "coder_a",
+    "coder_b",
+    "n_units",
+    "both",
+    "a_only",
+    "b_only",
+    "neither",
+    "observed_agreement",
+    "expected_agreement",
+    "kappa",
+    "status",
+]
 #: Columns of :func:`pooled_kappa`.
-POOLED_COLUMNS = ["n_codes", "n_codes_defined", "n_units", "pooled_observed", "pooled_expected",
-                  "pooled_kappa", "mean_kappa", "status"]
+POOLED_COLUMNS = [
+    "n_codes",
+    "n_codes_defined",
+    "n_units",
+    "pooled_observed",
+    "pooled_expected",
+    "pooled_kappa",
+    "mean_kappa",
+    "status",
+]
 
 DEFINED = "defined"
 
@@ -97,8 +124,7 @@ def kappa_from_counts(both: int, a_only: int, b_only: int, neither: int) -> Kapp
     yes_a, yes_b = both + a_only, both + b_only
     # p_e = 1 exactly when both coders are constant and agree: decide it in integers
     if yes_a == yes_b and yes_a in (0, n):
-        reason = ("both coders never used the code" if yes_a == 0
-                  else "both coders used the code on every unit")
+        reason = "both coders never used the code" if yes_a == 0 else "both coders used the code on every unit"
         return Kappa(n, (both + neither) / n, 1.0, math.nan, f"undefined: {reason}")
     p_a, p_b = yes_a / n, yes_b / n
     observed = (both + neither) / n
@@ -125,8 +151,9 @@ def cohen_kappa(ratings_a, ratings_b) -> Kappa:
     share_b = b.value_counts(normalize=True)
     expected = float(share_a.mul(share_b, fill_value=0.0).sum())
     if a.nunique() == 1 and b.nunique() == 1 and a.iloc[0] == b.iloc[0]:
-        return Kappa(n, observed, 1.0, math.nan,
-                     f"undefined: both coders gave every unit the same rating {a.iloc[0]!r}")
+        return Kappa(
+            n, observed, 1.0, math.nan, f"undefined: both coders gave every unit the same rating {a.iloc[0]!r}"
+        )
     return _kappa(observed, expected, n, "both coders gave every unit the same rating")
 
 
@@ -135,8 +162,15 @@ def _pairs(codings: pd.DataFrame, coder: str, units: pd.Index) -> pd.DataFrame:
     return mine[mine["excerpt_id"].isin(units)]
 
 
-def kappa_per_code(codings: pd.DataFrame, coder_a: str | None = None, coder_b: str | None = None,
-                   *, units=None, codes=None, file: str = "codings") -> pd.DataFrame:
+def kappa_per_code(
+    codings: pd.DataFrame,
+    coder_a: str | None = None,
+    coder_b: str | None = None,
+    *,
+    units=None,
+    codes=None,
+    file: str = "codings",
+) -> pd.DataFrame:
     """Cohen's kappa for every code between two coders over a shared set of units.
 
     Parameters
@@ -163,13 +197,21 @@ def kappa_per_code(codings: pd.DataFrame, coder_a: str | None = None, coder_b: s
     present = sorted(set(codings["coder"]))
     if coder_a is None and coder_b is None:
         if len(present) != 2:
-            raise InputError(file, "codings by exactly two coders (or name coder_a and coder_b)",
-                             column="coder", found=", ".join(present) or "none")
+            raise InputError(
+                file,
+                "codings by exactly two coders (or name coder_a and coder_b)",
+                column="coder",
+                found=", ".join(present) or "none",
+            )
         coder_a, coder_b = present
     for coder in (coder_a, coder_b):
         if coder not in present:
-            raise InputError(file, f"codings by coder {coder!r} (coders present: "
-                             f"{', '.join(present) or 'none'})", column="coder", found=coder)
+            raise InputError(
+                file,
+                f"codings by coder {coder!r} (coders present: {', '.join(present) or 'none'})",
+                column="coder",
+                found=coder,
+            )
     if coder_a == coder_b:
         raise InputError(file, "two different coders", column="coder", found=coder_a)
 
@@ -183,7 +225,8 @@ def kappa_per_code(codings: pd.DataFrame, coder_a: str | None = None, coder_b: s
     b = _pairs(codings, coder_b, units)
     merged = a.merge(b, on=["excerpt_id", "code_id"], how="outer", indicator=True)
     counts = pd.crosstab(merged["code_id"], merged["_merge"]).reindex(
-        columns=["both", "left_only", "right_only"], fill_value=0)
+        columns=["both", "left_only", "right_only"], fill_value=0
+    )
     if codes is None:
         code_ids = sorted(counts.index)
     else:
@@ -194,10 +237,22 @@ def kappa_per_code(codings: pd.DataFrame, coder_a: str | None = None, coder_b: s
     for code_id, row in counts.iterrows():
         both, a_only, b_only = int(row["both"]), int(row["left_only"]), int(row["right_only"])
         k = kappa_from_counts(both, a_only, b_only, n - both - a_only - b_only)
-        rows.append({"code_id": code_id, "coder_a": coder_a, "coder_b": coder_b, "n_units": n,
-                     "both": both, "a_only": a_only, "b_only": b_only,
-                     "neither": n - both - a_only - b_only, "observed_agreement": k.observed,
-                     "expected_agreement": k.expected, "kappa": k.kappa, "status": k.status})
+        rows.append(
+            {
+                "code_id": code_id,
+                "coder_a": coder_a,
+                "coder_b": coder_b,
+                "n_units": n,
+                "both": both,
+                "a_only": a_only,
+                "b_only": b_only,
+                "neither": n - both - a_only - b_only,
+                "observed_agreement": k.observed,
+                "expected_agreement": k.expected,
+                "kappa": k.kappa,
+                "status": k.status,
+            }
+        )
     table = pd.DataFrame(rows, columns=KAPPA_COLUMNS)
     for column in ("n_units", "both", "a_only", "b_only", "neither"):
         table[column] = table[column].astype("int64")
@@ -225,8 +280,18 @@ def pooled_kappa(per_code: pd.DataFrame) -> pd.DataFrame:
             kappa, status = math.nan, "undefined: no code varied between units for either coder"
         else:
             kappa, status = (observed - expected) / (1.0 - expected), DEFINED
-    return pd.DataFrame([{
-        "n_codes": len(usable), "n_codes_defined": len(defined), "n_units": n_units,
-        "pooled_observed": observed, "pooled_expected": expected, "pooled_kappa": kappa,
-        "mean_kappa": mean_kappa, "status": status,
-    }], columns=POOLED_COLUMNS)
+    return pd.DataFrame(
+        [
+            {
+                "n_codes": len(usable),
+                "n_codes_defined": len(defined),
+                "n_units": n_units,
+                "pooled_observed": observed,
+                "pooled_expected": expected,
+                "pooled_kappa": kappa,
+                "mean_kappa": mean_kappa,
+                "status": status,
+            }
+        ],
+        columns=POOLED_COLUMNS,
+    )

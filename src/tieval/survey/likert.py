@@ -29,12 +29,12 @@ Conventions (choices a reviewer may want to check)
   tests or spam), because that is what such sentences describe.  Table CSVs
   carry both.
 - **Rounding**: percentages in table CSVs are rounded half up to whole numbers
-  (:func:`tieval.rounding.rounded_percent`, as Excel and SPSS print them); Wilson
+  (:func:`tieval.audit.rounding.rounded_percent`, as Excel and SPSS print them); Wilson
   bounds are given in percent to one decimal place.  The reports do not always
   round half up (Lancashire prints 2.5 % as 2 and 97.5 % as 98 in one row), so
   comparisons accept either half-up or half-even rounding.
 - **Disclosure control** (``min_cell``, default 0 = off): applied to the cells
-  before anything is tabulated (:mod:`tieval.disclosure`); the partitions are
+  before anything is tabulated (:mod:`tieval.survey.disclosure`); the partitions are
   "the levels and not-relevant answers of an item add up to its answered base",
   "its categories add up to the same base" and "the levels of a category add up
   to the category".  The number who skipped an item is the difference of two
@@ -43,7 +43,7 @@ Conventions (choices a reviewer may want to check)
   counts as integers and percentages *unrounded* to 4 decimal places, in the
   unit of the published figure; the audit step rounds them to the printed
   precision.  ``published_comparison.csv`` shows the match at that precision
-  (either half-up or half-even rounding accepted, see :mod:`tieval.rounding`).
+  (either half-up or half-even rounding accepted, see :mod:`tieval.audit.rounding`).
 - **Intervals**: Wilson score intervals (Wilson 1927; recommended for small n
   by Brown, Cai & DasGupta 2001), 95 %, never Wald.
 
@@ -59,27 +59,67 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import disclosure
-from .columns import BLOCK, distinct, per_unique, take
-from .config import Study, normalise_label
-from .errors import InputError
-from .paths import processed_dir
-from .published import bound_direction
-from .rounding import rounded_percent, rounds_to
-from .schema import MISSING_REASONS, RESPONDENTS, RESPONSES, REPRODUCED, require_columns
-from .store import read_csv
+from tieval.audit.rounding import rounded_percent, rounds_to
+from tieval.config import Study, normalise_label
+from tieval.errors import InputError
+from tieval.paths import processed_dir
+from tieval.published import bound_direction
+from tieval.schema import MISSING_REASONS, REPRODUCED, RESPONDENTS, RESPONSES, require_columns
+from tieval.store import read_csv
+from tieval.survey import disclosure
+from tieval.survey.columns import BLOCK, distinct, per_unique, take
 
 __all__ = [
-    "Z95", "RATED_TYPES", "MISSING_CATEGORIES", "wilson_interval", "load_respondents",
-    "load_responses", "included", "rated_items", "item_cells", "demographic_cells",
-    "category_display", "resolve_figures", "figure_values", "item_table", "demographic_table",
-    "PublishedTable", "Reproduction", "reproduce", "render_item_table", "render_demographic_table",
-    "render_comparison", "distributions", "render_distributions", "scale_counts", "percent_cell",
-    "base_text", "check_responses", "item_table_bases", "load_survey", "respondent_summary", "table_views",
-    "match_summary", "item_groups", "items_by_scale", "item_label", "proportion_rows",
-    "single_category_tables", "table_rows", "standalone_text", "write_tables", "text_proportions",
-    "reproduced_list", "comparison", "received", "NO_ITEMS_REASON", "is_in",
-    "reason_codes", "is_answered", "ANSWERED", "NOT_RELEVANT",
+    "Z95",
+    "RATED_TYPES",
+    "MISSING_CATEGORIES",
+    "wilson_interval",
+    "load_respondents",
+    "load_responses",
+    "included",
+    "rated_items",
+    "item_cells",
+    "demographic_cells",
+    "category_display",
+    "resolve_figures",
+    "figure_values",
+    "item_table",
+    "demographic_table",
+    "PublishedTable",
+    "Reproduction",
+    "reproduce",
+    "render_item_table",
+    "render_demographic_table",
+    "render_comparison",
+    "distributions",
+    "render_distributions",
+    "scale_counts",
+    "percent_cell",
+    "base_text",
+    "check_responses",
+    "item_table_bases",
+    "load_survey",
+    "respondent_summary",
+    "table_views",
+    "match_summary",
+    "item_groups",
+    "items_by_scale",
+    "item_label",
+    "proportion_rows",
+    "single_category_tables",
+    "table_rows",
+    "standalone_text",
+    "write_tables",
+    "text_proportions",
+    "reproduced_list",
+    "comparison",
+    "received",
+    "NO_ITEMS_REASON",
+    "is_in",
+    "reason_codes",
+    "is_answered",
+    "ANSWERED",
+    "NOT_RELEVANT",
 ]
 
 #: Two-sided 95 % standard normal quantile (scipy.stats.norm.ppf(0.975)).
@@ -95,7 +135,7 @@ ANSWERED = MISSING_REASONS.index("")
 NOT_RELEVANT = MISSING_REASONS.index("not_relevant")
 #: Label of the not-stated cell of a demographic.
 NOT_STATED = "(not stated)"
-#: Exclusion reason (``tieval.clean.EXCLUSION_REASONS``) of a real response that answered no item.
+#: Exclusion reason (``tieval.survey.clean.EXCLUSION_REASONS``) of a real response that answered no item.
 NO_ITEMS_REASON = "no_items_answered"
 
 
@@ -147,8 +187,9 @@ def load_respondents(study: Study) -> pd.DataFrame:
     bad = ~frame["status"].isin(("complete", "partial", "excluded"))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(path, "a status of complete, partial or excluded", row=i + 2, column="status",
-                         found=frame["status"].iloc[i])
+        raise InputError(
+            path, "a status of complete, partial or excluded", row=i + 2, column="status", found=frame["status"].iloc[i]
+        )
     return frame
 
 
@@ -180,7 +221,7 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
     """Vectorised membership test (hash lookup of the distinct values), fast on long tables."""
     codes, uniques = distinct(values)
     allowed = pd.Index(allowed)
-    if allowed.equals(uniques):          # e.g. the cleaning step's respondent ids: no hashing needed
+    if allowed.equals(uniques):  # e.g. the cleaning step's respondent ids: no hashing needed
         return take(np.append(np.ones(len(uniques), dtype=bool), False), codes)
     return take(np.append(allowed.unique().get_indexer(uniques) >= 0, False), codes)
 
@@ -188,8 +229,7 @@ def is_in(values: pd.Series, allowed) -> np.ndarray:
 def _reason_table(reasons) -> np.ndarray:
     """Per distinct missing reason, then for a missing value: its position in
     :data:`~tieval.schema.MISSING_REASONS`, -1 for anything else."""
-    return np.array([MISSING_REASONS.index(v) if v in MISSING_REASONS else -1 for v in reasons] + [-1],
-                    dtype=np.int8)
+    return np.array([MISSING_REASONS.index(v) if v in MISSING_REASONS else -1 for v in reasons] + [-1], dtype=np.int8)
 
 
 def is_answered(values: pd.Series) -> np.ndarray:
@@ -215,6 +255,7 @@ def _code_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             return float(v) if v not in (None, "") else np.nan
         except (TypeError, ValueError):
             return np.nan
+
     return codes, np.array([conv(u) for u in uniques] + [np.nan], dtype=float)
 
 
@@ -247,12 +288,15 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
     known = {it.id: it for it in study.items}
     scale_list = sorted({it.scale for it in known.values()})
     # one integer per row: the position of its item's scale in scale_list (-1: unknown item)
-    scale_pos = per_unique(frame["item_id"], lambda v: scale_list.index(known[v].scale) if v in known else -1,
-                           np.int8 if len(scale_list) < 127 else np.int64)
+    scale_pos = per_unique(
+        frame["item_id"],
+        lambda v: scale_list.index(known[v].scale) if v in known else -1,
+        np.int8 if len(scale_list) < 127 else np.int64,
+    )
     bad = scale_pos < 0
     if bad.any():
         fail(bad, "item_id", "an item id from study.yml")
-    reason = reason_codes(frame["missing_reason"])          # the reasons are read once
+    reason = reason_codes(frame["missing_reason"])  # the reasons are read once
     bad = reason < 0
     if bad.any():
         fail(bad, "missing_reason", "one of '', 'not_answered', 'not_relevant'")
@@ -267,7 +311,7 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
     code = take(table, code_codes)
     problems = _code_problems(table, [study.scales[sid] for sid in scale_list])
     pair = scale_pos.astype(np.int32 if problems.size >= 2**15 else np.int16) * len(table)
-    if len(code_codes) and code_codes.min() < 0:            # a missing code: the table's last entry
+    if len(code_codes) and code_codes.min() < 0:  # a missing code: the table's last entry
         code_codes = np.where(code_codes < 0, len(table) - 1, code_codes.astype(pair.dtype))
     pair += code_codes
     row_problem = take(problems.ravel(), pair)
@@ -278,9 +322,9 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
     if 1 in first_failing:
         fail_at(first_failing[1], "code", "a numeric answer code")
     # codes must lie on the item's scale; not-relevant labels must be the scale's
-    nr_rows_all = np.flatnonzero(reason == NOT_RELEVANT)    # positions: not-relevant answers are few
+    nr_rows_all = np.flatnonzero(reason == NOT_RELEVANT)  # positions: not-relevant answers are few
     nr_scale = scale_pos[nr_rows_all]
-    label_codes = label_uniques = None                      # the labels are read once, when needed
+    label_codes = label_uniques = None  # the labels are read once, when needed
     for k, scale_id in enumerate(scale_list):
         scale = study.scales[scale_id]
         if scale.type == "text":
@@ -299,11 +343,21 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
             label_ok = np.array([normalise_label(v) in allowed for v in label_uniques] + [False])
             bad = ~label_ok[label_codes[nr_rows]]
             if bad.any():
-                fail(bad, "label", "a not-relevant answer of the scale " + scale_id                     + (": " + ", ".join(repr(x) for x in scale.not_relevant) if scale.not_relevant else " (it has none)"),
-                     nr_rows)
-    out = frame.copy(deep=False)                 # shallow (copy-on-write): only the code column is new
-    if frame["code"].dtype != np.float64:        # a float column is kept as it is
-        out["code"] = pd.Series(code, index=frame.index, copy=False)    # the new array itself, not a copy
+                fail(
+                    bad,
+                    "label",
+                    "a not-relevant answer of the scale "
+                    + scale_id
+                    + (
+                        ": " + ", ".join(repr(x) for x in scale.not_relevant)
+                        if scale.not_relevant
+                        else " (it has none)"
+                    ),
+                    nr_rows,
+                )
+    out = frame.copy(deep=False)  # shallow (copy-on-write): only the code column is new
+    if frame["code"].dtype != np.float64:  # a float column is kept as it is
+        out["code"] = pd.Series(code, index=frame.index, copy=False)  # the new array itself, not a copy
     return out
 
 
@@ -368,8 +422,11 @@ def item_cells(responses: pd.DataFrame, study: Study, n_included: int) -> pd.Dat
     items = rated_items(study)
     sk = _skeleton(study, items)
     n_level, n_nr = _answer_counts(responses, study, sk, items)
-    cells = sk.assign(item_id=sk["item_id"].astype(object),     # object ids: fast index look-ups later
-                      n_level=n_level, n_nr=n_nr)
+    cells = sk.assign(
+        item_id=sk["item_id"].astype(object),  # object ids: fast index look-ups later
+        n_level=n_level,
+        n_nr=n_nr,
+    )
     is_level = cells["kind"] == "level"
     is_nr = cells["kind"] == "not_relevant"
     cells["count"] = np.where(is_level, cells["n_level"].fillna(0), 0) + np.where(is_nr, cells["n_nr"].fillna(0), 0)
@@ -382,9 +439,12 @@ def item_cells(responses: pd.DataFrame, study: Study, n_included: int) -> pd.Dat
     cells.loc[is_missing, "count"] = cells.loc[is_missing, "n_shown"] - cells.loc[is_missing, "n_answered"]
     if (cells["count"] < 0).any():
         bad = cells.loc[cells["count"] < 0, "item_id"].iloc[0]
-        raise InputError(processed_dir(study.id) / "responses.csv",
-                         f"at most {n_included} answers per item (the included respondents)",
-                         column="item_id", found=bad)
+        raise InputError(
+            processed_dir(study.id) / "responses.csv",
+            f"at most {n_included} answers per item (the included respondents)",
+            column="item_id",
+            found=bad,
+        )
     by_cat = cells[is_level | is_nr].groupby(["item_id", "category"])["count"].sum()
     is_cat = cells["kind"] == "category"
     cat_keys = pd.Series(list(zip(cells["item_id"], cells["category"])), index=cells.index, dtype=object)
@@ -411,19 +471,21 @@ def _level_index(values: np.ndarray):
     to 4095 (every scale of the studies) are looked up in a table; others are binary-searched."""
     whole = len(values) and values[0] >= 0 and values[-1] < 4096 and (values == np.floor(values)).all()
     if whole:
-        table = np.full(int(values[-1]) + 2, -1, dtype=np.int64)    # last entry: not a level code
+        table = np.full(int(values[-1]) + 2, -1, dtype=np.int64)  # last entry: not a level code
         table[values.astype(np.int64)] = np.arange(len(values))
 
         def level_of(code: np.ndarray) -> np.ndarray:
             with np.errstate(invalid="ignore"):
-                whole_code = code.astype(np.int64)                  # NaN and huge codes: garbage, refused below
+                whole_code = code.astype(np.int64)  # NaN and huge codes: garbage, refused below
             ok = (whole_code == code) & (whole_code >= 0) & (whole_code < len(table) - 1)
             return table[np.where(ok, whole_code, len(table) - 1)]
+
         return level_of
 
     def search(code: np.ndarray) -> np.ndarray:
         at = np.minimum(np.searchsorted(values, code), max(len(values) - 1, 0))
         return np.where(values[at] == code, at, -1) if len(values) else np.full(len(code), -1)
+
     return search
 
 
@@ -446,9 +508,9 @@ def _answer_counts(responses: pd.DataFrame, study: Study, sk: pd.DataFrame, item
     code = responses["code"].to_numpy(dtype=float)
     is_level = (sk["kind"] == "level").to_numpy()
     level_code = sk["code"].to_numpy(dtype=float)[is_level]
-    values = np.unique(level_code)                                  # every level code, sorted
+    values = np.unique(level_code)  # every level code, sorted
     level_of = _level_index(values)
-    n_values, width = len(values), len(labels) + 1                  # label code + 1: 0 is a missing label
+    n_values, width = len(values), len(labels) + 1  # label code + 1: 0 is a missing label
     levels = np.zeros(len(items) * n_values, dtype=np.int64)
     nr_pairs = []
     for start in range(0, len(code), BLOCK):
@@ -470,8 +532,7 @@ def _answer_counts(responses: pd.DataFrame, study: Study, sk: pd.DataFrame, item
     for it in items:
         for label in study.scale_of(it).not_relevant:
             lookup[(it.id, normalise_label(label))] = label
-    pairs, counts = np.unique(np.concatenate(nr_pairs) if nr_pairs else np.zeros(0, dtype=np.int64),
-                              return_counts=True)
+    pairs, counts = np.unique(np.concatenate(nr_pairs) if nr_pairs else np.zeros(0, dtype=np.int64), return_counts=True)
     totals: dict[tuple[str, str], int] = {}
     for pair, count in zip(pairs.tolist(), counts.tolist()):
         j, k = divmod(pair, width)
@@ -519,26 +580,57 @@ def demographic_cells(respondents: pd.DataFrame, study: Study) -> pd.DataFrame:
         codes, uniques = distinct(values)
         stated = np.append((pd.Series(uniques, dtype=values.dtype).str.strip() != "").to_numpy(dtype=bool), True)
         canon = [lookup.get(normalise_label(v)) for v in uniques] + [None]
-        n = np.roll(np.bincount(codes.astype(np.int64) + 1, minlength=len(canon)), -1)   # missing last
+        n = np.roll(np.bincount(codes.astype(np.int64) + 1, minlength=len(canon)), -1)  # missing last
         bad = stated & np.array([c is None for c in canon]) & (n > 0)
         if bad.any():
             pos = int(np.flatnonzero(take(bad, codes))[0])
             row = int(values.index[pos]) + 2
-            raise InputError(path, f"one of the levels of {demo.scale}: " + ", ".join(repr(x) for x in levels),
-                             row=row, column=demo.id, found=values.iloc[pos])
+            raise InputError(
+                path,
+                f"one of the levels of {demo.scale}: " + ", ".join(repr(x) for x in levels),
+                row=row,
+                column=demo.id,
+                found=values.iloc[pos],
+            )
         counts: dict[str, int] = {}
         for level, is_stated, k in zip(canon, stated, n.tolist()):
             if is_stated and level is not None:
                 counts[level] = counts.get(level, 0) + k
         frame = pd.DataFrame({"demographic": demo.id, "kind": "level", "label": levels})
         frame["count"] = np.array([counts.get(level, 0) for level in levels], dtype=np.int64)
-        frame = pd.concat([frame, pd.DataFrame({"demographic": [demo.id], "kind": ["missing"], "label": [NOT_STATED],
-                                                "count": [int(n[~stated].sum())]})], ignore_index=True)
+        frame = pd.concat(
+            [
+                frame,
+                pd.DataFrame(
+                    {
+                        "demographic": [demo.id],
+                        "kind": ["missing"],
+                        "label": [NOT_STATED],
+                        "count": [int(n[~stated].sum())],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=["demographic", "kind", "label", "order", "count", "base", "percent",
-                                     "ci_lower", "ci_upper", "respondents", "percent_of_respondents",
-                                     "part_demographic", "exempt"])
+        return pd.DataFrame(
+            columns=[
+                "demographic",
+                "kind",
+                "label",
+                "order",
+                "count",
+                "base",
+                "percent",
+                "ci_lower",
+                "ci_upper",
+                "respondents",
+                "percent_of_respondents",
+                "part_demographic",
+                "exempt",
+            ]
+        )
     cells = pd.concat(frames, ignore_index=True)
     cells["order"] = np.arange(len(cells))
     stated_n = cells[cells["kind"] == "level"].groupby("demographic")["count"].sum()
@@ -632,8 +724,11 @@ def figure_values(figures: pd.DataFrame, cells: pd.DataFrame, demo_cells: pd.Dat
             c = item_lookup.loc[(f.subject, key)]
             count, base = c["count"], c["base"]
             n_shown, n_answered = c["n_shown"], c["n_answered"]
-            note = ("skipped the item; base = all included respondents" if key == "__missing__"
-                    else "base = respondents answering the item (not-relevant answers included)")
+            note = (
+                "skipped the item; base = all included respondents"
+                if key == "__missing__"
+                else "base = respondents answering the item (not-relevant answers included)"
+            )
             if key != "__missing__" and not pd.isna(f.base) and f.base == n_shown and n_shown != n_answered:
                 base = n_shown
                 note = "base = all included respondents, as the report states"
@@ -648,9 +743,11 @@ def figure_values(figures: pd.DataFrame, cells: pd.DataFrame, demo_cells: pd.Dat
                 note = "base = respondents answering the question"
             else:
                 base = c["respondents"]
-                note = ("base = all responses received (the text gives shares of respondents); "
-                        f"of the {c['base']} answering the question: "
-                        + ("" if pd.isna(count) or not c["base"] else f"{100 * count / c['base']:.1f}%"))
+                note = (
+                    "base = all responses received (the text gives shares of respondents); "
+                    f"of the {c['base']} answering the question: "
+                    + ("" if pd.isna(count) or not c["base"] else f"{100 * count / c['base']:.1f}%")
+                )
         suppressed = bool(c.get("suppressed", False))
         if suppressed or pd.isna(count):
             rows.append((f.figure_id, np.nan, base, np.nan, np.nan, np.nan, True, note))
@@ -658,8 +755,9 @@ def figure_values(figures: pd.DataFrame, cells: pd.DataFrame, demo_cells: pd.Dat
         pct = 100.0 * count / base if base else np.nan
         lo, hi = wilson_interval(count, base)
         rows.append((f.figure_id, int(count), int(base), pct, 100 * lo, 100 * hi, False, note))
-    return pd.DataFrame(rows, columns=["figure_id", "count", "base", "percent", "ci_lower", "ci_upper",
-                                       "suppressed", "base_note"])
+    return pd.DataFrame(
+        rows, columns=["figure_id", "count", "base", "percent", "ci_lower", "ci_upper", "suppressed", "base_note"]
+    )
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -697,17 +795,19 @@ def item_table(cells: pd.DataFrame, study: Study, item_ids: list[str], categorie
 def demographic_table(demo_cells: pd.DataFrame, demographic_ids: list[str]) -> pd.DataFrame:
     """A published table of demographics, one row per level (and the not-stated row)."""
     sub = demo_cells[demo_cells["demographic"].isin(demographic_ids)].sort_values("order")
-    out = pd.DataFrame({
-        "demographic": sub["demographic"].to_numpy(),
-        "level": sub["label"].to_numpy(),
-        "count": sub["count"].astype("Int64").to_numpy(),
-        "base": sub["base"].astype("Int64").to_numpy(),
-        "percent": [_round_pct(k, n) for k, n in zip(sub["count"], sub["base"])],
-        "ci_lower": sub["ci_lower"].round(1).to_numpy(),
-        "ci_upper": sub["ci_upper"].round(1).to_numpy(),
-        "respondents": sub["respondents"].astype("Int64").to_numpy(),
-        "percent_of_respondents": [_round_pct(k, n) for k, n in zip(sub["count"], sub["respondents"])],
-    })
+    out = pd.DataFrame(
+        {
+            "demographic": sub["demographic"].to_numpy(),
+            "level": sub["label"].to_numpy(),
+            "count": sub["count"].astype("Int64").to_numpy(),
+            "base": sub["base"].astype("Int64").to_numpy(),
+            "percent": [_round_pct(k, n) for k, n in zip(sub["count"], sub["base"])],
+            "ci_lower": sub["ci_lower"].round(1).to_numpy(),
+            "ci_upper": sub["ci_upper"].round(1).to_numpy(),
+            "respondents": sub["respondents"].astype("Int64").to_numpy(),
+            "percent_of_respondents": [_round_pct(k, n) for k, n in zip(sub["count"], sub["respondents"])],
+        }
+    )
     if "suppressed" in sub:
         out["suppressed"] = sub["suppressed"].fillna(False).astype(bool).to_numpy()
     return out
@@ -719,11 +819,11 @@ class PublishedTable:
 
     id: str
     number: str
-    layout: str                   # "items" or "demographics"
+    layout: str  # "items" or "demographics"
     frame: pd.DataFrame
     categories: list[str]
-    figures: pd.DataFrame          # the published rows of this table that were computed
-    base: str                      # "n = 46" or a range
+    figures: pd.DataFrame  # the published rows of this table that were computed
+    base: str  # "n = 46" or a range
 
 
 @dataclass
@@ -732,8 +832,8 @@ class Reproduction:
 
     cells: pd.DataFrame
     demo_cells: pd.DataFrame
-    figures: pd.DataFrame                       # published record with subjects resolved
-    values: pd.DataFrame                        # figure_values of every computable figure
+    figures: pd.DataFrame  # published record with subjects resolved
+    values: pd.DataFrame  # figure_values of every computable figure
     tables: list[PublishedTable] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     text: pd.DataFrame | None = None
@@ -751,24 +851,34 @@ def base_text(bases, per: str = "row") -> str:
     return f"n = {lo}" if lo == hi else f"n = {lo}-{hi} per {per}"
 
 
-def reproduce(study: Study, responses: pd.DataFrame, respondents: pd.DataFrame, published: pd.DataFrame,
-              *, min_cell: int = 0) -> Reproduction:
+def reproduce(
+    study: Study, responses: pd.DataFrame, respondents: pd.DataFrame, published: pd.DataFrame, *, min_cell: int = 0
+) -> Reproduction:
     """Rebuild every published table and text proportion from the processed data.
 
     Counts below ``min_cell`` (and the cells that would reveal them) are suppressed
-    before anything is tabulated (see :mod:`tieval.disclosure`); ``min_cell = 0``
+    before anything is tabulated (see :mod:`tieval.survey.disclosure`); ``min_cell = 0``
     reproduces the reports.
     """
-    n_included = int((respondents["status"] != "excluded").sum())      # len(included(respondents))
+    n_included = int((respondents["status"] != "excluded").sum())  # len(included(respondents))
     cells = item_cells(responses, study, n_included)
     demo_cells = demographic_cells(respondents, study)
-    cells = disclosure.protect(cells, min_cell, ["part_levels", "part_categories", "part_within"],
-                               value_columns=["count", "percent", "ci_lower", "ci_upper"], exempt="exempt")
-    demo_cells = disclosure.protect(demo_cells, min_cell, ["part_demographic"],
-                                    value_columns=["count", "percent", "ci_lower", "ci_upper",
-                                                   "percent_of_respondents"], exempt="exempt")
+    cells = disclosure.protect(
+        cells,
+        min_cell,
+        ["part_levels", "part_categories", "part_within"],
+        value_columns=["count", "percent", "ci_lower", "ci_upper"],
+        exempt="exempt",
+    )
+    demo_cells = disclosure.protect(
+        demo_cells,
+        min_cell,
+        ["part_demographic"],
+        value_columns=["count", "percent", "ci_lower", "ci_upper", "percent_of_respondents"],
+        exempt="exempt",
+    )
     figures = resolve_figures(published, study)
-    if n_included == 0:                   # no survey answers: nothing can be reproduced from them
+    if n_included == 0:  # no survey answers: nothing can be reproduced from them
         figures["computable"] = False
     values = figure_values(figures, cells, demo_cells)
     rep = Reproduction(cells, demo_cells, figures, values, min_cell=min_cell)
@@ -783,9 +893,11 @@ def reproduce(study: Study, responses: pd.DataFrame, respondents: pd.DataFrame, 
             rep.skipped[tid] = f"{number}: there are no survey responses to rebuild it from"
             continue
         if comp.empty:
-            rep.skipped[tid] = (f"{number}: its rows are not survey items or demographics "
-                                f"(e.g. {rows['figure_id'].iloc[0]}), so it is not built from the survey "
-                                "(a table of interview or focus-group participants comes from the qualitative step)")
+            rep.skipped[tid] = (
+                f"{number}: its rows are not survey items or demographics "
+                f"(e.g. {rows['figure_id'].iloc[0]}), so it is not built from the survey "
+                "(a table of interview or focus-group participants comes from the qualitative step)"
+            )
             continue
         kinds = set(comp["subject_kind"])
         if kinds == {"item"}:
@@ -813,16 +925,46 @@ def _merged(figures: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
 def text_proportions(figures: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     """Every computable proportion printed outside tables (running text, summary)."""
     text = figures[(figures["table"] == "") & figures["computable"]]
-    out = _merged(text, values)[["figure_id", "location", "subject", "category", "unit", "value", "restates",
-                                 "count", "base", "percent", "ci_lower", "ci_upper", "suppressed"]]
+    out = _merged(text, values)[
+        [
+            "figure_id",
+            "location",
+            "subject",
+            "category",
+            "unit",
+            "value",
+            "restates",
+            "count",
+            "base",
+            "percent",
+            "ci_lower",
+            "ci_upper",
+            "suppressed",
+        ]
+    ]
     out = out.rename(columns={"subject": "item_id", "value": "published"})
     out["percent"] = [_round_pct(k, n) for k, n in zip(out["count"], out["base"])]
     out["ci_lower"] = out["ci_lower"].round(1)
     out["ci_upper"] = out["ci_upper"].round(1)
     out["count"] = out["count"].astype("Int64")
     out["base"] = out["base"].astype("Int64")
-    return out[["figure_id", "location", "item_id", "category", "unit", "published", "count", "base",
-                "percent", "ci_lower", "ci_upper", "restates", "suppressed"]].reset_index(drop=True)
+    return out[
+        [
+            "figure_id",
+            "location",
+            "item_id",
+            "category",
+            "unit",
+            "published",
+            "count",
+            "base",
+            "percent",
+            "ci_lower",
+            "ci_upper",
+            "restates",
+            "suppressed",
+        ]
+    ].reset_index(drop=True)
 
 
 def reproduced_list(figures: pd.DataFrame, values: pd.DataFrame, rep: Reproduction) -> pd.DataFrame:
@@ -839,8 +981,16 @@ def reproduced_list(figures: pd.DataFrame, values: pd.DataFrame, rep: Reproducti
     counts = merged["count"].astype("Int64").astype(str).where(merged["count"].notna(), "suppressed")
     note = kind + counts + "/" + merged["base"].astype("Int64").astype(str) + "; " + merged["base_note"]
     note = np.where(merged["suppressed"], f"suppressed (min_cell = {rep.min_cell}); " + merged["base_note"], note)
-    out = pd.DataFrame({"figure_id": merged["figure_id"], "value": value, "unit": merged["unit"],
-                        "base": merged["base"].astype("Int64"), "source_table": source, "note": note})
+    out = pd.DataFrame(
+        {
+            "figure_id": merged["figure_id"],
+            "value": value,
+            "unit": merged["unit"],
+            "base": merged["base"].astype("Int64"),
+            "source_table": source,
+            "note": note,
+        }
+    )
     out.loc[merged["suppressed"].to_numpy(), "value"] = np.nan
     return out[REPRODUCED].reset_index(drop=True)
 
@@ -869,7 +1019,7 @@ def comparison(figures: pd.DataFrame, values: pd.DataFrame, rep: Reproduction) -
         if r.unit == "percent":
             d = _decimals(r.value)
             ok = rounds_to(int(r.count), int(r.base), r.value, d)
-            shown.append(f"{r.percent:.{d + 1}f}")    # one digit more than printed: shows how it rounds
+            shown.append(f"{r.percent:.{d + 1}f}")  # one digit more than printed: shows how it rounds
         elif r.unit == "percent_bound":
             d = bound_direction(r.printed)
             ok = (r.percent < r.value) if d == "upper" else (r.percent > r.value) if d == "lower" else False
@@ -878,13 +1028,23 @@ def comparison(figures: pd.DataFrame, values: pd.DataFrame, rep: Reproduction) -
             ok = int(r.count) == r.value
             shown.append(str(int(r.count)))
         results.append("yes" if ok else "no")
-    out = pd.DataFrame({
-        "figure_id": merged["figure_id"], "location": merged["location"], "subject": merged["subject"],
-        "category": merged["category"], "unit": merged["unit"], "published": merged["value"],
-        "reproduced": shown, "count": merged["count"].astype("Int64"), "base": merged["base"].astype("Int64"),
-        "ci_lower": merged["ci_lower"].round(1), "ci_upper": merged["ci_upper"].round(1),
-        "match": results, "published_note": merged["note"],
-    })
+    out = pd.DataFrame(
+        {
+            "figure_id": merged["figure_id"],
+            "location": merged["location"],
+            "subject": merged["subject"],
+            "category": merged["category"],
+            "unit": merged["unit"],
+            "published": merged["value"],
+            "reproduced": shown,
+            "count": merged["count"].astype("Int64"),
+            "base": merged["base"].astype("Int64"),
+            "ci_lower": merged["ci_lower"].round(1),
+            "ci_upper": merged["ci_upper"].round(1),
+            "match": results,
+            "published_note": merged["note"],
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -896,9 +1056,15 @@ def _cell_text(frame: pd.DataFrame, cat: str) -> list[str]:
         if supp is not None and bool(supp.iloc[i]):
             out.append("suppressed")
             continue
-        out.append(percent_cell(frame[f"{cat}_percent"].iloc[i], frame[f"{cat}_count"].iloc[i],
-                                frame[f"{cat}_base"].iloc[i], frame[f"{cat}_ci_lower"].iloc[i],
-                                frame[f"{cat}_ci_upper"].iloc[i]))
+        out.append(
+            percent_cell(
+                frame[f"{cat}_percent"].iloc[i],
+                frame[f"{cat}_count"].iloc[i],
+                frame[f"{cat}_base"].iloc[i],
+                frame[f"{cat}_ci_lower"].iloc[i],
+                frame[f"{cat}_ci_upper"].iloc[i],
+            )
+        )
     return out
 
 
@@ -941,28 +1107,40 @@ def render_demographic_table(table: PublishedTable, study: Study) -> pd.DataFram
     f = table.frame
     text = {d.id: d.text for d in study.demographics}
     supp = f["suppressed"] if "suppressed" in f else pd.Series(False, index=f.index)
-    return pd.DataFrame({
-        "Question": f["demographic"].map(text),
-        "Answer": f["level"],
-        "n": ["suppressed" if s else str(c) for s, c in zip(supp, f["count"])],
-        "% of those answering [95% CI]": [
-            "suppressed" if s else ("" if pd.isna(p) or lv == NOT_STATED
-                                    else f"{p:.0f}% [{lo:.0f}–{hi:.0f}] of {b}")
-            for s, p, lo, hi, b, lv in zip(supp, f["percent"], f["ci_lower"], f["ci_upper"], f["base"], f["level"])],
-        "% of all respondents": ["suppressed" if s else ("" if pd.isna(p) else f"{p:.0f}% of {r}")
-                                 for s, p, r in zip(supp, f["percent_of_respondents"], f["respondents"])],
-    })
+    return pd.DataFrame(
+        {
+            "Question": f["demographic"].map(text),
+            "Answer": f["level"],
+            "n": ["suppressed" if s else str(c) for s, c in zip(supp, f["count"])],
+            "% of those answering [95% CI]": [
+                "suppressed"
+                if s
+                else ("" if pd.isna(p) or lv == NOT_STATED else f"{p:.0f}% [{lo:.0f}–{hi:.0f}] of {b}")
+                for s, p, lo, hi, b, lv in zip(supp, f["percent"], f["ci_lower"], f["ci_upper"], f["base"], f["level"])
+            ],
+            "% of all respondents": [
+                "suppressed" if s else ("" if pd.isna(p) else f"{p:.0f}% of {r}")
+                for s, p, r in zip(supp, f["percent_of_respondents"], f["respondents"])
+            ],
+        }
+    )
 
 
 def render_comparison(comp: pd.DataFrame) -> pd.DataFrame:
     """Display frame: figure, published, reproduced (at the printed precision), count/base, 95% CI, match."""
     ci = [("" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}") for lo, hi in zip(comp["ci_lower"], comp["ci_upper"])]
-    return pd.DataFrame({
-        "Figure": comp["figure_id"], "Category": comp["category"], "Unit": comp["unit"],
-        "Published": comp["published"].map(lambda v: f"{v:g}"), "Reproduced": comp["reproduced"],
-        "Count/base": [("" if pd.isna(k) else f"{k}/{n}") for k, n in zip(comp["count"], comp["base"])],
-        "95% CI (%)": ci, "Match": comp["match"],
-    })
+    return pd.DataFrame(
+        {
+            "Figure": comp["figure_id"],
+            "Category": comp["category"],
+            "Unit": comp["unit"],
+            "Published": comp["published"].map(lambda v: f"{v:g}"),
+            "Reproduced": comp["reproduced"],
+            "Count/base": [("" if pd.isna(k) else f"{k}/{n}") for k, n in zip(comp["count"], comp["base"])],
+            "95% CI (%)": ci,
+            "Match": comp["match"],
+        }
+    )
 
 
 # --- full distributions ---------------------------------------------------------------------------
@@ -970,11 +1148,16 @@ def distributions(cells: pd.DataFrame) -> pd.DataFrame:
     """Every answer of every item: each level in scale order, each not-relevant answer and the
     respondents who skipped it, with count and percent of everyone shown the item."""
     d = cells[cells["kind"].isin(["level", "not_relevant", "missing"])].sort_values("order")
-    out = pd.DataFrame({
-        "item_id": d["item_id"].to_numpy(), "label": d["label"].to_numpy(), "category": d["category"].to_numpy(),
-        "count": d["count"].astype("Int64").to_numpy(),
-        "percent": d["percent"].round(1).to_numpy(), "base": d["base"].astype("Int64").to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "item_id": d["item_id"].to_numpy(),
+            "label": d["label"].to_numpy(),
+            "category": d["category"].to_numpy(),
+            "count": d["count"].astype("Int64").to_numpy(),
+            "percent": d["percent"].round(1).to_numpy(),
+            "base": d["base"].astype("Int64").to_numpy(),
+        }
+    )
     if "suppressed" in d:
         out["suppressed"] = d["suppressed"].fillna(False).astype(bool).to_numpy()
     return out
@@ -990,8 +1173,10 @@ def render_distributions(dist: pd.DataFrame, study: Study) -> list[tuple[str, pd
     for scale_id, ids in by_scale.items():
         sub = dist[dist["item_id"].isin(ids)].copy()
         supp = sub["suppressed"] if "suppressed" in sub else pd.Series(False, index=sub.index)
-        sub["cell"] = ["suppressed" if s else ("" if pd.isna(k) else f"{k} ({p:.0f}%)")
-                       for s, k, p in zip(supp, sub["count"], sub["percent"])]
+        sub["cell"] = [
+            "suppressed" if s else ("" if pd.isna(k) else f"{k} ({p:.0f}%)")
+            for s, k, p in zip(supp, sub["count"], sub["percent"])
+        ]
         labels = list(dict.fromkeys(sub["label"]))
         wide = sub.pivot(index="item_id", columns="label", values="cell").reindex(index=ids, columns=labels)
         wide = wide.rename(columns={MISSING_LABEL: "No answer"})
@@ -1016,8 +1201,10 @@ def scale_counts(cells: pd.DataFrame, item_ids: list[str]) -> pd.DataFrame:
 def load_survey(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The processed respondents and responses of a study (empty tables for a study without a survey)."""
     if study.survey is None:
-        return (pd.DataFrame(columns=RESPONDENTS + [d.id for d in study.demographics], dtype=str),
-                pd.DataFrame({c: pd.Series(dtype=float if c == "code" else str) for c in RESPONSES}))
+        return (
+            pd.DataFrame(columns=RESPONDENTS + [d.id for d in study.demographics], dtype=str),
+            pd.DataFrame({c: pd.Series(dtype=float if c == "code" else str) for c in RESPONSES}),
+        )
     respondents = load_respondents(study)
     return respondents, load_responses(study, respondents)
 
@@ -1028,22 +1215,32 @@ def respondent_summary(respondents: pd.DataFrame) -> str:
     inc = int(counts.get("complete", 0) + counts.get("partial", 0))
     empty = int((respondents["exclusion_reason"] == NO_ITEMS_REASON).sum())
     other = int(counts.get("excluded", 0)) - empty
-    return (f"{inc} respondents are analysed ({int(counts.get('complete', 0))} complete, "
-            f"{int(counts.get('partial', 0))} partial). The cleaning step set aside {empty} response(s) "
-            f"that answered no questionnaire item and {other} record(s) that were not responses "
-            "(previews, tests, spam).")
+    return (
+        f"{inc} respondents are analysed ({int(counts.get('complete', 0))} complete, "
+        f"{int(counts.get('partial', 0))} partial). The cleaning step set aside {empty} response(s) "
+        f"that answered no questionnaire item and {other} record(s) that were not responses "
+        "(previews, tests, spam)."
+    )
 
 
 def table_views(table: PublishedTable, study: Study) -> list[tuple[pd.DataFrame, str, str]]:
     """What the appendix shows for one rebuilt table: (display frame, caption, base) tuples."""
     if table.layout == "items":
-        caption = (f"{table.number} reproduced: percent of respondents answering the item "
-                   "(count/base) [Wilson 95% interval]")
-        return [(frame, caption, base)
-                for frame, base in zip(render_item_table(table, study), item_table_bases(table, study))]
-    return [(render_demographic_table(table, study),
-             f"{table.number} reproduced: respondents by answer, with the share of those answering "
-             "[Wilson 95% interval] and of all respondents", table.base)]
+        caption = (
+            f"{table.number} reproduced: percent of respondents answering the item (count/base) [Wilson 95% interval]"
+        )
+        return [
+            (frame, caption, base)
+            for frame, base in zip(render_item_table(table, study), item_table_bases(table, study))
+        ]
+    return [
+        (
+            render_demographic_table(table, study),
+            f"{table.number} reproduced: respondents by answer, with the share of those answering "
+            "[Wilson 95% interval] and of all respondents",
+            table.base,
+        )
+    ]
 
 
 def match_summary(comp: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
@@ -1052,8 +1249,11 @@ def match_summary(comp: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     where = comp["figure_id"].map(figures.set_index("figure_id")["table"]).replace("", "text")
     frame = pd.DataFrame({"where": where, "match": comp["match"]})
     out = frame.groupby("where", sort=False).agg(
-        computed=("match", "size"), match=("match", lambda m: int((m == "yes").sum())),
-        differ=("match", lambda m: int((m == "no").sum())), suppressed=("match", lambda m: int((m == "").sum())))
+        computed=("match", "size"),
+        match=("match", lambda m: int((m == "yes").sum())),
+        differ=("match", lambda m: int((m == "no").sum())),
+        suppressed=("match", lambda m: int((m == "").sum())),
+    )
     return out.reset_index().rename(columns={"where": "published in"})
 
 
@@ -1088,7 +1288,7 @@ def item_label(study: Study, item_id: str) -> str:
 
 
 def proportion_rows(rows: pd.DataFrame, study: Study, *, with_category: bool = True) -> pd.DataFrame:
-    """Frame for :func:`tieval.figures.proportion_chart` from text proportions or a one-category
+    """Frame for :func:`tieval.report.figures.proportion_chart` from text proportions or a one-category
     table: label (item wording and answer), count, base, percent (unrounded), ci_lower, ci_upper."""
     rows = rows[rows["count"].notna()]
     items = {it.id for it in study.items}
@@ -1105,8 +1305,16 @@ def proportion_rows(rows: pd.DataFrame, study: Study, *, with_category: bool = T
     count = rows["count"].astype(float)
     base = rows["base"].astype(float)
     lo, hi = wilson_interval(count.to_numpy(), base.to_numpy())
-    return pd.DataFrame({"label": labels, "count": count.to_numpy(), "base": base.to_numpy(),
-                         "percent": (100 * count / base).to_numpy(), "ci_lower": 100 * lo, "ci_upper": 100 * hi})
+    return pd.DataFrame(
+        {
+            "label": labels,
+            "count": count.to_numpy(),
+            "base": base.to_numpy(),
+            "percent": (100 * count / base).to_numpy(),
+            "ci_lower": 100 * lo,
+            "ci_upper": 100 * hi,
+        }
+    )
 
 
 def single_category_tables(rep: Reproduction) -> list[PublishedTable]:
@@ -1118,8 +1326,9 @@ def table_rows(table: PublishedTable) -> pd.DataFrame:
     """A one-category item table as rows of item_id, category, count, base."""
     cat = table.categories[0]
     f = table.frame
-    return pd.DataFrame({"item_id": f["item_id"], "category": cat, "count": f[f"{cat}_count"],
-                         "base": f[f"{cat}_base"]})
+    return pd.DataFrame(
+        {"item_id": f["item_id"], "category": cat, "count": f[f"{cat}_count"], "base": f[f"{cat}_base"]}
+    )
 
 
 def standalone_text(rep: Reproduction) -> pd.DataFrame:
@@ -1132,8 +1341,8 @@ def write_tables(rep: Reproduction, study: Study) -> list:
     """Write every table of the step to ``outputs/<study>/tables/``: one CSV per rebuilt published
     table (``table<k>.csv``), ``text_proportions.csv``, ``reproduced.csv`` (for the audit),
     ``published_comparison.csv`` and ``distributions.csv``."""
-    from . import store
-    from .paths import tables_dir
+    from tieval import store
+    from tieval.paths import tables_dir
 
     folder = tables_dir(study.id)
     paths = [store.write_csv(t.frame, folder / f"{t.id}.csv") for t in rep.tables]

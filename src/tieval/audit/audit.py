@@ -12,7 +12,7 @@ Two questions are asked of every number a report prints
    ``denominators``         each set of rounded percentages (a table row, a
                             sentence giving several answers to one item, or
                             shares of a table's counts) against every sample
-                            size ``n`` that could produce it (:mod:`tieval.rounding`);
+                            size ``n`` that could produce it (:mod:`tieval.audit.rounding`);
    ``category sum``         percentages of one item summing to 100 within what
                             rounding permits, counts summing to their stated base;
    ``text vs table total``  the totals of a table's count columns against each
@@ -51,22 +51,54 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import rounding, store
-from .config import Study
-from .errors import InputError
-from .paths import outputs_dir, tables_dir
-from .published import bound_direction, load_published
-from .schema import AUDIT, EXCLUSIONS, REPRODUCED, require_columns
+from tieval import store
+from tieval.audit import rounding
+from tieval.config import Study
+from tieval.errors import InputError
+from tieval.paths import outputs_dir, tables_dir
+from tieval.published import bound_direction, load_published
+from tieval.schema import AUDIT, EXCLUSIONS, REPRODUCED, require_columns
 
 __all__ = [
-    "STATUSES", "RESULTS", "KINDS", "AUDIT_COLUMNS", "CHECK_COLUMNS", "DENOMINATOR_COLUMNS",
-    "AuditInputs", "AuditResult", "Check", "PercentSet", "Partition",
-    "load_inputs", "load_reproduced", "load_exclusions", "stated_totals", "default_n_max", "flow_figures",
-    "percent_sets", "partitions", "parse_band", "bound_direction",
-    "check_denominators", "check_category_sums", "check_totals", "check_restatements",
-    "check_means", "check_wording", "check_item_numbering", "check_flow",
-    "compare_figure", "run", "audit_study", "write",
-    "figure_table", "status_summary", "check_summary", "match_rate", "discrepancies", "summary_sentence",
+    "STATUSES",
+    "RESULTS",
+    "KINDS",
+    "AUDIT_COLUMNS",
+    "CHECK_COLUMNS",
+    "DENOMINATOR_COLUMNS",
+    "AuditInputs",
+    "AuditResult",
+    "Check",
+    "PercentSet",
+    "Partition",
+    "load_inputs",
+    "load_reproduced",
+    "load_exclusions",
+    "stated_totals",
+    "default_n_max",
+    "flow_figures",
+    "percent_sets",
+    "partitions",
+    "parse_band",
+    "bound_direction",
+    "check_denominators",
+    "check_category_sums",
+    "check_totals",
+    "check_restatements",
+    "check_means",
+    "check_wording",
+    "check_item_numbering",
+    "check_flow",
+    "compare_figure",
+    "run",
+    "audit_study",
+    "write",
+    "figure_table",
+    "status_summary",
+    "check_summary",
+    "match_rate",
+    "discrepancies",
+    "summary_sentence",
 ]
 
 #: Figure statuses, most important first.
@@ -77,33 +109,58 @@ STATUSES = ("inconsistent within report", "differs", "match", "not reproducible"
 RESULTS = ("inconsistent", "differs", "possible", "consistent", "not checked")
 #: Check kinds and the prefix of their check ids.
 KINDS = {
-    "denominators": "DEN", "category sum": "SUM", "text vs table total": "TOT", "restatement": "RES",
-    "mean vs bins": "MEAN", "wording": "WORD", "item numbering": "ITEM", "flow": "FLOW",
+    "denominators": "DEN",
+    "category sum": "SUM",
+    "text vs table total": "TOT",
+    "restatement": "RES",
+    "mean vs bins": "MEAN",
+    "wording": "WORD",
+    "item numbering": "ITEM",
+    "flow": "FLOW",
 }
 
 #: audit.csv: the data contract's columns, then ``comparison`` (the one-to-one result alone: match,
 #: differs or not reproducible, before any consistency check), the unit, the unrounded
 #: reproduction, its base, where it came from (file: table) and the ids of the checks the figure
 #: takes part in.
-AUDIT_COLUMNS = [*AUDIT, "comparison", "unit", "reproduced_exact", "reproduced_base", "reproduced_source",
-                 "checks"]
+AUDIT_COLUMNS = [*AUDIT, "comparison", "unit", "reproduced_exact", "reproduced_base", "reproduced_source", "checks"]
 #: audit_checks.csv: ``figures`` = every figure the check looks at; ``flagged`` = the figures it
 #: marks ``inconsistent within report`` (a subset; empty unless the result is ``inconsistent``).
 CHECK_COLUMNS = ["check_id", "kind", "location", "figures", "flagged", "result", "explanation"]
 #: tables/audit_denominators.csv: one row per set of rounded percentages.
 DENOMINATOR_COLUMNS = [
-    "check_id", "location", "item_id", "figures", "categories", "printed", "printed_sum",
-    "complete", "n_searched", "compatible_n", "compatible_n_half_up", "compatible_n_half_even",
-    "stated_totals_fitting", "reproduced_base",
-    "smallest_n_above", "closest_n", "closest_counts", "closest_deviation", "result",
+    "check_id",
+    "location",
+    "item_id",
+    "figures",
+    "categories",
+    "printed",
+    "printed_sum",
+    "complete",
+    "n_searched",
+    "compatible_n",
+    "compatible_n_half_up",
+    "compatible_n_half_even",
+    "stated_totals_fitting",
+    "reproduced_base",
+    "smallest_n_above",
+    "closest_n",
+    "closest_counts",
+    "closest_deviation",
+    "result",
 ]
 
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 
 
 # ----------------------------------------------------------------------------- inputs
+
 
 @dataclass
 class AuditInputs:
@@ -121,8 +178,9 @@ class AuditInputs:
     exclusions: pd.DataFrame | None
     totals: pd.DataFrame
     n_max: int
-    flow: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["figure_id", "stage", "cleaned_stage", "cleaned_n"]))
+    flow: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["figure_id", "stage", "cleaned_stage", "cleaned_n"])
+    )
     n_max_basis: str = ""
 
 
@@ -208,8 +266,9 @@ def load_reproduced(study: Study, published: pd.DataFrame, folder: Path | None =
     folder = Path(folder) if folder is not None else tables_dir(study.id)
     files = sorted(folder.glob("reproduced*.csv"))
     if not files:
-        raise InputError(folder / "reproduced.csv",
-                         "an existing file of reproduced figures (run the tables step first: `make`)")
+        raise InputError(
+            folder / "reproduced.csv", "an existing file of reproduced figures (run the tables step first: `make`)"
+        )
     known = set(published["figure_id"])
     frames = []
     seen: dict[str, tuple[float, Path]] = {}
@@ -228,17 +287,28 @@ def load_reproduced(study: Study, published: pd.DataFrame, folder: Path | None =
         unknown = ~frame["figure_id"].isin(known)
         if unknown.any():
             i = int(unknown.to_numpy().nonzero()[0][0])
-            raise InputError(path, "a figure_id from published/figures.csv", row=i + 2, column="figure_id",
-                             found=frame["figure_id"].iloc[i])
+            raise InputError(
+                path,
+                "a figure_id from published/figures.csv",
+                row=i + 2,
+                column="figure_id",
+                found=frame["figure_id"].iloc[i],
+            )
         keep = []
         for i, (fid, value) in enumerate(zip(frame["figure_id"], frame["value"])):
             if fid in seen:
                 other, where = seen[fid]
-                same = (pd.isna(other) and pd.isna(value)) or (not pd.isna(other) and not pd.isna(value)
-                                                               and abs(other - value) < 1e-9)
+                same = (pd.isna(other) and pd.isna(value)) or (
+                    not pd.isna(other) and not pd.isna(value) and abs(other - value) < 1e-9
+                )
                 if not same:
-                    raise InputError(path, f"each figure reproduced once (also in {where.name} with value {other:g})",
-                                     row=i + 2, column="figure_id", found=fid)
+                    raise InputError(
+                        path,
+                        f"each figure reproduced once (also in {where.name} with value {other:g})",
+                        row=i + 2,
+                        column="figure_id",
+                        found=fid,
+                    )
                 keep.append(False)
             else:
                 seen[fid] = (value, path)
@@ -274,15 +344,36 @@ def stated_totals(study: Study, published: pd.DataFrame) -> pd.DataFrame:
     figure printed as a sample size (unit ``n``)."""
     rows = []
     for stage in study.flow:
-        rows.append(("design.flow:" + str(stage["id"]), str(stage["label"]), float(stage["n"]),
-                     bool(stage.get("approximate", False)), True))
+        rows.append(
+            (
+                "design.flow:" + str(stage["id"]),
+                str(stage["label"]),
+                float(stage["n"]),
+                bool(stage.get("approximate", False)),
+                True,
+            )
+        )
     sessions = list(study.design.get("qualitative", {}).get("sessions", []))
     for s in sessions:
-        rows.append(("design.qualitative.sessions:" + str(s["id"]), f"{s['kind']} {s.get('timepoint', '')}".strip(),
-                     float(s["n"]), False, False))
+        rows.append(
+            (
+                "design.qualitative.sessions:" + str(s["id"]),
+                f"{s['kind']} {s.get('timepoint', '')}".strip(),
+                float(s["n"]),
+                False,
+                False,
+            )
+        )
     if len(sessions) > 1:
-        rows.append(("design.qualitative.sessions", "all qualitative sessions together",
-                     float(sum(float(s["n"]) for s in sessions)), False, False))
+        rows.append(
+            (
+                "design.qualitative.sessions",
+                "all qualitative sessions together",
+                float(sum(float(s["n"]) for s in sessions)),
+                False,
+                False,
+            )
+        )
     stated_n = published[(published["unit"] == "n") & published["value"].notna()]
     for r in stated_n.itertuples():
         rows.append((r.figure_id, r.measure, float(r.value), False, False))
@@ -318,14 +409,18 @@ def flow_figures(study: Study, published: pd.DataFrame, exclusions: pd.DataFrame
     A figure states flow stage S when it is a count or sample size in the text (no item, no
     category), its value equals S's n and its measure shares a content word with S's label
     (e.g. "survey responses received" and "Responses received").  ``cleaned_stage`` and
-    ``cleaned_n`` come from :func:`tieval.clean.compare_flow` (blank when the export does
+    ``cleaned_n`` come from :func:`tieval.survey.clean.compare_flow` (blank when the export does
     not record the stage).  Columns: figure_id, stage, cleaned_stage, cleaned_n."""
     columns = ["figure_id", "stage", "cleaned_stage", "cleaned_n"]
-    cand = published[published["unit"].isin(["count", "n"]) & (published["item_id"] == "")
-                     & (published["category"] == "") & (published["location_type"] != "table")]
+    cand = published[
+        published["unit"].isin(["count", "n"])
+        & (published["item_id"] == "")
+        & (published["category"] == "")
+        & (published["location_type"] != "table")
+    ]
     cleaned: dict[str, tuple[str, float]] = {}
     if exclusions is not None:
-        from .clean import compare_flow
+        from tieval.survey.clean import compare_flow
 
         compared = compare_flow(study, exclusions.assign(n=exclusions["n"].astype(int)))
         for r in compared.itertuples():
@@ -347,12 +442,17 @@ def _flow_reproductions(flow: pd.DataFrame, reproduced: pd.DataFrame, published:
     have = set(reproduced["figure_id"])
     units = published.set_index("figure_id")["unit"]
     rows = flow[flow["cleaned_n"].notna() & ~flow["figure_id"].isin(have)]
-    return pd.DataFrame({
-        "figure_id": rows["figure_id"], "value": rows["cleaned_n"].astype(float),
-        "unit": [units[f] for f in rows["figure_id"]], "base": np.nan,
-        "source_table": "stage " + rows["cleaned_stage"],
-        "note": "flow stage " + rows["stage"] + " of study.yml, counted in the cleaned export",
-        "file": "exclusions.csv"})
+    return pd.DataFrame(
+        {
+            "figure_id": rows["figure_id"],
+            "value": rows["cleaned_n"].astype(float),
+            "unit": [units[f] for f in rows["figure_id"]],
+            "base": np.nan,
+            "source_table": "stage " + rows["cleaned_stage"],
+            "note": "flow stage " + rows["stage"] + " of study.yml, counted in the cleaned export",
+            "file": "exclusions.csv",
+        }
+    )
 
 
 def load_inputs(study: Study, *, n_max: int | None = None, tables: Path | None = None) -> AuditInputs:
@@ -376,6 +476,7 @@ def load_inputs(study: Study, *, n_max: int | None = None, tables: Path | None =
 
 
 # ----------------------------------------------------------------------------- formatting helpers
+
 
 def _num(x) -> str:
     """A number for prose: integers without decimals, others with up to 2."""
@@ -422,10 +523,14 @@ def _join(ids) -> str:
 
 # ----------------------------------------------------------------------------- grouping figures
 
+
 def _category_order(study: Study, item_id: str) -> list[str]:
     try:
-        scale = study.scale_of(item_id) if any(i.id == item_id for i in study.items) else \
-            study.scales[next(d.scale for d in study.demographics if d.id == item_id)]
+        scale = (
+            study.scale_of(item_id)
+            if any(i.id == item_id for i in study.items)
+            else study.scales[next(d.scale for d in study.demographics if d.id == item_id)]
+        )
     except (KeyError, StopIteration):
         return []
     return scale.categories
@@ -474,11 +579,20 @@ def percent_sets(study: Study, published: pd.DataFrame) -> list[PercentSet]:
         while key in used_keys:
             key += "+"
         used_keys.add(key)
-        sets.append(PercentSet(
-            key=key, location=location, item_id=item, origin=group["origin"].iloc[0],
-            figures=tuple(figures), categories=tuple(ordered), values=tuple(cats[c][1] for c in ordered),
-            decimals=max(_decimals(cats[c][1]) for c in ordered),
-            complete=_is_complete(study, item, ordered), conflicts=tuple(dict.fromkeys(conflicts))))
+        sets.append(
+            PercentSet(
+                key=key,
+                location=location,
+                item_id=item,
+                origin=group["origin"].iloc[0],
+                figures=tuple(figures),
+                categories=tuple(ordered),
+                values=tuple(cats[c][1] for c in ordered),
+                decimals=max(_decimals(cats[c][1]) for c in ordered),
+                complete=_is_complete(study, item, ordered),
+                conflicts=tuple(dict.fromkeys(conflicts)),
+            )
+        )
     return sets
 
 
@@ -486,8 +600,9 @@ def partitions(published: pd.DataFrame) -> list[Partition]:
     """Table counts split by category: the cells of one table sharing a measure and item,
     with at least two categories (e.g. Table 4's respondents by sector)."""
     pub = published
-    cand = pub[(pub["location_type"] == "table") & (pub["unit"] == "count") & (pub["category"] != "")
-               & pub["value"].notna()]
+    cand = pub[
+        (pub["location_type"] == "table") & (pub["unit"] == "count") & (pub["category"] != "") & pub["value"].notna()
+    ]
     groups = []
     for (location, measure, item), g in cand.groupby(["location", "measure", "item_id"], sort=False):
         if g["category"].nunique() < 2:
@@ -497,8 +612,17 @@ def partitions(published: pd.DataFrame) -> list[Partition]:
     out = []
     for (location, measure, item, g), prefix in zip(groups, prefixes):
         key = prefix if prefix and prefixes.count(prefix) == 1 else f"{prefix}.{_slug(measure)}".strip(".")
-        out.append(Partition(key, location, measure, item, tuple(g["figure_id"]), tuple(g["category"]),
-                             tuple(float(v) for v in g["value"])))
+        out.append(
+            Partition(
+                key,
+                location,
+                measure,
+                item,
+                tuple(g["figure_id"]),
+                tuple(g["category"]),
+                tuple(float(v) for v in g["value"]),
+            )
+        )
     return out
 
 
@@ -590,8 +714,9 @@ def check_denominators(inputs: AuditInputs) -> tuple[list[Check], pd.DataFrame]:
         fit_text = "; ".join(f"{_num(t.n)} ({t.label})" for t in fitting)
         above = closest = None
         if not ns:
-            above = next((n for n in range(n_max + 1, 3 * n_max + 1)
-                          if any(_fits(ps, n, rule) for rule in _RULES)), None)
+            above = next(
+                (n for n in range(n_max + 1, 3 * n_max + 1) if any(_fits(ps, n, rule) for rule in _RULES)), None
+            )
             if ps.complete:
                 closest = _closest(ps, n_range)
         printed = " / ".join(f"{c} {v}%" for c, v in zip(ps.categories, ps.values))
@@ -600,42 +725,67 @@ def check_denominators(inputs: AuditInputs) -> tuple[list[Check], pd.DataFrame]:
         flagged: tuple[str, ...] = ()
         if ns:
             result = "consistent"
-            explanation = (f"{ps.location}, {ps.item_id}: {printed} can be whole-number counts of "
-                           f"{_describe_ns(by_rule)} (searched 1-{n_max})")
-            explanation += (f"; the stated total(s) {fit_text} fit." if fitting else
-                            "; none of the stated survey totals fits." if len(survey_totals) else ".")
+            explanation = (
+                f"{ps.location}, {ps.item_id}: {printed} can be whole-number counts of "
+                f"{_describe_ns(by_rule)} (searched 1-{n_max})"
+            )
+            explanation += (
+                f"; the stated total(s) {fit_text} fit."
+                if fitting
+                else "; none of the stated survey totals fits."
+                if len(survey_totals)
+                else "."
+            )
             if not ps.complete:
                 explanation += " Not every answer category is printed; the rest may hold any remainder."
         else:
             result = "inconsistent"
-            explanation = (f"{ps.location}, {ps.item_id}: no sample size from 1 to {n_max} gives {printed} "
-                           f"(sum {_num(total)}) with one rounding rule")
+            explanation = (
+                f"{ps.location}, {ps.item_id}: no sample size from 1 to {n_max} gives {printed} "
+                f"(sum {_num(total)}) with one rounding rule"
+            )
             limit = f"{n_max} ({inputs.n_max_basis})" if inputs.n_max_basis else str(n_max)
-            explanation += (f"; the smallest n that would is {above}, more than {limit}." if above else
-                            f"; nor does any n up to {3 * n_max}.")
+            explanation += (
+                f"; the smallest n that would is {above}, more than {limit}."
+                if above
+                else f"; nor does any n up to {3 * n_max}."
+            )
             if closest is not None:
                 fit, rule = closest
                 reprinted = [rounding.rounded_percent(k, fit.n, ps.decimals, rule) for k in fit.counts]
-                explanation += (f" Closest reading: n = {fit.n}, counts {'/'.join(map(str, fit.counts))} "
-                                f"print as {'/'.join(_num(x) for x in reprinted)} "
-                                f"({_num(fit.deviation)} percentage point(s) off in all).")
+                explanation += (
+                    f" Closest reading: n = {fit.n}, counts {'/'.join(map(str, fit.counts))} "
+                    f"print as {'/'.join(_num(x) for x in reprinted)} "
+                    f"({_num(fit.deviation)} percentage point(s) off in all)."
+                )
             flagged = _blame(ps, pub)
         checks.append(Check(cid, "denominators", ps.location, ps.figures, result, explanation, flagged))
         if ps.origin == "table":
             fits_by_location.setdefault(ps.location, []).append((ps, ns))
         fit = closest[0] if closest else None
-        rows.append({
-            "check_id": cid, "location": ps.location, "item_id": ps.item_id, "figures": _join(ps.figures),
-            "categories": " / ".join(ps.categories), "printed": " / ".join(ps.values),
-            "printed_sum": float(total), "complete": ps.complete, "n_searched": f"1-{n_max}",
-            "compatible_n": _ranges(ns), "compatible_n_half_up": _ranges(by_rule["half_up"]),
-            "compatible_n_half_even": _ranges(by_rule["half_even"]), "stated_totals_fitting": fit_text,
-            "reproduced_base": _reproduced_bases(inputs.reproduced, ps.figures),
-            "smallest_n_above": float(above) if above else np.nan,
-            "closest_n": float(fit.n) if fit else np.nan,
-            "closest_counts": "/".join(map(str, fit.counts)) if fit else "",
-            "closest_deviation": float(fit.deviation) if fit else np.nan, "result": result,
-        })
+        rows.append(
+            {
+                "check_id": cid,
+                "location": ps.location,
+                "item_id": ps.item_id,
+                "figures": _join(ps.figures),
+                "categories": " / ".join(ps.categories),
+                "printed": " / ".join(ps.values),
+                "printed_sum": float(total),
+                "complete": ps.complete,
+                "n_searched": f"1-{n_max}",
+                "compatible_n": _ranges(ns),
+                "compatible_n_half_up": _ranges(by_rule["half_up"]),
+                "compatible_n_half_even": _ranges(by_rule["half_even"]),
+                "stated_totals_fitting": fit_text,
+                "reproduced_base": _reproduced_bases(inputs.reproduced, ps.figures),
+                "smallest_n_above": float(above) if above else np.nan,
+                "closest_n": float(fit.n) if fit else np.nan,
+                "closest_counts": "/".join(map(str, fit.counts)) if fit else "",
+                "closest_deviation": float(fit.deviation) if fit else np.nan,
+                "result": result,
+            }
+        )
     for location, items in fits_by_location.items():
         checks.append(_table_totals_check(location, items, survey_totals))
     checks.extend(_share_checks(inputs))
@@ -649,8 +799,11 @@ def _blame(ps: PercentSet, pub: pd.DataFrame) -> tuple[str, ...]:
     if ps.origin == "text":
         sub = pub[pub["figure_id"].isin(ps.figures) & (pub["restates"] != "")]
         cells = pub.set_index("figure_id")["value"]
-        differing = tuple(r.figure_id for r in sub.itertuples()
-                          if r.unit in ("percent", "count") and abs(cells[r.restates] - r.value) > 1e-9)
+        differing = tuple(
+            r.figure_id
+            for r in sub.itertuples()
+            if r.unit in ("percent", "count") and abs(cells[r.restates] - r.value) > 1e-9
+        )
         if differing:
             return differing
     return ps.figures
@@ -661,8 +814,15 @@ def _table_totals_check(location: str, items, survey_totals: pd.DataFrame) -> Ch
     figures = tuple(f for ps, _ in items for f in ps.figures)
     rows = len(items)
     if not len(survey_totals):
-        return Check(f"DEN-{_slug(location)}", "denominators", location, figures, "not checked",
-                     f"{location}: the study states no survey totals to compare the rows with.", overview=True)
+        return Check(
+            f"DEN-{_slug(location)}",
+            "denominators",
+            location,
+            figures,
+            "not checked",
+            f"{location}: the study states no survey totals to compare the rows with.",
+            overview=True,
+        )
     parts, all_fit = [], []
     for t in survey_totals.itertuples():
         fit = [ps.item_id for ps, ns in items if int(t.n) in ns]
@@ -675,10 +835,19 @@ def _table_totals_check(location: str, items, survey_totals: pd.DataFrame) -> Ch
     none_fit = [ps.item_id for ps, ns in items if not any(int(t.n) in ns for t in survey_totals.itertuples())]
     text = f"{location}: " + "; ".join(parts) + "."
     if all_fit:
-        return Check(f"DEN-{_slug(location)}", "denominators", location, figures, "consistent",
-                     text + " One stated total fits every row.", overview=True)
-    text += (" No single stated total fits every row, so the rows have different bases "
-             "(item non-response or answers left out of the base), which the report does not give.")
+        return Check(
+            f"DEN-{_slug(location)}",
+            "denominators",
+            location,
+            figures,
+            "consistent",
+            text + " One stated total fits every row.",
+            overview=True,
+        )
+    text += (
+        " No single stated total fits every row, so the rows have different bases "
+        "(item non-response or answers left out of the base), which the report does not give."
+    )
     if none_fit:
         text += f" Rows no stated total fits: {', '.join(none_fit)}."
     return Check(f"DEN-{_slug(location)}", "denominators", location, figures, "possible", text, overview=True)
@@ -687,8 +856,12 @@ def _table_totals_check(location: str, items, survey_totals: pd.DataFrame) -> Ch
 def _share_checks(inputs: AuditInputs) -> list[Check]:
     """Text percentages of a table's counts (same category label, no item): one n for all?"""
     pub, n_max = inputs.published, inputs.n_max
-    shares = pub[(pub["unit"] == "percent") & (pub["item_id"] == "") & (pub["category"] != "")
-                 & (pub["location_type"] != "table")]
+    shares = pub[
+        (pub["unit"] == "percent")
+        & (pub["item_id"] == "")
+        & (pub["category"] != "")
+        & (pub["location_type"] != "table")
+    ]
     survey = inputs.totals.loc[inputs.totals["survey"] & ~inputs.totals["approximate"], "n"]
     checks = []
     for part in partitions(pub):
@@ -701,20 +874,32 @@ def _share_checks(inputs: AuditInputs) -> list[Check]:
             for r in group.itertuples():
                 cell, k = lookup[r.category]
                 k = int(k)
-                ns = {rule: [n for n in n_range if n >= k and rounding.rounds_to(k, n, r.value_text, r.decimals, rule)]
-                      for rule in _RULES}
+                ns = {
+                    rule: [n for n in n_range if n >= k and rounding.rounds_to(k, n, r.value_text, r.decimals, rule)]
+                    for rule in _RULES
+                }
                 per_figure.append((r, cell, k, _union(ns)))
                 for rule in _RULES:
                     common[rule] &= set(ns[rule])
             fit = sorted(n for n in set().union(*common.values()) if n <= n_max)
             figures = tuple(group["figure_id"]) + tuple(cell for _, cell, _, _ in per_figure)
-            detail = "; ".join(f"{r.value_text}% of {k} ({cell}) "
-                               + (f"needs n = {_ranges(ns)}" if ns else f"fits no n up to {3 * n_max}")
-                               for r, cell, k, ns in per_figure)
+            detail = "; ".join(
+                f"{r.value_text}% of {k} ({cell}) "
+                + (f"needs n = {_ranges(ns)}" if ns else f"fits no n up to {3 * n_max}")
+                for r, cell, k, ns in per_figure
+            )
             cid = f"DEN-{_common_prefix(group['figure_id']) or _slug(location)}.{part.key}"
             if fit:
-                checks.append(Check(cid, "denominators", location, figures, "consistent",
-                                    f"{location}: the shares of {part.location}'s counts fit n = {_ranges(fit)}. {detail}."))
+                checks.append(
+                    Check(
+                        cid,
+                        "denominators",
+                        location,
+                        figures,
+                        "consistent",
+                        f"{location}: the shares of {part.location}'s counts fit n = {_ranges(fit)}. {detail}.",
+                    )
+                )
                 continue
             biggest = max(k for _, _, k, _ in per_figure)
             readings = []
@@ -722,15 +907,19 @@ def _share_checks(inputs: AuditInputs) -> list[Check]:
                 if n >= biggest:
                     printed = "/".join(_num(rounding.rounded_percent(k, n, r.decimals)) for r, _, k, _ in per_figure)
                     readings.append(f"n = {n} gives {printed}")
-            text = (f"{location}: no single n gives these shares of {part.location}'s counts ({detail}). "
-                    f"Printed {'/'.join(r.value_text for r, *_ in per_figure)}"
-                    + (f"; {'; '.join(readings)}." if readings else "."))
-            checks.append(Check(cid, "denominators", location, figures, "inconsistent", text,
-                                tuple(group["figure_id"])))
+            text = (
+                f"{location}: no single n gives these shares of {part.location}'s counts ({detail}). "
+                f"Printed {'/'.join(r.value_text for r, *_ in per_figure)}"
+                + (f"; {'; '.join(readings)}." if readings else ".")
+            )
+            checks.append(
+                Check(cid, "denominators", location, figures, "inconsistent", text, tuple(group["figure_id"]))
+            )
     return checks
 
 
 # ----------------------------------------------------------------------------- check 2: category sums
+
 
 def check_category_sums(inputs: AuditInputs) -> list[Check]:
     """Check 2: the percentages of one set must sum to 100 within what rounding permits, and
@@ -745,16 +934,24 @@ def check_category_sums(inputs: AuditInputs) -> list[Check]:
     for ps in percent_sets(study, pub):
         total = sum(Fraction(Decimal(v)) for v in ps.values)
         k = len(ps.values)
-        h = Fraction(1, 2 * 10 ** ps.decimals)
+        h = Fraction(1, 2 * 10**ps.decimals)
         slack = k * h
         diff = total - 100
         printed = " + ".join(ps.values)
         head = f"{ps.location}, {ps.item_id}: {printed} = {_num(float(total))}"
         cid = f"SUM-{ps.key}"
         if ps.conflicts:
-            checks.append(Check(cid, "category sum", ps.location, ps.figures, "inconsistent",
-                                f"{ps.location}, {ps.item_id}: the text gives two different values for "
-                                f"{', '.join(ps.conflicts)}.", _blame(ps, pub)))
+            checks.append(
+                Check(
+                    cid,
+                    "category sum",
+                    ps.location,
+                    ps.figures,
+                    "inconsistent",
+                    f"{ps.location}, {ps.item_id}: the text gives two different values for {', '.join(ps.conflicts)}.",
+                    _blame(ps, pub),
+                )
+            )
             continue
         if ps.complete:
             if diff == 0:
@@ -762,17 +959,27 @@ def check_category_sums(inputs: AuditInputs) -> list[Check]:
             elif abs(diff) < slack:
                 result, text = "consistent", head + f"; rounding {k} categories allows 100 ± {_num(float(slack))}."
             elif abs(diff) == slack:
-                result, text = "possible", head + (f"; {k} rounded categories can reach 100 ± {_num(float(slack))} "
-                                                   "only if every share is an exact half rounded the same way.")
+                result, text = (
+                    "possible",
+                    head
+                    + (
+                        f"; {k} rounded categories can reach 100 ± {_num(float(slack))} "
+                        "only if every share is an exact half rounded the same way."
+                    ),
+                )
             else:
-                result, text = "inconsistent", head + (f"; rounding {k} categories allows at most "
-                                                       f"100 ± {_num(float(slack))}.")
+                result, text = (
+                    "inconsistent",
+                    head + (f"; rounding {k} categories allows at most 100 ± {_num(float(slack))}."),
+                )
         else:
             if diff <= slack:
                 result, text = "consistent", head + "; not every category is printed, so the sum may fall short of 100."
             else:
-                result, text = "inconsistent", head + (f", more than 100 + {_num(float(slack))} even before "
-                                                       "the categories it does not print.")
+                result, text = (
+                    "inconsistent",
+                    head + (f", more than 100 + {_num(float(slack))} even before the categories it does not print."),
+                )
         flagged = _blame(ps, pub) if result == "inconsistent" else ()
         checks.append(Check(cid, "category sum", ps.location, ps.figures, result, text, flagged))
     checks.extend(_count_sums(pub))
@@ -795,15 +1002,33 @@ def _count_sums(pub: pd.DataFrame) -> list[Check]:
         if abs(total - base) < 1e-9:
             checks.append(Check(cid, "category sum", location, tuple(g["figure_id"]), "consistent", head + "."))
         elif total < base:
-            checks.append(Check(cid, "category sum", location, tuple(g["figure_id"]), "consistent",
-                                head + f"; the other {_num(base - total)} are in categories the report does not print."))
+            checks.append(
+                Check(
+                    cid,
+                    "category sum",
+                    location,
+                    tuple(g["figure_id"]),
+                    "consistent",
+                    head + f"; the other {_num(base - total)} are in categories the report does not print.",
+                )
+            )
         else:
-            checks.append(Check(cid, "category sum", location, tuple(g["figure_id"]), "inconsistent",
-                                head + "; the counts exceed their base.", tuple(g["figure_id"])))
+            checks.append(
+                Check(
+                    cid,
+                    "category sum",
+                    location,
+                    tuple(g["figure_id"]),
+                    "inconsistent",
+                    head + "; the counts exceed their base.",
+                    tuple(g["figure_id"]),
+                )
+            )
     return checks
 
 
 # ----------------------------------------------------------------------------- check 3: totals
+
 
 def check_totals(inputs: AuditInputs) -> list[Check]:
     """Check 3: table totals against each other and against the totals the report states.
@@ -821,13 +1046,29 @@ def check_totals(inputs: AuditInputs) -> list[Check]:
         by_table.setdefault(part.location, []).append(part)
         equal = _totals_equal(totals, part.total)
         figures = part.figures + tuple(s for s in equal["source"] if s in set(pub["figure_id"]))
-        head = (f"{part.location}, {part.measure}: {' + '.join(_num(c) for c in part.counts)} = {_num(part.total)}")
+        head = f"{part.location}, {part.measure}: {' + '.join(_num(c) for c in part.counts)} = {_num(part.total)}"
         if len(equal):
-            checks.append(Check(f"TOT-{part.key}", "text vs table total", part.location, figures, "consistent",
-                                head + f", equal to {_describe_totals(equal)}."))
+            checks.append(
+                Check(
+                    f"TOT-{part.key}",
+                    "text vs table total",
+                    part.location,
+                    figures,
+                    "consistent",
+                    head + f", equal to {_describe_totals(equal)}.",
+                )
+            )
         else:
-            checks.append(Check(f"TOT-{part.key}", "text vs table total", part.location, figures, "possible",
-                                head + ", a total the report does not state."))
+            checks.append(
+                Check(
+                    f"TOT-{part.key}",
+                    "text vs table total",
+                    part.location,
+                    figures,
+                    "possible",
+                    head + ", a total the report does not state.",
+                )
+            )
     for location, group in by_table.items():
         if len(group) < 2:
             continue
@@ -836,37 +1077,78 @@ def check_totals(inputs: AuditInputs) -> list[Check]:
         listing = "; ".join(f"{p.measure}: {_num(p.total)}" for p in group)
         prefix = _common_prefix([f for p in group for f in p.figures]) or _slug(location)
         if len(set(sums.values())) == 1:
-            checks.append(Check(f"TOT-{prefix}", "text vs table total", location, figures, "consistent",
-                                f"{location}: every count column sums to {_num(group[0].total)} ({listing})."))
+            checks.append(
+                Check(
+                    f"TOT-{prefix}",
+                    "text vs table total",
+                    location,
+                    figures,
+                    "consistent",
+                    f"{location}: every count column sums to {_num(group[0].total)} ({listing}).",
+                )
+            )
             continue
         stated = [p for p in group if len(_totals_equal(totals, p.total))]
         odd = [p for p in group if p not in stated] if stated else group
-        text = (f"{location} splits the same respondents in {len(group)} ways with different totals ({listing}). ")
+        text = f"{location} splits the same respondents in {len(group)} ways with different totals ({listing}). "
         if stated:
-            text += ("The report states " + "; ".join(_describe_totals(_totals_equal(totals, p.total)) for p in stated)
-                     + f", but no total of {', '.join(_num(p.total) for p in odd)}: "
-                     + ", ".join(f"{p.measure} is {_num(abs(stated[0].total - p.total))} "
-                                 f"{'short' if p.total < stated[0].total else 'over'}" for p in odd)
-                     + (" (a question left unanswered would explain it; the report does not say)."
-                        if all(p.total < stated[0].total for p in odd) else "."))
-        checks.append(Check(f"TOT-{prefix}", "text vs table total", location, figures, "inconsistent", text,
-                            tuple(f for p in odd for f in p.figures)))
+            text += (
+                "The report states "
+                + "; ".join(_describe_totals(_totals_equal(totals, p.total)) for p in stated)
+                + f", but no total of {', '.join(_num(p.total) for p in odd)}: "
+                + ", ".join(
+                    f"{p.measure} is {_num(abs(stated[0].total - p.total))} "
+                    f"{'short' if p.total < stated[0].total else 'over'}"
+                    for p in odd
+                )
+                + (
+                    " (a question left unanswered would explain it; the report does not say)."
+                    if all(p.total < stated[0].total for p in odd)
+                    else "."
+                )
+            )
+        checks.append(
+            Check(
+                f"TOT-{prefix}",
+                "text vs table total",
+                location,
+                figures,
+                "inconsistent",
+                text,
+                tuple(f for p in odd for f in p.figures),
+            )
+        )
     bases = pub[pub["base"].notna()]
     for base, g in bases.groupby("base", sort=True):
         equal = _totals_equal(totals, float(base))
         figures = tuple(g["figure_id"])
         head = f"{len(g)} figure(s) state a base of {_num(base)}"
         if len(equal):
-            checks.append(Check(f"TOT-base-{_num(base)}", "text vs table total", "", figures, "consistent",
-                                head + f", equal to {_describe_totals(equal)}."))
+            checks.append(
+                Check(
+                    f"TOT-base-{_num(base)}",
+                    "text vs table total",
+                    "",
+                    figures,
+                    "consistent",
+                    head + f", equal to {_describe_totals(equal)}.",
+                )
+            )
         else:
-            checks.append(Check(f"TOT-base-{_num(base)}", "text vs table total", "", figures, "possible",
-                                head + ", which matches no total the report states."))
+            checks.append(
+                Check(
+                    f"TOT-base-{_num(base)}",
+                    "text vs table total",
+                    "",
+                    figures,
+                    "possible",
+                    head + ", which matches no total the report states.",
+                )
+            )
     return checks
 
 
 # ----------------------------------------------------------------------------- check 4: restatements
-
 
 
 def _same_printed(a: float, a_dec: int, b: float, b_dec: int) -> bool:
@@ -899,8 +1181,17 @@ def check_restatements(inputs: AuditInputs) -> list[Check]:
         figures = (r.figure_id, r.restates)
         cid = f"RES-{r.figure_id}"
         result, text = _restatement(r, cell, where, sets, inputs.n_max)
-        checks.append(Check(cid, "restatement", r.location, figures, result, text,
-                            (r.figure_id,) if result == "inconsistent" else ()))
+        checks.append(
+            Check(
+                cid,
+                "restatement",
+                r.location,
+                figures,
+                result,
+                text,
+                (r.figure_id,) if result == "inconsistent" else (),
+            )
+        )
     return checks
 
 
@@ -910,17 +1201,23 @@ def _restatement(r, cell, where: str, sets: dict, n_max: int) -> tuple[str, str]
     if r.unit == "percent_bound":
         direction = bound_direction(r.printed)
         if not direction:
-            return "not checked", f"{said} as a bound whose direction the wording does not make clear; {where} is {cell_text}."
+            return (
+                "not checked",
+                f"{said} as a bound whose direction the wording does not make clear; {where} is {cell_text}.",
+            )
         ok = cell.value < r.value if direction == "upper" else cell.value > r.value
         word = "below" if direction == "upper" else "above"
-        return (("consistent" if ok else "inconsistent"),
-                f"{said} as a bound (\"{r.printed}\"): {where} is {cell_text}, "
-                f"{'' if ok else 'not '}{word} {r.value_text}%.")
+        return (
+            ("consistent" if ok else "inconsistent"),
+            f'{said} as a bound ("{r.printed}"): {where} is {cell_text}, {"" if ok else "not "}{word} {r.value_text}%.',
+        )
     units = {r.unit, cell.unit}
     if units <= {"count", "n"} or r.unit == cell.unit:
         ok = _same_printed(r.value, r.decimals, cell.value, cell.decimals)
-        return (("consistent" if ok else "inconsistent"),
-                f"{said}; {where} prints {cell_text}" + ("." if ok else ": the text and the table disagree."))
+        return (
+            ("consistent" if ok else "inconsistent"),
+            f"{said}; {where} prints {cell_text}" + ("." if ok else ": the text and the table disagree."),
+        )
     if units == {"count", "percent"}:
         count, pct = (r, cell) if r.unit == "count" else (cell, r)
         if count.value == 0 and pct.value == 0:
@@ -928,11 +1225,19 @@ def _restatement(r, cell, where: str, sets: dict, n_max: int) -> tuple[str, str]
         ps = sets.get(cell.figure_id)
         n_range = range(1, n_max + 1)
         by_rule = _set_ns(ps, n_range) if ps is not None else {rule: list(n_range) for rule in _RULES}
-        ok_ns = sorted({n for rule, ns in by_rule.items() for n in ns
-                        if rounding.rounds_to(int(count.value), n, pct.value_text, pct.decimals, rule)})
-        return (("consistent" if ok_ns else "inconsistent"),
-                f"{said}; {where} prints {cell_text}: " +
-                (f"they agree for n = {_ranges(ok_ns)}." if ok_ns else "no sample size the row allows makes them agree."))
+        ok_ns = sorted(
+            {
+                n
+                for rule, ns in by_rule.items()
+                for n in ns
+                if rounding.rounds_to(int(count.value), n, pct.value_text, pct.decimals, rule)
+            }
+        )
+        return (
+            ("consistent" if ok_ns else "inconsistent"),
+            f"{said}; {where} prints {cell_text}: "
+            + (f"they agree for n = {_ranges(ok_ns)}." if ok_ns else "no sample size the row allows makes them agree."),
+        )
     return "not checked", f"{said}; {where} prints {cell_text} in another unit ({cell.unit})."
 
 
@@ -1036,12 +1341,21 @@ def check_means(inputs: AuditInputs) -> list[Check]:
     checks = []
     for r in pub[pub["unit"] == "mean"].itertuples():
         cid = f"MEAN-{r.figure_id}"
-        choice = [b for b in banded if b[0].item_id and b[0].item_id == r.item_id] or \
-            (banded if len(banded) == 1 else [])
+        choice = [b for b in banded if b[0].item_id and b[0].item_id == r.item_id] or (
+            banded if len(banded) == 1 else []
+        )
         if len(choice) != 1:
             if banded or r.item_id:
-                checks.append(Check(cid, "mean vs bins", r.location, (r.figure_id,), "not checked",
-                                    f"{r.figure_id}: no single banded count table to check the mean against."))
+                checks.append(
+                    Check(
+                        cid,
+                        "mean vs bins",
+                        r.location,
+                        (r.figure_id,),
+                        "not checked",
+                        f"{r.figure_id}: no single banded count table to check the mean against.",
+                    )
+                )
             continue
         part, parsed = choice[0]
         condition = _condition(f"{r.printed} {r.measure}")
@@ -1054,14 +1368,20 @@ def _mean_check(cid, r, part: Partition, parsed, limits, condition) -> Check:
     figures = (r.figure_id,) + part.figures
     total = sum(l[0] for l in limits)
     if total <= 0:
-        return Check(cid, "mean vs bins", r.location, figures, "not checked",
-                     f"{r.figure_id}: no respondents in the bands the mean is about.")
+        return Check(
+            cid,
+            "mean vs bins",
+            r.location,
+            figures,
+            "not checked",
+            f"{r.figure_id}: no respondents in the bands the mean is about.",
+        )
     lo = sum(l[0] * l[2] for l in limits) / total
     hi_whole = sum(l[0] * l[3] for l in limits) / total
     hi_cont = sum(l[0] * l[4] for l in limits) / total
     mid_whole = sum(l[0] * (l[1] + l[3]) / 2 for l in limits) / total
     mid_cont = sum(l[0] * (l[2] + l[4]) / 2 for l in limits) / total
-    half = 0.5 * 10 ** -r.decimals
+    half = 0.5 * 10**-r.decimals
     low_end, high_end = r.value - half, r.value + half
     counts = ", ".join(_num(l[0]) for l in limits)
     lowers = ", ".join(_num(l[2]) for l in limits)
@@ -1071,22 +1391,38 @@ def _mean_check(cid, r, part: Partition, parsed, limits, condition) -> Check:
     head = f"{r.figure_id} prints a mean of {r.value_text} for {who}. "
     if np.isinf(hi_cont):
         attainable = high_end >= lo
-        text = head + (f"An open-ended band leaves the mean unbounded above; the smallest possible mean is "
-                       f"{lo:.2f} (lower limits {lowers}).")
-        return Check(cid, "mean vs bins", r.location, figures, "consistent" if attainable else "inconsistent",
-                     text + ("" if attainable else f" {r.value_text} is below it."),
-                     () if attainable else (r.figure_id,))
-    text = head + (f"The bands allow a mean from {lo:.2f} (everyone at the lower limit: {lowers}) to {hi_whole:.2f} "
-                   f"(whole units, everyone at the upper limit) or just under {hi_cont:.2f} (continuous time, each "
-                   f"band running up to the next); band midpoints give {mid_whole:.2f} to {mid_cont:.2f}. ")
+        text = head + (
+            f"An open-ended band leaves the mean unbounded above; the smallest possible mean is "
+            f"{lo:.2f} (lower limits {lowers})."
+        )
+        return Check(
+            cid,
+            "mean vs bins",
+            r.location,
+            figures,
+            "consistent" if attainable else "inconsistent",
+            text + ("" if attainable else f" {r.value_text} is below it."),
+            () if attainable else (r.figure_id,),
+        )
+    text = head + (
+        f"The bands allow a mean from {lo:.2f} (everyone at the lower limit: {lowers}) to {hi_whole:.2f} "
+        f"(whole units, everyone at the upper limit) or just under {hi_cont:.2f} (continuous time, each "
+        f"band running up to the next); band midpoints give {mid_whole:.2f} to {mid_cont:.2f}. "
+    )
     if high_end < lo or low_end >= hi_cont:
-        return Check(cid, "mean vs bins", r.location, figures, "inconsistent",
-                     text + f"{r.value_text} (anything from {low_end:g} to {high_end:g}) is outside that range.",
-                     (r.figure_id,))
+        return Check(
+            cid,
+            "mean vs bins",
+            r.location,
+            figures,
+            "inconsistent",
+            text + f"{r.value_text} (anything from {low_end:g} to {high_end:g}) is outside that range.",
+            (r.figure_id,),
+        )
     width = hi_whole - lo
     if width > 0 and (high_end - lo < 0.1 * width or hi_whole - low_end < 0.1 * width):
         edge = "lower" if high_end - lo < 0.1 * width else "upper"
-        text += (f"{r.value_text} is attainable only with almost everyone at the {edge} limit of their band.")
+        text += f"{r.value_text} is attainable only with almost everyone at the {edge} limit of their band."
         edge_mean = lo if edge == "lower" else hi_whole
         if _prints_as(edge_mean, r.value, r.decimals):
             text += f" The mean of the bands' {edge} limits ({edge_mean:.3f}) prints as {r.value_text}, which suggests it was computed that way."
@@ -1119,15 +1455,27 @@ def check_wording(inputs: AuditInputs) -> list[Check]:
             if len(sides) < 2:
                 continue
             phrase = m.group(0)
-            explanation = (f"{r.figure_id} ({r.location}) says \"{phrase}\", which joins answers from opposite "
-                           "ends of the agreement scale, so the wording does not say which answers are counted")
+            explanation = (
+                f'{r.figure_id} ({r.location}) says "{phrase}", which joins answers from opposite '
+                "ends of the agreement scale, so the wording does not say which answers are counted"
+            )
             if r.restates:
                 cell = cells[r.restates]
-                explanation += (f"; the figure restates {r.restates} ({cell.category}, {cell.value_text}"
-                                f"{_unit_symbol(cell.unit)}), so '{cell.category}' was presumably meant")
-            checks.append(Check(f"WORD-{r.figure_id}", "wording", r.location,
-                                (r.figure_id,) + ((r.restates,) if r.restates else ()), "inconsistent",
-                                explanation + ".", (r.figure_id,)))
+                explanation += (
+                    f"; the figure restates {r.restates} ({cell.category}, {cell.value_text}"
+                    f"{_unit_symbol(cell.unit)}), so '{cell.category}' was presumably meant"
+                )
+            checks.append(
+                Check(
+                    f"WORD-{r.figure_id}",
+                    "wording",
+                    r.location,
+                    (r.figure_id,) + ((r.restates,) if r.restates else ()),
+                    "inconsistent",
+                    explanation + ".",
+                    (r.figure_id,),
+                )
+            )
             break
     return checks
 
@@ -1164,8 +1512,17 @@ def check_item_numbering(inputs: AuditInputs) -> list[Check]:
         unknown = [c for c in cited if c not in ids]
         said = f"{r.figure_id} ({r.location}) cites {', '.join(cited)}"
         if unknown:
-            checks.append(Check(f"ITEM-{r.figure_id}", "item numbering", r.location, (r.figure_id,), "inconsistent",
-                                f"{said}, but the instrument has no item {', '.join(unknown)}.", (r.figure_id,)))
+            checks.append(
+                Check(
+                    f"ITEM-{r.figure_id}",
+                    "item numbering",
+                    r.location,
+                    (r.figure_id,),
+                    "inconsistent",
+                    f"{said}, but the instrument has no item {', '.join(unknown)}.",
+                    (r.figure_id,),
+                )
+            )
             continue
         words = re.findall(r"[a-z]+", f"{r.printed} {r.measure}".lower())
         named = [cid for cid, lw in labels.items() if all(any(w.startswith(x) for w in words) for x in lw)]
@@ -1174,24 +1531,41 @@ def check_item_numbering(inputs: AuditInputs) -> list[Check]:
             meant = [it.id for it in study.items if it.construct in named]
             own_labels = ", ".join(sorted(study.constructs[c].label if c in study.constructs else c for c in own if c))
             named_labels = ", ".join(study.constructs[c].label for c in named)
-            checks.append(Check(
-                f"ITEM-{r.figure_id}", "item numbering", r.location, (r.figure_id,), "inconsistent",
-                f"{said} and describes them as {named_labels} items; the instrument numbers those "
-                f"{', '.join(meant)}, while {', '.join(cited)} are {own_labels} items.", (r.figure_id,)))
+            checks.append(
+                Check(
+                    f"ITEM-{r.figure_id}",
+                    "item numbering",
+                    r.location,
+                    (r.figure_id,),
+                    "inconsistent",
+                    f"{said} and describes them as {named_labels} items; the instrument numbers those "
+                    f"{', '.join(meant)}, while {', '.join(cited)} are {own_labels} items.",
+                    (r.figure_id,),
+                )
+            )
         else:
-            checks.append(Check(f"ITEM-{r.figure_id}", "item numbering", r.location, (r.figure_id,), "consistent",
-                                f"{said}; they exist in the instrument."))
+            checks.append(
+                Check(
+                    f"ITEM-{r.figure_id}",
+                    "item numbering",
+                    r.location,
+                    (r.figure_id,),
+                    "consistent",
+                    f"{said}; they exist in the instrument.",
+                )
+            )
     return checks
 
 
 # ----------------------------------------------------------------------------- check 6: flow
 
+
 def check_flow(inputs: AuditInputs) -> list[Check]:
     """Check 6: the participant flow in ``study.yml`` against the cleaned export's
-    ``exclusions.csv`` (stages matched by :func:`tieval.clean.compare_flow`), and each stage
+    ``exclusions.csv`` (stages matched by :func:`tieval.survey.clean.compare_flow`), and each stage
     with a ``parent`` against its parent.  Each check lists the published figures that state
     the stage (:func:`flow_figures`)."""
-    from .clean import compare_flow
+    from tieval.survey.clean import compare_flow
 
     study, excl = inputs.study, inputs.exclusions
     flow = study.flow
@@ -1204,14 +1578,31 @@ def check_flow(inputs: AuditInputs) -> list[Check]:
     for stage in flow:
         parent = stage.get("parent")
         if parent and parent in by_id and float(stage["n"]) > float(by_id[parent]["n"]):
-            checks.append(Check(f"FLOW-{stage['id']}-parent", "flow", "", stating(stage["id"]), "inconsistent",
-                                f"design.flow {stage['id']} ({_num(stage['n'])}) is more than its parent "
-                                f"stage {parent} ({_num(by_id[parent]['n'])}).", stating(stage["id"])))
+            checks.append(
+                Check(
+                    f"FLOW-{stage['id']}-parent",
+                    "flow",
+                    "",
+                    stating(stage["id"]),
+                    "inconsistent",
+                    f"design.flow {stage['id']} ({_num(stage['n'])}) is more than its parent "
+                    f"stage {parent} ({_num(by_id[parent]['n'])}).",
+                    stating(stage["id"]),
+                )
+            )
     if excl is None:
         for stage in flow:
-            checks.append(Check(f"FLOW-{stage['id']}", "flow", "", stating(stage["id"]), "not checked",
-                                f"design.flow {stage['id']} ({stage['label']}): {_num(stage['n'])}; "
-                                "no exclusions.csv from the cleaning step to compare with."))
+            checks.append(
+                Check(
+                    f"FLOW-{stage['id']}",
+                    "flow",
+                    "",
+                    stating(stage["id"]),
+                    "not checked",
+                    f"design.flow {stage['id']} ({stage['label']}): {_num(stage['n'])}; "
+                    "no exclusions.csv from the cleaning step to compare with.",
+                )
+            )
         return checks
     reasons = dict(zip(excl["stage"], excl["reason"]))
     compared = compare_flow(study, excl.assign(n=excl["n"].astype(int)))
@@ -1222,8 +1613,16 @@ def check_flow(inputs: AuditInputs) -> list[Check]:
         if figures:
             label += f", printed as {', '.join(figures)}"
         if r.check in results and (str(r.cleaned_n) == "" or pd.isna(r.cleaned_n)):
-            checks.append(Check(f"FLOW-{r.flow_stage}", "flow", "", figures, "not checked",
-                                f"{label}; the cleaned export has no {r.cleaned_stage} stage."))
+            checks.append(
+                Check(
+                    f"FLOW-{r.flow_stage}",
+                    "flow",
+                    "",
+                    figures,
+                    "not checked",
+                    f"{label}; the cleaned export has no {r.cleaned_stage} stage.",
+                )
+            )
         elif r.check in results:
             got = f"the cleaned export's {r.cleaned_stage} stage has {_num(r.cleaned_n)}"
             why = str(reasons.get(r.cleaned_stage, "")).strip()
@@ -1235,12 +1634,21 @@ def check_flow(inputs: AuditInputs) -> list[Check]:
     extra = excl[~excl["stage"].isin(matched) & (excl["n"] > 0)]
     if len(extra):
         listing = "; ".join(f"{r.stage}: {_num(r.n)}" for r in extra.itertuples())
-        checks.append(Check("FLOW-export-only", "flow", "", (), "not checked",
-                            f"Stages of the cleaned export that study.yml does not state: {listing}."))
+        checks.append(
+            Check(
+                "FLOW-export-only",
+                "flow",
+                "",
+                (),
+                "not checked",
+                f"Stages of the cleaned export that study.yml does not state: {listing}.",
+            )
+        )
     return checks
 
 
 # ----------------------------------------------------------------------------- one-to-one comparison
+
 
 def _unit_symbol(unit: str) -> str:
     return "%" if unit in ("percent", "percent_bound") else ""
@@ -1300,10 +1708,19 @@ def _checks_frame(checks: list[Check]) -> pd.DataFrame:
             cid = f"{cid}~{seen[c.check_id]}"
         else:
             seen[cid] = 1
-        rows.append({"check_id": cid, "kind": c.kind, "location": c.location, "figures": _join(c.figures),
-                     "flagged": _join(c.flagged) if c.result == "inconsistent" else "",
-                     "result": c.result, "explanation": c.explanation, "overview": c.overview,
-                     "_order": len(rows)})
+        rows.append(
+            {
+                "check_id": cid,
+                "kind": c.kind,
+                "location": c.location,
+                "figures": _join(c.figures),
+                "flagged": _join(c.flagged) if c.result == "inconsistent" else "",
+                "result": c.result,
+                "explanation": c.explanation,
+                "overview": c.overview,
+                "_order": len(rows),
+            }
+        )
     frame = pd.DataFrame(rows, columns=[*CHECK_COLUMNS, "overview", "_order"])
     frame["_kind"] = frame["kind"].map(_KIND_ORDER.index)
     frame = frame.sort_values(["_kind", "_order"], kind="stable").drop(columns=["_kind", "_order"])
@@ -1313,8 +1730,16 @@ def _checks_frame(checks: list[Check]) -> pd.DataFrame:
 def run(inputs: AuditInputs) -> AuditResult:
     """Run every check and the one-to-one comparison; return the three audit tables."""
     den_checks, den_table = check_denominators(inputs)
-    checks = (den_checks + check_category_sums(inputs) + check_totals(inputs) + check_restatements(inputs)
-              + check_means(inputs) + check_wording(inputs) + check_item_numbering(inputs) + check_flow(inputs))
+    checks = (
+        den_checks
+        + check_category_sums(inputs)
+        + check_totals(inputs)
+        + check_restatements(inputs)
+        + check_means(inputs)
+        + check_wording(inputs)
+        + check_item_numbering(inputs)
+        + check_flow(inputs)
+    )
     check_frame = _checks_frame(checks)
     audit = _audit_frame(inputs, check_frame, den_table)
     return AuditResult(audit, check_frame, den_table)
@@ -1341,27 +1766,43 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
         comparison = status
         if status == "differs" and fig.figure_id in row_ns and pd.notna(rep.base):
             fits = row_ns[fig.figure_id]
-            note += (f" The printed row fits no n up to {inputs.n_max}." if fits == "none" else
-                     f" The printed row fits n = {fits}; the reproduction's base is {_num(rep.base)}.")
+            note += (
+                f" The printed row fits no n up to {inputs.n_max}."
+                if fits == "none"
+                else f" The printed row fits n = {fits}; the reproduction's base is {_num(rep.base)}."
+            )
         if fig.figure_id in flagged:
-            note = (f"Part of an inconsistency in the report: see {', '.join(flagged[fig.figure_id])}. "
-                    + ("" if rep is None or pd.isna(rep.value) else
-                       f"Reproduction {'matches' if status == 'match' else 'differs'}: {note}"))
+            note = f"Part of an inconsistency in the report: see {', '.join(flagged[fig.figure_id])}. " + (
+                ""
+                if rep is None or pd.isna(rep.value)
+                else f"Reproduction {'matches' if status == 'match' else 'differs'}: {note}"
+            )
             status = "inconsistent within report"
         else:
             others = [c for c in attention.get(fig.figure_id, [])]
             if others:
                 note = f"{note} See also {', '.join(others)}."
-        rows.append({
-            "figure_id": fig.figure_id, "location": fig.location, "measure": fig.measure,
-            "published": fig.value, "reproduced": shown, "status": status, "note": note.strip(),
-            "comparison": comparison, "unit": fig.unit,
-            "reproduced_exact": float(rep.value) if rep is not None and pd.notna(rep.value) else np.nan,
-            "reproduced_base": float(rep.base) if rep is not None and pd.notna(rep.base) else np.nan,
-            "reproduced_source": "" if rep is None else
-            f"{rep.file}: {rep.source_table}" if str(rep.source_table).strip() else rep.file,
-            "checks": _join(involved.get(fig.figure_id, [])),
-        })
+        rows.append(
+            {
+                "figure_id": fig.figure_id,
+                "location": fig.location,
+                "measure": fig.measure,
+                "published": fig.value,
+                "reproduced": shown,
+                "status": status,
+                "note": note.strip(),
+                "comparison": comparison,
+                "unit": fig.unit,
+                "reproduced_exact": float(rep.value) if rep is not None and pd.notna(rep.value) else np.nan,
+                "reproduced_base": float(rep.base) if rep is not None and pd.notna(rep.base) else np.nan,
+                "reproduced_source": ""
+                if rep is None
+                else f"{rep.file}: {rep.source_table}"
+                if str(rep.source_table).strip()
+                else rep.file,
+                "checks": _join(involved.get(fig.figure_id, [])),
+            }
+        )
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
@@ -1382,6 +1823,7 @@ def write(result: AuditResult, study_id: str) -> list[Path]:
 
 # ----------------------------------------------------------------------------- summaries for the appendix
 
+
 def figure_table(result: AuditResult) -> pd.DataFrame:
     """The audit table for reading: numbers as a report prints them (``95%``, ``2.8``), blank
     when there is no reproduction."""
@@ -1390,8 +1832,19 @@ def figure_table(result: AuditResult) -> pd.DataFrame:
     def show(values, units):
         return [("" if pd.isna(v) else _num(v) + _unit_symbol(u)) for v, u in zip(values, units)]
 
-    out = audit[["figure_id", "location", "measure", "published", "reproduced", "comparison", "status",
-                 "note", "reproduced_source"]].copy()
+    out = audit[
+        [
+            "figure_id",
+            "location",
+            "measure",
+            "published",
+            "reproduced",
+            "comparison",
+            "status",
+            "note",
+            "reproduced_source",
+        ]
+    ].copy()
     out["published"] = show(audit["published"], audit["unit"])
     out["reproduced"] = show(audit["reproduced"], audit["unit"])
     return out
@@ -1401,8 +1854,14 @@ def status_summary(result: AuditResult) -> pd.DataFrame:
     """Figures by status (every status listed, in order of importance), with percentages."""
     counts = result.audit["status"].value_counts()
     total = len(result.audit)
-    rows = [{"status": s, "figures": int(counts.get(s, 0)),
-             "percent": round(100 * counts.get(s, 0) / total, 1) if total else 0.0} for s in STATUSES]
+    rows = [
+        {
+            "status": s,
+            "figures": int(counts.get(s, 0)),
+            "percent": round(100 * counts.get(s, 0) / total, 1) if total else 0.0,
+        }
+        for s in STATUSES
+    ]
     rows.append({"status": "all figures", "figures": total, "percent": 100.0 if total else 0.0})
     return pd.DataFrame(rows)
 
@@ -1411,8 +1870,7 @@ def check_summary(result: AuditResult) -> pd.DataFrame:
     """Checks by kind (rows, in :data:`KINDS` order) and result (columns, in :data:`RESULTS` order)."""
     checks = result.checks
     table = pd.crosstab(checks["kind"], checks["result"]) if len(checks) else pd.DataFrame()
-    table = table.reindex(index=[k for k in KINDS if k in set(checks["kind"])],
-                          columns=list(RESULTS), fill_value=0)
+    table = table.reindex(index=[k for k in KINDS if k in set(checks["kind"])], columns=list(RESULTS), fill_value=0)
     table["all"] = table.sum(axis=1)
     return table.rename_axis(index="kind", columns=None).reset_index()
 
@@ -1433,15 +1891,36 @@ def discrepancies(result: AuditResult) -> pd.DataFrame:
     checks = result.checks
     order = {"inconsistent": 0, "differs": 1, "possible": 3}
     found = checks[checks["result"].isin(order)].copy()
-    found["what"] = found["result"].map({"inconsistent": "inconsistent within report",
-                                          "differs": "data differ from report",
-                                          "possible": "needs an unstated assumption"})
-    rows = [{"rank": order[r.result], "what": r.what, "check_id": r.check_id, "kind": r.kind,
-             "figures": r.flagged or r.figures, "explanation": r.explanation} for r in found.itertuples()]
+    found["what"] = found["result"].map(
+        {
+            "inconsistent": "inconsistent within report",
+            "differs": "data differ from report",
+            "possible": "needs an unstated assumption",
+        }
+    )
+    rows = [
+        {
+            "rank": order[r.result],
+            "what": r.what,
+            "check_id": r.check_id,
+            "kind": r.kind,
+            "figures": r.flagged or r.figures,
+            "explanation": r.explanation,
+        }
+        for r in found.itertuples()
+    ]
     differ = result.audit[result.audit["status"] == "differs"]
     for r in differ.itertuples():
-        rows.append({"rank": 2, "what": "reproduction differs", "check_id": "", "kind": "reproduction",
-                     "figures": r.figure_id, "explanation": f"{r.location}, {r.measure}: {r.note}"})
+        rows.append(
+            {
+                "rank": 2,
+                "what": "reproduction differs",
+                "check_id": "",
+                "kind": "reproduction",
+                "figures": r.figure_id,
+                "explanation": f"{r.location}, {r.measure}: {r.note}",
+            }
+        )
     frame = pd.DataFrame(rows, columns=["rank", "what", "check_id", "kind", "figures", "explanation"])
     frame = frame.sort_values("rank", kind="stable").drop(columns="rank").reset_index(drop=True)
     return frame
@@ -1456,16 +1935,22 @@ def summary_sentence(result: AuditResult, study: Study | None = None) -> str:
     failed = int((result.checks["result"] == "inconsistent").sum())
     text = f"The report prints {len(audit)} figures. "
     if rate["reproduced"]:
-        text += (f"The pipeline reproduces {rate['reproduced']} of them and agrees with {rate['agree']} "
-                 f"({_num(rate['percent'])}%). ")
+        text += (
+            f"The pipeline reproduces {rate['reproduced']} of them and agrees with {rate['agree']} "
+            f"({_num(rate['percent'])}%). "
+        )
     else:
         text += "No figure has a reproduction yet. "
-    text += (f"{int(counts.get('not reproducible', 0))} cannot be reproduced from these data "
-             f"(context numbers, interview findings, statements about people the data do not contain). "
-             f"{failed} check(s) find the report inconsistent with itself, marking "
-             f"{int(counts.get('inconsistent within report', 0))} figure(s) 'inconsistent within report'.")
+    text += (
+        f"{int(counts.get('not reproducible', 0))} cannot be reproduced from these data "
+        f"(context numbers, interview findings, statements about people the data do not contain). "
+        f"{failed} check(s) find the report inconsistent with itself, marking "
+        f"{int(counts.get('inconsistent within report', 0))} figure(s) 'inconsistent within report'."
+    )
     if study is not None and study.reconstructed:
-        text += (" The survey reproductions are computed on the reconstructed stand-in export, built from the "
-                 "report's own aggregates: a match shows that the pipeline computes what the report printed, "
-                 "not that the study's respondents answered that way.")
+        text += (
+            " The survey reproductions are computed on the reconstructed stand-in export, built from the "
+            "report's own aggregates: a match shows that the pipeline computes what the report printed, "
+            "not that the study's respondents answered that way."
+        )
     return text

@@ -1,0 +1,1 @@
+"""Mixed methods: triangulation of survey and qualitative findings, and recommendations."""

@@ -1,0 +1,1 @@
+"""The qualitative path: codebook, codings, analysis tables, inter-coder agreement, QDA interchange."""

@@ -1,0 +1,1 @@
+"""Presenting results: notebook display, figures, the study overview and the HTML site."""

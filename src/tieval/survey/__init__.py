@@ -1,0 +1,1 @@
+"""The survey path: reading exports, cleaning, de-identification, counts, tables and scores."""
