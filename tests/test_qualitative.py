@@ -13,6 +13,7 @@ from tieval.errors import ConfigError, InputError
 from tieval.published import load_published
 from tieval.qual import agreement, qda
 from tieval.qual import analysis as q
+from tieval.qual import codebook as cb
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "qual"
@@ -26,7 +27,7 @@ def study():
 
 @pytest.fixture()
 def loaded(study):
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
     return codebook, excerpts, codings
@@ -110,7 +111,7 @@ def test_codebook_errors_name_file_and_key(tmp_path, name, change, message):
     folder = _copy(tmp_path)
     _edit_yaml(folder / "analysis" / "codebook.yml", change)
     with pytest.raises(ConfigError) as err:
-        q.load_codebook(load_study(folder, check_files=False))
+        cb.load_codebook(load_study(folder, check_files=False))
     assert "codebook.yml" in str(err.value)
     assert message in str(err.value)
 
@@ -158,7 +159,7 @@ def test_compare_codings_reports_both_directions():
 @pytest.mark.parametrize("sid", STUDIES)
 def test_committed_codings_equal_the_section_mapping(sid):
     study = load_study(sid, ROOT, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     committed = q.load_codings(study, codebook, excerpts)
     assert set(committed["coder"]) == {"report"}
@@ -261,7 +262,7 @@ def test_barrier_count_with_unknown_figure_is_a_codebook_error(tmp_path):
         lambda c: c["themes"][1]["children"][0]["report_count"].update(figures=["b.9"]),
     )
     study = load_study(folder, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
     with pytest.raises(
@@ -369,7 +370,7 @@ def test_qdpx_round_trip_gives_the_same_codings(loaded, tmp_path):
 @pytest.mark.parametrize("sid", STUDIES)
 def test_study_codings_survive_a_qdpx_round_trip(sid, tmp_path):
     study = load_study(sid, ROOT, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
     back = _round_trip(excerpts, codings, codebook, tmp_path / f"{sid}.qdpx")
@@ -382,7 +383,7 @@ def test_load_codings_reads_a_qdpx_named_in_study_yml(tmp_path, loaded):
     _round_trip(excerpts, codings, codebook, folder / "raw" / "codings.qdpx")
     _edit_yaml(folder / "study.yml", lambda c: c["inputs"].update(codings="raw/codings.qdpx"))
     study = load_study(folder, check_files=False)
-    read = q.load_codings(study, q.load_codebook(study), q.load_excerpts(study))
+    read = q.load_codings(study, cb.load_codebook(study), q.load_excerpts(study))
     pd.testing.assert_frame_equal(read, codings)
 
 
@@ -391,7 +392,7 @@ def test_load_codings_reads_a_taguette_export(tmp_path):
     shutil.copy(FIX / "taguette_highlights.csv", folder / "raw" / "taguette_highlights.csv")
     _edit_yaml(folder / "study.yml", lambda c: c["inputs"].update(codings="raw/taguette_highlights.csv"))
     study = load_study(folder, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     read = q.load_codings(study, codebook, q.load_excerpts(study))
     assert read.to_dict("records") == [
         {"excerpt_id": "E-1", "code_id": "learning", "coder": "taguette_highlights"},
@@ -407,7 +408,7 @@ def test_export_with_an_unknown_code_is_an_error(tmp_path):
     _edit_yaml(folder / "study.yml", lambda c: c["inputs"].update(codings="raw/tags.csv"))
     study = load_study(folder, check_files=False)
     with pytest.raises(InputError, match="tags.csv.*code not in the codebook"):
-        q.load_codings(study, q.load_codebook(study), q.load_excerpts(study))
+        q.load_codings(study, cb.load_codebook(study), q.load_excerpts(study))
 
 
 # --- agreement -----------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ def test_kappa_per_theme_against_a_second_coder(loaded):
 
 def test_surrey_second_coding_covers_every_excerpt_at_theme_level():
     study = load_study("surrey-als", ROOT, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     second = q.check_codings(
         pd.read_csv(study.root / "raw" / "codings_second_coder.csv", dtype=str),

@@ -14,8 +14,11 @@ matplotlib.use("Agg")
 
 from tieval.config import load_study  # noqa: E402
 from tieval.errors import ConfigError, InputError  # noqa: E402
+from tieval.mixed import findings as fd
+from tieval.mixed import recommendations as rc
 from tieval.mixed import triangulation as t
 from tieval.qual import analysis as q
+from tieval.qual import codebook as cb
 from tieval.survey import likert  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,10 +56,10 @@ def study():
 
 @pytest.fixture()
 def parts(study):
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
-    tri = t.load_triangulation(study, codebook, excerpts, codings)
+    tri = fd.load_triangulation(study, codebook, excerpts, codings)
     return codebook, excerpts, codings, tri
 
 
@@ -73,9 +76,9 @@ def _load_edited(tmp_path, change):
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     study = load_study(folder, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
-    return t.load_triangulation(study, codebook, excerpts, q.load_codings(study, codebook, excerpts))
+    return fd.load_triangulation(study, codebook, excerpts, q.load_codings(study, codebook, excerpts))
 
 
 def _finding(data, i):
@@ -233,17 +236,17 @@ def test_codes_without_survey_items(parts, study):
 )
 def test_study_findings_load_and_silence_is_detected(sid, silent):
     study = load_study(sid, ROOT, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
-    tri = t.load_triangulation(study, codebook, excerpts, codings)
+    tri = fd.load_triangulation(study, codebook, excerpts, codings)
     assert {f.id for f in tri.findings if f.convergence == "silence"} == silent
     assert all(f.typed_convergence == "" for f in tri.findings if f.id in silent)
 
 
 def test_lancashire_silences():
     study = load_study("lancashire-tiat", ROOT, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
     cov = t.coverage(study, codebook, codings)
@@ -286,8 +289,8 @@ def test_joint_display(parts, study):
 
 def test_recommendation_links_resolve_to_findings(parts, study):
     codebook, excerpts, _, tri = parts
-    recs = t.load_recommendations(study, tri)
-    table = t.recommendations_table(recs, tri, codebook)
+    recs = rc.load_recommendations(study, tri)
+    table = rc.recommendations_table(recs, tri, codebook)
     cells = likert.item_cells(_responses(study), study, n_included=4)
     sections = t.findings_html(tri, t.finding_statistics(tri, cells, study), codebook, excerpts)
     anchors = set(re.findall(r'id="([^"]+)"', sections))
@@ -295,13 +298,13 @@ def test_recommendation_links_resolve_to_findings(parts, study):
     assert targets == ["finding-f_learn", "finding-f_barrier"]
     assert set(targets) <= anchors
     themes = re.findall(r'href="04_qualitative.html#([^"]+)"', table.at[0, "themes"])
-    assert themes == [q.theme_anchor("learning"), q.theme_anchor("barrier_time")]
+    assert themes == [cb.theme_anchor("learning"), cb.theme_anchor("barrier_time")]
 
 
 def test_recommendation_with_unknown_finding(tmp_path, parts):
     *_, tri = parts
     with pytest.raises(ConfigError, match=r"key recommendations\[0\].findings\[1\]: expected a finding id"):
-        t.parse_recommendations(
+        rc.parse_recommendations(
             {"recommendations": [{"id": "R1", "text": "x", "findings": ["f_learn", "f_x"]}]},
             tmp_path / "recommendations.yml",
             tri,
@@ -310,11 +313,11 @@ def test_recommendation_with_unknown_finding(tmp_path, parts):
 
 def test_lancashire_recommendations_link_to_findings():
     study = load_study("lancashire-tiat", ROOT, check_files=False)
-    codebook = q.load_codebook(study)
+    codebook = cb.load_codebook(study)
     excerpts = q.load_excerpts(study)
     codings = q.load_codings(study, codebook, excerpts)
-    tri = t.load_triangulation(study, codebook, excerpts, codings)
-    recs = t.load_recommendations(study, tri)
+    tri = fd.load_triangulation(study, codebook, excerpts, codings)
+    recs = rc.load_recommendations(study, tri)
     assert [r.id for r in recs] == ["R1", "R2", "R3", "R4", "R5", "R6"]
     assert recs[0].text.startswith("Build on the valued flexibility within training")
     assert recs[0].report_pages == "9/10/11,16"

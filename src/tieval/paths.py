@@ -20,6 +20,7 @@ __all__ = [
     "outputs_dir",
     "tables_dir",
     "figures_dir",
+    "step_dir",
     "discover_studies",
 ]
 
@@ -74,6 +75,12 @@ def tables_dir(study: str, root: Path | None = None) -> Path:
 def figures_dir(study: str, root: Path | None = None) -> Path:
     """``outputs/<study>/figures/``: every figure an appendix shows."""
     return outputs_dir(study, root) / "figures"
+
+
+def step_dir(study: str, step: str, root: Path | None = None) -> Path:
+    """``outputs/<study>/<step>/``: everything one pipeline step writes for one study (its tables,
+    figures, executed notebook and provenance), so the pipeline is visible on disk."""
+    return outputs_dir(study, root) / step
 
 
 def discover_studies(root: Path | None = None) -> list[str]:

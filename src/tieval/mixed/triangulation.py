@@ -46,33 +46,20 @@ dotted key (``findings[2].qualitative.excerpts[1]``).
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tieval.config import ID_PATTERN, Study, check_top_keys, load_yaml
-from tieval.errors import ConfigError, InputError
-from tieval.qual.analysis import Codebook, anonymous_label, theme_anchor, with_ancestors
-from tieval.store import note_input
+from tieval.config import Study
+from tieval.errors import InputError
+from tieval.mixed.findings import CONVERGENCE, SILENCE, Finding, Triangulation, finding_anchor
+from tieval.qual.analysis import anonymous_label
+from tieval.qual.codebook import Codebook, theme_anchor
 from tieval.survey.likert import MISSING_CATEGORIES, RATED_TYPES, category_display, percent_cell
 
 __all__ = [
-    "CONVERGENCE",
-    "TYPED_CONVERGENCE",
-    "SILENCE",
-    "STATISTICS",
     "SURVEY_SOURCE",
     "COLOURS",
-    "QuantSpec",
-    "Finding",
-    "Triangulation",
-    "Recommendation",
-    "load_triangulation",
-    "parse_triangulation",
-    "finding_anchor",
     "finding_statistics",
     "survey_links",
     "coverage",
@@ -84,20 +71,10 @@ __all__ = [
     "joint_display",
     "joint_display_html",
     "findings_html",
-    "load_recommendations",
-    "parse_recommendations",
-    "recommendations_table",
-    "recommendations_plain",
     "convergence_counts",
     "silence_summary",
 ]
 
-SILENCE = "silence"
-#: Convergence codes an analyst may type (Farmer et al. 2006); silence is assigned by the code.
-TYPED_CONVERGENCE = ("agreement", "partial agreement", "dissonance")
-CONVERGENCE = TYPED_CONVERGENCE + (SILENCE,)
-#: Statistics a finding can name for an item.
-STATISTICS = ("percent",)
 #: Name of the quantitative strand in the convergence matrix.
 SURVEY_SOURCE = "survey"
 #: Colour-blind-safe colours (Okabe-Ito) per convergence code; grey for "no evidence from this source".
@@ -111,248 +88,8 @@ COLOURS = {
 #: Short cell labels, so colour is not the only cue.
 ABBREVIATIONS = {"agreement": "A", "partial agreement": "P", "dissonance": "D", SILENCE: "S", "": ""}
 
-_TOP_KEYS = {"findings"}
-_FINDING_KEYS = {"id", "title", "report_section", "qualitative", "quantitative", "convergence", "meta_inference"}
-_QUAL_KEYS = {"themes", "excerpts", "quote", "sources"}
-_QUANT_KEYS = {"item", "statistic", "category"}
-
-
-@dataclass(frozen=True)
-class QuantSpec:
-    """One piece of quantitative evidence: a statistic of one answer category of one item."""
-
-    item: str
-    category: str
-    statistic: str = "percent"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A mixed-methods finding with its evidence, convergence code and meta-inference."""
-
-    id: str
-    title: str
-    themes: tuple[str, ...]
-    excerpts: tuple[str, ...]
-    quote: str
-    sources: tuple[str, ...]
-    quantitative: tuple[QuantSpec, ...]
-    typed_convergence: str
-    meta_inference: str
-    report_section: str = ""
-    key: str = ""
-
-    @property
-    def has_qualitative(self) -> bool:
-        return bool(self.themes or self.excerpts or self.sources)
-
-    @property
-    def has_quantitative(self) -> bool:
-        return bool(self.quantitative)
-
-    @property
-    def convergence(self) -> str:
-        """The finding's code: the typed one, or silence when one strand has no evidence."""
-        if not (self.has_qualitative and self.has_quantitative):
-            return SILENCE
-        return self.typed_convergence
-
-    @property
-    def silent_strand(self) -> str:
-        """Which strand is silent ('survey' / 'qualitative'), '' when both speak."""
-        if not self.has_quantitative:
-            return "survey"
-        if not self.has_qualitative:
-            return "qualitative"
-        return ""
-
-
-@dataclass
-class Triangulation:
-    """The findings of a study's ``triangulation.yml``."""
-
-    file: Path
-    findings: list[Finding] = field(default_factory=list)
-
-    def finding(self, finding_id: str) -> Finding:
-        for f in self.findings:
-            if f.id == finding_id:
-                return f
-        raise KeyError(finding_id)
-
-
-def finding_anchor(finding_id: str) -> str:
-    """HTML id of a finding's section in the triangulation appendix (``05_triangulation.html#finding-<id>``)."""
-    return f"finding-{finding_id}"
-
 
 # --------------------------------------------------------------------------- loading
-
-
-def load_triangulation(
-    study: Study, codebook: Codebook, excerpts: pd.DataFrame, codings: pd.DataFrame
-) -> Triangulation:
-    """Load and check the study's ``triangulation.yml`` (``inputs.triangulation``)."""
-    path = study.path("triangulation")
-    raw = load_yaml(path)
-    note_input(path)
-    return parse_triangulation(raw, path, study, codebook, excerpts, codings)
-
-
-def parse_triangulation(
-    raw: Any, file: Path, study: Study, codebook: Codebook, excerpts: pd.DataFrame, codings: pd.DataFrame
-) -> Triangulation:
-    """Check parsed findings against the codebook, the excerpts, their codings and the instrument."""
-
-    def fail(key: str, expected: str, found: Any = None) -> ConfigError:
-        return ConfigError(file, expected, column=key, found=found)
-
-    def str_list(value: Any, key: str) -> list[str]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise fail(key, "a list", value)
-        return [str(v) for v in value]
-
-    check_top_keys(raw, file, _TOP_KEYS, "the key findings")
-    specs = raw.get("findings")
-    if not isinstance(specs, list) or not specs:
-        raise fail("findings", "a list of at least one finding", specs)
-
-    excerpt_ids = set(excerpts["excerpt_id"])
-    known_sources = list(dict.fromkeys(excerpts["source"]))
-    expanded = with_ancestors(codings, codebook)
-    codes_of = expanded.groupby("excerpt_id")["code_id"].agg(set).to_dict()
-    items = {it.id: it for it in study.items}
-    findings: list[Finding] = []
-    seen: set[str] = set()
-    for i, spec in enumerate(specs):
-        key = f"findings[{i}]"
-        if not isinstance(spec, dict):
-            raise fail(key, "a mapping with id, title, qualitative, quantitative and meta_inference", spec)
-        for name in spec:
-            if name not in _FINDING_KEYS:
-                raise fail(f"{key}.{name}", "one of the keys " + ", ".join(sorted(_FINDING_KEYS)), name)
-        fid = str(spec.get("id") or "")
-        if not ID_PATTERN.match(fid):
-            raise fail(key + ".id", "an id of letters, digits, '_', '-' or '.'", fid or None)
-        if fid in seen:
-            raise fail(key + ".id", "a finding id used once", fid)
-        seen.add(fid)
-        for name in ("title", "meta_inference"):
-            if not str(spec.get(name) or "").strip():
-                raise fail(f"{key}.{name}", "a value (this key is required)")
-
-        qual = spec.get("qualitative") or {}
-        if not isinstance(qual, dict):
-            raise fail(key + ".qualitative", "a mapping with themes and excerpts", qual)
-        for name in qual:
-            if name not in _QUAL_KEYS:
-                raise fail(f"{key}.qualitative.{name}", "one of the keys " + ", ".join(sorted(_QUAL_KEYS)), name)
-        themes = str_list(qual.get("themes"), key + ".qualitative.themes")
-        for j, cid in enumerate(themes):
-            if cid not in codebook.codes:
-                raise fail(f"{key}.qualitative.themes[{j}]", "a code id of the codebook", cid)
-        cited = str_list(qual.get("excerpts"), key + ".qualitative.excerpts")
-        for j, eid in enumerate(cited):
-            k = f"{key}.qualitative.excerpts[{j}]"
-            if eid not in excerpt_ids:
-                raise fail(k, "an excerpt id of raw/excerpts.csv", eid)
-            if themes and not (codes_of.get(eid, set()) & set(themes)):
-                raise fail(
-                    k,
-                    "an excerpt coded with one of this finding's themes ("
-                    + ", ".join(themes)
-                    + f"); it carries {', '.join(sorted(codes_of.get(eid, set()))) or 'no code'}",
-                    eid,
-                )
-        quote = str(qual.get("quote") or (cited[0] if cited else ""))
-        if quote and quote not in cited:
-            raise fail(key + ".qualitative.quote", "one of the finding's excerpts", quote)
-        sources = str_list(qual.get("sources"), key + ".qualitative.sources")
-        for j, src in enumerate(sources):
-            if src not in known_sources:
-                raise fail(
-                    f"{key}.qualitative.sources[{j}]",
-                    "a source of raw/excerpts.csv (" + ", ".join(known_sources) + ")",
-                    src,
-                )
-
-        quants = spec.get("quantitative") or []
-        if not isinstance(quants, list):
-            raise fail(key + ".quantitative", "a list of {item, statistic, category}", quants)
-        parsed: list[QuantSpec] = []
-        for j, q in enumerate(quants):
-            k = f"{key}.quantitative[{j}]"
-            if not isinstance(q, dict):
-                raise fail(k, "a mapping with item, statistic and category", q)
-            for name in q:
-                if name not in _QUANT_KEYS:
-                    raise fail(f"{k}.{name}", "one of the keys " + ", ".join(sorted(_QUANT_KEYS)), name)
-            iid = str(q.get("item") or "")
-            if iid not in items:
-                raise fail(k + ".item", "an item id of study.yml", iid or None)
-            scale = study.scale_of(iid)
-            if scale.type not in RATED_TYPES:
-                raise fail(k + ".item", "an item answered on a rated scale (not free text)", iid)
-            statistic = str(q.get("statistic") or "percent")
-            if statistic not in STATISTICS:
-                raise fail(k + ".statistic", "one of " + ", ".join(STATISTICS), statistic)
-            category = str(q.get("category") or "")
-            allowed = list(scale.categories) + list(MISSING_CATEGORIES)
-            if category not in allowed:
-                raise fail(
-                    k + ".category",
-                    f"a category of the scale {scale.id} (" + ", ".join(allowed) + ")",
-                    category or None,
-                )
-            parsed.append(QuantSpec(iid, category, statistic))
-
-        finding = Finding(
-            fid,
-            str(spec["title"]).strip(),
-            tuple(themes),
-            tuple(cited),
-            quote,
-            tuple(sources),
-            tuple(parsed),
-            str(spec.get("convergence") or "").strip(),
-            " ".join(str(spec["meta_inference"]).split()),
-            str(spec.get("report_section") or "").strip(),
-            key,
-        )
-        _check_convergence(finding, fail)
-        findings.append(finding)
-    return Triangulation(Path(file), findings)
-
-
-def _check_convergence(f: Finding, fail) -> None:
-    """A typed convergence code must agree with the evidence (see the module docstring)."""
-    key = f.key + ".convergence"
-    if not f.has_qualitative and not f.has_quantitative:
-        raise fail(f.key, "qualitative or quantitative evidence (the finding names neither)")
-    if f.typed_convergence == SILENCE:
-        raise fail(
-            key,
-            "no convergence code here: silence is detected from the evidence, not typed "
-            "(leave out a strand's evidence instead)",
-            SILENCE,
-        )
-    if f.silent_strand:
-        if f.typed_convergence:
-            raise fail(
-                key,
-                f"no convergence code: the finding has no {f.silent_strand} evidence, so the "
-                "step codes it silence itself",
-                f.typed_convergence,
-            )
-        return
-    if f.typed_convergence not in TYPED_CONVERGENCE:
-        raise fail(
-            key,
-            "one of " + ", ".join(TYPED_CONVERGENCE) + " (the finding has evidence from both strands)",
-            f.typed_convergence or None,
-        )
 
 
 # --------------------------------------------------------------------------- statistics
@@ -786,117 +523,3 @@ def findings_html(
 
 
 # --------------------------------------------------------------------------- recommendations
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """A recommendation of the report, verbatim, with the findings that support it."""
-
-    id: str
-    text: str
-    findings: tuple[str, ...]
-    report_pages: str = ""
-
-
-def load_recommendations(study: Study, tri: Triangulation) -> list[Recommendation]:
-    """Load ``analysis/recommendations.yml`` (``inputs.recommendations``); [] if the study has none."""
-    if not study.has_input("recommendations"):
-        return []
-    path = study.path("recommendations")
-    raw = load_yaml(path)
-    note_input(path)
-    return parse_recommendations(raw, path, tri)
-
-
-def parse_recommendations(raw: Any, file: Path, tri: Triangulation) -> list[Recommendation]:
-    """Check recommendations: ``recommendations: [{id, text, findings, report_pages}]``, each
-    finding id one of ``triangulation.yml``'s."""
-
-    def fail(key: str, expected: str, found: Any = None) -> ConfigError:
-        return ConfigError(file, expected, column=key, found=found)
-
-    if not isinstance(raw, dict) or set(raw) != {"recommendations"}:
-        raise fail(
-            "(top level)",
-            "a mapping with the one key recommendations",
-            ", ".join(raw) if isinstance(raw, dict) else type(raw).__name__,
-        )
-    specs = raw["recommendations"]
-    if not isinstance(specs, list) or not specs:
-        raise fail("recommendations", "a list of at least one recommendation", specs)
-    known = {f.id for f in tri.findings}
-    out, seen = [], set()
-    for i, spec in enumerate(specs):
-        key = f"recommendations[{i}]"
-        if not isinstance(spec, dict):
-            raise fail(key, "a mapping with id, text, findings and report_pages", spec)
-        for name in spec:
-            if name not in {"id", "text", "findings", "report_pages"}:
-                raise fail(f"{key}.{name}", "one of the keys findings, id, report_pages, text", name)
-        rid = str(spec.get("id") or "")
-        if not ID_PATTERN.match(rid) or rid in seen:
-            raise fail(key + ".id", "an id of letters, digits, '_', '-' or '.' used once", rid or None)
-        seen.add(rid)
-        text = " ".join(str(spec.get("text") or "").split())
-        if not text:
-            raise fail(key + ".text", "the recommendation as printed")
-        findings = spec.get("findings")
-        if not isinstance(findings, list) or not findings:
-            raise fail(key + ".findings", "a list of at least one finding id", findings)
-        for j, fid in enumerate(findings):
-            if str(fid) not in known:
-                raise fail(f"{key}.findings[{j}]", "a finding id of triangulation.yml", fid)
-        out.append(Recommendation(rid, text, tuple(str(f) for f in findings), str(spec.get("report_pages") or "")))
-    return out
-
-
-def recommendations_plain(recs: list[Recommendation], tri: Triangulation) -> pd.DataFrame:
-    """Recommendations as a plain table for CSV: ``id, recommendation, findings`` (ids),
-    ``convergence`` (their codes), ``report_pages``."""
-    return pd.DataFrame(
-        [
-            {
-                "id": r.id,
-                "recommendation": r.text,
-                "findings": ", ".join(r.findings),
-                "convergence": ", ".join(tri.finding(f).convergence for f in r.findings),
-                "report_pages": r.report_pages,
-            }
-            for r in recs
-        ],
-        columns=["id", "recommendation", "findings", "convergence", "report_pages"],
-    )
-
-
-def recommendations_table(
-    recs: list[Recommendation],
-    tri: Triangulation,
-    codebook: Codebook,
-    page: str = "05_triangulation.html",
-    qualitative_page: str = "04_qualitative.html",
-) -> pd.DataFrame:
-    """Recommendations with their evidence as links: to each supporting finding's section
-    (``page#finding-<id>``) and to the qualitative appendix sections of its themes.
-
-    Columns ``id, recommendation, findings, themes, report_pages``; every column holds HTML,
-    text escaped (show with ``escape=False``)."""
-    rows = []
-    for r in recs:
-        findings = [tri.finding(f) for f in r.findings]
-        themes = list(dict.fromkeys(t for f in findings for t in f.themes))
-        rows.append(
-            {
-                "id": html.escape(r.id),
-                "recommendation": html.escape(r.text),
-                "findings": ", ".join(
-                    f'<a href="{page}#{finding_anchor(f.id)}">{html.escape(f.title)}</a> ({html.escape(f.convergence)})'
-                    for f in findings
-                ),
-                "themes": ", ".join(
-                    f'<a href="{qualitative_page}#{theme_anchor(t)}">{html.escape(codebook.codes[t].label)}</a>'
-                    for t in themes
-                ),
-                "report_pages": html.escape(r.report_pages),
-            }
-        )
-    return pd.DataFrame(rows, columns=["id", "recommendation", "findings", "themes", "report_pages"])
