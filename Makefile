@@ -20,7 +20,7 @@ STEPS   := 01_study_overview 02_clean 03_tables 04_qualitative 05_triangulation 
 SRC     := $(sort $(shell find src/tieval -type f \( -name '*.py' -o -name '*.yml' -o -name '*.tpl' \) 2>/dev/null))
 RUN      = $(PY) -m tieval run
 
-nb = outputs/$(1)/notebooks/$(2).ipynb
+nb = outputs/$(1)/$(2)/$(2).ipynb
 NOTEBOOKS := $(foreach s,$(STUDIES),$(foreach n,$(STEPS),$(call nb,$(s),$(n))))
 
 .PHONY: all help setup test test-unit reconstruct manifest clean distclean lab bench new-study check-config

@@ -372,7 +372,7 @@ def test_clean_study_writes_the_contract_deterministically(project):
         "data/processed/mini-nomad/free_text.csv",
         "data/processed/mini-nomad/respondents.csv",
         "data/processed/mini-nomad/responses.csv",
-        "outputs/mini-nomad/tables/exclusions.csv",
+        "outputs/mini-nomad/02_clean/exclusions.csv",
     ]
     first = _snapshot(project)
     clean_study("mini-nomad", root=project)

@@ -101,13 +101,13 @@ def test_template_study_builds_through_every_notebook(tmp_path):
         assert proc.returncode == 0, f"{step}: {proc.stderr[-2000:]}"
     assert run("index").returncode == 0
     out = root / "outputs" / "third-study"
-    exclusions = pd.read_csv(out / "tables" / "exclusions.csv").set_index("stage")["n"]
+    exclusions = pd.read_csv(out / "02_clean" / "exclusions.csv").set_index("stage")["n"]
     assert exclusions["received"] == 13 and exclusions["responses"] == 12 and exclusions["complete"] == 10
-    audit = pd.read_csv(out / "audit.csv")
+    audit = pd.read_csv(out / "06_audit" / "audit.csv")
     assert set(audit["figure_id"]) == set(pd.read_csv(root / "data/third-study/published/figures.csv")["figure_id"])
     table_cells = audit[audit["figure_id"].str.startswith("t1.")]
     assert (table_cells["status"] == "match").all(), table_cells[["figure_id", "published", "reproduced", "status"]]
-    joint = pd.read_csv(out / "tables" / "joint_display.csv")
+    joint = pd.read_csv(out / "05_triangulation" / "joint_display.csv")
     assert "silence" in set(joint["convergence"])
     index = (root / "outputs" / "html" / "index.html").read_text(encoding="utf-8")
     assert all(f"third-study/{s}.html" in index for s in STEPS)

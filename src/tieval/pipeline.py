@@ -6,7 +6,7 @@ calls) executes ``notebooks/03_tables.ipynb`` with ``study`` injected, then
 1. normalises the executed notebook so the same inputs give the same bytes
    (papermill's timestamps and durations removed, the injected cell given a
    fixed id, absolute paths of this checkout replaced by ``.``);
-2. writes it to ``outputs/<study>/notebooks/03_tables.ipynb``;
+2. writes it to ``outputs/<study>/03_tables/03_tables.ipynb``;
 3. renders the reader view (code hidden) and the auditor view (code shown)
    into ``outputs/html/<study>/`` (see :mod:`tieval.report.html`).
 
@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from tieval.errors import InputError
-from tieval.paths import outputs_dir, project_root
+from tieval.paths import project_root, step_dir
 from tieval.store import atomic_write
 
 __all__ = ["StepFailed", "run_step", "normalise_notebook", "executed_path", "notebook_path"]
@@ -56,8 +56,8 @@ def notebook_path(step: str, root: Path | None = None) -> Path:
 
 
 def executed_path(step: str, study: str, root: Path | None = None) -> Path:
-    """``outputs/<study>/notebooks/<step>.ipynb``: the executed, normalised notebook."""
-    return outputs_dir(study, root) / "notebooks" / f"{step}.ipynb"
+    """``outputs/<study>/<step>/<step>.ipynb``: the executed, normalised notebook."""
+    return step_dir(study, step, root) / f"{step}.ipynb"
 
 
 def run_step(

@@ -30,9 +30,9 @@ Two questions are asked of every number a report prints
    ``flow``                 the participant flow in ``study.yml`` against the
                             counts of the cleaned export (``tables/exclusions.csv``).
 
-Outputs: ``outputs/<study>/audit.csv`` (one row per published figure, with
+Outputs: ``outputs/<study>/06_audit/audit.csv`` (one row per published figure, with
 the most important status and a note pointing at the checks),
-``outputs/<study>/audit_checks.csv`` (one row per check) and
+``outputs/<study>/06_audit/audit_checks.csv`` (one row per check) and
 ``outputs/<study>/tables/audit_denominators.csv`` (one row per set of
 percentages).  Statuses, most important first: ``inconsistent within
 report``, ``differs``, ``match``, ``not reproducible``.  A figure keeps its
@@ -55,7 +55,7 @@ from tieval import store
 from tieval.audit import rounding
 from tieval.config import Study
 from tieval.errors import InputError
-from tieval.paths import outputs_dir, tables_dir
+from tieval.paths import outputs_dir, step_dir
 from tieval.published import bound_direction, load_published
 from tieval.schema import AUDIT, EXCLUSIONS, REPRODUCED, require_columns
 
@@ -258,16 +258,20 @@ def _load_published(study: Study) -> pd.DataFrame:
 
 
 def load_reproduced(study: Study, published: pd.DataFrame, folder: Path | None = None) -> pd.DataFrame:
-    """Every ``reproduced*.csv`` in the study's tables folder, stacked (sorted by file name).
+    """Every ``reproduced*.csv`` an earlier step wrote (``outputs/<study>/<step>/``, or ``folder``),
+    stacked in path order.
 
     ``value`` and ``base`` become floats (blank = no value).  A figure id unknown to the
     published figures, a non-numeric value, or one figure reproduced twice with different
     values is an :class:`InputError` naming the file, row and column."""
-    folder = Path(folder) if folder is not None else tables_dir(study.id)
-    files = sorted(folder.glob("reproduced*.csv"))
+    if folder is not None:
+        files = sorted(Path(folder).glob("reproduced*.csv"))
+    else:
+        folder = step_dir(study.id, "03_tables")
+        files = sorted(outputs_dir(study.id).glob("*/reproduced*.csv"))
     if not files:
         raise InputError(
-            folder / "reproduced.csv", "an existing file of reproduced figures (run the tables step first: `make`)"
+            Path(folder) / "reproduced.csv", "an existing file of reproduced figures (run the tables step first: `make`)"
         )
     known = set(published["figure_id"])
     frames = []
@@ -320,8 +324,8 @@ def load_reproduced(study: Study, published: pd.DataFrame, folder: Path | None =
 
 
 def load_exclusions(study: Study, folder: Path | None = None) -> pd.DataFrame | None:
-    """``tables/exclusions.csv`` (the cleaned export's participant flow), or None if absent."""
-    folder = Path(folder) if folder is not None else tables_dir(study.id)
+    """``exclusions.csv`` of the cleaning step (the cleaned export's participant flow), or None if absent."""
+    folder = Path(folder) if folder is not None else step_dir(study.id, "02_clean")
     path = folder / "exclusions.csv"
     if not path.is_file():
         return None
@@ -1812,12 +1816,12 @@ def audit_study(study: Study, *, n_max: int | None = None, tables: Path | None =
 
 
 def write(result: AuditResult, study_id: str) -> list[Path]:
-    """Write audit.csv, audit_checks.csv (outputs/<study>/) and tables/audit_denominators.csv."""
-    out = outputs_dir(study_id)
+    """Write audit.csv, audit_checks.csv and audit_denominators.csv to ``outputs/<study>/06_audit/``."""
+    out = step_dir(study_id, "06_audit")
     return [
         store.write_csv(result.audit[AUDIT_COLUMNS], out / "audit.csv"),
         store.write_csv(result.checks[CHECK_COLUMNS], out / "audit_checks.csv"),
-        store.write_csv(result.denominators[DENOMINATOR_COLUMNS], tables_dir(study_id) / "audit_denominators.csv"),
+        store.write_csv(result.denominators[DENOMINATOR_COLUMNS], out / "audit_denominators.csv"),
     ]
 
 

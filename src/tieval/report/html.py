@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 
 from tieval.config import load_study
-from tieval.paths import discover_studies, outputs_dir, project_root
+from tieval.paths import discover_studies, outputs_dir, project_root, step_dir
 from tieval.store import sha256_file, write_json, write_text
 
 __all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title"]
@@ -100,8 +100,8 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
 
 def _steps_of(study: str, root: Path) -> set[str]:
     """Executed steps of a study (what the index links)."""
-    folder = outputs_dir(study, root) / "notebooks"
-    return {p.stem for p in folder.glob("*.ipynb") if not p.stem.startswith(".") and not p.stem.endswith(".failed")}
+    folder = outputs_dir(study, root)
+    return {p.stem for p in folder.glob("*/*.ipynb") if p.stem == p.parent.name}
 
 
 def _pipeline_steps(root: Path) -> set[str]:
@@ -177,7 +177,7 @@ def build_index(root: Path | None = None) -> Path:
             reader = html_dir(sid, root) / f"{step}.html"
             if not reader.exists():
                 continue
-            nb = nbformat.read(str(outputs_dir(sid, root) / "notebooks" / f"{step}.ipynb"), as_version=4)
+            nb = nbformat.read(str(step_dir(sid, step, root) / f"{step}.ipynb"), as_version=4)
             title, summary = step_title(nb)
             rows.append(
                 f'<li><a href="{sid}/{step}.html">{html.escape(title or step)}</a> '
@@ -185,11 +185,8 @@ def build_index(root: Path | None = None) -> Path:
                 f'<br><span class="summary">{html.escape(summary)}</span></li>'
             )
         downloads = []
-        for rel in ("audit.csv", "audit_checks.csv"):
-            if (outputs_dir(sid, root) / rel).exists():
-                downloads.append(f'<a href="../{sid}/{rel}">{rel}</a>')
-        tables = sorted((outputs_dir(sid, root) / "tables").glob("*.csv"))
-        downloads += [f'<a href="../{sid}/tables/{t.name}">{t.name}</a>' for t in tables]
+        tables = sorted(outputs_dir(sid, root).glob("*/*.csv"))
+        downloads += [f'<a href="../{sid}/{t.parent.name}/{t.name}">{t.name}</a>' for t in tables]
         notice = (
             f'<p class="notice"><strong>{html.escape(cfg.reconstruction_notice)}</strong></p>'
             if cfg.reconstructed
@@ -224,11 +221,11 @@ it was built from. <a href="../manifest.json">manifest.json</a> lists every outp
 
 def build_manifest(root: Path | None = None) -> Path:
     """Write ``outputs/manifest.json``: every output file with its sha256, the step and parameters
-    that made it and the inputs that step read (from ``outputs/<study>/provenance/*.json``)."""
+    that made it and the inputs that step read (from ``outputs/<study>/<step>/provenance.json``)."""
     root = Path(root or project_root())
     base = outputs_dir(None, root)
     made_by: dict[str, dict] = {}
-    for prov in sorted(base.glob("*/provenance/*.json")):
+    for prov in sorted(base.glob("*/*/provenance.json")):
         record = json.loads(prov.read_text(encoding="utf-8"))
         info = {
             "step": record["step"],
@@ -240,7 +237,7 @@ def build_manifest(root: Path | None = None) -> Path:
             made_by[Path(out).as_posix()] = info
         study, step = record["study"], record["step"]
         for rel in (
-            f"outputs/{study}/notebooks/{step}.ipynb",
+            f"outputs/{study}/{step}/{step}.ipynb",
             f"outputs/html/{study}/{step}.html",
             f"outputs/html/{study}/{step}{CODE_SUFFIX}.html",
         ):

@@ -31,7 +31,7 @@ import pandas as pd
 
 from tieval import store
 from tieval.config import Study, load_study
-from tieval.paths import figures_dir, outputs_dir, project_root
+from tieval.paths import project_root, step_dir
 
 __all__ = [
     "StepContext",
@@ -173,10 +173,10 @@ def _png_bytes(fig) -> bytes:
 
 
 def save_figure(fig, ctx: StepContext, name: str, *, fmt: str = "png", data: bytes | None = None) -> Path:
-    """Save ``fig`` reproducibly to ``outputs/<study>/figures/<name>.<fmt>`` (atomic).
+    """Save ``fig`` reproducibly to ``outputs/<study>/<step>/<name>.<fmt>`` (atomic).
 
     ``data``: the PNG bytes if the figure was already rendered (saves a second render)."""
-    path = figures_dir(ctx.study.id) / f"{name}.{fmt}"
+    path = step_dir(ctx.study.id, ctx.step) / f"{name}.{fmt}"
     if data is None:
         metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
         buf = io.BytesIO()
@@ -262,4 +262,4 @@ def finish(ctx: StepContext) -> None:
         f'<table class="tieval-table"><thead><tr><th>file</th><th>sha256 (first 16)</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></details></footer>"
     )
-    store.write_json(record, outputs_dir(ctx.study.id) / "provenance" / f"{ctx.step}.json")
+    store.write_json(record, step_dir(ctx.study.id, ctx.step) / "provenance.json")

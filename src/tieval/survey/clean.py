@@ -41,7 +41,7 @@ from tieval import schema, store
 from tieval.config import Scale, Study, load_study, normalise_label
 from tieval.errors import ConfigError, InputError, display_path
 from tieval.integrity import MANIFEST_NAME, verify_manifest
-from tieval.paths import processed_dir, tables_dir
+from tieval.paths import processed_dir, step_dir
 from tieval.survey.columns import constant, distinct, texts
 from tieval.survey.ingest import Export, looks_numeric, read_export
 from tieval.survey.redact import first_duplicate, id_digests, pseudonyms, redact_series
@@ -747,7 +747,7 @@ def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:
         "respondents": base / "respondents.csv",
         "responses": base / "responses.csv",
         "free_text": base / "free_text.csv",
-        "exclusions": tables_dir(study_id, root) / "exclusions.csv",
+        "exclusions": step_dir(study_id, "02_clean", root) / "exclusions.csv",
     }
 
 

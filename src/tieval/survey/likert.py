@@ -1338,13 +1338,13 @@ def standalone_text(rep: Reproduction) -> pd.DataFrame:
 
 
 def write_tables(rep: Reproduction, study: Study) -> list:
-    """Write every table of the step to ``outputs/<study>/tables/``: one CSV per rebuilt published
+    """Write every table of the step to ``outputs/<study>/03_tables/``: one CSV per rebuilt published
     table (``table<k>.csv``), ``text_proportions.csv``, ``reproduced.csv`` (for the audit),
     ``published_comparison.csv`` and ``distributions.csv``."""
     from tieval import store
-    from tieval.paths import tables_dir
+    from tieval.paths import step_dir
 
-    folder = tables_dir(study.id)
+    folder = step_dir(study.id, "03_tables")
     paths = [store.write_csv(t.frame, folder / f"{t.id}.csv") for t in rep.tables]
     paths.append(store.write_csv(rep.text, folder / "text_proportions.csv"))
     paths.append(store.write_csv(rep.reproduced, folder / "reproduced.csv"))
