@@ -330,7 +330,8 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
 
     spec = study.survey
     id_name = spec.id_column if spec else "ResponseId"
-    fallbacks = {"surveymonkey": ["Respondent ID"], "microsoft-forms": ["ID"]}.get(layout.kind, [])
+    fallbacks = {"surveymonkey": ["Respondent ID"], "microsoft-forms": ["ID"], "google-forms": ["Timestamp"]}
+    fallbacks = fallbacks.get(layout.kind, [])
     id_col = None
     for candidate in dict.fromkeys([id_name, "ResponseId", "ResponseID", *fallbacks]):
         id_col = claim(candidate, "the response id (survey.id_column)", required=False)

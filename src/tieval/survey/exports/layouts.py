@@ -157,11 +157,18 @@ class Layout:
             self.texts = [_matrix_texts(q) for q in self.questions]
 
 
+_GRID_ROW = re.compile(r"^.*\S\s*\[(.+)\]$")
+
+
 def _matrix_texts(question: str) -> tuple[str, ...]:
-    """A question text and, for a Qualtrics matrix row ("Question - Row"), the row text."""
+    """A question text and, for a matrix row, the row text: Qualtrics writes "Question - Row",
+    Google Forms "Question [Row]"."""
     question = question.strip()
     if not question:
         return ()
+    grid = _GRID_ROW.match(question)
+    if grid:
+        return (question, grid.group(1).strip())
     parts = question.rsplit(" - ", 1)
     return (question, parts[1].strip()) if len(parts) == 2 and parts[1].strip() else (question,)
 
