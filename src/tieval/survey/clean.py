@@ -112,7 +112,6 @@ STATUS_REASONS = {
 }
 
 
-
 # --------------------------------------------------------------------------------------------
 # decoding one column
 
@@ -380,9 +379,11 @@ def unknown_answers(export: Export, decoded: Decoded, where: str, expected: str,
     first_row = export.row_of(int(firsts[bad[0]]))
     also = ""
     if others:
-        also = f"; {len(others)} other column(s) also hold answers their scale does not accept: " + ", ".join(
-            others[:6]
-        ) + (" ..." if len(others) > 6 else "")
+        also = (
+            f"; {len(others)} other column(s) also hold answers their scale does not accept: "
+            + ", ".join(others[:6])
+            + (" ..." if len(others) > 6 else "")
+        )
     if len(bad) == 1 and not also:
         return InputError(export.path, expected, row=first_row, column=where, found=values.iloc[int(firsts[bad[0]])])
     shown = ", ".join(

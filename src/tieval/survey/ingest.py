@@ -295,8 +295,10 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
         found, shown = find(column, text)
         if len(found) > 1:
             letters = ", ".join(column_letter(i) for i in found)
-            named = f"{len(found)} columns named {shown!r}" if not isinstance(column, ColumnRef) else (
-                f"{len(found)} columns with {shown}"
+            named = (
+                f"{len(found)} columns named {shown!r}"
+                if not isinstance(column, ColumnRef)
+                else (f"{len(found)} columns with {shown}")
             )
             raise InputError(
                 path,
@@ -310,8 +312,9 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
             if not required:
                 return None
             where = (
-                f"the file has {len(names)} columns" if isinstance(column, ColumnRef) and column.position else
-                "the header has none"
+                f"the file has {len(names)} columns"
+                if isinstance(column, ColumnRef) and column.position
+                else "the header has none"
             )
             raise InputError(
                 path, f"a column for {what} (the column named in study.yml); {where}", row=header_row, column=shown

@@ -96,6 +96,11 @@ def sniff(path: Path) -> Sniffed:
         raise InputError(path, "a survey export (CSV, .xlsx or .sav); found a Parquet file")
     if head[:32].startswith(b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xc2\xea\x81\x60"):
         raise InputError(path, "a survey export (CSV, .xlsx or .sav); found a SAS data set (.sas7bdat)")
+    return _text_kind(path, head)
+
+
+def _text_kind(path: Path, head: bytes) -> Sniffed:
+    """A text file's encoding, or the error for text that is not a survey export."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Sniffed("text", "utf-16", 2)
     bom = 3 if head.startswith(codecs.BOM_UTF8) else 0
