@@ -85,8 +85,8 @@ CASES = [
     ),
     (
         "survey format",
-        lambda c: c["survey"].update(format="spss"),
-        "key survey.format: expected one of qualtrics, form",
+        lambda c: c["survey"].update(format="stata"),
+        "key survey.format: expected one of qualtrics, form, auto, surveymonkey",
     ),
     (
         "missing input file",

@@ -69,11 +69,11 @@ BAD_INPUTS = {
         "found '27 values'",
     ],
     "unclosed_quote.csv": ["row 9", 'a quote (") opened in this row is never closed'],
-    "cp1252.csv": [
-        "row 7, column Q6_TEXT: expected UTF-8 text (the file looks like Windows-1252",
-        "found 'byte 0x92 at offset",
+    "not_cp1252.csv": [
+        "row 9, column Q6_TEXT: expected UTF-8 or Windows-1252 text",
+        "found 'byte 0x81 at offset",
     ],
-    "utf16.csv": ["expected UTF-8 comma-separated text; found UTF-16 text"],
+    "utf16_no_bom.csv": ["found UTF-16 text without a byte-order mark"],
     "binary_garbage.csv": ["expected a text CSV file (this is binary data"],
     "unknown_status.csv": ["row 8, column Status: expected a Qualtrics Status", "found 'Maybe'"],
     "only_previews.csv": [

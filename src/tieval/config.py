@@ -30,6 +30,7 @@ __all__ = [
     "FreeText",
     "Construct",
     "SurveySpec",
+    "ColumnRef",
     "Study",
     "load_study",
     "load_yaml",
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 SCALE_TYPES = ("ordinal", "numeric", "binary", "categorical", "text")
-SURVEY_FORMATS = ("qualtrics", "form")
+SURVEY_FORMATS = ("qualtrics", "form", "auto", "surveymonkey", "microsoft-forms", "google-forms", "spss")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -236,13 +237,25 @@ def _fmt(x: float | None) -> str:
 
 
 @dataclass(frozen=True)
+class ColumnRef:
+    """An export column named by its question text or its position (1 = column A) instead of its id
+    (``column: {text: "..."}`` or ``column: {position: 12}`` in study.yml)."""
+
+    text: str = ""
+    position: int | None = None
+
+    def __str__(self) -> str:
+        return f"position {self.position}" if self.position else f"text {self.text!r}"
+
+
+@dataclass(frozen=True)
 class Item:
     """A rated questionnaire item."""
 
     id: str
     text: str
     scale: str
-    column: str
+    column: str | ColumnRef
     construct: str = ""
     subconstruct: str = ""
     reverse: bool = False
@@ -257,7 +270,7 @@ class Demographic:
 
     id: str
     text: str
-    column: str
+    column: str | ColumnRef
     scale: str
 
 
@@ -267,7 +280,7 @@ class FreeText:
 
     id: str
     text: str
-    column: str
+    column: str | ColumnRef
     published_sections: tuple[str, ...] = ()
     published_words: tuple[str, ...] = ()
     most_frequent: str = ""
@@ -622,7 +635,7 @@ def _read_items(r: _Reader, value: Any, scales: dict[str, Scale], constructs: di
                 id=iid,
                 text=r.string(spec["text"], key + ".text", required=True),
                 scale=scale,
-                column=r.string(spec.get("column"), key + ".column") or iid,
+                column=_read_column(r, spec.get("column"), key + ".column") or iid,
                 construct=construct,
                 subconstruct=r.string(spec.get("subconstruct"), key + ".subconstruct"),
                 reverse=r.boolean(spec.get("reverse"), key + ".reverse"),
@@ -649,7 +662,7 @@ def _read_demographics(r: _Reader, value: Any, scales: dict[str, Scale]) -> list
             Demographic(
                 did,
                 r.string(spec["text"], key + ".text", required=True),
-                r.string(spec.get("column"), key + ".column") or did,
+                _read_column(r, spec.get("column"), key + ".column") or did,
                 scale,
             )
         )
@@ -666,7 +679,7 @@ def _read_free_text(r: _Reader, value: Any) -> list[FreeText]:
             FreeText(
                 fid,
                 r.string(spec["text"], key + ".text", required=True),
-                r.string(spec.get("column"), key + ".column") or fid,
+                _read_column(r, spec.get("column"), key + ".column") or fid,
                 tuple(
                     r.string(s, key + ".published_sections")
                     for s in r.list(spec.get("published_sections"), key + ".published_sections")
@@ -679,6 +692,21 @@ def _read_free_text(r: _Reader, value: Any) -> list[FreeText]:
             )
         )
     return out
+
+
+def _read_column(r: _Reader, value: Any, key: str) -> str | ColumnRef:
+    """An item's ``column``: the column id, or ``{text: ...}`` / ``{position: N}`` (1 = column A)."""
+    if not isinstance(value, dict):
+        return r.string(value, key)
+    spec = r.mapping(value, key, {"text", "position"})
+    if len(spec) != 1:
+        raise r.fail(key, "a column id, {text: question text} or {position: N} (one of them)", value)
+    if "text" in spec:
+        return ColumnRef(text=r.string(spec["text"], key + ".text", required=True))
+    position = r.number(spec["position"], key + ".position", required=True)
+    if not float(position).is_integer() or position < 1:
+        raise r.fail(key + ".position", "a whole number from 1 (column A)", spec["position"])
+    return ColumnRef(position=int(position))
 
 
 def _check_unique_columns(r: _Reader, items, demographics, free_text) -> None:

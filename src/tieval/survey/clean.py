@@ -43,7 +43,7 @@ from tieval.errors import ConfigError, InputError, display_path
 from tieval.integrity import MANIFEST_NAME, verify_manifest
 from tieval.paths import processed_dir, step_dir
 from tieval.survey.columns import constant, distinct, texts
-from tieval.survey.ingest import Export, looks_numeric, read_export
+from tieval.survey.ingest import Export, format_words, looks_numeric, read_export
 from tieval.survey.redact import first_duplicate, id_digests, pseudonyms, redact_series
 
 __all__ = [
@@ -57,6 +57,8 @@ __all__ = [
     "Validation",
     "CleanResult",
     "decode_column",
+    "recodes_declared",
+    "unknown_answers",
     "validate",
     "validate_file",
     "validate_cli",
@@ -109,15 +111,6 @@ STATUS_REASONS = {
     "12": "spam",
 }
 
-_FORMAT_WORDS = {
-    "qualtrics": "Qualtrics CSV export (three header rows)",
-    "qualtrics-legacy": "legacy Qualtrics CSV export (two header rows)",
-    "form-csv": "online-form CSV export (one header row)",
-    "form-xlsx": "online-form XLSX export (one header row)",
-    "qualtrics-xlsx": "Qualtrics export saved as XLSX (three header rows)",
-    "qualtrics-legacy-xlsx": "legacy Qualtrics export saved as XLSX (two header rows)",
-}
-
 
 # --------------------------------------------------------------------------------------------
 # decoding one column
@@ -139,6 +132,7 @@ class Decoded:
     category: np.ndarray
     missing: np.ndarray
     recoded: bool = False
+    bad: np.ndarray | None = None  # per distinct value: not accepted by the scale
 
     def per_record(self, values: np.ndarray) -> np.ndarray:
         """Broadcast a per-distinct-value array to the records."""
@@ -185,6 +179,14 @@ def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, uniques
 
 
+def recodes_declared(scale: Scale) -> bool:
+    """Whether study.yml says which number the survey tool exports for every level of ``scale``
+    (its ``recode``): only then can a numeric export be read.  Qualtrics recode values follow the
+    order the options were created in, not the scale (a 7-point item coded 1, 2, 3, 5, 4, 6, 7), so
+    a code is never taken for a scale position."""
+    return bool(scale.levels) and all(lv.recode is not None for lv in scale.levels)
+
+
 def decode_column(
     values: pd.Series, scale: Scale, *, item_id: str = "", column: str = ""
 ) -> tuple[Decoded, int | None, str]:
@@ -216,17 +218,26 @@ def decode_column(
         lookup = scale.label_lookup()
         entries = {i: lookup.get(normalise_label(uniques[i])) for i in present}
         if any(e is None for e in entries.values()) and looks_numeric(uniques[i] for i in present):
-            recodes = scale.recode_lookup()
-            entries = {i: recodes.get(float(uniques[i])) for i in present}
             recoded = True
-            codes = ", ".join(_number_text(k) for k in sorted(recodes))
-            expected = (
-                f"one of the numeric codes {codes} (the column holds numbers, read as the "
-                f"codes of scale {scale.id} in study.yml"
-            )
-            if any(r is None for r in scale.not_relevant_recodes):
-                expected += "; give each not-relevant answer its code with `recode` there"
-            expected += ")"
+            if not recodes_declared(scale):
+                entries = {i: None for i in present}
+                expected = (
+                    f"answer labels, or numeric codes whose meaning study.yml declares (the column holds "
+                    f"numbers: give every level of scale {scale.id} its `recode`, the value the survey tool "
+                    f"exports for it, which need not follow scale order; or export choice text, or a .sav "
+                    f"with value labels)"
+                )
+            else:
+                recodes = scale.recode_lookup()
+                entries = {i: recodes.get(float(uniques[i])) for i in present}
+                codes = ", ".join(_number_text(k) for k in sorted(recodes))
+                expected = (
+                    f"one of the numeric codes {codes} (the column holds numbers, read as the "
+                    f"codes of scale {scale.id} in study.yml"
+                )
+                if any(r is None for r in scale.not_relevant_recodes):
+                    expected += "; give each not-relevant answer its code with `recode` there"
+                expected += ")"
         entries = {
             i: None
             if e is None
@@ -238,7 +249,7 @@ def decode_column(
             ok[i] = False
             continue
         code[i], label[i], category[i], missing[i] = entry
-    decoded = Decoded(item_id, column, scale, index, code, label, category, missing, recoded)
+    decoded = Decoded(item_id, column, scale, index, code, label, category, missing, recoded, ~ok)
     first_bad = None
     if not ok.all():
         first_bad = int(np.flatnonzero(~ok[index])[0])
@@ -352,6 +363,42 @@ def _status_reasons(export: Export) -> np.ndarray:
     return reasons[index]
 
 
+#: At most this many distinct unknown answers are listed in one message.
+UNKNOWN_SHOWN = 8
+
+
+def unknown_answers(export: Export, decoded: Decoded, where: str, expected: str, others=()) -> InputError:
+    """One error for every answer of a column the scale does not accept: each distinct value with the
+    first row it is on (at most :data:`UNKNOWN_SHOWN`), and the other columns that also hold some."""
+    firsts = np.full(len(decoded.bad), -1, dtype=np.int64)
+    seen, first = np.unique(decoded.index, return_index=True)
+    firsts[seen] = first
+    bad = [i for i in np.flatnonzero(decoded.bad) if firsts[i] >= 0]
+    bad.sort(key=lambda i: firsts[i])
+    values = export.frame[decoded.column]
+    first_row = export.row_of(int(firsts[bad[0]]))
+    also = ""
+    if others:
+        also = (
+            f"; {len(others)} other column(s) also hold answers their scale does not accept: "
+            + ", ".join(others[:6])
+            + (" ..." if len(others) > 6 else "")
+        )
+    if len(bad) == 1 and not also:
+        return InputError(export.path, expected, row=first_row, column=where, found=values.iloc[int(firsts[bad[0]])])
+    shown = ", ".join(
+        f"{str(values.iloc[int(firsts[i])])[:40]!r} (row {export.row_of(int(firsts[i]))})" for i in bad[:UNKNOWN_SHOWN]
+    )
+    if len(bad) > UNKNOWN_SHOWN:
+        shown += f" and {len(bad) - UNKNOWN_SHOWN} more"
+    if decoded.recoded and not recodes_declared(decoded.scale):
+        found = f"numeric codes {shown}"
+    else:
+        noun = "code" if decoded.recoded else "answer"
+        found = f"{len(bad)} {noun}s it does not accept: {shown}" if len(bad) > 1 else shown
+    return InputError(export.path, f"{expected}; found {found}{also}", row=first_row, column=where)
+
+
 def validate(export: Export, study: Study) -> Validation:
     """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem."""
     ids, digests = _check_ids(export, study)
@@ -360,14 +407,7 @@ def validate(export: Export, study: Study) -> Validation:
     def decode(key: str, column: str, scale: Scale, what: str) -> Decoded:
         decoded, bad, expected = decode_column(export.frame[column], scale, item_id=key, column=column)
         if bad is not None:
-            error = InputError(
-                export.path,
-                expected,
-                row=export.row_of(bad),
-                column=f"{column} ({what})",
-                found=export.frame[column].iloc[bad],
-            )
-            problems.append((bad, export.positions.get(column, 0), error))
+            problems.append((bad, export.positions.get(column, 0), (decoded, f"{column} ({what})", expected)))
         return decoded
 
     items = {
@@ -377,7 +417,10 @@ def validate(export: Export, study: Study) -> Validation:
         d.id: decode(d.id, export.demographic_columns[d.id], study.scales[d.scale], d.id) for d in study.demographics
     }
     if problems:
-        raise min(problems, key=lambda p: (p[0], p[1]))[2]
+        problems.sort(key=lambda p: (p[0], p[1]))
+        decoded, where, expected = problems[0][2]
+        others = [p[2][1].split(" (")[0] for p in problems[1:]]
+        raise unknown_answers(export, decoded, where, expected, others)
     reason = _status_reasons(export)
 
     n = export.n_records
@@ -456,7 +499,7 @@ def summary_text(validation: Validation) -> str:
     c = validation.counts()
     excluded = {code: c[f"excluded_{code}"] for code in EXCLUSION_REASONS if c[f"excluded_{code}"]}
     lines = [
-        f"{display_path(export.path)}: {_FORMAT_WORDS.get(export.format, export.format)}, {c['records']} record(s)",
+        f"{display_path(export.path)}: {format_words(export.format)}, {c['records']} record(s)",
         f"received: {c['received']} (records that are not previews, tests or spam)",
         f"responses: {c['responses']} ({c['complete']} complete, {c['partial']} partial)",
     ]
@@ -837,7 +880,7 @@ def export_overview(result: CleanResult) -> pd.DataFrame:
     recoded = validation.recoded_columns
     rows = [
         ("file", display_path(export.path)),
-        ("format (recognised from the content)", _FORMAT_WORDS.get(export.format, export.format)),
+        ("format (recognised from the content)", format_words(export.format)),
         ("header rows", str(export.header_rows)),
         ("first response on spreadsheet row", str(export.first_data_row)),
         ("records", str(export.n_records)),

@@ -1,26 +1,29 @@
-"""Reading survey exports: Qualtrics CSV (three-row and legacy two-row headers) and online-form CSV/XLSX.
+"""Reading survey exports of every tool evaluators use, or refusing them with a reason.
 
 :func:`read_export` takes whatever file a researcher dropped into
 ``data/<study>/raw/`` and returns an :class:`Export`: the answers as a table
 of text with the export's own column ids (coded columns - items,
 demographics, status - as categoricals of their text, decoded once per
 distinct answer downstream), plus what the header says about each column.
-The format is recognised from the content, never from the file name:
+The file is recognised from its content, never from its name
+(:mod:`tieval.survey.exports`):
 
-- ``qualtrics``: three header rows (column ids, question text, ``{"ImportId":...}``
-  JSON); answers from spreadsheet row 4.
-- ``qualtrics-legacy``: two header rows (``V1``..``V10`` or named ids, then
-  question text with ``ResponseID``, ``Status``, ...); answers from row 3.
-- ``form-csv`` / ``form-xlsx``: an online-form export, one header row of
-  question ids or question texts; answers from row 2.  (``qualtrics-xlsx``: a
-  Qualtrics layout saved as a workbook.)
+- the container (:mod:`~tieval.survey.exports.sniff`): CSV text in UTF-8 (with or without a BOM),
+  UTF-16 (Qualtrics' TSV download, Excel's "Unicode text"; tab- or comma-separated) or
+  Windows-1252 (a CSV re-saved by Excel, read with a warning), an ``.xlsx`` or old ``.xls``
+  workbook, or an SPSS ``.sav``; a Stata, ODS, PDF or other file is named as what it is;
+- the header layout (:mod:`~tieval.survey.exports.layouts`): Qualtrics (current three-row,
+  2016-2018 "Insights", legacy two-row), SurveyMonkey (two rows), Microsoft Forms, Google Forms
+  or another one-row form export; ``survey.format`` in study.yml says which layouts it accepts.
 
 Columns are sorted into roles against ``study.yml``: the response id, the
-Qualtrics ``Status``, items, demographics and free text are kept; identifying
-metadata (IP address, recipient names and e-mail, location, external
-reference, and the study's ``survey.identifying_columns``) are never read into
-memory; other metadata (dates, duration, progress) are not analysis data and
-are skipped; anything else is embedded data, skipped and named in a warning.
+Qualtrics ``Status``, items, demographics and free text are kept (a column named
+by its id, by its question text, or by ``{text: ...}`` / ``{position: N}`` in
+study.yml); identifying metadata of each tool (IP address, names, e-mail,
+location, external reference, custom data, and the study's
+``survey.identifying_columns``) is never read into memory; other metadata
+(dates, duration, progress) is not analysis data and is skipped; anything else
+is embedded data, skipped and named in a warning.
 
 Every problem in the file is an :class:`tieval.errors.InputError` naming the
 file, the spreadsheet row (a record with line breaks inside a quoted answer is
@@ -30,13 +33,10 @@ Unexpected parser failures are converted into the same error.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +45,21 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from tieval import store
-from tieval.config import Study, normalise_label
+from tieval.config import ColumnRef, Study, normalise_label
 from tieval.errors import InputError
 from tieval.survey.columns import take
+from tieval.survey.exports.layouts import (
+    LAYOUT_WORDS,
+    QUALTRICS_FAMILY,
+    STANDARD_IDENTIFYING,
+    STANDARD_METADATA,
+    Layout,
+    column_letter,
+    detect_layout,
+)
+from tieval.survey.exports.sheets import read_grid
+from tieval.survey.exports.sniff import Sniffed, sniff
+from tieval.survey.exports.spss import sav_columns, sav_header
 
 __all__ = [
     "Export",
@@ -58,69 +70,63 @@ __all__ = [
     "STANDARD_IDENTIFYING",
     "STANDARD_METADATA",
     "FORMATS",
+    "format_words",
+    "summarise_names",
 ]
 
-FORMATS = ("qualtrics", "qualtrics-legacy", "form-csv", "form-xlsx", "qualtrics-xlsx", "qualtrics-legacy-xlsx")
-
-#: Identifying metadata of Qualtrics (current and legacy) and common form tools; never read.
-STANDARD_IDENTIFYING = (
-    "IPAddress",
-    "RecipientLastName",
-    "RecipientFirstName",
-    "RecipientEmail",
-    "ExternalReference",
-    "LocationLatitude",
-    "LocationLongitude",
-    "LocationAccuracy",
-    "Name",
-    "EmailAddress",
-    "ExternalDataReference",  # legacy Qualtrics
-    "Email",
-    "Email Address",
-    "Respondent email",
-    "Full name",  # form tools
+#: Export.format values: a layout, then how it was stored (CSV needs no suffix, except for forms).
+FORMATS = (
+    "qualtrics",
+    "qualtrics-legacy",
+    "form-csv",
+    "form-xlsx",
+    "qualtrics-xlsx",
+    "qualtrics-legacy-xlsx",
+    "qualtrics-insights",
+    "qualtrics-tsv",
+    "qualtrics-xls",
+    "surveymonkey",
+    "surveymonkey-xlsx",
+    "microsoft-forms-xlsx",
+    "google-forms-csv",
+    "spss-sav",
 )
 
-#: Non-identifying metadata: not analysis data, skipped at read time (besides the id and Status).
-STANDARD_METADATA = (
-    "StartDate",
-    "EndDate",
-    "Status",
-    "Progress",
-    "Duration (in seconds)",
-    "Finished",
-    "RecordedDate",
-    "ResponseId",
-    "DistributionChannel",
-    "UserLanguage",
-    "ResponseID",
-    "ResponseSet",
-    "Timestamp",
-    "Start time",
-    "Completion time",
-    "Last modified time",
-    "ID",
-    "Submitted",
-    "Submitted at",
-    "Submission time",
-    "Date submitted",
-)
+_CONTAINER_WORDS = {"csv": "CSV", "tsv": "TSV (UTF-16)", "xlsx": "XLSX", "xls": "XLS", "sav": ".sav"}
 
-_IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:')
-_LEGACY_V = re.compile(r"^V\d+$")
+#: Words for the formats of the first releases (kept as they were: the appendices show them).
+_FIXED_WORDS = {
+    "qualtrics": "Qualtrics CSV export (three header rows)",
+    "qualtrics-legacy": "legacy Qualtrics CSV export (two header rows)",
+    "form-csv": "online-form CSV export (one header row)",
+    "form-xlsx": "online-form XLSX export (one header row)",
+    "qualtrics-xlsx": "Qualtrics export saved as XLSX (three header rows)",
+    "qualtrics-legacy-xlsx": "legacy Qualtrics export saved as XLSX (two header rows)",
+}
+
 _DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _HEAD_BYTES = 1 << 18
 _SENTINEL = "\ue000"
+_EXPORT_NOUN = "a readable survey export (CSV, XLSX, XLS or SPSS .sav)"
 
 
-def column_letter(position: int) -> str:
-    """Spreadsheet letter of a 0-based column position (0 -> A, 26 -> AA)."""
-    letters = ""
-    n = position + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+def _format_name(kind: str, container: str) -> str:
+    if kind == "spss":
+        return "spss-sav"
+    if container == "csv" and kind not in ("form", "microsoft-forms", "google-forms"):
+        return kind
+    return f"{kind}-{container}"
+
+
+def format_words(fmt: str) -> str:
+    """An Export.format in words (``qualtrics`` -> 'Qualtrics CSV export (three header rows)')."""
+    if fmt in _FIXED_WORDS:
+        return _FIXED_WORDS[fmt]
+    for kind in sorted(LAYOUT_WORDS, key=len, reverse=True):
+        if fmt == kind or fmt.startswith(kind + "-"):
+            container = fmt[len(kind) + 1 :] or "csv"
+            return LAYOUT_WORDS[kind].format(container=_CONTAINER_WORDS.get(container, container.upper()))
+    return fmt
 
 
 def looks_numeric(values) -> bool:
@@ -209,50 +215,20 @@ def read_export(path: str | Path, study: Study) -> Export:
 def _read(path: Path, study: Study) -> Export:
     if path.stat().st_size == 0:
         raise InputError(path, "a survey export with a header row and responses; found an empty file (0 bytes)")
-    with open(path, "rb") as handle:
-        magic = handle.read(8)
-    if magic.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, study)
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(
-            path, "a CSV or an .xlsx workbook; found an old-style Excel .xls file (save it as .xlsx or as CSV UTF-8)"
-        )
-    if magic[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(
-            path,
-            "UTF-8 comma-separated text; found UTF-16 text (an 'Excel-compatible' or TSV export: export again as CSV)",
-        )
-    return _read_csv(path, study)
+    sniffed = sniff(path)
+    if sniffed.kind in ("xlsx", "xls"):
+        return _read_sheet(path, study, sniffed.kind)
+    if sniffed.kind == "sav":
+        return _read_sav(path, study)
+    return _read_csv(path, study, sniffed)
+
+
+def _declared(study: Study) -> str:
+    return study.survey.format if study.survey else "auto"
 
 
 # --------------------------------------------------------------------------------------------
-# header layout and column roles (shared by CSV and XLSX)
-
-
-@dataclass
-class _Layout:
-    kind: str  # qualtrics | qualtrics-legacy | form
-    header_rows: int
-    names: list[str]  # column names in file order (legacy V-columns renamed)
-    questions: list[str]
-
-
-def _detect_layout(records: list[list[str]]) -> _Layout:
-    header = [str(h).strip() for h in records[0]]
-    width = len(header)
-
-    def row(i: int) -> list[str]:
-        values = list(records[i]) if len(records) > i else []
-        return (values + [""] * width)[:width]
-
-    third = [c for c in row(2) if c.strip()]
-    if third and all(_IMPORT_ID.match(c) for c in third):
-        return _Layout("qualtrics", 3, header, [c.strip() for c in row(1)])
-    second = row(1)
-    if len(records) > 1 and any(normalise_label(c) == "responseid" for c in second):
-        names = [second[i].strip() if _LEGACY_V.match(h) and second[i].strip() else h for i, h in enumerate(header)]
-        return _Layout("qualtrics-legacy", 2, names, [c.strip() for c in second])
-    return _Layout("form", 1, header, list(header))
+# column roles (shared by every container)
 
 
 def _check_delimiter(path: Path, header: list[str]) -> None:
@@ -272,6 +248,7 @@ def _check_delimiter(path: Path, header: list[str]) -> None:
 @dataclass
 class _Plan:
     keep: list[int]
+    keys: list[str]  # a unique name per column of the file (a repeated id gets its letter)
     id_column: str
     status_column: str | None
     item_columns: dict[str, str]
@@ -282,69 +259,96 @@ class _Plan:
     extras: list[str]
 
 
-def _plan_columns(path: Path, layout: _Layout, study: Study) -> _Plan:
+def _unique_keys(names: list[str]) -> list[str]:
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return [name if counts[name] == 1 else f"{name} [{column_letter(i)}]" for i, name in enumerate(names)]
+
+
+def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1) -> _Plan:
     """Match the study's configured columns to the header and sort every column into a role."""
     names = layout.names
+    keys = _unique_keys(names)
     by_name: dict[str, list[int]] = {}
     by_fold: dict[str, list[int]] = {}
     by_text: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         by_name.setdefault(name, []).append(i)
         by_fold.setdefault(name.casefold(), []).append(i)
-        if layout.kind == "form":
-            by_text.setdefault(normalise_label(layout.questions[i]), []).append(i)
+        for text in dict.fromkeys(normalise_label(t) for t in layout.texts[i] if t.strip()):
+            by_text.setdefault(text, []).append(i)
 
-    def find(column: str, text: str = "") -> list[int]:
-        return (
-            by_name.get(column)
-            or by_fold.get(column.casefold())
-            or (by_text.get(normalise_label(text)) if text else None)
-            or []
-        )
+    def find(column, text: str = "") -> tuple[list[int], str]:
+        if isinstance(column, ColumnRef):
+            if column.position is not None:
+                return ([column.position - 1] if column.position <= len(names) else []), str(column)
+            return by_text.get(normalise_label(column.text), []), str(column)
+        found = by_name.get(column) or by_fold.get(column.casefold())
+        if found:
+            return found, column
+        return (by_text.get(normalise_label(text), []) if text else []), column
 
     used: dict[int, str] = {}
 
-    def claim(column: str, what: str, text: str = "", required: bool = True) -> str | None:
-        found = find(column, text)
+    def claim(column, what: str, text: str = "", required: bool = True) -> str | None:
+        found, shown = find(column, text)
         if len(found) > 1:
             letters = ", ".join(column_letter(i) for i in found)
+            named = (
+                f"{len(found)} columns named {shown!r}"
+                if not isinstance(column, ColumnRef)
+                else (f"{len(found)} columns with {shown}")
+            )
             raise InputError(
                 path,
-                f"each column name once in the header ({what})",
-                row=1,
-                column=column,
-                found=f"{len(found)} columns named {column!r} (columns {letters})",
+                f"each column name once in the header ({what}; name it in study.yml by position, e.g. "
+                f"column: {{position: {found[0] + 1}}})",
+                row=header_row,
+                column=shown,
+                found=f"{named} (columns {letters})",
             )
         if not found:
             if not required:
                 return None
+            where = (
+                f"the file has {len(names)} columns"
+                if isinstance(column, ColumnRef) and column.position
+                else "the header has none"
+            )
             raise InputError(
-                path, f"a column for {what} (the column named in study.yml); the header has none", row=1, column=column
+                path, f"a column for {what} (the column named in study.yml); {where}", row=header_row, column=shown
             )
         pos = found[0]
         if pos in used:
             raise InputError(
                 path,
                 f"a separate column for {what}",
-                row=1,
-                column=names[pos],
+                row=header_row,
+                column=keys[pos],
                 found=f"the column already holds {used[pos]}",
             )
         used[pos] = what
-        return names[pos]
+        return keys[pos]
 
     spec = study.survey
     id_name = spec.id_column if spec else "ResponseId"
+    fallbacks = {"surveymonkey": ["Respondent ID"], "microsoft-forms": ["ID"], "google-forms": ["Timestamp"]}
+    fallbacks = fallbacks.get(layout.kind, [])
     id_col = None
-    for candidate in dict.fromkeys([id_name, "ResponseId", "ResponseID"]):
+    for candidate in dict.fromkeys([id_name, "ResponseId", "ResponseID", *fallbacks]):
         id_col = claim(candidate, "the response id (survey.id_column)", required=False)
         if id_col:
             break
     if id_col is None:
         raise InputError(
-            path, "a column of response ids (survey.id_column in study.yml); the header has none", row=1, column=id_name
+            path,
+            "a column of response ids (survey.id_column in study.yml); the header has none",
+            row=header_row,
+            column=id_name,
         )
-    status_col = claim("Status", "the Qualtrics Status", required=False) if layout.kind != "form" else None
+    qualtrics = layout.kind in QUALTRICS_FAMILY or layout.kind == "spss"
+    status_col = claim("Status", "the Qualtrics Status", required=False) if qualtrics else None
     items = {it.id: claim(it.column, f"item {it.id}", it.text) for it in study.items}
     demos = {d.id: claim(d.column, f"demographic {d.id}", d.text) for d in study.demographics}
     texts = {f.id: claim(f.column, f"free-text question {f.id}", f.text) for f in study.free_text}
@@ -367,11 +371,13 @@ def _plan_columns(path: Path, layout: _Layout, study: Study) -> _Plan:
         fold = name.casefold()
         if fold in identifying_set:
             identifying.append(name)
-        elif fold in metadata_set or (layout.kind != "form" and name.startswith("Q_")):
+        elif fold in metadata_set or (qualtrics and name.startswith("Q_")):
             metadata.append(name)
+        elif not name and pos == len(names) - 1 and layout.kind in QUALTRICS_FAMILY:
+            metadata.append(f"(empty column {column_letter(pos)} after the last comma)")
         else:
             extras.append(name or f"(unnamed column {column_letter(pos)})")
-    return _Plan(sorted(used), id_col, status_col, items, demos, texts, identifying, metadata, extras)
+    return _Plan(sorted(used), keys, id_col, status_col, items, demos, texts, identifying, metadata, extras)
 
 
 def column_roles(export: Export, study: Study) -> pd.DataFrame:
@@ -391,63 +397,114 @@ def column_roles(export: Export, study: Study) -> pd.DataFrame:
         role[col] = "metadata: not analysis data, skipped"
     for col in export.extra_columns:
         role[col] = "unknown (embedded data?): skipped, see warnings"
-    rows = [
-        {
-            "letter": column_letter(pos),
-            "column": name or "(unnamed)",
-            "role": role.get(name, role.get(f"(unnamed column {column_letter(pos)})", "")),
-        }
-        for pos, name in enumerate(export.columns)
-    ]
+    keys = _unique_keys(export.columns)
+    rows = []
+    for pos, name in enumerate(export.columns):
+        letter = column_letter(pos)
+        unnamed = f"(unnamed column {letter})"
+        trailing = f"(empty column {letter} after the last comma)"
+        what = role.get(keys[pos], role.get(name, role.get(unnamed, role.get(trailing, ""))))
+        rows.append({"letter": letter, "column": name or "(unnamed)", "role": what})
     return pd.DataFrame(rows, columns=["letter", "column", "role"])
 
 
 # --------------------------------------------------------------------------------------------
-# CSV
+# CSV and TSV text
 
 
-def _csv_records(text: str):
+@dataclass
+class _Source:
+    """A text export: the file, its encoding and delimiter, and (when it is not UTF-8) its text
+    transcoded to UTF-8 for the Arrow reader."""
+
+    path: Path
+    encoding: str  # utf-8 | utf-16 | cp1252
+    bom: int
+    delimiter: str = ","
+    data: bytes | None = None  # UTF-8 bytes without a BOM, when the file itself is not UTF-8
+
+    @property
+    def transcoded(self) -> bool:
+        return self.data is not None
+
+    def body(self) -> bytes:
+        """The text as UTF-8 bytes, without a byte-order mark."""
+        return self.data if self.data is not None else self.path.read_bytes()[self.bom :]
+
+    def arrow_input(self):
+        return pa.BufferReader(self.data) if self.data is not None else self.path
+
+
+def _csv_records(text: str, delimiter: str = ","):
     """Records of CSV text as Python's csv module reads them (no limit on a field's length)."""
     if csv.field_size_limit() < 1 << 30:
         csv.field_size_limit(1 << 30)
-    return csv.reader(io.StringIO(text, newline=""))
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _read_head(path: Path, want: int) -> tuple[list[list[str]], bool]:
-    """Parse the first ``want`` records with the csv module. Returns (records, whether a BOM starts the file)."""
+def _first_records(text: str, want: int, delimiter: str) -> list[list[str]]:
+    records = []
+    for rec in _csv_records(text, delimiter):
+        records.append(rec)
+        if len(records) >= want:
+            break
+    return records
+
+
+def _transcode(path: Path, sniffed: Sniffed) -> _Source:
+    """A UTF-16 file (Qualtrics' TSV download) as UTF-8 text; tab-separated when its first line is."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "UTF-16 text (the file starts with a UTF-16 byte-order mark)", found=str(exc)) from None
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first else ","
+    return _Source(path, "utf-16", sniffed.bom, delimiter, text.encode("utf-8"))
+
+
+def _windows_1252(path: Path, bom: int, start: int, header: list[str] | None) -> _Source:
+    """The file as Windows-1252 text (Excel's 'CSV (Comma delimited)'), or the error naming the
+    first byte that is neither UTF-8 nor Windows-1252."""
+    raw = path.read_bytes()[bom:]
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        _raise_bad_byte(path, raw, exc.start, bom, header, cp1252=True)
+    source = _Source(path, "cp1252", bom, ",", text.encode("utf-8"))
+    source.first_odd = _locate(raw[:start].decode("utf-8", errors="replace"), header)  # type: ignore[attr-defined]
+    return source
+
+
+def _text_source(path: Path, sniffed: Sniffed) -> tuple[_Source, list[list[str]]]:
+    """The export's text source and its first four records."""
+    if sniffed.encoding == "utf-16":
+        source = _transcode(path, sniffed)
+        return source, _first_records(source.data.decode("utf-8"), 4, source.delimiter)
     size = _HEAD_BYTES
     while True:
         with open(path, "rb") as handle:
             data = handle.read(size + 1)
         eof = len(data) <= size
-        bom = data.startswith(codecs.BOM_UTF8)
-        body = data[3:] if bom else data
+        body = data[sniffed.bom :]
         if not eof:
             cut = body.rfind(b"\n")
             body = body[: cut + 1] if cut >= 0 else b""
-        text = _decode_or_fail(path, body, offset=3 if bom else 0)
-        records = []
-        for rec in _csv_records(text):
-            records.append(rec)
-            if len(records) > want:
-                break
-        if eof or len(records) > want:
-            return records[:want], bom
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            source = _windows_1252(path, sniffed.bom, exc.start, None)
+            return source, _first_records(source.data.decode("utf-8"), 4, ",")
+        records = _first_records(text, 5, ",")
+        if eof or len(records) > 4:
+            return _Source(path, "utf-8", sniffed.bom), records[:4]
         size *= 4
 
 
-def _decode_or_fail(path: Path, data: bytes, offset: int = 0) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        _raise_bad_byte(path, data, exc.start, offset)
-    raise AssertionError  # unreachable
-
-
-def _raise_bad_byte(path: Path, body: bytes, start: int, offset: int = 0, header: list[str] | None = None) -> None:
-    """Raise the error for an undecodable byte at ``body[start]``, naming its row and column."""
-    prefix = body[:start].decode("utf-8", errors="replace") + _SENTINEL
-    records = list(_csv_records(prefix))
+def _locate(prefix: str, header: list[str] | None) -> tuple[int, str | None]:
+    """Spreadsheet row and column of the character just after the text ``prefix``."""
+    records = list(_csv_records(prefix + _SENTINEL))
     if header is None and len(records) > 1:
         header = records[0]
     row = max(len(records), 1)
@@ -457,18 +514,20 @@ def _raise_bad_byte(path: Path, body: bytes, start: int, offset: int = 0, header
         column = header[field_no - 1] or column_letter(field_no - 1)
     elif field_no:
         column = column_letter(field_no - 1)
+    return row, column
+
+
+def _raise_bad_byte(
+    path: Path, body: bytes, start: int, offset: int = 0, header: list[str] | None = None, cp1252: bool = False
+) -> None:
+    """Raise the error for an undecodable byte at ``body[start]``, naming its row and column."""
+    row, column = _locate(body[:start].decode("utf-8", errors="replace"), header)
     byte = body[start]
-    if b"\x00" in body[:4096]:
-        raise InputError(
-            path,
-            "a text CSV file (this is binary data: an image, a PDF or another kind of file?)",
-            row=row if row > 1 else None,
-            found=f"byte 0x{byte:02X} at offset {start + offset}",
-        )
-    guess = " (the file looks like Windows-1252/Latin-1: save it as 'CSV UTF-8')" if 0x80 <= byte <= 0xFF else ""
-    raise InputError(
-        path, f"UTF-8 text{guess}", row=row, column=column, found=f"byte 0x{byte:02X} at offset {start + offset}"
-    )
+    if cp1252:
+        expected = "UTF-8 or Windows-1252 text (this byte is neither: is the file text in another encoding?)"
+    else:
+        expected = "UTF-8 text"
+    raise InputError(path, expected, row=row, column=column, found=f"byte 0x{byte:02X} at offset {start + offset}")
 
 
 #: Arrow type of a coded column (items, demographics, status): text, dictionary-encoded as it is read.
@@ -483,85 +542,105 @@ def _coded_columns(plan: _Plan) -> set[str]:
     return coded
 
 
-def _read_csv(path: Path, study: Study) -> Export:
-    records, bom = _read_head(path, 4)
+def _read_csv(path: Path, study: Study, sniffed: Sniffed) -> Export:
+    source, records = _text_source(path, sniffed)
     if not records or all(not any(c.strip() for c in rec) for rec in records):
         raise InputError(path, "a survey export with a header row and responses; found an empty file")
     header = [c.strip() for c in records[0]]
-    _check_delimiter(path, header)
-    layout = _detect_layout(records)
+    if source.delimiter == ",":
+        _check_delimiter(path, header)
+    layout = detect_layout(path, records, _declared(study))
     plan = _plan_columns(path, layout, study)
-    width = len(layout.names)
-    internal = [f"c{i}" for i in range(width)]
-    keep_internal = [internal[i] for i in plan.keep]
-    coded = _coded_columns(plan)
-    column_types = {internal[i]: _CODED if layout.names[i] in coded else pa.string() for i in plan.keep}
-    invalid: list[tuple[int, int, str]] = []
-
-    def on_invalid(row) -> str:
-        invalid.append((row.expected_columns, row.actual_columns, row.text or ""))
-        return "skip"
-
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=internal, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=column_types,
-                include_columns=keep_internal,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table, invalid = _arrow_read(source, layout, plan)
     except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) or "utf8" in str(exc) or "UTF-8" in str(exc):
-            data = path.read_bytes()
-            body = data[3:] if bom else data
-            try:
-                body.decode("utf-8")
-            except UnicodeDecodeError as dec:
-                _raise_bad_byte(path, body, dec.start, 3 if bom else 0, layout.names)
-        raise
+        if source.encoding != "utf-8" or not any(w in str(exc) for w in ("UTF8", "utf8", "UTF-8")):
+            raise
+        body = source.body()
+        try:
+            body.decode("utf-8")
+            raise
+        except UnicodeDecodeError as dec:
+            source = _windows_1252(path, source.bom, dec.start, layout.names)
+        table, invalid = _arrow_read(source, layout, plan)
 
+    width = len(layout.names)
     rows = None
     space_rows: list[int] = []
     if invalid:
         if all(not text.strip() for _, _, text in invalid):
-            rows, space_rows = _record_rows_without_blank_lines(path, bom, width)
+            rows, space_rows = _record_rows_without_blank_lines(source, width)
         if rows is None or len(rows) != table.num_rows:
-            _raise_field_count(path, bom, layout.names, invalid)
+            _raise_field_count(source, layout.names, invalid)
     if rows is None:
         rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
 
     table = table.slice(layout.header_rows)
     rows = rows[layout.header_rows :]
     frame = table.to_pandas()
-    frame.columns = [layout.names[i] for i in plan.keep]
-    fmt = {"qualtrics": "qualtrics", "qualtrics-legacy": "qualtrics-legacy", "form": "form-csv"}[layout.kind]
-    return _finish(path, study, fmt, layout, plan, frame, rows, bom, space_rows)
+    frame.columns = [plan.keys[i] for i in plan.keep]
+    container = "tsv" if source.delimiter == "\t" else "csv"
+    export = _finish(
+        path, study, _format_name(layout.kind, container), layout, plan, frame, rows, source.bom > 0, space_rows
+    )
+    if source.encoding == "cp1252":
+        row, column = source.first_odd  # type: ignore[attr-defined]
+        export.warnings.append(
+            f"the file is not UTF-8: read as Windows-1252, as Excel's 'CSV (Comma delimited)' writes it (first "
+            f"non-UTF-8 character in row {row}, column {column}); check accented letters and quotes in free text"
+        )
+    return export
 
 
-def _scan_records(path: Path, bom: bool):
+def _arrow_read(source: _Source, layout: Layout, plan: _Plan):
+    width = len(layout.names)
+    internal = [f"c{i}" for i in range(width)]
+    keep_internal = [internal[i] for i in plan.keep]
+    coded = _coded_columns(plan)
+    column_types = {internal[i]: _CODED if plan.keys[i] in coded else pa.string() for i in plan.keep}
+    invalid: list[tuple[int, int, str]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.expected_columns, row.actual_columns, row.text or ""))
+        return "skip"
+
+    table = pacsv.read_csv(
+        source.arrow_input(),
+        read_options=pacsv.ReadOptions(column_names=internal, block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(
+            delimiter=source.delimiter,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=column_types,
+            include_columns=keep_internal,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table, invalid
+
+
+def _scan_records(source: _Source):
     """Every record of the file as the csv module reads it (slow; used to locate problems only)."""
-    data = path.read_bytes()
-    return _csv_records((data[3:] if bom else data).decode("utf-8", errors="replace"))
+    return _csv_records(source.body().decode("utf-8", errors="replace"), source.delimiter)
 
 
-def _record_rows_without_blank_lines(path: Path, bom: bool, width: int) -> tuple[np.ndarray, list[int]]:
+def _record_rows_without_blank_lines(source: _Source, width: int) -> tuple[np.ndarray, list[int]]:
     """Spreadsheet rows of the records pyarrow keeps when it skips lines holding only spaces,
     and the rows it skipped."""
     rows, spaces = [], []
-    for n, rec in enumerate(_scan_records(path, bom), start=1):
+    for n, rec in enumerate(_scan_records(source), start=1):
         (spaces if len(rec) == 1 and rec[0].strip() == "" and rec[0] != "" and width > 1 else rows).append(n)
     return np.asarray(rows, dtype=np.int64), spaces
 
 
-def _raise_field_count(path: Path, bom: bool, names: list[str], invalid) -> None:
-    width = len(names)
-    records = list(_scan_records(path, bom))
+def _raise_field_count(source: _Source, names: list[str], invalid) -> None:
+    path, width = source.path, len(names)
+    sep = "tabs" if source.delimiter == "\t" else "commas"
+    records = list(_scan_records(source))
     for number, rec in enumerate(records, start=1):
         if rec and len(rec) != width and not (len(rec) == 1 and not rec[0].strip()):
             kind = "shorter" if len(rec) < width else "longer"
@@ -575,87 +654,55 @@ def _raise_field_count(path: Path, bom: bool, names: list[str], invalid) -> None
             column = names[len(rec)] if kind == "shorter" else f"{column_letter(width)} (beyond the header)"
             raise InputError(
                 path,
-                f"{width} values separated by commas, like the header row{hint}",
+                f"{width} values separated by {sep}, like the header row{hint}",
                 row=number,
                 column=column,
                 found=f"{len(rec)} values",
             )
     expected, actual, text = invalid[0]
     raise InputError(
-        path, f"{expected} values separated by commas, like the header row", found=f"{actual} values in {text!r}"
+        path, f"{expected} values separated by {sep}, like the header row", found=f"{actual} values in {text!r}"
     )
 
 
 # --------------------------------------------------------------------------------------------
-# XLSX
+# workbooks (.xlsx, .xls) and SPSS (.sav)
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(path: Path, study: Study) -> Export:
-    import openpyxl
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.namelist()
-    except zipfile.BadZipFile as exc:
-        raise InputError(path, "a readable XLSX workbook (the zip container is damaged)", found=str(exc)) from None
-    if "xl/workbook.xml" not in members:
-        inner = [m for m in members if m.lower().endswith((".csv", ".xlsx", ".tsv"))]
-        if inner:
-            raise InputError(
-                path,
-                "the export itself, not a zip download (unzip it and use the file inside)",
-                found=", ".join(sorted(inner)[:3]),
-            )
-        raise InputError(path, "a CSV or an .xlsx workbook; found a zip archive that is not a workbook")
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet_name = study.survey.sheet if study.survey and study.survey.sheet else None
-        if sheet_name and sheet_name not in workbook.sheetnames:
-            raise InputError(
-                path, f"a sheet named {sheet_name!r} (survey.sheet in study.yml)", found=", ".join(workbook.sheetnames)
-            )
-        sheet = workbook[sheet_name] if sheet_name else workbook.worksheets[0]
-        grid = [[_cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
-    finally:
-        workbook.close()
-    while grid and not any(c.strip() for c in grid[-1]):
-        grid.pop()
-    if not grid:
-        raise InputError(path, "a survey export with a header row and responses; found an empty sheet")
-    width = max(len(r) for r in grid)
-    grid = [r + [""] * (width - len(r)) for r in grid]
-    header = grid[0]
-    while width > 1 and not header[width - 1].strip() and not any(r[width - 1].strip() for r in grid):
-        width -= 1
-    grid = [r[:width] for r in grid]
+def _read_sheet(path: Path, study: Study, kind: str) -> Export:
+    sheet = study.survey.sheet if study.survey and study.survey.sheet else None
+    grid = read_grid(path, kind, sheet)
     _check_delimiter(path, [c.strip() for c in grid[0]])
-    layout = _detect_layout(grid[:4])
+    layout = detect_layout(path, grid[:4], _declared(study))
     plan = _plan_columns(path, layout, study)
     body = grid[layout.header_rows :]
-    frame = pd.DataFrame(
-        [[r[i] for i in plan.keep] for r in body], columns=[layout.names[i] for i in plan.keep], dtype="str"
-    )
+    columns = [plan.keys[i] for i in plan.keep]
+    frame = pd.DataFrame([[r[i] for i in plan.keep] for r in body], columns=columns, dtype="str")
     if not len(body):
-        frame = pd.DataFrame({layout.names[i]: pd.Series([], dtype="str") for i in plan.keep})
+        frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
     rows = np.arange(layout.header_rows + 1, layout.header_rows + 1 + len(body), dtype=np.int64)
-    fmt = {"qualtrics": "qualtrics-xlsx", "qualtrics-legacy": "qualtrics-legacy-xlsx", "form": "form-xlsx"}[layout.kind]
-    return _finish(path, study, fmt, layout, plan, frame, rows, False)
+    return _finish(path, study, _format_name(layout.kind, kind), layout, plan, frame, rows, False)
+
+
+def _read_sav(path: Path, study: Study) -> Export:
+    header = sav_header(path)
+    layout = Layout("spss", 0, header.names, [lab or name for lab, name in zip(header.labels, header.names)])
+    layout.texts = [tuple(t for t in (lab,) if t) for lab in header.labels]
+    declared = _declared(study)
+    if declared not in ("auto", "spss", "qualtrics"):
+        raise InputError(path, f"a {declared} export (survey.format in study.yml)", found="an SPSS .sav file")
+    plan = _plan_columns(path, layout, study, header_row=None)
+    labelled = {plan.status_column} if plan.status_column else set()
+    for iid, col in plan.item_columns.items():
+        if study.scale_of(iid).type != "numeric":
+            labelled.add(col)
+    for d in study.demographics:
+        if study.scales[d.scale].type != "numeric":
+            labelled.add(plan.demographic_columns[d.id])
+    keep = [header.names[i] for i in plan.keep]
+    frame = sav_columns(path, header, keep, labelled)
+    rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+    return _finish(path, study, "spss-sav", layout, plan, frame, rows, False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -666,7 +713,7 @@ def _finish(
     path: Path,
     study: Study,
     fmt: str,
-    layout: _Layout,
+    layout: Layout,
     plan: _Plan,
     frame: pd.DataFrame,
     rows: np.ndarray,
@@ -695,25 +742,27 @@ def _finish(
     frame = pd.DataFrame({c: _drop_unused(frame[c]) if c in coded else frame[c] for c in frame.columns}, copy=False)
     skipped = sorted(set(skipped) | {r for r in space_rows if len(rows) and r < rows[-1]})
     if not len(frame):
+        if layout.header_rows == 0:
+            raise InputError(path, "at least one case (response) in the file; found none")
         where = "below the header row" if layout.header_rows == 1 else f"below the {layout.header_rows} header rows"
         raise InputError(path, f"at least one response {where}; found none", row=layout.header_rows + 1)
-    warnings: list[str] = []
+    warnings: list[str] = list(layout.notes)
     if skipped:
         shown = ", ".join(str(r) for r in skipped[:10]) + (", ..." if len(skipped) > 10 else "")
         warnings.append(f"ignored {len(skipped)} row(s) with neither a response id nor an answer (rows {shown})")
     if plan.extras:
-        shown = ", ".join(plan.extras[:12]) + (f" and {len(plan.extras) - 12} more" if len(plan.extras) > 12 else "")
         warnings.append(
-            f"{len(plan.extras)} column(s) not in study.yml kept out of the analysis (embedded data?): {shown}"
+            f"{len(plan.extras)} column(s) not in study.yml kept out of the analysis (embedded data?): "
+            + summarise_names(plan.extras)
         )
-    if layout.kind != "form" and plan.status_column is None:
+    if layout.kind in QUALTRICS_FAMILY and plan.status_column is None:
         warnings.append("no Status column: survey previews, tests and spam cannot be recognised")
     return Export(
         path=path,
         format=fmt,
         frame=frame,
         rows=np.asarray(rows, dtype=np.int64),
-        questions={layout.names[i]: layout.questions[i] for i in plan.keep},
+        questions={plan.keys[i]: layout.questions[i] for i in plan.keep},
         header_rows=layout.header_rows,
         encoding_bom=bom,
         numeric_recodes=_numeric_sample(frame, plan, study),
@@ -723,13 +772,47 @@ def _finish(
         demographic_columns=plan.demographic_columns,
         free_text_columns=plan.free_text_columns,
         columns=list(layout.names),
-        positions={name: pos for pos, name in reversed(list(enumerate(layout.names)))},
+        positions={
+            **{name: pos for pos, name in reversed(list(enumerate(layout.names)))},
+            **{key: pos for pos, key in enumerate(plan.keys)},
+        },
         identifying_dropped=plan.identifying,
         metadata_dropped=plan.metadata,
         extra_columns=plan.extras,
         skipped_rows=skipped,
         warnings=warnings,
     )
+
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def summarise_names(names: list[str], limit: int = 12) -> str:
+    """Column names for a one-line message: runs of three or more numbered names in file order are
+    shortened (``Q7_1``, ``Q7_2``, ... ``Q7_40`` -> ``Q7_1..Q7_40 (40)``); at most ``limit`` entries,
+    then how many names are left."""
+    parts: list[tuple[str, int]] = []
+    i = 0
+    while i < len(names):
+        match = _NUMBERED.match(names[i])
+        j = i + 1
+        if match:
+            prefix, number = match.group(1), int(match.group(2))
+            while j < len(names):
+                nxt = _NUMBERED.match(names[j])
+                if not nxt or nxt.group(1) != prefix or int(nxt.group(2)) != number + (j - i):
+                    break
+                j += 1
+        if j - i >= 3:
+            parts.append((f"{names[i]}..{names[j - 1]} ({j - i})", j - i))
+            i = j
+        else:
+            parts.append((names[i], 1))
+            i += 1
+    shown = ", ".join(text for text, _ in parts[:limit])
+    if len(parts) > limit:
+        shown += f" and {len(names) - sum(n for _, n in parts[:limit])} more"
+    return shown
 
 
 def _categorical(column: pd.Series) -> pd.Series:
