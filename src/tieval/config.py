@@ -241,7 +241,9 @@ class ScaleSpec:
     anchors: dict[int, str] = key("numeric: printed words at values, e.g. {0: 'Still feels very new'}", {})
     bins: tuple[Bin, ...] = key("numeric: collapsed bands for tables", ())
     options: tuple[Option, ...] = key("multi_select: the options", ())
-    layout: str = key("multi_select: one column per option, or one cell joining the chosen", "split", choices=("split", "joined"))
+    layout: str = key(
+        "multi_select: one column per option, or one cell joining the chosen", "split", choices=("split", "joined")
+    )
     separator: str = key("multi_select, joined layout: what separates the chosen options", ";")
     selected: tuple[str, ...] = key(
         "multi_select, split layout: cell values meaning 'chosen' (default: 1, the option's label)", ()
@@ -355,7 +357,6 @@ class Scale:
         options = self.labels + list(self.not_relevant)
         return "one of " + ", ".join(repr(o) for o in options)
 
-
     @property
     def reversible(self) -> bool:
         """Whether items on this scale can be reverse-scored: an ordinal scale or a numeric range."""
@@ -447,7 +448,9 @@ class Subscale:
 
     id: str = key("subscale id", from_key=True, pattern=ID_PATTERN)
     label: str = key("name in tables", default_from="id")
-    items: tuple[str, ...] = key("its item ids (reverse-scored ones say reverse: true)", nonempty="at least one item id")
+    items: tuple[str, ...] = key(
+        "its item ids (reverse-scored ones say reverse: true)", nonempty="at least one item id"
+    )
     description: str = key("what it measures, in our words", "")
 
 
@@ -471,7 +474,9 @@ class Instrument:
     demographics: tuple[Demographic, ...] = key("respondent attributes, kept in respondents.csv", ())
     free_text: tuple[FreeText, ...] = key("open questions", ())
     text_fields: tuple[TextField, ...] = key("text columns that are neither items nor open questions", ())
-    constructs: dict[str, Construct] = key("constructs by id (descriptions, reference alphas)", {}, key_pattern=ID_PATTERN)
+    constructs: dict[str, Construct] = key(
+        "constructs by id (descriptions, reference alphas)", {}, key_pattern=ID_PATTERN
+    )
     subscales: dict[str, Subscale] = key("subscales by id", {}, key_pattern=ID_PATTERN)
     reference: tuple[Reference, ...] = key("published reference values (alphas, means) of the instrument", ())
 
@@ -610,7 +615,6 @@ class Study:
             "reconstruction, not findings of the study."
         )
 
-
     def reference_values(self, statistic: str) -> dict[str, float]:
         """Published reference values of one statistic (``alpha`` ...) by construct, subscale or item id."""
         return {r.of: r.value for r in self.references if r.statistic == statistic}
@@ -675,7 +679,9 @@ def _subscale_items_exist(f: StudyFile, where: Where) -> None:
     for sid, sub in f.instrument.subscales.items():
         for j, iid in enumerate(sub.items):
             if iid not in items:
-                raise where.child(f"instrument.subscales.{sid}.items").index(j).fail("an item id of the instrument", iid)
+                raise (
+                    where.child(f"instrument.subscales.{sid}.items").index(j).fail("an item id of the instrument", iid)
+                )
 
 
 def _references_name_something(f: StudyFile, where: Where) -> None:
@@ -696,8 +702,11 @@ def _text_fields_point_at_questions(f: StudyFile, where: Where) -> None:
     known = {e.id for e in f.instrument.items + f.instrument.demographics}
     for i, tf in enumerate(f.instrument.text_fields):
         if tf.other_of and tf.other_of not in known:
-            raise where.child("instrument.text_fields").index(i).child("other_of").fail(
-                "an item or demographic id", tf.other_of
+            raise (
+                where.child("instrument.text_fields")
+                .index(i)
+                .child("other_of")
+                .fail("an item or demographic id", tf.other_of)
             )
 
 

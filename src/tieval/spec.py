@@ -321,7 +321,9 @@ class _StrictLoader(yaml.SafeLoader):
         event = self.peek_event()
         if getattr(event, "anchor", None) is not None:
             sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-            raise self.refuse(event.start_mark, "no YAML anchors or aliases (write each value out)", sign + event.anchor)
+            raise self.refuse(
+                event.start_mark, "no YAML anchors or aliases (write each value out)", sign + event.anchor
+            )
         part = index.value if isinstance(index, yaml.ScalarNode) else index
         self.path.append(part)
         try:
@@ -338,7 +340,11 @@ class _StrictLoader(yaml.SafeLoader):
             ident = (key_node.tag, key_node.value)
             if ident in seen:
                 self.path.append(key_node.value)
-                raise self.refuse(key_node.start_mark, "each key once in its mapping (the second would replace the first)", key_node.value)
+                raise self.refuse(
+                    key_node.start_mark,
+                    "each key once in its mapping (the second would replace the first)",
+                    key_node.value,
+                )
             seen.add(ident)
         return node
 

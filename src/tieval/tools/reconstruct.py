@@ -58,7 +58,8 @@ from tieval.config import Scale, Study, load_study
 from tieval.errors import ConfigError, InputError
 from tieval.integrity import write_manifest
 from tieval.schema import EXCERPTS, require_columns
-from tieval.spec import Where, key, load_yaml, read
+from tieval.spec import Where, load_yaml, read
+from tieval.spec import key as _key
 
 __all__ = [
     "LOG_COLUMNS",
@@ -222,12 +223,12 @@ class Params:
 class GroupSpec:
     """``story[]``: a group of respondents who got equally far."""
 
-    id: str = key("group id (default group<k>)", "")
-    n: int = key("respondents in the group", minimum=1)
-    through: str = key("last item answered: all, none or an item id", "all")
-    demographics: bool = key("the group answered the demographic questions", True)
-    finished: bool | None = key("Qualtrics' Finished flag (default: through is all)", None)
-    note: str = key("our note", "")
+    id: str = _key("group id (default group<k>)", "")
+    n: int = _key("respondents in the group", minimum=1)
+    through: str = _key("last item answered: all, none or an item id", "all")
+    demographics: bool = _key("the group answered the demographic questions", True)
+    finished: bool | None = _key("Qualtrics' Finished flag (default: through is all)", None)
+    note: str = _key("our note", "")
 
 
 _STORY = "a list of respondent groups {id, n, through, demographics, finished}"
@@ -237,16 +238,16 @@ _STORY = "a list of respondent groups {id, n, through, demographics, finished}"
 class AlternativeStory:
     """``alternative_stories.<name>``: another reading of the text, only compared in the log."""
 
-    story: tuple[GroupSpec, ...] = key("its respondent groups", nonempty=_STORY)
-    max_item_skips: int = key("its max_item_skips", 0, minimum=0)
+    story: tuple[GroupSpec, ...] = _key("its respondent groups", nonempty=_STORY)
+    max_item_skips: int = _key("its max_item_skips", 0, minimum=0)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Latent:
     """``latent``: the latent-trait model of who answered what."""
 
-    construct_sd: float = key("sd of a respondent's construct-specific deviation from their trait (sd 1)", 0.5)
-    item_noise_sd: float = key("sd of item-specific noise (larger: weaker correlations between items)", 0.7)
+    construct_sd: float = _key("sd of a respondent's construct-specific deviation from their trait (sd 1)", 0.5)
+    item_noise_sd: float = _key("sd of item-specific noise (larger: weaker correlations between items)", 0.7)
 
 
 def _date(fw: Fieldwork, where: Where) -> None:
@@ -260,9 +261,9 @@ def _date(fw: Fieldwork, where: Where) -> None:
 class Fieldwork:
     """``fieldwork``: the invented survey window for the export's dates."""
 
-    start: str = key("first day, YYYY-MM-DD", "2024-01-08")
-    days: int = key("length of the window in days", 30, minimum=1)
-    timezone: str = key("time zone of the dates", "Europe/London")
+    start: str = _key("first day, YYYY-MM-DD", "2024-01-08")
+    days: int = _key("length of the window in days", 30, minimum=1)
+    timezone: str = _key("time zone of the dates", "Europe/London")
 
 
 Fieldwork.checks = (_date,)
@@ -272,20 +273,20 @@ Fieldwork.checks = (_date,)
 class Profile:
     """``profiles[]``: a respondent whose answers the report ties together."""
 
-    id: str = key("profile id", "")
-    rank: int | None = key("latent rank (1 = lowest); none: placed at random", None)
-    answers: dict[str, str] = key("item id → category this respondent gives", {})
-    quotations: tuple[str, ...] = key("excerpt ids this respondent wrote", ())
-    note: str = key("our note", "")
+    id: str = _key("profile id", "")
+    rank: int | None = _key("latent rank (1 = lowest); none: placed at random", None)
+    answers: dict[str, str] = _key("item id → category this respondent gives", {})
+    quotations: tuple[str, ...] = _key("excerpt ids this respondent wrote", ())
+    note: str = _key("our note", "")
 
 
 @dataclass(frozen=True, kw_only=True)
 class ThreeWords:
     """``three_words``: a 'three words' question filled from the published word cloud."""
 
-    question: str = key("the free_text question id")
-    words_per_answer: int = key("words in each answer", 3, minimum=1)
-    most_frequent_count: int = key("how often the most frequent word appears", 1, minimum=1)
+    question: str = _key("the free_text question id")
+    words_per_answer: int = _key("words in each answer", 3, minimum=1)
+    most_frequent_count: int = _key("how often the most frequent word appears", 1, minimum=1)
 
 
 def _share(value: float, where: Where) -> None:
@@ -297,25 +298,25 @@ def _share(value: float, where: Where) -> None:
 class ReconstructionFile:
     """``reconstruction.yml``: parameters of the stand-in generator (only for reconstructed studies)."""
 
-    seed: int = key("numpy default_rng seed: the same seed gives a byte-identical export", minimum=0)
-    story: tuple[GroupSpec, ...] = key("completion story: groups of respondents and how far each got", nonempty=_STORY)
-    max_item_skips: int = key("per item, at most this many respondents reaching it leave it blank", 0, minimum=0)
-    alternative_stories: dict[str, AlternativeStory] = key("other readings of the text, compared in the log", {})
-    latent: Latent = key("the latent-trait model", None)
-    extreme_share: dict[str, float] = key("share of agree (disagree) answers given the extreme label", {})
-    remainder_low_below: float = key("unpublished answers are the middle label unless the score is below this", -1.5)
-    fieldwork: Fieldwork = key("the invented survey window", None)
-    location: tuple[str, ...] = key("[latitude, longitude] written in every record's location columns", ("", ""))
-    preview_records: int = key("'Survey Preview' records to add (a researcher's test run)", 0, minimum=0)
-    question_order: tuple[str, ...] = key(
+    seed: int = _key("numpy default_rng seed: the same seed gives a byte-identical export", minimum=0)
+    story: tuple[GroupSpec, ...] = _key("completion story: groups of respondents and how far each got", nonempty=_STORY)
+    max_item_skips: int = _key("per item, at most this many respondents reaching it leave it blank", 0, minimum=0)
+    alternative_stories: dict[str, AlternativeStory] = _key("other readings of the text, compared in the log", {})
+    latent: Latent = _key("the latent-trait model", None)
+    extreme_share: dict[str, float] = _key("share of agree (disagree) answers given the extreme label", {})
+    remainder_low_below: float = _key("unpublished answers are the middle label unless the score is below this", -1.5)
+    fieldwork: Fieldwork = _key("the invented survey window", None)
+    location: tuple[str, ...] = _key("[latitude, longitude] written in every record's location columns", ("", ""))
+    preview_records: int = _key("'Survey Preview' records to add (a researcher's test run)", 0, minimum=0)
+    question_order: tuple[str, ...] = _key(
         "survey flow: the words items, demographics, free_text in order", ("items", "demographics", "free_text")
     )
-    profiles: tuple[Profile, ...] = key("respondents whose answers the report ties together", ())
-    free_text_requires: dict[str, dict[str, str]] = key("free_text id → {item id: category} its quotations need", {})
-    three_words: ThreeWords | None = key("a three-words question", None)
-    invented_free_text: dict[str, tuple[str, ...]] = key("free_text id → INVENTED answers (listed in the log)", {})
-    story_figures: dict[str, str] = key("figure id → what the story counts (responses, group:<id>, ...)", {})
-    other_figures: dict[str, str] = key("figure id → why the export cannot reproduce it", {})
+    profiles: tuple[Profile, ...] = _key("respondents whose answers the report ties together", ())
+    free_text_requires: dict[str, dict[str, str]] = _key("free_text id → {item id: category} its quotations need", {})
+    three_words: ThreeWords | None = _key("a three-words question", None)
+    invented_free_text: dict[str, tuple[str, ...]] = _key("free_text id → INVENTED answers (listed in the log)", {})
+    story_figures: dict[str, str] = _key("figure id → what the story counts (responses, group:<id>, ...)", {})
+    other_figures: dict[str, str] = _key("figure id → why the export cannot reproduce it", {})
 
 
 def _shape(f: ReconstructionFile, where: Where) -> None:
@@ -363,6 +364,11 @@ def _groups(story: tuple[GroupSpec, ...]) -> tuple[Group, ...]:
         Group(g.id or f"group{i + 1}", g.n, g.through, g.demographics, g.through == "all" if g.finished is None else g.finished)
         for i, g in enumerate(story)
     )  # fmt: skip
+
+
+def _fail(study: Study, key: str, expected: str, found: Any = None) -> ConfigError:
+    """An error about a key of the study's ``reconstruction.yml`` found while building."""
+    return ConfigError(params_file(study), expected, column=key, found=found)
 
 
 def params_file(study: Study) -> Path:
