@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import math
 import re
 import types
@@ -412,15 +413,15 @@ def _default_words(f: dataclasses.Field, meta: Meta) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]"
+        return "`" + json.dumps(list(value)) + "`"
     return f"`{value}`"
 
 
 def _describe(f: dataclasses.Field, meta: Meta) -> str:
-    allowed = meta.allowed()
+    shown = [a for a in meta.allowed() if a != ""]
     text = meta.doc
-    if allowed:
-        text += " One of " + ", ".join(f"`{a}`" for a in allowed) + "."
+    if shown:
+        text += ": one of " + ", ".join(f"`{a}`" for a in shown)
     return text.replace("|", "\\|")
 
 
