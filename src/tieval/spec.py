@@ -312,6 +312,8 @@ class _StrictLoader(yaml.SafeLoader):
     def where(self) -> str:
         out = ""
         for part in self.path:
+            if part is None:
+                continue
             out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
         return out or "(top level)"
 
@@ -320,14 +322,13 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
-        if getattr(event, "anchor", None) is not None:
-            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-            raise self.refuse(
-                event.start_mark, "no YAML anchors or aliases (write each value out)", sign + event.anchor
-            )
         part = index.value if isinstance(index, yaml.ScalarNode) else index
         self.path.append(part)
         try:
+            if getattr(event, "anchor", None) is not None:
+                sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+                expected = "no YAML anchors or aliases (write each value out)"
+                raise self.refuse(event.start_mark, expected, sign + event.anchor)
             return super().compose_node(parent, index)
         finally:
             self.path.pop()
