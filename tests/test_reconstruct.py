@@ -299,14 +299,12 @@ def test_regenerating_gives_byte_identical_files(study, tmp_path):
 
 def test_unknown_parameter_is_a_config_error():
     study = load_study("lancashire-tiat", root=ROOT, check_files=False)
-    bad = dataclasses.replace(study, reconstruction={**study.reconstruction, "sead": 1})
-    with pytest.raises(ConfigError, match=r"reconstruction\.sead"):
-        reconstruct.read_params(bad)
-    bad = dataclasses.replace(
-        study, reconstruction={**study.reconstruction, "story": [{"id": "x", "n": 3, "through": "Z9"}]}
-    )
-    with pytest.raises(ConfigError, match=r"reconstruction\.story\[0\]\.through"):
-        reconstruct.read_params(bad)
+    path = reconstruct.params_file(study)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    with pytest.raises(ConfigError, match=r"reconstruction\.yml, key sead: expected one of the keys"):
+        reconstruct.parse_params({**raw, "sead": 1}, path, study)
+    with pytest.raises(ConfigError, match=r"reconstruction\.yml, key story\[0\]\.through: expected 'all', 'none'"):
+        reconstruct.parse_params({**raw, "story": [{"id": "x", "n": 3, "through": "Z9"}]}, path, study)
 
 
 def test_real_export_is_not_rebuilt():

@@ -8,6 +8,8 @@ index                         write outputs/html/index.html and outputs/manifest
 manifest --study STUDY        record the checksums of the study's raw files
 check-config [STUDY ...]      load every study.yml and report the first problem
 new-study NAME                create data/NAME/ from the documented template
+migrate STUDY ...             rewrite study folders written for an older schema
+schema-docs [--check]         regenerate (or check) the key tables of data/README.md
 
 Every input problem ends with a one-line ``error: ...`` message and exit status 2
 (never a traceback).
@@ -54,6 +56,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-study", help="create a study folder from the template")
     p.add_argument("name")
+
+    sub.add_parser("migrate", help="rewrite study folders for the current schema").add_argument("studies", nargs="+")
+    sub.add_parser("schema-docs", help="regenerate data/README.md's key tables").add_argument(
+        "--check", action="store_true"
+    )
     return parser
 
 
@@ -107,6 +114,16 @@ def _dispatch(args) -> int:
         path = create_study(args.name)
         print(f"created {path}")
         return 0
+    if args.command == "migrate":
+        from tieval.tools.migrate import migrate_study
+
+        for sid in args.studies:
+            print(f"{sid}: " + (", ".join(str(p) for p in migrate_study(sid)) or "already current"))
+        return 0
+    if args.command == "schema-docs":
+        from tieval.tools import schema_docs
+
+        return schema_docs.main(check=args.check)
     raise AssertionError(args.command)
 
 

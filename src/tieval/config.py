@@ -1,46 +1,62 @@
 """A study's configuration: ``data/<study>/study.yml`` loaded, checked and typed.
 
-The schema is documented in ``data/README.md``.  :func:`load_study` reads the
-file, rejects unknown keys, items that reference unknown scales, duplicate
-ids and missing input files, and returns a :class:`Study` whose methods every
-other module uses to find items, scales, constructs and input paths.  A
-problem raises :class:`tieval.errors.ConfigError` naming the file and the
-dotted key, e.g. ``data/x/study.yml, key instrument.items[4].scale: expected
-one of the scales agreement, zero_ten; found 'agree'``.
+The keys are declared once, as the frozen dataclasses below (the mechanism is
+:mod:`tieval.spec`); the key tables of ``data/README.md`` are generated from them.
+:func:`load_study` reads the file strictly (no duplicate keys or aliases), checks
+every key and type, then the references between parts (an item's scale must
+exist, ids are used once, input files exist) with small named functions, and
+returns a :class:`Study` whose methods every other module uses to find items,
+scales, constructs and input paths.  A problem raises
+:class:`tieval.errors.ConfigError` naming the file and the dotted key, e.g.
+``data/x/study.yml, key instrument.items[4].scale: expected one of the scales
+agreement, zero_ten; found 'agree'``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tieval.errors import ConfigError
 from tieval.paths import project_root, study_dir
+from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 
 __all__ = [
     "Level",
     "Bin",
+    "Option",
     "Scale",
     "Item",
     "Demographic",
     "FreeText",
+    "TextField",
     "Construct",
+    "Subscale",
+    "Reference",
     "SurveySpec",
     "ColumnRef",
+    "Wave",
+    "WaveSurvey",
     "Study",
+    "StudyFile",
     "load_study",
     "load_yaml",
     "normalise_label",
     "check_top_keys",
+    "ID_PATTERN",
+    "SCALE_TYPES",
+    "SURVEY_FORMATS",
+    "REFERENCE_STATISTICS",
 ]
 
-SCALE_TYPES = ("ordinal", "numeric", "binary", "categorical", "text")
+#: Scale types; ``multi_select`` and ``text`` are declared for the readers of issues 13 and 14.
+SCALE_TYPES = ("ordinal", "numeric", "binary", "categorical", "text", "multi_select")
+#: Survey export formats :mod:`tieval.survey.ingest` reads; add a reader's name here to allow it.
 SURVEY_FORMATS = ("qualtrics", "form", "auto", "surveymonkey", "microsoft-forms", "google-forms", "spss")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Statistics an instrument may declare published reference values for.
+REFERENCE_STATISTICS = ("alpha", "omega", "mean", "sd", "median", "item_total")
+TEXT_FIELD_KINDS = ("participant_code", "other_specify", "note")
 
 
 def normalise_label(text: Any) -> str:
@@ -48,87 +64,9 @@ def normalise_label(text: Any) -> str:
     return " ".join(str(text).replace("\u00a0", " ").split()).casefold()
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning a syntax error into a one-line :class:`ConfigError`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, "an existing file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, f"UTF-8 text (undecodable byte at offset {exc.start})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(path, f"valid YAML ({problem})", row=row) from None
-
-
-class _Reader:
-    """Walks a parsed YAML mapping, checking keys and types with dotted key paths."""
-
-    def __init__(self, file: Path):
-        self.file = file
-
-    def fail(self, key: str, expected: str, found: Any = None) -> ConfigError:
-        return ConfigError(self.file, expected, column=key, found=found)
-
-    def mapping(self, value: Any, key: str, allowed: set[str], required: set[str] = frozenset()) -> dict:
-        if value is None:
-            value = {}
-        if not isinstance(value, dict):
-            raise self.fail(key or "(top level)", "a mapping of keys to values", type(value).__name__)
-        for name in value:
-            if name not in allowed:
-                raise self.fail(_join(key, str(name)), "one of the keys " + ", ".join(sorted(allowed)), name)
-        for name in sorted(required):
-            if name not in value or value[name] is None:
-                raise self.fail(_join(key, name), "a value (this key is required)")
-        return value
-
-    def list(self, value: Any, key: str) -> list:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(key, "a list", type(value).__name__)
-        return value
-
-    def string(self, value: Any, key: str, *, required: bool = False) -> str:
-        if value is None:
-            if required:
-                raise self.fail(key, "a value (this key is required)")
-            return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.fail(key, "text", value)
-        return str(value)
-
-    def ident(self, value: Any, key: str) -> str:
-        text = self.string(value, key, required=True)
-        if not ID_PATTERN.match(text):
-            raise self.fail(key, "an id of letters, digits, '_', '-' or '.'", text)
-        return text
-
-    def number(self, value: Any, key: str, *, required: bool = False) -> float | None:
-        if value is None:
-            if required:
-                raise self.fail(key, "a number (this key is required)")
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(key, "a number", value)
-        return value
-
-    def boolean(self, value: Any, key: str, default: bool = False) -> bool:
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(key, "true or false", value)
-        return value
-
-
 def check_top_keys(raw: Any, file: Path, allowed: set[str], shape: str) -> dict:
-    """Check that a parsed analysis file (codebook, triangulation, ...) is a mapping whose keys are
-    all in ``allowed``; ``shape`` says what the mapping should hold (e.g. "the key findings")."""
+    """Check that a parsed analysis file is a mapping whose keys are all in ``allowed``; ``shape``
+    says what the mapping should hold (kept for callers outside the schema)."""
     if not isinstance(raw, dict):
         raise ConfigError(file, f"a mapping with {shape}", column="(top level)", found=type(raw).__name__)
     for name in raw:
@@ -137,27 +75,214 @@ def check_top_keys(raw: Any, file: Path, allowed: set[str], shape: str) -> dict:
     return raw
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
+# --------------------------------------------------------------------------- report and design
+@dataclass(frozen=True)
+class ReportSpec:
+    """``report``: the published report the study re-runs."""
+
+    title: str = key("the report's title, as printed")
+    organisation: str = key("who published or commissioned it", "")
+    year: str = key("year of publication", "")
+    authors: str = key("authors as printed", "")
+    citation: str = key("how to cite the report", "")
+    source: str = key("the text the figures were read from (file name or address)", "")
+    url: str = key("where the report can be found", "")
+    commissioner: str = key("who commissioned the evaluation", "")
+
+
+@dataclass(frozen=True)
+class FlowStage:
+    """``design.flow[]``: one stage of the participant flow."""
+
+    id: str = key("stage id", pattern=ID_PATTERN)
+    label: str = key("the stage as the report words it")
+    n: int | float = key("how many people the report gives for the stage")
+    approximate: bool = key("the report's number is approximate ('about 3000')", False)
+    note: str = key("anything odd about the number", "")
+    parent: str = key("stage it branches from (default: the previous stage)", "")
+    stage: str = key(
+        "the cleaned stage it counts: records, received, responses, complete, partial, "
+        "partial_first_<k>, excluded_<reason> (default: matched by id)",
+        "",
+    )
+
+
+@dataclass(frozen=True)
+class Session:
+    """``design.qualitative.sessions[]``: who was interviewed when."""
+
+    id: str = key("session id", pattern=ID_PATTERN)
+    kind: str = key("interview, focus group, ...")
+    n: int | float = key("participants in these sessions")
+    timepoint: str = key("when, as the report says ('1 month')", "")
+    count: int | float | None = key("number of sessions, where the report gives it", None)
+    note: str = key("our note on the sessions", "")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """``design.qualitative.themes[]``: a theme as the report names it."""
+
+    id: str = key("theme id; the codebook must have a code with this id", pattern=ID_PATTERN)
+    label: str = key("the theme as the report names it")
+    description: str = key("our one-sentence description", "")
+
+
+@dataclass(frozen=True)
+class Qualitative:
+    """``design.qualitative``: the qualitative strand."""
+
+    method: str = key("analysis method as the report names it", "")
+    sessions: tuple[Session, ...] = key("interview and focus-group sessions", ())
+    themes: tuple[Theme, ...] = key("themes, in report order", ())
+    participants: str = key("who took part, in words", "")
+    note: str = key("anything else about the strand", "")
+
+
+@dataclass(frozen=True)
+class WaveSurvey:
+    """``design.waves[].survey``: the export(s) of one wave; unset keys come from ``survey``."""
+
+    file: str = key("the wave's export, relative to the study folder", "")
+    files: tuple[str, ...] = key("several exports of the wave (e.g. one per site), read as one", ())
+    format: str = key("export format (default: survey.format)", "", choices=lambda: ("",) + SURVEY_FORMATS)
+    sheet: str = key("sheet of an XLSX export", "")
+    id_column: str = key("respondent id column (default: survey.id_column)", "")
+    link_key: str = key("column pairing respondents across waves (default: survey.link_key)", "")
+
+
+def _wave_has_export(wave: WaveSurvey, where: Where) -> None:
+    if bool(wave.file) == bool(wave.files):
+        raise where.fail("either file or files (one export or a list of them)")
+
+
+WaveSurvey.checks = (_wave_has_export,)
+
+
+@dataclass(frozen=True)
+class Wave:
+    """``design.waves[]``: one wave of a repeated or pre/post survey (planned: issue 14)."""
+
+    id: str = key("wave id (e.g. baseline, followup)", pattern=ID_PATTERN)
+    label: str = key("the wave as tables name it")
+    timing: str = key("when, in words ('before training', '3 months after')", "")
+    survey: WaveSurvey | None = key("the wave's export(s)", None)
+
+
+@dataclass(frozen=True)
+class Design:
+    """``design``: how the study was run."""
+
+    summary: str = key("one paragraph in our words", "")
+    flow: tuple[FlowStage, ...] = key("participant flow, in order (overview figure, exclusions check)", ())
+    qualitative: Qualitative = key("the qualitative strand", None)
+    groups: tuple[str, ...] = key("names of the groups or sites the study ran in", ())
+    waves: tuple[Wave, ...] = key("survey waves, in time order (none: one cross-sectional survey)", ())
+
+
+# --------------------------------------------------------------------------- instrument
 @dataclass(frozen=True)
 class Level:
     """One answer option of an ordinal, binary or categorical scale."""
 
-    code: int | float
-    label: str
-    category: str
-    recode: int | float | None = None  # numeric value in a 'numeric recode' export, defaults to code
+    code: int | float = key("the answer's code (its order on the scale)")
+    label: str = key("the answer as the export writes it")
+    category: str = key("collapsed category for tables (agree, neutral, ...)", default_from="label")
+    recode: int | float | None = key("its value in a numeric-recode export (default: code)", None)
+
+
+@dataclass(frozen=True)
+class NotRelevant:
+    """``not_relevant[]`` given as a mapping: an off-scale answer with its numeric recode."""
+
+    label: str = key("the answer as the export writes it")
+    recode: int | float | None = key("its value in a numeric-recode export", None)
 
 
 @dataclass(frozen=True)
 class Bin:
     """A collapsed band of a numeric scale (e.g. 0-5 of a 0-10 item)."""
 
-    label: str
-    min: float
-    max: float
+    label: str = key("the band's label in tables")
+    min: int | float = key("lowest value in the band")
+    max: int | float = key("highest value in the band")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a ``multi_select`` scale (planned: issue 13)."""
+
+    label: str = key("the option as the export writes it")
+    code: int | float | None = key("its code in a numeric export", None)
+    column: str = key("split layout: its column, `{column}` standing for the item's (default `{column}_<n>`)", "")
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """``instrument.scales.<id>``: a response scale."""
+
+    id: str = key("scale id", from_key=True, pattern=ID_PATTERN)
+    type: str = key("kind of scale", choices=SCALE_TYPES)
+    label: str = key("a name for the scale", "")
+    levels: tuple[Level, ...] = key("answer options in scale order (ordinal, binary, categorical)", ())
+    not_relevant: tuple[NotRelevant | str, ...] = key(
+        "answers that are not on the scale ('Not relevant to my role'), kept as their own category; "
+        "text or {label, recode}",
+        (),
+    )
+    aliases: dict[str, int | float] = key("other spellings seen in exports → the level's code", {})
+    min: int | float | None = key("numeric: lowest value (required for numeric)", None)
+    max: int | float | None = key("numeric: highest value (required for numeric)", None)
+    anchors: dict[int, str] = key("numeric: printed words at values, e.g. {0: 'Still feels very new'}", {})
+    bins: tuple[Bin, ...] = key("numeric: collapsed bands for tables", ())
+    options: tuple[Option, ...] = key("multi_select: the options", ())
+    layout: str = key(
+        "multi_select: one column per option, or one cell joining the chosen", "split", choices=("split", "joined")
+    )
+    separator: str = key("multi_select, joined layout: what separates the chosen options", ";")
+    selected: tuple[str, ...] = key(
+        "multi_select, split layout: cell values meaning 'chosen' (default: 1, the option's label)", ()
+    )
+
+
+def _levels_for_type(s: ScaleSpec, where: Where) -> None:
+    if s.type in ("ordinal", "binary", "categorical") and not s.levels:
+        raise where.child("levels").fail(f"answer levels for a {s.type} scale")
+    if s.type == "multi_select" and not s.options:
+        raise where.child("options").fail("the options of a multi_select scale")
+
+
+def _distinct_levels(s: ScaleSpec, where: Where) -> None:
+    codes = [lv.code for lv in s.levels]
+    if len(set(codes)) != len(codes):
+        raise where.child("levels").fail("distinct codes", codes)
+    labels = [normalise_label(lv.label) for lv in s.levels]
+    if len(set(labels)) != len(labels):
+        raise where.child("levels").fail("distinct labels")
+
+
+def _aliases_name_levels(s: ScaleSpec, where: Where) -> None:
+    codes = [lv.code for lv in s.levels]
+    for alias, code in s.aliases.items():
+        if code not in codes:
+            raise where.child("aliases").child(alias).fail("a code of one of the scale's levels", code)
+
+
+def _numeric_range(s: ScaleSpec, where: Where) -> None:
+    for name in ("min", "max"):
+        if s.type == "numeric" and getattr(s, name) is None:
+            raise where.child(name).fail("a number (this key is required)")
+    if s.min is not None and s.max is not None and s.min >= s.max:
+        raise where.child("max").fail(f"a maximum above the minimum {s.min}", s.max)
+
+
+ScaleSpec.checks = (_levels_for_type, _distinct_levels, _aliases_name_levels, _numeric_range)
 
 
 @dataclass(frozen=True)
@@ -175,6 +300,10 @@ class Scale:
     max: float | None = None
     anchors: dict[int, str] = field(default_factory=dict)
     bins: tuple[Bin, ...] = ()
+    options: tuple[Option, ...] = ()
+    layout: str = "split"
+    separator: str = ";"
+    selected: tuple[str, ...] = ()
 
     @property
     def labels(self) -> list[str]:
@@ -229,88 +358,200 @@ class Scale:
         options = self.labels + list(self.not_relevant)
         return "one of " + ", ".join(repr(o) for o in options)
 
+    @property
+    def reversible(self) -> bool:
+        """Whether items on this scale can be reverse-scored: an ordinal scale or a numeric range."""
+        return self.type == "ordinal" or (self.type == "numeric" and self.min is not None and self.max is not None)
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "?"
-    return str(int(x)) if float(x).is_integer() else str(x)
+    def reversed_code(self, code: float) -> float:
+        """The code of an answer on a reverse-scored item: ``lowest + highest - code`` on any range
+        (5-point 1..5: 6 - code; 0-10: 10 - code; 7-point 1..7: 8 - code)."""
+        if self.type == "numeric":
+            lo, hi = self.min, self.max
+        else:
+            codes = [lv.code for lv in self.levels]
+            lo, hi = min(codes), max(codes)
+        return lo + hi - code
+
+    @classmethod
+    def from_spec(cls, s: ScaleSpec) -> Scale:
+        """The scale a :class:`ScaleSpec` declares."""
+        labels = tuple(nr if isinstance(nr, str) else nr.label for nr in s.not_relevant)
+        recodes = tuple(None if isinstance(nr, str) else nr.recode for nr in s.not_relevant)
+        return cls(
+            s.id, s.type, s.levels, labels, recodes, dict(s.aliases), s.min, s.max, dict(s.anchors), s.bins,
+            s.options, s.layout, s.separator, s.selected,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class ColumnRef:
     """An export column named by its question text or its position (1 = column A) instead of its id
-    (``column: {text: "..."}`` or ``column: {position: 12}`` in study.yml)."""
+    (``column: {text: "..."}`` or ``column: {position: 12}``): for exports whose ids repeat."""
 
-    text: str = ""
-    position: int | None = None
+    text: str = key("the column's question text (header row 2 of a Qualtrics export)", "")
+    position: int | None = key("the column's position, 1 = column A", None, minimum=1)
 
     def __str__(self) -> str:
         return f"position {self.position}" if self.position else f"text {self.text!r}"
+
+
+def _one_way_to_name(ref: ColumnRef, at: Where) -> None:
+    if bool(ref.text) == (ref.position is not None):
+        raise at.fail("a column id, {text: question text} or {position: N} (one of them)", "a mapping")
+
+
+ColumnRef.checks = (_one_way_to_name,)
 
 
 @dataclass(frozen=True)
 class Item:
     """A rated questionnaire item."""
 
-    id: str
-    text: str
-    scale: str
-    column: str | ColumnRef
-    construct: str = ""
-    subconstruct: str = ""
-    reverse: bool = False
-    group: str = ""
-    wording_source: str = "printed"
-    published_as: str = ""
+    id: str = key("item id", pattern=ID_PATTERN)
+    text: str = key("wording as printed")
+    scale: str = key("id of the scale it is answered on")
+    column: str | ColumnRef = key("column in the export: its id, {text: ...} or {position: N}", default_from="id")
+    construct: str = key("construct it belongs to (instrument.constructs)", "")
+    subconstruct: str = key("sub-construct (e.g. an NPT sub-construct)", "")
+    reverse: bool = key("negatively worded: reversed for scores (lowest + highest - code, on any range)", False)
+    group: str = key("display group", "")
+    wording_source: str = key("where the wording comes from", "printed", choices=("printed", "reconstructed"))
+    published_as: str = key("how the report prints its result, for reference", "")
 
 
 @dataclass(frozen=True)
 class Demographic:
     """A respondent attribute (sector, length in role, ...)."""
 
-    id: str
-    text: str
-    column: str | ColumnRef
-    scale: str
+    id: str = key("attribute id", pattern=ID_PATTERN)
+    text: str = key("the question as printed")
+    column: str | ColumnRef = key("column in the export: its id, {text: ...} or {position: N}", default_from="id")
+    scale: str = key("id of its scale (categorical or ordinal)")
 
 
 @dataclass(frozen=True)
 class FreeText:
     """An open question; ``published_sections`` names the report sections quoting its answers."""
 
-    id: str
-    text: str
-    column: str | ColumnRef
-    published_sections: tuple[str, ...] = ()
-    published_words: tuple[str, ...] = ()
-    most_frequent: str = ""
+    id: str = key("question id", pattern=ID_PATTERN)
+    text: str = key("the question as printed")
+    column: str | ColumnRef = key("column in the export: its id, {text: ...} or {position: N}", default_from="id")
+    published_sections: tuple[str, ...] = key("report sections that quote its answers", ())
+    published_words: tuple[str, ...] = key("words the report prints from its answers (a word cloud)", ())
+    most_frequent: str = key("the word the report prints as most frequent", "")
+
+
+@dataclass(frozen=True)
+class TextField:
+    """A text column that is not a scale: a participant code, an 'other, please specify' (planned: issue 14)."""
+
+    id: str = key("field id", pattern=ID_PATTERN)
+    text: str = key("the question as printed")
+    column: str | ColumnRef = key("column in the export: its id, {text: ...} or {position: N}", default_from="id")
+    kind: str = key("what the text is", "note", choices=TEXT_FIELD_KINDS)
+    other_of: str = key("other_specify: the item or demographic whose 'other' answer it details", "")
 
 
 @dataclass(frozen=True)
 class Construct:
     """A construct (NoMAD / NPT or study-specific) that items are grouped under."""
 
-    id: str
-    label: str
-    description: str = ""
-    reference_alpha: float | None = None
+    id: str = key("construct id", from_key=True, pattern=ID_PATTERN)
+    label: str = key("name in tables", default_from="id")
+    description: str = key("what it covers, in our words", "")
+    reference_alpha: float | None = key("published Cronbach's alpha (same as an instrument.reference entry)", None)
 
 
+@dataclass(frozen=True)
+class Subscale:
+    """``instrument.subscales.<id>``: a named set of items scored together (planned: issue 14)."""
+
+    id: str = key("subscale id", from_key=True, pattern=ID_PATTERN)
+    label: str = key("name in tables", default_from="id")
+    items: tuple[str, ...] = key(
+        "its item ids (reverse-scored ones say reverse: true)", nonempty="at least one item id"
+    )
+    description: str = key("what it measures, in our words", "")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``instrument.reference[]``: a published reference value of the instrument (e.g. an alpha)."""
+
+    of: str = key("the construct, subscale or item it is about")
+    statistic: str = key("which statistic", choices=REFERENCE_STATISTICS)
+    value: float = key("the published value")
+    source: str = key("where it is published (e.g. Rapley et al. 2018)", "")
+    note: str = key("anything to know about it", "")
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """``instrument``: the questionnaire."""
+
+    scales: dict[str, ScaleSpec] = key("response scales by id", key_pattern=ID_PATTERN, nonempty="at least one scale")
+    items: tuple[Item, ...] = key("rated items, in questionnaire order", ())
+    demographics: tuple[Demographic, ...] = key("respondent attributes, kept in respondents.csv", ())
+    free_text: tuple[FreeText, ...] = key("open questions", ())
+    text_fields: tuple[TextField, ...] = key("text columns that are neither items nor open questions", ())
+    constructs: dict[str, Construct] = key(
+        "constructs by id (descriptions, reference alphas)", {}, key_pattern=ID_PATTERN
+    )
+    subscales: dict[str, Subscale] = key("subscales by id", {}, key_pattern=ID_PATTERN)
+    reference: tuple[Reference, ...] = key("published reference values (alphas, means) of the instrument", ())
+
+
+# --------------------------------------------------------------------------- survey and inputs
 @dataclass(frozen=True)
 class SurveySpec:
     """Where the survey export is and how to read it."""
 
-    format: str
-    file: str
-    id_column: str
-    identifying_columns: tuple[str, ...] = ()
-    redact_names: tuple[str, ...] = ()
-    sheet: str | None = None
+    format: str = key("export format", choices=lambda: SURVEY_FORMATS)
+    id_column: str = key("respondent id column in the export")
+    file: str = key("the export, relative to the study folder (with design.waves: each wave's own)", "")
+    identifying_columns: tuple[str, ...] = key("columns that identify people; never reach processed data", ())
+    redact_names: tuple[str, ...] = key("names to redact from free text", ())
+    sheet: str | None = key("sheet of an XLSX export", None)
+    link_key: str = key("column pairing respondents across waves (e.g. an embedded participant code)", "")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """``inputs``: the study's other input files, relative to the study folder."""
+
+    excerpts: str = key("published quotations (raw/excerpts.csv)", "")
+    codings: str = key("excerpt → code allocations: CSV, .qdpx (REFI-QDA), Taguette or QualCoder export", "")
+    codings_second_coder: str = key("a second coder's codings (Cohen's kappa per code)", "")
+    participants: str = key("qualitative participants (raw/participants.csv)", "")
+    codebook: str = key("themes and codes (analysis/codebook.yml)", "")
+    triangulation: str = key("mixed-methods findings (analysis/triangulation.yml)", "")
+    recommendations: str = key("the report's recommendations (analysis/recommendations.yml)", "")
+    published: str = key("every published number (published/figures.csv)", "")
+
+
+_OPTIONAL_INPUTS = {"recommendations", "codings_second_coder", "participants", "triangulation", "codings", "codebook"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudyFile:
+    """``study.yml``: everything study-specific."""
+
+    id: str = key("study id; must equal the folder name", pattern=ID_PATTERN)
+    reconstructed: bool = key("raw survey export is a stand-in rebuilt from published aggregates", False)
+    report: ReportSpec = key("the published report")
+    design: Design = key("how the study was run", None)
+    instrument: Instrument = key("the questionnaire")
+    survey: SurveySpec | None = key("the survey export (none: a qualitative-only study)", None)
+    inputs: Inputs = key("the other input files", None)
 
 
 @dataclass
 class Study:
-    """A study as configured in ``study.yml``: metadata, instrument, inputs."""
+    """A study as configured in ``study.yml``: metadata, instrument, inputs.
+
+    ``report`` and ``design`` are the mappings as written (checked against :class:`ReportSpec`
+    and :class:`Design`); ``spec`` is the whole file typed."""
 
     id: str
     root: Path
@@ -325,7 +566,11 @@ class Study:
     constructs: dict[str, Construct]
     survey: SurveySpec | None
     inputs: dict[str, str]
-    reconstruction: dict
+    waves: tuple[Wave, ...] = ()
+    subscales: dict[str, Subscale] = field(default_factory=dict)
+    references: tuple[Reference, ...] = ()
+    text_fields: tuple[TextField, ...] = ()
+    spec: StudyFile | None = None
 
     # -- lookups ---------------------------------------------------------------
     def item(self, item_id: str) -> Item:
@@ -391,54 +636,131 @@ class Study:
             "reconstruction, not findings of the study."
         )
 
-
-_TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs", "reconstruction"}
-_REPORT_KEYS = {"title", "organisation", "year", "authors", "citation", "source", "url", "commissioner"}
-_DESIGN_KEYS = {"summary", "flow", "qualitative", "groups"}
-_FLOW_KEYS = {
-    "id",
-    "label",
-    "n",
-    "approximate",
-    "note",
-    "parent",
-    "stage",
-}  # stage: cleaned stage it counts (clean.compare_flow)
-_QUAL_KEYS = {"method", "sessions", "themes", "participants", "note"}
-_SESSION_KEYS = {"id", "kind", "timepoint", "n", "count", "note"}
-_THEME_KEYS = {"id", "label", "description"}
-_INSTRUMENT_KEYS = {"scales", "items", "demographics", "free_text", "constructs"}
-_SCALE_KEYS = {"type", "levels", "not_relevant", "aliases", "min", "max", "anchors", "bins", "label"}
-_LEVEL_KEYS = {"code", "label", "category", "recode"}
-_ITEM_KEYS = {
-    "id",
-    "text",
-    "scale",
-    "column",
-    "construct",
-    "subconstruct",
-    "reverse",
-    "group",
-    "wording_source",
-    "published_as",
-}
-_DEMO_KEYS = {"id", "text", "column", "scale"}
-_FREE_KEYS = {"id", "text", "column", "published_sections", "published_words", "most_frequent"}
-_CONSTRUCT_KEYS = {"label", "description", "reference_alpha"}
-_SURVEY_KEYS = {"format", "file", "id_column", "identifying_columns", "redact_names", "sheet"}
-_INPUT_KEYS = {
-    "excerpts",
-    "codings",
-    "codebook",
-    "triangulation",
-    "recommendations",
-    "published",
-    "codings_second_coder",
-    "participants",
-}
-_OPTIONAL_INPUTS = {"recommendations", "codings_second_coder", "participants", "triangulation", "codings", "codebook"}
+    def reference_values(self, statistic: str) -> dict[str, float]:
+        """Published reference values of one statistic (``alpha`` ...) by construct, subscale or item id."""
+        return {r.of: r.value for r in self.references if r.statistic == statistic}
 
 
+# --------------------------------------------------------------------------- cross-references
+def _theme_ids_once(f: StudyFile, where: Where) -> None:
+    seen: set[str] = set()
+    for i, theme in enumerate(f.design.qualitative.themes):
+        if theme.id in seen:
+            raise where.child("design.qualitative.themes").index(i).child("id").fail("a theme id used once", theme.id)
+        seen.add(theme.id)
+
+
+def _item_ids_once(f: StudyFile, where: Where) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(f.instrument.items):
+        if item.id in seen:
+            raise where.child("instrument.items").index(i).child("id").fail("an item id used once", item.id)
+        seen.add(item.id)
+
+
+def _scales_exist(f: StudyFile, where: Where) -> None:
+    scales = f.instrument.scales
+    for kind in ("items", "demographics"):
+        for i, entry in enumerate(getattr(f.instrument, kind)):
+            if entry.scale not in scales:
+                at = where.child(f"instrument.{kind}").index(i).child("scale")
+                raise at.fail("one of the scales " + ", ".join(scales), entry.scale)
+
+
+def _constructs_exist(f: StudyFile, where: Where) -> None:
+    constructs = f.instrument.constructs
+    for i, item in enumerate(f.instrument.items):
+        if item.construct and constructs and item.construct not in constructs:
+            at = where.child("instrument.items").index(i).child("construct")
+            raise at.fail("one of the constructs " + ", ".join(constructs), item.construct)
+
+
+def _reverse_on_a_range(f: StudyFile, where: Where) -> None:
+    for i, item in enumerate(f.instrument.items):
+        if item.reverse and not Scale.from_spec(f.instrument.scales[item.scale]).reversible:
+            at = where.child("instrument.items").index(i).child("reverse")
+            raise at.fail("reverse scoring only on an ordinal scale or a numeric range (min and max)", item.scale)
+
+
+def _columns_once(f: StudyFile, where: Where) -> None:
+    seen: dict[str, str] = {}
+    for kind in ("items", "demographics", "free_text", "text_fields"):
+        entries = getattr(f.instrument, kind)
+        for i, entry in enumerate(entries):
+            at = where.child(f"instrument.{kind}").index(i)
+            if entry.column in seen:
+                raise at.child("column").fail(f"a column not already used by {seen[entry.column]}", entry.column)
+            seen[entry.column] = entry.id
+            if entry.id in [e.id for e in entries[:i]]:
+                raise at.child("id").fail("an id used once", entry.id)
+
+
+def _subscale_items_exist(f: StudyFile, where: Where) -> None:
+    items = {it.id for it in f.instrument.items}
+    for sid, sub in f.instrument.subscales.items():
+        for j, iid in enumerate(sub.items):
+            if iid not in items:
+                raise (
+                    where.child(f"instrument.subscales.{sid}.items").index(j).fail("an item id of the instrument", iid)
+                )
+
+
+def _references_name_something(f: StudyFile, where: Where) -> None:
+    ins = f.instrument
+    known = set(ins.constructs) | set(ins.subscales) | {it.id for it in ins.items}
+    for i, ref in enumerate(ins.reference):
+        at = where.child("instrument.reference").index(i)
+        if ref.of not in known:
+            raise at.child("of").fail("a construct, subscale or item id of the instrument", ref.of)
+        given = ins.constructs.get(ref.of)
+        if ref.statistic == "alpha" and given and given.reference_alpha not in (None, ref.value):
+            raise at.child("value").fail(
+                f"the reference_alpha constructs.{ref.of} gives ({given.reference_alpha})", ref.value
+            )
+
+
+def _text_fields_point_at_questions(f: StudyFile, where: Where) -> None:
+    known = {e.id for e in f.instrument.items + f.instrument.demographics}
+    for i, tf in enumerate(f.instrument.text_fields):
+        if tf.other_of and tf.other_of not in known:
+            raise (
+                where.child("instrument.text_fields")
+                .index(i)
+                .child("other_of")
+                .fail("an item or demographic id", tf.other_of)
+            )
+
+
+def _waves_fit_the_survey(f: StudyFile, where: Where) -> None:
+    waves = f.design.waves
+    seen: set[str] = set()
+    for i, wave in enumerate(waves):
+        if wave.id in seen:
+            raise where.child("design.waves").index(i).child("id").fail("a wave id used once", wave.id)
+        seen.add(wave.id)
+        if f.survey is not None and not f.survey.file and wave.survey is None:
+            raise where.child("design.waves").index(i).child("survey").fail("the wave's export (file or files)")
+    if f.survey is not None and not f.survey.file and not waves:
+        raise where.child("survey.file").fail("a value (this key is required)")
+    if f.survey is not None and f.survey.link_key and len(waves) < 2:
+        raise where.child("survey.link_key").fail("two or more design.waves to link", f.survey.link_key)
+
+
+_STUDY_CHECKS = (
+    _theme_ids_once,
+    _item_ids_once,
+    _scales_exist,
+    _constructs_exist,
+    _reverse_on_a_range,
+    _columns_once,
+    _subscale_items_exist,
+    _references_name_something,
+    _text_fields_point_at_questions,
+    _waves_fit_the_survey,
+)
+
+
+# --------------------------------------------------------------------------- loading
 def load_study(study: str | Path, root: Path | None = None, *, check_files: bool = True) -> Study:
     """Load and check ``data/<study>/study.yml``.
 
@@ -451,46 +773,51 @@ def load_study(study: str | Path, root: Path | None = None, *, check_files: bool
     if not file.is_file():
         raise ConfigError(file, f"a study.yml in {folder} (is '{study}' a study id?)")
     raw = load_yaml(file)
-    r = _Reader(file)
-    top = r.mapping(raw, "", _TOP_KEYS, {"id", "report", "instrument"})
-    sid = r.ident(top["id"], "id")
-    if sid != folder.name:
-        raise r.fail("id", f"the study folder's name {folder.name!r}", sid)
+    where = Where(file)
+    if isinstance(raw, dict) and "reconstruction" in raw:
+        raise where.child("reconstruction").fail(
+            f"the reconstruction parameters in reconstruction.yml beside study.yml "
+            f"(python -m tieval migrate {folder.name} moves them)"
+        )
+    spec: StudyFile = read(StudyFile, raw, where)
+    if spec.id != folder.name:
+        raise where.child("id").fail(f"the study folder's name {folder.name!r}", spec.id)
+    for check in _STUDY_CHECKS:
+        check(spec, where)
+    result = _study(spec, raw, folder, file)
+    if check_files:
+        _check_files(where, result)
+    return result
 
-    report = r.mapping(top.get("report"), "report", _REPORT_KEYS, {"title"})
-    design = _read_design(r, top.get("design"))
-    instrument = r.mapping(top.get("instrument"), "instrument", _INSTRUMENT_KEYS, {"scales"})
-    scales = _read_scales(r, instrument.get("scales"))
-    constructs = _read_constructs(r, instrument.get("constructs"))
-    items = _read_items(r, instrument.get("items"), scales, constructs)
-    demographics = _read_demographics(r, instrument.get("demographics"), scales)
-    free_text = _read_free_text(r, instrument.get("free_text"))
-    _check_unique_columns(r, items, demographics, free_text)
-    survey = _read_survey(r, top.get("survey"))
-    inputs = _read_inputs(r, top.get("inputs"))
-    reconstruction = top.get("reconstruction") or {}
-    if not isinstance(reconstruction, dict):
-        raise r.fail("reconstruction", "a mapping of generator parameters", reconstruction)
 
-    result = Study(
-        id=sid,
+def _study(spec: StudyFile, raw: dict, folder: Path, file: Path) -> Study:
+    ins = spec.instrument
+    alphas = {r.of: r.value for r in ins.reference if r.statistic == "alpha"}
+    constructs = {
+        cid: c if c.reference_alpha is not None or cid not in alphas else Construct(cid, c.label, c.description, alphas[cid])
+        for cid, c in ins.constructs.items()
+    }  # fmt: skip
+    given_inputs = raw.get("inputs") or {}
+    return Study(
+        id=spec.id,
         root=folder,
         config_file=file,
-        reconstructed=r.boolean(top.get("reconstructed"), "reconstructed"),
-        report=report,
-        design=design,
-        scales=scales,
-        items=items,
-        demographics=demographics,
-        free_text=free_text,
+        reconstructed=spec.reconstructed,
+        report=dict(raw.get("report") or {}),
+        design=dict(raw.get("design") or {}),
+        scales={sid: Scale.from_spec(s) for sid, s in ins.scales.items()},
+        items=list(ins.items),
+        demographics=list(ins.demographics),
+        free_text=list(ins.free_text),
         constructs=constructs,
-        survey=survey,
-        inputs=inputs,
-        reconstruction=reconstruction,
+        survey=spec.survey,
+        inputs={k: getattr(spec.inputs, k) for k in given_inputs if getattr(spec.inputs, k)},
+        waves=spec.design.waves,
+        subscales=dict(ins.subscales),
+        references=ins.reference,
+        text_fields=ins.text_fields,
+        spec=spec,
     )
-    if check_files:
-        _check_files(r, result)
-    return result
 
 
 def _study_folder(study: str | Path, root: Path | None) -> Path:
@@ -502,260 +829,18 @@ def _study_folder(study: str | Path, root: Path | None) -> Path:
     return study_dir(str(study), root or project_root())
 
 
-def _read_design(r: _Reader, value: Any) -> dict:
-    design = r.mapping(value, "design", _DESIGN_KEYS)
-    flow = r.list(design.get("flow"), "design.flow")
-    for i, stage in enumerate(flow):
-        key = f"design.flow[{i}]"
-        r.mapping(stage, key, _FLOW_KEYS, {"id", "label", "n"})
-        r.number(stage["n"], key + ".n", required=True)
-        r.boolean(stage.get("approximate"), key + ".approximate")
-    qual = r.mapping(design.get("qualitative"), "design.qualitative", _QUAL_KEYS)
-    for i, session in enumerate(r.list(qual.get("sessions"), "design.qualitative.sessions")):
-        key = f"design.qualitative.sessions[{i}]"
-        r.mapping(session, key, _SESSION_KEYS, {"id", "kind", "n"})
-        r.number(session["n"], key + ".n", required=True)
-    seen: set[str] = set()
-    for i, theme in enumerate(r.list(qual.get("themes"), "design.qualitative.themes")):
-        key = f"design.qualitative.themes[{i}]"
-        r.mapping(theme, key, _THEME_KEYS, {"id", "label"})
-        tid = r.ident(theme["id"], key + ".id")
-        if tid in seen:
-            raise r.fail(key + ".id", "a theme id used once", tid)
-        seen.add(tid)
-    return design
-
-
-def _read_scales(r: _Reader, value: Any) -> dict[str, Scale]:
-    raw = r.mapping(value, "instrument.scales", set(value or {}))
-    if not raw:
-        raise r.fail("instrument.scales", "at least one scale")
-    scales: dict[str, Scale] = {}
-    for sid, spec in raw.items():
-        key = f"instrument.scales.{sid}"
-        r.ident(sid, key)
-        spec = r.mapping(spec, key, _SCALE_KEYS, {"type"})
-        stype = spec["type"]
-        if stype not in SCALE_TYPES:
-            raise r.fail(key + ".type", "one of " + ", ".join(SCALE_TYPES), stype)
-        levels: list[Level] = []
-        for i, lv in enumerate(r.list(spec.get("levels"), key + ".levels")):
-            lkey = f"{key}.levels[{i}]"
-            lv = r.mapping(lv, lkey, _LEVEL_KEYS, {"code", "label"})
-            code = r.number(lv["code"], lkey + ".code", required=True)
-            label = r.string(lv["label"], lkey + ".label", required=True)
-            category = r.string(lv.get("category"), lkey + ".category") or label
-            levels.append(Level(code, label, category, r.number(lv.get("recode"), lkey + ".recode")))
-        if stype in ("ordinal", "binary", "categorical") and not levels:
-            raise r.fail(key + ".levels", f"answer levels for a {stype} scale")
-        codes = [lv.code for lv in levels]
-        if len(set(codes)) != len(codes):
-            raise r.fail(key + ".levels", "distinct codes", codes)
-        labels = [normalise_label(lv.label) for lv in levels]
-        if len(set(labels)) != len(labels):
-            raise r.fail(key + ".levels", "distinct labels")
-        not_relevant: list[str] = []
-        nr_recodes: list[int | float | None] = []
-        for i, nr in enumerate(r.list(spec.get("not_relevant"), key + ".not_relevant")):
-            nkey = f"{key}.not_relevant[{i}]"
-            if isinstance(nr, dict):
-                nr = r.mapping(nr, nkey, {"label", "recode"}, {"label"})
-                not_relevant.append(r.string(nr["label"], nkey + ".label", required=True))
-                nr_recodes.append(r.number(nr.get("recode"), nkey + ".recode"))
-            else:
-                not_relevant.append(r.string(nr, nkey, required=True))
-                nr_recodes.append(None)
-        aliases = {}
-        for alias, code in (r.mapping(spec.get("aliases"), key + ".aliases", set(spec.get("aliases") or {}))).items():
-            if code not in codes:
-                raise r.fail(f"{key}.aliases.{alias}", "a code of one of the scale's levels", code)
-            aliases[str(alias)] = code
-        bins = []
-        for i, b in enumerate(r.list(spec.get("bins"), key + ".bins")):
-            bkey = f"{key}.bins[{i}]"
-            b = r.mapping(b, bkey, {"label", "min", "max"}, {"label", "min", "max"})
-            bins.append(
-                Bin(
-                    r.string(b["label"], bkey + ".label", required=True),
-                    r.number(b["min"], bkey + ".min", required=True),
-                    r.number(b["max"], bkey + ".max", required=True),
-                )
-            )
-        lo = r.number(spec.get("min"), key + ".min", required=stype == "numeric")
-        hi = r.number(spec.get("max"), key + ".max", required=stype == "numeric")
-        if lo is not None and hi is not None and lo >= hi:
-            raise r.fail(key + ".max", f"a maximum above the minimum {lo}", hi)
-        anchors = {}
-        for k, v in (spec.get("anchors") or {}).items():
-            anchors[int(r.number(k, f"{key}.anchors", required=True))] = r.string(v, f"{key}.anchors.{k}")
-        scales[sid] = Scale(
-            sid, stype, tuple(levels), tuple(not_relevant), tuple(nr_recodes), aliases, lo, hi, anchors, tuple(bins)
-        )
-    return scales
-
-
-def _read_constructs(r: _Reader, value: Any) -> dict[str, Construct]:
-    raw = r.mapping(value, "instrument.constructs", set(value or {}))
-    out = {}
-    for cid, spec in raw.items():
-        key = f"instrument.constructs.{cid}"
-        r.ident(cid, key)
-        spec = r.mapping(spec, key, _CONSTRUCT_KEYS)
-        alpha = r.number(spec.get("reference_alpha"), key + ".reference_alpha")
-        out[cid] = Construct(
-            cid,
-            r.string(spec.get("label"), key + ".label") or cid,
-            r.string(spec.get("description"), key + ".description"),
-            alpha,
-        )
-    return out
-
-
-def _read_items(r: _Reader, value: Any, scales: dict[str, Scale], constructs: dict[str, Construct]) -> list[Item]:
-    items: list[Item] = []
-    seen: set[str] = set()
-    for i, spec in enumerate(r.list(value, "instrument.items")):
-        key = f"instrument.items[{i}]"
-        spec = r.mapping(spec, key, _ITEM_KEYS, {"id", "text", "scale"})
-        iid = r.ident(spec["id"], key + ".id")
-        if iid in seen:
-            raise r.fail(key + ".id", "an item id used once", iid)
-        seen.add(iid)
-        scale = r.string(spec["scale"], key + ".scale", required=True)
-        if scale not in scales:
-            raise r.fail(key + ".scale", "one of the scales " + ", ".join(scales), scale)
-        construct = r.string(spec.get("construct"), key + ".construct")
-        if construct and constructs and construct not in constructs:
-            raise r.fail(key + ".construct", "one of the constructs " + ", ".join(constructs), construct)
-        wording = r.string(spec.get("wording_source"), key + ".wording_source") or "printed"
-        if wording not in ("printed", "reconstructed"):
-            raise r.fail(key + ".wording_source", "'printed' or 'reconstructed'", wording)
-        items.append(
-            Item(
-                id=iid,
-                text=r.string(spec["text"], key + ".text", required=True),
-                scale=scale,
-                column=_read_column(r, spec.get("column"), key + ".column") or iid,
-                construct=construct,
-                subconstruct=r.string(spec.get("subconstruct"), key + ".subconstruct"),
-                reverse=r.boolean(spec.get("reverse"), key + ".reverse"),
-                group=r.string(spec.get("group"), key + ".group"),
-                wording_source=wording,
-                published_as=r.string(spec.get("published_as"), key + ".published_as"),
-            )
-        )
-        if items[-1].reverse and scales[scale].type != "ordinal":
-            raise r.fail(key + ".reverse", "reverse scoring only on an ordinal scale", scale)
-    return items
-
-
-def _read_demographics(r: _Reader, value: Any, scales: dict[str, Scale]) -> list[Demographic]:
-    out = []
-    for i, spec in enumerate(r.list(value, "instrument.demographics")):
-        key = f"instrument.demographics[{i}]"
-        spec = r.mapping(spec, key, _DEMO_KEYS, {"id", "text", "scale"})
-        scale = r.string(spec["scale"], key + ".scale", required=True)
-        if scale not in scales:
-            raise r.fail(key + ".scale", "one of the scales " + ", ".join(scales), scale)
-        did = r.ident(spec["id"], key + ".id")
-        out.append(
-            Demographic(
-                did,
-                r.string(spec["text"], key + ".text", required=True),
-                _read_column(r, spec.get("column"), key + ".column") or did,
-                scale,
-            )
-        )
-    return out
-
-
-def _read_free_text(r: _Reader, value: Any) -> list[FreeText]:
-    out = []
-    for i, spec in enumerate(r.list(value, "instrument.free_text")):
-        key = f"instrument.free_text[{i}]"
-        spec = r.mapping(spec, key, _FREE_KEYS, {"id", "text"})
-        fid = r.ident(spec["id"], key + ".id")
-        out.append(
-            FreeText(
-                fid,
-                r.string(spec["text"], key + ".text", required=True),
-                _read_column(r, spec.get("column"), key + ".column") or fid,
-                tuple(
-                    r.string(s, key + ".published_sections")
-                    for s in r.list(spec.get("published_sections"), key + ".published_sections")
-                ),
-                tuple(
-                    r.string(s, key + ".published_words")
-                    for s in r.list(spec.get("published_words"), key + ".published_words")
-                ),
-                r.string(spec.get("most_frequent"), key + ".most_frequent"),
-            )
-        )
-    return out
-
-
-def _read_column(r: _Reader, value: Any, key: str) -> str | ColumnRef:
-    """An item's ``column``: the column id, or ``{text: ...}`` / ``{position: N}`` (1 = column A)."""
-    if not isinstance(value, dict):
-        return r.string(value, key)
-    spec = r.mapping(value, key, {"text", "position"})
-    if len(spec) != 1:
-        raise r.fail(key, "a column id, {text: question text} or {position: N} (one of them)", value)
-    if "text" in spec:
-        return ColumnRef(text=r.string(spec["text"], key + ".text", required=True))
-    position = r.number(spec["position"], key + ".position", required=True)
-    if not float(position).is_integer() or position < 1:
-        raise r.fail(key + ".position", "a whole number from 1 (column A)", spec["position"])
-    return ColumnRef(position=int(position))
-
-
-def _check_unique_columns(r: _Reader, items, demographics, free_text) -> None:
-    seen: dict[str, str] = {}
-    for kind, entries in (("items", items), ("demographics", demographics), ("free_text", free_text)):
-        for i, entry in enumerate(entries):
-            if entry.column in seen:
-                raise r.fail(
-                    f"instrument.{kind}[{i}].column", f"a column not already used by {seen[entry.column]}", entry.column
-                )
-            seen[entry.column] = entry.id
-        ids = [e.id for e in entries]
-        for i, eid in enumerate(ids):
-            if eid in ids[:i]:
-                raise r.fail(f"instrument.{kind}[{i}].id", "an id used once", eid)
-
-
-def _read_survey(r: _Reader, value: Any) -> SurveySpec | None:
-    if value is None:
-        return None
-    spec = r.mapping(value, "survey", _SURVEY_KEYS, {"format", "file", "id_column"})
-    fmt = r.string(spec["format"], "survey.format", required=True)
-    if fmt not in SURVEY_FORMATS:
-        raise r.fail("survey.format", "one of " + ", ".join(SURVEY_FORMATS), fmt)
-    return SurveySpec(
-        format=fmt,
-        file=r.string(spec["file"], "survey.file", required=True),
-        id_column=r.string(spec["id_column"], "survey.id_column", required=True),
-        identifying_columns=tuple(
-            r.string(c, "survey.identifying_columns")
-            for c in r.list(spec.get("identifying_columns"), "survey.identifying_columns")
-        ),
-        redact_names=tuple(
-            r.string(c, "survey.redact_names") for c in r.list(spec.get("redact_names"), "survey.redact_names")
-        ),
-        sheet=r.string(spec.get("sheet"), "survey.sheet") or None,
-    )
-
-
-def _read_inputs(r: _Reader, value: Any) -> dict[str, str]:
-    spec = r.mapping(value, "inputs", _INPUT_KEYS)
-    return {k: r.string(v, f"inputs.{k}", required=True) for k, v in spec.items()}
-
-
-def _check_files(r: _Reader, study: Study) -> None:
-    if study.survey is not None and not study.path("survey").is_file():
-        raise r.fail("survey.file", f"an existing file ({study.path('survey')})", study.survey.file)
+def _check_files(where: Where, study: Study) -> None:
+    if study.survey is not None and study.survey.file and not study.path("survey").is_file():
+        raise where.child("survey.file").fail(f"an existing file ({study.path('survey')})", study.survey.file)
+    for i, wave in enumerate(study.waves):
+        files = () if wave.survey is None else ((wave.survey.file,) if wave.survey.file else wave.survey.files)
+        for j, rel in enumerate(files):
+            if not (study.root / rel).is_file():
+                at = where.child("design.waves").index(i).child("survey")
+                at = at.child("file") if wave.survey.file else at.child("files").index(j)
+                raise at.fail(f"an existing file ({study.root / rel})", rel)
     for name, rel in study.inputs.items():
         if name in _OPTIONAL_INPUTS and not (study.root / rel).exists():
             continue
         if not (study.root / rel).exists():
-            raise r.fail(f"inputs.{name}", f"an existing file ({study.root / rel})", rel)
+            raise where.child(f"inputs.{name}").fail(f"an existing file ({study.root / rel})", rel)

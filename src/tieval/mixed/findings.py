@@ -8,15 +8,17 @@ documented in ``data/README.md``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tieval.config import ID_PATTERN, Study, check_top_keys, load_yaml
+from tieval.config import Study
 from tieval.errors import ConfigError
 from tieval.qual.analysis import with_ancestors
 from tieval.qual.codebook import Codebook
+from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 from tieval.store import note_input
 from tieval.survey.likert import MISSING_CATEGORIES, RATED_TYPES
 
@@ -26,6 +28,9 @@ __all__ = [
     "SILENCE",
     "STATISTICS",
     "QuantSpec",
+    "QualEvidence",
+    "FindingSpec",
+    "TriangulationFile",
     "Finding",
     "Triangulation",
     "load_triangulation",
@@ -48,25 +53,45 @@ CONVERGENCE = TYPED_CONVERGENCE + (SILENCE,)
 STATISTICS = ("percent",)
 
 
-_TOP_KEYS = {"findings"}
-
-
-_FINDING_KEYS = {"id", "title", "report_section", "qualitative", "quantitative", "convergence", "meta_inference"}
-
-
-_QUAL_KEYS = {"themes", "excerpts", "quote", "sources"}
-
-
-_QUANT_KEYS = {"item", "statistic", "category"}
-
-
 @dataclass(frozen=True)
 class QuantSpec:
     """One piece of quantitative evidence: a statistic of one answer category of one item."""
 
-    item: str
-    category: str
-    statistic: str = "percent"
+    item: str = key("an item id of study.yml (answered on a rated scale)")
+    category: str = key("a category of the item's scale (agree, yes, 6-10, not_relevant, ...)")
+    statistic: str = key("the statistic shown", "percent", choices=STATISTICS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class QualEvidence:
+    """``findings[].qualitative``: the qualitative evidence of a finding."""
+
+    themes: tuple[str, ...] = key("code ids of the codebook", ())
+    excerpts: tuple[str, ...] = key("excerpt ids of raw/excerpts.csv, each coded with one of the themes", ())
+    quote: str = key("the excerpt the joint display quotes (default: the first)", "")
+    sources: tuple[str, ...] = key("kinds of source that speak to it (raw/excerpts.csv source)", ())
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingSpec:
+    """``findings[]``: one mixed-methods finding."""
+
+    id: str = key("finding id", pattern=ID_PATTERN)
+    title: str = key("short title", text="strip")
+    report_section: str = key("where the report discusses it", "", text="strip")
+    qualitative: QualEvidence = key("qualitative evidence (none: the interviews are silent)", None)
+    quantitative: tuple[QuantSpec, ...] = key("survey evidence (none: the survey is silent)", ())
+    convergence: str = key(
+        "agreement, partial agreement or dissonance; leave out when one strand is silent", "", text="strip"
+    )
+    meta_inference: str = key("what the two strands say together, in our words", text="squash")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriangulationFile:
+    """``triangulation.yml``: the findings of the mixed-methods discussion."""
+
+    findings: tuple[FindingSpec, ...] = key("the findings, in report order", nonempty="a list of at least one finding")
 
 
 @dataclass(frozen=True)
@@ -142,128 +167,94 @@ def load_triangulation(
 def parse_triangulation(
     raw: Any, file: Path, study: Study, codebook: Codebook, excerpts: pd.DataFrame, codings: pd.DataFrame
 ) -> Triangulation:
-    """Check parsed findings against the codebook, the excerpts, their codings and the instrument."""
-
-    def fail(key: str, expected: str, found: Any = None) -> ConfigError:
-        return ConfigError(file, expected, column=key, found=found)
-
-    def str_list(value: Any, key: str) -> list[str]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise fail(key, "a list", value)
-        return [str(v) for v in value]
-
-    check_top_keys(raw, file, _TOP_KEYS, "the key findings")
-    specs = raw.get("findings")
-    if not isinstance(specs, list) or not specs:
-        raise fail("findings", "a list of at least one finding", specs)
-
-    excerpt_ids = set(excerpts["excerpt_id"])
-    known_sources = list(dict.fromkeys(excerpts["source"]))
-    expanded = with_ancestors(codings, codebook)
-    codes_of = expanded.groupby("excerpt_id")["code_id"].agg(set).to_dict()
-    items = {it.id: it for it in study.items}
+    """Check parsed findings (:class:`TriangulationFile`) against the codebook, the excerpts, their
+    codings and the instrument."""
+    where = Where(Path(file))
+    spec: TriangulationFile = read(TriangulationFile, raw, where)
+    evidence = _Evidence(
+        codebook,
+        set(excerpts["excerpt_id"]),
+        list(dict.fromkeys(excerpts["source"])),
+        with_ancestors(codings, codebook).groupby("excerpt_id")["code_id"].agg(set).to_dict(),
+    )
     findings: list[Finding] = []
-    seen: set[str] = set()
-    for i, spec in enumerate(specs):
-        key = f"findings[{i}]"
-        if not isinstance(spec, dict):
-            raise fail(key, "a mapping with id, title, qualitative, quantitative and meta_inference", spec)
-        for name in spec:
-            if name not in _FINDING_KEYS:
-                raise fail(f"{key}.{name}", "one of the keys " + ", ".join(sorted(_FINDING_KEYS)), name)
-        fid = str(spec.get("id") or "")
-        if not ID_PATTERN.match(fid):
-            raise fail(key + ".id", "an id of letters, digits, '_', '-' or '.'", fid or None)
-        if fid in seen:
-            raise fail(key + ".id", "a finding id used once", fid)
-        seen.add(fid)
-        for name in ("title", "meta_inference"):
-            if not str(spec.get(name) or "").strip():
-                raise fail(f"{key}.{name}", "a value (this key is required)")
-
-        qual = spec.get("qualitative") or {}
-        if not isinstance(qual, dict):
-            raise fail(key + ".qualitative", "a mapping with themes and excerpts", qual)
-        for name in qual:
-            if name not in _QUAL_KEYS:
-                raise fail(f"{key}.qualitative.{name}", "one of the keys " + ", ".join(sorted(_QUAL_KEYS)), name)
-        themes = str_list(qual.get("themes"), key + ".qualitative.themes")
-        for j, cid in enumerate(themes):
-            if cid not in codebook.codes:
-                raise fail(f"{key}.qualitative.themes[{j}]", "a code id of the codebook", cid)
-        cited = str_list(qual.get("excerpts"), key + ".qualitative.excerpts")
-        for j, eid in enumerate(cited):
-            k = f"{key}.qualitative.excerpts[{j}]"
-            if eid not in excerpt_ids:
-                raise fail(k, "an excerpt id of raw/excerpts.csv", eid)
-            if themes and not (codes_of.get(eid, set()) & set(themes)):
-                raise fail(
-                    k,
-                    "an excerpt coded with one of this finding's themes ("
-                    + ", ".join(themes)
-                    + f"); it carries {', '.join(sorted(codes_of.get(eid, set()))) or 'no code'}",
-                    eid,
-                )
-        quote = str(qual.get("quote") or (cited[0] if cited else ""))
-        if quote and quote not in cited:
-            raise fail(key + ".qualitative.quote", "one of the finding's excerpts", quote)
-        sources = str_list(qual.get("sources"), key + ".qualitative.sources")
-        for j, src in enumerate(sources):
-            if src not in known_sources:
-                raise fail(
-                    f"{key}.qualitative.sources[{j}]",
-                    "a source of raw/excerpts.csv (" + ", ".join(known_sources) + ")",
-                    src,
-                )
-
-        quants = spec.get("quantitative") or []
-        if not isinstance(quants, list):
-            raise fail(key + ".quantitative", "a list of {item, statistic, category}", quants)
-        parsed: list[QuantSpec] = []
-        for j, q in enumerate(quants):
-            k = f"{key}.quantitative[{j}]"
-            if not isinstance(q, dict):
-                raise fail(k, "a mapping with item, statistic and category", q)
-            for name in q:
-                if name not in _QUANT_KEYS:
-                    raise fail(f"{k}.{name}", "one of the keys " + ", ".join(sorted(_QUANT_KEYS)), name)
-            iid = str(q.get("item") or "")
-            if iid not in items:
-                raise fail(k + ".item", "an item id of study.yml", iid or None)
-            scale = study.scale_of(iid)
-            if scale.type not in RATED_TYPES:
-                raise fail(k + ".item", "an item answered on a rated scale (not free text)", iid)
-            statistic = str(q.get("statistic") or "percent")
-            if statistic not in STATISTICS:
-                raise fail(k + ".statistic", "one of " + ", ".join(STATISTICS), statistic)
-            category = str(q.get("category") or "")
-            allowed = list(scale.categories) + list(MISSING_CATEGORIES)
-            if category not in allowed:
-                raise fail(
-                    k + ".category",
-                    f"a category of the scale {scale.id} (" + ", ".join(allowed) + ")",
-                    category or None,
-                )
-            parsed.append(QuantSpec(iid, category, statistic))
-
+    for i, f in enumerate(spec.findings):
+        at = where.child("findings").index(i)
+        if f.id in {g.id for g in findings}:
+            raise at.child("id").fail("a finding id used once", f.id)
+        _qualitative_fits(f.qualitative, evidence, at.child("qualitative"))
+        for j, q in enumerate(f.quantitative):
+            _quantitative_fits(q, study, at.child("quantitative").index(j))
+        qual = f.qualitative
         finding = Finding(
-            fid,
-            str(spec["title"]).strip(),
-            tuple(themes),
-            tuple(cited),
-            quote,
-            tuple(sources),
-            tuple(parsed),
-            str(spec.get("convergence") or "").strip(),
-            " ".join(str(spec["meta_inference"]).split()),
-            str(spec.get("report_section") or "").strip(),
-            key,
+            f.id,
+            f.title,
+            qual.themes,
+            qual.excerpts,
+            qual.quote or (qual.excerpts[0] if qual.excerpts else ""),
+            qual.sources,
+            f.quantitative,
+            f.convergence,
+            f.meta_inference,
+            f.report_section,
+            at.key,
         )
-        _check_convergence(finding, fail)
+        _check_convergence(finding, partial(_fail_at, at.file))
         findings.append(finding)
     return Triangulation(Path(file), findings)
+
+
+def _fail_at(file: Path, key: str, expected: str, found: Any = None) -> ConfigError:
+    return Where(file, key).fail(expected, found)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What findings may cite: the codebook, excerpt ids, sources, and each excerpt's codes (with ancestors)."""
+
+    codebook: Codebook
+    excerpt_ids: set
+    sources: list
+    codes_of: dict
+
+
+def _qualitative_fits(q: QualEvidence, ev: _Evidence, at: Where) -> None:
+    for j, cid in enumerate(q.themes):
+        if cid not in ev.codebook.codes:
+            raise at.child("themes").index(j).fail("a code id of the codebook", cid)
+    for j, eid in enumerate(q.excerpts):
+        _excerpt_carries_theme(eid, q.themes, ev, at.child("excerpts").index(j))
+    if q.quote and q.quote not in q.excerpts:
+        raise at.child("quote").fail("one of the finding's excerpts", q.quote)
+    for j, src in enumerate(q.sources):
+        if src not in ev.sources:
+            raise at.child("sources").index(j).fail("a source of raw/excerpts.csv (" + ", ".join(ev.sources) + ")", src)
+
+
+def _excerpt_carries_theme(eid: str, themes: tuple[str, ...], ev: _Evidence, at: Where) -> None:
+    """A cited excerpt must exist and be coded with one of the finding's themes (or a code below one)."""
+    if eid not in ev.excerpt_ids:
+        raise at.fail("an excerpt id of raw/excerpts.csv", eid)
+    carried = ev.codes_of.get(eid, set())
+    if themes and not (carried & set(themes)):
+        raise at.fail(
+            "an excerpt coded with one of this finding's themes ("
+            + ", ".join(themes)
+            + f"); it carries {', '.join(sorted(carried)) or 'no code'}",
+            eid,
+        )
+
+
+def _quantitative_fits(q: QuantSpec, study: Study, at: Where) -> None:
+    """The item must be a rated item of the instrument and the category one of its scale's."""
+    if q.item not in {it.id for it in study.items}:
+        raise at.child("item").fail("an item id of study.yml", q.item)
+    scale = study.scale_of(q.item)
+    if scale.type not in RATED_TYPES:
+        raise at.child("item").fail("an item answered on a rated scale (not free text)", q.item)
+    allowed = list(scale.categories) + list(MISSING_CATEGORIES)
+    if q.category not in allowed:
+        raise at.child("category").fail(f"a category of the scale {scale.id} (" + ", ".join(allowed) + ")", q.category)
 
 
 def _check_convergence(f: Finding, fail) -> None:

@@ -12,14 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from tieval.config import ID_PATTERN, Study, load_yaml
-from tieval.errors import ConfigError
+from tieval.config import Study
 from tieval.mixed.findings import Triangulation, finding_anchor
 from tieval.qual.codebook import Codebook, theme_anchor
+from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 from tieval.store import note_input
 
 __all__ = [
     "Recommendation",
+    "RecommendationsFile",
     "load_recommendations",
     "parse_recommendations",
     "recommendations_table",
@@ -31,10 +32,21 @@ __all__ = [
 class Recommendation:
     """A recommendation of the report, verbatim, with the findings that support it."""
 
-    id: str
-    text: str
-    findings: tuple[str, ...]
-    report_pages: str = ""
+    id: str = key("our id", pattern=ID_PATTERN)
+    text: str = key("the recommendation exactly as printed (its spelling kept)", text="squash")
+    findings: tuple[str, ...] = key(
+        "finding ids of triangulation.yml holding the evidence", nonempty="a list of at least one finding id"
+    )
+    report_pages: str = key("the report's evidence pages as printed, kept for reference only", "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommendationsFile:
+    """``recommendations.yml``: the report's recommendations."""
+
+    recommendations: tuple[Recommendation, ...] = key(
+        "the recommendations, in report order", nonempty="a list of at least one recommendation"
+    )
 
 
 def load_recommendations(study: Study, tri: Triangulation) -> list[Recommendation]:
@@ -48,45 +60,25 @@ def load_recommendations(study: Study, tri: Triangulation) -> list[Recommendatio
 
 
 def parse_recommendations(raw: Any, file: Path, tri: Triangulation) -> list[Recommendation]:
-    """Check recommendations: ``recommendations: [{id, text, findings, report_pages}]``, each
-    finding id one of ``triangulation.yml``'s."""
-
-    def fail(key: str, expected: str, found: Any = None) -> ConfigError:
-        return ConfigError(file, expected, column=key, found=found)
-
-    if not isinstance(raw, dict) or set(raw) != {"recommendations"}:
-        raise fail(
-            "(top level)",
-            "a mapping with the one key recommendations",
-            ", ".join(raw) if isinstance(raw, dict) else type(raw).__name__,
-        )
-    specs = raw["recommendations"]
-    if not isinstance(specs, list) or not specs:
-        raise fail("recommendations", "a list of at least one recommendation", specs)
+    """Check parsed recommendations (:class:`RecommendationsFile`): ids used once, each finding one of
+    ``triangulation.yml``'s."""
+    where = Where(Path(file))
+    spec: RecommendationsFile = read(RecommendationsFile, raw, where)
     known = {f.id for f in tri.findings}
-    out, seen = [], set()
-    for i, spec in enumerate(specs):
-        key = f"recommendations[{i}]"
-        if not isinstance(spec, dict):
-            raise fail(key, "a mapping with id, text, findings and report_pages", spec)
-        for name in spec:
-            if name not in {"id", "text", "findings", "report_pages"}:
-                raise fail(f"{key}.{name}", "one of the keys findings, id, report_pages, text", name)
-        rid = str(spec.get("id") or "")
-        if not ID_PATTERN.match(rid) or rid in seen:
-            raise fail(key + ".id", "an id of letters, digits, '_', '-' or '.' used once", rid or None)
-        seen.add(rid)
-        text = " ".join(str(spec.get("text") or "").split())
-        if not text:
-            raise fail(key + ".text", "the recommendation as printed")
-        findings = spec.get("findings")
-        if not isinstance(findings, list) or not findings:
-            raise fail(key + ".findings", "a list of at least one finding id", findings)
-        for j, fid in enumerate(findings):
-            if str(fid) not in known:
-                raise fail(f"{key}.findings[{j}]", "a finding id of triangulation.yml", fid)
-        out.append(Recommendation(rid, text, tuple(str(f) for f in findings), str(spec.get("report_pages") or "")))
-    return out
+    seen: set[str] = set()
+    for i, rec in enumerate(spec.recommendations):
+        at = where.child("recommendations").index(i)
+        if rec.id in seen:
+            raise at.child("id").fail("a recommendation id used once", rec.id)
+        seen.add(rec.id)
+        _findings_exist(rec, known, at)
+    return list(spec.recommendations)
+
+
+def _findings_exist(rec: Recommendation, known: set[str], at: Where) -> None:
+    for j, fid in enumerate(rec.findings):
+        if fid not in known:
+            raise at.child("findings").index(j).fail("a finding id of triangulation.yml", fid)
 
 
 def recommendations_plain(recs: list[Recommendation], tri: Triangulation) -> pd.DataFrame:

@@ -8,23 +8,8 @@ meta-inference in our own words.  No number is typed into the file: every
 statistic is computed here from ``data/processed/<study>/responses.csv``
 through :mod:`tieval.survey.likert` (counts, base and Wilson interval).
 
-Format (``triangulation.yml``)
-------------------------------
-::
-
-    findings:
-      - id: leadership                    # unique; also the HTML anchor finding-<id>
-        title: "Leadership"
-        report_section: "Mixed-methods discussion"      # optional: where the report draws it together
-        qualitative:
-          themes: [impl_leadership]       # code ids of the codebook
-          excerpts: [L-010, L-011]        # excerpt ids; each must carry one of the themes
-          quote: L-010                    # optional: the representative quotation (default: first)
-          sources: [interview]            # optional: strands the report summarises without quoting
-        quantitative:
-          - {item: C1, statistic: percent, category: agree}
-        convergence: partial agreement    # agreement | partial agreement | dissonance
-        meta_inference: "Our own sentence on what the two strands say together."
+The format of ``triangulation.yml`` is documented in ``data/README.md`` (key table
+generated from :mod:`tieval.mixed.findings`).
 
 Silence is detected, never typed
 --------------------------------

@@ -10,26 +10,9 @@ sector, quotations under each theme, barrier counts beside the report's own,
 the participant cases and the qualitative participants table.  (Word
 frequencies of the three-words answers are :mod:`tieval.survey.words`.)
 
-Codebook format (``codebook.yml``)
-----------------------------------
-::
-
-    themes:                      # top-level codes, in report order
-      - id: experiences          # unique code id
-        label: "Experiences of ..."
-        description: "One sentence, our words: what an excerpt must say to get this code."
-        construct: collective_action          # optional, an instrument.constructs id
-        subconstruct: skill set workability   # optional, needs construct
-        items: [D4, D5]          # optional: survey items asking about the same thing
-        report_count:            # optional: participants the report says raised it
-          figures: [barriers.2]  #   figure ids in published/figures.csv (summed)
-          printed: "several participants"     # words as printed when no number
-        case: {participant: "Participant 1", issue: "...", progress: "..."}  # optional
-        children: [...]          # sub-codes, same keys
-    sections:                    # report heading -> code id (the published allocation)
-      "Experiences of trauma informed awareness training": experiences
-    lead_ins:                    # optional: excerpt id -> sub-code of the sentence
-      L-010: impl_leadership     #   that introduces the quotation in the report
+The formats of ``codebook.yml``, ``excerpts.csv``, ``codings.csv`` and
+``participants.csv`` are documented in ``data/README.md`` (key tables generated
+from :mod:`tieval.qual.codebook`).
 
 The published allocation (coder ``report``) is: every excerpt gets the code of
 the heading it is printed under, plus its ``lead_ins`` code.  A problem in the

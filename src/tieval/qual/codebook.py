@@ -6,21 +6,24 @@ The format is documented in ``data/README.md``.  A problem in the codebook raise
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tieval.config import ID_PATTERN, Study, check_top_keys, load_yaml
-from tieval.errors import ConfigError
+from tieval.config import Study
 from tieval.schema import CODEBOOK
+from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 from tieval.store import note_input
 
 __all__ = [
     "NPT_SUBCONSTRUCTS",
     "Code",
     "Codebook",
+    "CodebookFile",
+    "CodeSpec",
     "load_codebook",
     "parse_codebook",
     "theme_anchor",
@@ -39,18 +42,6 @@ NPT_SUBCONSTRUCTS: dict[str, tuple[str, ...]] = {
     ),
     "reflexive_monitoring": ("systematisation", "communal appraisal", "individual appraisal", "reconfiguration"),
 }
-
-
-_CODE_KEYS = {"id", "label", "description", "construct", "subconstruct", "items", "children", "report_count", "case"}
-
-
-_TOP_KEYS = {"themes", "sections", "lead_ins"}
-
-
-_CASE_KEYS = {"participant", "issue", "progress"}
-
-
-_COUNT_KEYS = {"figures", "printed"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +117,60 @@ class Codebook:
         return "\u2003" * code.depth + code.label
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReportCount:
+    """``report_count``: how many participants the report says raised a code."""
+
+    figures: tuple[str, ...] = key("figure ids of published/figures.csv, summed", ())
+    printed: str = key("the words as printed when the report gives no number", "", text="strip")
+
+
+def _count_given(rc: ReportCount, where: Where) -> None:
+    if not rc.figures and not rc.printed:
+        raise where.fail("a mapping with figures and/or printed")
+
+
+ReportCount.checks = (_count_given,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """``case``: a participant case described by the report."""
+
+    participant: str = key("the case's participant as the report names them", text="strip")
+    issue: str = key("what the participant was working on, in our words", text="strip")
+    progress: str = key("what progress the report describes, in our words", text="strip")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeSpec:
+    """``themes[]`` (and ``children[]``): one code of the codebook."""
+
+    id: str = key("code id, unique in the codebook", pattern=ID_PATTERN)
+    label: str = key("the heading as the report prints it (or a short name of our own)", text="strip")
+    description: str = key("one sentence in our words: what an excerpt must say to get this code", text="strip")
+    construct: str = key("a construct id of study.yml instrument.constructs", "", text="strip")
+    subconstruct: str = key("a sub-construct of that construct (NPT sub-constructs)", "", text="strip")
+    items: tuple[str, ...] = key("survey item ids that ask about the same thing", ())
+    report_count: ReportCount | None = key("how many participants the report says raised it", None)
+    case: Case | None = key("a participant case (participant, issue, progress)", None)
+    children: tuple[CodeSpec, ...] = key("sub-codes, same keys", ())
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodebookFile:
+    """``codebook.yml``: themes and codes of the qualitative analysis."""
+
+    themes: tuple[CodeSpec, ...] = key(
+        "top-level codes (themes), in report order", nonempty="a list of at least one theme"
+    )
+    sections: dict[str, str] = key(
+        "report heading (raw/excerpts.csv section) → code id: every excerpt printed under a heading gets its code",
+        nonempty="a mapping of report headings to code ids",
+    )
+    lead_ins: dict[str, str] = key("excerpt id → code id for the point made in the sentence introducing it", {})
+
+
 def load_codebook(study: Study) -> Codebook:
     """Load and check the study's ``codebook.yml`` (``inputs.codebook``)."""
     path = study.path("codebook")
@@ -135,128 +180,78 @@ def load_codebook(study: Study) -> Codebook:
 
 
 def parse_codebook(raw: Any, file: Path, study: Study) -> Codebook:
-    """Check a parsed codebook against the study's instrument; return a :class:`Codebook`."""
-
-    def fail(key: str, expected: str, found: Any = None) -> ConfigError:
-        return ConfigError(file, expected, column=key, found=found)
-
-    check_top_keys(raw, file, _TOP_KEYS, "the keys themes and sections")
-    themes = raw.get("themes")
-    if not isinstance(themes, list) or not themes:
-        raise fail("themes", "a list of at least one theme", themes)
-
-    item_ids = {it.id for it in study.items}
-    item_subconstructs: dict[str, set[str]] = {}
-    for it in study.items:
-        if it.construct:
-            item_subconstructs.setdefault(it.construct, set()).add(it.subconstruct)
+    """Check a parsed codebook (:class:`CodebookFile`) against the study's instrument; return a :class:`Codebook`."""
+    where = Where(Path(file))
+    spec: CodebookFile = read(CodebookFile, raw, where)
     codes: dict[str, Code] = {}
+    for i, theme in enumerate(spec.themes):
+        _flatten(theme, where.child("themes").index(i), "", "", 0, codes)
+    for code in codes.values():
+        _code_fits_study(code, study, where)
+    _codes_exist(spec.sections, codes, where.child("sections"))
+    _codes_exist(spec.lead_ins, codes, where.child("lead_ins"))
+    _study_themes_coded(study, codes, where)
+    return Codebook(Path(file), codes, dict(spec.sections), dict(spec.lead_ins))
 
-    def text(value: Any, key: str, required: bool = True) -> str:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                raise fail(key, "a value (this key is required)")
-            return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise fail(key, "text", value)
-        return str(value).strip()
 
-    def read(spec: Any, key: str, parent: str, theme: str, depth: int) -> None:
-        if not isinstance(spec, dict):
-            raise fail(key, "a mapping with id, label and description", type(spec).__name__)
-        for name in spec:
-            if name not in _CODE_KEYS:
-                raise fail(f"{key}.{name}", "one of the keys " + ", ".join(sorted(_CODE_KEYS)), name)
-        cid = text(spec.get("id"), key + ".id")
-        if not ID_PATTERN.match(cid):
-            raise fail(key + ".id", "an id of letters, digits, '_', '-' or '.'", cid)
-        if cid in codes:
-            raise fail(key + ".id", "a code id used once in the codebook", cid)
-        label = text(spec.get("label"), key + ".label")
-        description = text(spec.get("description"), key + ".description")
-        construct = text(spec.get("construct"), key + ".construct", required=False)
-        subconstruct = text(spec.get("subconstruct"), key + ".subconstruct", required=False)
-        if construct and construct not in study.constructs:
-            known = ", ".join(study.constructs) or "none (study.yml defines no constructs)"
-            raise fail(key + ".construct", f"a construct of study.yml ({known})", construct)
-        if subconstruct:
-            if not construct:
-                raise fail(key + ".subconstruct", "a construct beside the sub-construct", subconstruct)
-            allowed = set(NPT_SUBCONSTRUCTS.get(construct, ())) | (item_subconstructs.get(construct, set()) - {""})
-            if subconstruct not in allowed:
-                raise fail(
-                    key + ".subconstruct",
-                    f"a sub-construct of {construct} (" + ", ".join(sorted(allowed)) + ")",
-                    subconstruct,
-                )
-        items = spec.get("items") or []
-        if not isinstance(items, list):
-            raise fail(key + ".items", "a list of item ids", items)
-        for i, item in enumerate(items):
-            if str(item) not in item_ids:
-                raise fail(f"{key}.items[{i}]", "an item id of study.yml", item)
-        figures: tuple[str, ...] = ()
-        printed = ""
-        if spec.get("report_count") is not None:
-            rc = spec["report_count"]
-            if not isinstance(rc, dict) or not set(rc) <= _COUNT_KEYS or not rc:
-                raise fail(key + ".report_count", "a mapping with figures and/or printed", rc)
-            figs = rc.get("figures") or []
-            if not isinstance(figs, list):
-                raise fail(key + ".report_count.figures", "a list of figure ids", figs)
-            figures = tuple(str(f) for f in figs)
-            printed = text(rc.get("printed"), key + ".report_count.printed", required=False)
-        case = None
-        if spec.get("case") is not None:
-            cs = spec["case"]
-            if not isinstance(cs, dict):
-                raise fail(key + ".case", "a mapping with participant, issue and progress", cs)
-            for name in cs:
-                if name not in _CASE_KEYS:
-                    raise fail(f"{key}.case.{name}", "one of the keys " + ", ".join(sorted(_CASE_KEYS)), name)
-            case = {k: text(cs.get(k), f"{key}.case.{k}") for k in ("participant", "issue", "progress")}
-        codes[cid] = Code(
-            cid,
-            label,
-            description,
-            parent,
-            theme or cid,
-            depth,
-            construct,
-            subconstruct,
-            tuple(str(i) for i in items),
-            figures,
-            printed,
-            case,
-            key,
-        )
-        children = spec.get("children") or []
-        if not isinstance(children, list):
-            raise fail(key + ".children", "a list of sub-codes", children)
-        for i, child in enumerate(children):
-            read(child, f"{key}.children[{i}]", cid, theme or cid, depth + 1)
+def _flatten(spec: CodeSpec, at: Where, parent: str, theme: str, depth: int, codes: dict[str, Code]) -> None:
+    """Add a code and its children (depth first, file order) to ``codes``; each id once."""
+    if spec.id in codes:
+        raise at.child("id").fail("a code id used once in the codebook", spec.id)
+    rc = spec.report_count
+    codes[spec.id] = Code(
+        spec.id,
+        spec.label,
+        spec.description,
+        parent,
+        theme or spec.id,
+        depth,
+        spec.construct,
+        spec.subconstruct,
+        spec.items,
+        rc.figures if rc else (),
+        rc.printed if rc else "",
+        None if spec.case is None else dataclasses.asdict(spec.case),
+        at.key,
+    )
+    for i, child in enumerate(spec.children):
+        _flatten(child, at.child("children").index(i), spec.id, theme or spec.id, depth + 1, codes)
 
-    for i, spec in enumerate(themes):
-        read(spec, f"themes[{i}]", "", "", 0)
 
-    sections = raw.get("sections")
-    if not isinstance(sections, dict) or not sections:
-        raise fail("sections", "a mapping of report headings to code ids", sections)
-    for heading, cid in sections.items():
-        if str(cid) not in codes:
-            raise fail(f"sections.{heading}", "a code id of this codebook", cid)
-    lead_ins = raw.get("lead_ins") or {}
-    if not isinstance(lead_ins, dict):
-        raise fail("lead_ins", "a mapping of excerpt ids to code ids", lead_ins)
-    for eid, cid in lead_ins.items():
-        if str(cid) not in codes:
-            raise fail(f"lead_ins.{eid}", "a code id of this codebook", cid)
+def _code_fits_study(code: Code, study: Study, where: Where) -> None:
+    """A code's construct, sub-construct and items must be the study's."""
+    at = Where(where.file, code.key)
+    if code.construct and code.construct not in study.constructs:
+        known = ", ".join(study.constructs) or "none (study.yml defines no constructs)"
+        raise at.child("construct").fail(f"a construct of study.yml ({known})", code.construct)
+    if code.subconstruct:
+        _subconstruct_fits(code, study, at.child("subconstruct"))
+    item_ids = {it.id for it in study.items}
+    for i, item in enumerate(code.items):
+        if item not in item_ids:
+            raise at.child("items").index(i).fail("an item id of study.yml", item)
+
+
+def _subconstruct_fits(code: Code, study: Study, at: Where) -> None:
+    """A sub-construct needs its construct, and must be an NPT sub-construct of it or one its items use."""
+    if not code.construct:
+        raise at.fail("a construct beside the sub-construct", code.subconstruct)
+    used = {it.subconstruct for it in study.items if it.construct == code.construct} - {""}
+    allowed = set(NPT_SUBCONSTRUCTS.get(code.construct, ())) | used
+    if code.subconstruct not in allowed:
+        raise at.fail(f"a sub-construct of {code.construct} (" + ", ".join(sorted(allowed)) + ")", code.subconstruct)
+
+
+def _codes_exist(mapping: dict[str, str], codes: dict[str, Code], at: Where) -> None:
+    for name, cid in mapping.items():
+        if cid not in codes:
+            raise at.child(name).fail("a code id of this codebook", cid)
+
+
+def _study_themes_coded(study: Study, codes: dict[str, Code], where: Where) -> None:
     for theme in study.themes:
         if theme.get("id") not in codes:
-            raise fail("themes", f"a code for every theme study.yml names (missing {theme.get('id')!r})")
-    return Codebook(
-        Path(file), codes, {str(k): str(v) for k, v in sections.items()}, {str(k): str(v) for k, v in lead_ins.items()}
-    )
+            raise where.child("themes").fail(f"a code for every theme study.yml names (missing {theme.get('id')!r})")
 
 
 def theme_anchor(code_id: str) -> str:

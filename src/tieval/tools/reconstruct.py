@@ -14,7 +14,7 @@ How it works
    printed values (``t5.B1.agree`` ...) or counts with a base (Surrey); per
    demographic, the table counts (``t4.sector.<slug>``).  Text figures that
    restate a table cell (``restates``) are checks, not targets.
-2. **Completion story** (``reconstruction.story`` in ``study.yml``): groups of
+2. **Completion story** (``story`` in ``reconstruction.yml``): groups of
    respondents and how far each got through the questionnaire.  It bounds, per
    item, how many respondents can have answered it (``n_max``).
 3. **Denominators**: for a row of rounded percentages every ``n`` that fits is
@@ -36,8 +36,8 @@ How it works
    byte-identical files; each export row carries a notice column saying the
    data are reconstructed.
 
-All study-specific choices live in the ``reconstruction`` block of
-``study.yml`` (documented there); no code here names a study.
+All study-specific choices live in ``data/<study>/reconstruction.yml`` (keys in
+``data/README.md``, comments in the file); no code here names a study.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ from tieval.config import Scale, Study, load_study
 from tieval.errors import ConfigError, InputError
 from tieval.integrity import write_manifest
 from tieval.schema import EXCERPTS, require_columns
+from tieval.spec import Where, load_yaml, read
+from tieval.spec import key as _key
 
 __all__ = [
     "LOG_COLUMNS",
@@ -67,6 +69,9 @@ __all__ = [
     "ItemPlan",
     "Reconstruction",
     "read_params",
+    "parse_params",
+    "params_file",
+    "ReconstructionFile",
     "published_targets",
     "plan_items",
     "evaluate_story",
@@ -185,7 +190,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Params:
-    """The ``reconstruction`` block of ``study.yml``, checked (see the comments there)."""
+    """The parameters of ``reconstruction.yml``, checked and typed (see the comments there)."""
 
     seed: int
     story: tuple[Group, ...]
@@ -213,172 +218,203 @@ class Params:
         return sum(g.n for g in self.story)
 
 
-_PARAM_KEYS = {
-    "seed",
-    "story",
-    "max_item_skips",
-    "alternative_stories",
-    "latent",
-    "extreme_share",
-    "remainder_low_below",
-    "fieldwork",
-    "location",
-    "preview_records",
-    "question_order",
-    "profiles",
-    "free_text_requires",
-    "three_words",
-    "invented_free_text",
-    "story_figures",
-    "other_figures",
-}
+# The keys of data/<study>/reconstruction.yml, declared once (tieval.spec); data/README.md's table comes from them.
+@dataclass(frozen=True, kw_only=True)
+class GroupSpec:
+    """``story[]``: a group of respondents who got equally far."""
+
+    id: str = _key("group id (default group<k>)", "")
+    n: int = _key("respondents in the group", minimum=1)
+    through: str = _key("last item answered: all, none or an item id", "all")
+    demographics: bool = _key("the group answered the demographic questions", True)
+    finished: bool | None = _key("Qualtrics' Finished flag (default: through is all)", None)
+    note: str = _key("our note", "")
+
+
+_STORY = "a list of respondent groups {id, n, through, demographics, finished}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlternativeStory:
+    """``alternative_stories.<name>``: another reading of the text, only compared in the log."""
+
+    story: tuple[GroupSpec, ...] = _key("its respondent groups", nonempty=_STORY)
+    max_item_skips: int = _key("its max_item_skips", 0, minimum=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Latent:
+    """``latent``: the latent-trait model of who answered what."""
+
+    construct_sd: float = _key("sd of a respondent's construct-specific deviation from their trait (sd 1)", 0.5)
+    item_noise_sd: float = _key("sd of item-specific noise (larger: weaker correlations between items)", 0.7)
+
+
+def _date(fw: Fieldwork, where: Where) -> None:
+    try:
+        datetime.strptime(fw.start, "%Y-%m-%d")
+    except ValueError:
+        raise where.child("start").fail("a date written YYYY-MM-DD", fw.start) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fieldwork:
+    """``fieldwork``: the invented survey window for the export's dates."""
+
+    start: str = _key("first day, YYYY-MM-DD", "2024-01-08")
+    days: int = _key("length of the window in days", 30, minimum=1)
+    timezone: str = _key("time zone of the dates", "Europe/London")
+
+
+Fieldwork.checks = (_date,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """``profiles[]``: a respondent whose answers the report ties together."""
+
+    id: str = _key("profile id", "")
+    rank: int | None = _key("latent rank (1 = lowest); none: placed at random", None)
+    answers: dict[str, str] = _key("item id → category this respondent gives", {})
+    quotations: tuple[str, ...] = _key("excerpt ids this respondent wrote", ())
+    note: str = _key("our note", "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreeWords:
+    """``three_words``: a 'three words' question filled from the published word cloud."""
+
+    question: str = _key("the free_text question id")
+    words_per_answer: int = _key("words in each answer", 3, minimum=1)
+    most_frequent_count: int = _key("how often the most frequent word appears", 1, minimum=1)
+
+
+def _share(value: float, where: Where) -> None:
+    if not 0 <= value <= 1:
+        raise where.fail("a share between 0 and 1", value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReconstructionFile:
+    """``reconstruction.yml``: parameters of the stand-in generator (only for reconstructed studies)."""
+
+    seed: int = _key("numpy default_rng seed: the same seed gives a byte-identical export", minimum=0)
+    story: tuple[GroupSpec, ...] = _key("completion story: groups of respondents and how far each got", nonempty=_STORY)
+    max_item_skips: int = _key("per item, at most this many respondents reaching it leave it blank", 0, minimum=0)
+    alternative_stories: dict[str, AlternativeStory] = _key("other readings of the text, compared in the log", {})
+    latent: Latent = _key("the latent-trait model", None)
+    extreme_share: dict[str, float] = _key("share of agree (disagree) answers given the extreme label", {})
+    remainder_low_below: float = _key("unpublished answers are the middle label unless the score is below this", -1.5)
+    fieldwork: Fieldwork = _key("the invented survey window", None)
+    location: tuple[str, ...] = _key("[latitude, longitude] written in every record's location columns", ("", ""))
+    preview_records: int = _key("'Survey Preview' records to add (a researcher's test run)", 0, minimum=0)
+    question_order: tuple[str, ...] = _key(
+        "survey flow: the words items, demographics, free_text in order", ("items", "demographics", "free_text")
+    )
+    profiles: tuple[Profile, ...] = _key("respondents whose answers the report ties together", ())
+    free_text_requires: dict[str, dict[str, str]] = _key("free_text id → {item id: category} its quotations need", {})
+    three_words: ThreeWords | None = _key("a three-words question", None)
+    invented_free_text: dict[str, tuple[str, ...]] = _key("free_text id → INVENTED answers (listed in the log)", {})
+    story_figures: dict[str, str] = _key("figure id → what the story counts (responses, group:<id>, ...)", {})
+    other_figures: dict[str, str] = _key("figure id → why the export cannot reproduce it", {})
+
+
+def _shape(f: ReconstructionFile, where: Where) -> None:
+    if len(f.location) != 2:
+        raise where.child("location").fail("[latitude, longitude]", list(f.location))
+    if sorted(f.question_order) != ["demographics", "free_text", "items"]:
+        raise where.child("question_order").fail(
+            "the three words items, demographics, free_text in survey order", list(f.question_order)
+        )
+    for name, value in f.extreme_share.items():
+        _share(value, where.child("extreme_share").child(name))
+
+
+ReconstructionFile.checks = (_shape,)
+
+
+def _story_items_exist(story: tuple[GroupSpec, ...], study: Study, where: Where) -> None:
+    item_ids = {it.id for it in study.items}
+    for i, group in enumerate(story):
+        if group.through not in ("all", "none") and group.through not in item_ids:
+            raise where.index(i).child("through").fail("'all', 'none' or an item id", group.through)
+
+
+def _profile_items_exist(f: ReconstructionFile, study: Study, where: Where) -> None:
+    item_ids = {it.id for it in study.items}
+    for i, prof in enumerate(f.profiles):
+        for item_id in prof.answers:
+            if item_id not in item_ids:
+                at = where.child("profiles").index(i).child("answers").child(item_id)
+                raise at.fail("an item id of the instrument", item_id)
+
+
+def _free_text_questions_exist(f: ReconstructionFile, study: Study, where: Where) -> None:
+    free_ids = {q.id for q in study.free_text}
+    for name in ("invented_free_text", "free_text_requires"):
+        for qid in getattr(f, name):
+            if qid not in free_ids:
+                raise where.child(name).child(qid).fail("a free_text question id", qid)
+    if f.three_words is not None and f.three_words.question not in free_ids:
+        raise where.child("three_words.question").fail("a free_text question id", f.three_words.question)
+
+
+def _groups(story: tuple[GroupSpec, ...]) -> tuple[Group, ...]:
+    return tuple(
+        Group(g.id or f"group{i + 1}", g.n, g.through, g.demographics, g.through == "all" if g.finished is None else g.finished)
+        for i, g in enumerate(story)
+    )  # fmt: skip
 
 
 def _fail(study: Study, key: str, expected: str, found: Any = None) -> ConfigError:
-    return ConfigError(study.config_file, expected, column=f"reconstruction.{key}", found=found)
+    """An error about a key of the study's ``reconstruction.yml`` found while building."""
+    return ConfigError(params_file(study), expected, column=key, found=found)
 
 
-def _int(study: Study, value: Any, key: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _fail(study, key, f"a whole number of at least {minimum}", value)
-    return value
-
-
-def _num(study: Study, value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(study, key, "a number", value)
-    return float(value)
-
-
-def _mapping(study: Study, value: Any, key: str) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _fail(study, key, "a mapping", value)
-    return value
-
-
-def _read_story(study: Study, value: Any, key: str) -> tuple[Group, ...]:
-    if not isinstance(value, list) or not value:
-        raise _fail(study, key, "a list of respondent groups {id, n, through, demographics, finished}", value)
-    item_ids = [it.id for it in study.items]
-    groups = []
-    for i, spec in enumerate(value):
-        gkey = f"{key}[{i}]"
-        if not isinstance(spec, dict):
-            raise _fail(study, gkey, "a mapping {id, n, through, demographics, finished}", spec)
-        extra = set(spec) - {"id", "n", "through", "demographics", "finished", "note"}
-        if extra:
-            raise _fail(
-                study, f"{gkey}.{sorted(extra)[0]}", "one of the keys id, n, through, demographics, finished, note"
-            )
-        through = str(spec.get("through", "all"))
-        if through not in ("all", "none") and through not in item_ids:
-            raise _fail(study, gkey + ".through", "'all', 'none' or an item id", through)
-        groups.append(
-            Group(
-                str(spec.get("id", f"group{i + 1}")),
-                _int(study, spec.get("n"), gkey + ".n", 1),
-                through,
-                bool(spec.get("demographics", True)),
-                bool(spec.get("finished", through == "all")),
-            )
-        )
-    return tuple(groups)
+def params_file(study: Study) -> Path:
+    """``data/<study>/reconstruction.yml``."""
+    return study.root / "reconstruction.yml"
 
 
 def read_params(study: Study) -> Params:
-    """Check and type ``study.reconstruction``; a problem raises :class:`ConfigError` naming the key."""
-    raw = study.reconstruction
-    if not raw:
-        raise ConfigError(
-            study.config_file,
-            "a reconstruction block with a seed and a story (the study is marked reconstructed)",
-            column="reconstruction",
-        )
-    for key in raw:
-        if key not in _PARAM_KEYS:
-            raise _fail(study, str(key), "one of the keys " + ", ".join(sorted(_PARAM_KEYS)), key)
-    seed = _int(study, raw.get("seed"), "seed")
-    story = _read_story(study, raw.get("story"), "story")
-    alternatives = {}
-    for name, spec in _mapping(study, raw.get("alternative_stories"), "alternative_stories").items():
-        spec = _mapping(study, spec, f"alternative_stories.{name}")
-        alternatives[str(name)] = (
-            _read_story(study, spec.get("story"), f"alternative_stories.{name}.story"),
-            _int(study, spec.get("max_item_skips", 0), f"alternative_stories.{name}.max_item_skips"),
-        )
-    latent = _mapping(study, raw.get("latent"), "latent")
-    fieldwork = _mapping(study, raw.get("fieldwork"), "fieldwork")
-    try:
-        start = datetime.strptime(str(fieldwork.get("start", "2024-01-08")), "%Y-%m-%d")
-    except ValueError:
-        raise _fail(study, "fieldwork.start", "a date written YYYY-MM-DD", fieldwork.get("start")) from None
-    location = raw.get("location") or ["", ""]
-    if not isinstance(location, list) or len(location) != 2:
-        raise _fail(study, "location", "[latitude, longitude]", location)
-    order = tuple(raw.get("question_order") or ("items", "demographics", "free_text"))
-    if sorted(order) != ["demographics", "free_text", "items"]:
-        raise _fail(
-            study, "question_order", "the three words items, demographics, free_text in survey order", list(order)
-        )
-    extreme = {
-        str(k): _num(study, v, f"extreme_share.{k}")
-        for k, v in _mapping(study, raw.get("extreme_share"), "extreme_share").items()
-    }
-    for k, v in extreme.items():
-        if not 0 <= v <= 1:
-            raise _fail(study, f"extreme_share.{k}", "a share between 0 and 1", v)
-    profiles = raw.get("profiles") or []
-    if not isinstance(profiles, list):
-        raise _fail(study, "profiles", "a list of respondent profiles", profiles)
-    for i, prof in enumerate(profiles):
-        prof = _mapping(study, prof, f"profiles[{i}]")
-        extra = set(prof) - {"id", "rank", "answers", "quotations", "note"}
-        if extra:
-            raise _fail(
-                study, f"profiles[{i}].{sorted(extra)[0]}", "one of the keys id, rank, answers, quotations, note"
-            )
-        for item_id in _mapping(study, prof.get("answers"), f"profiles[{i}].answers"):
-            if item_id not in {it.id for it in study.items}:
-                raise _fail(study, f"profiles[{i}].answers.{item_id}", "an item id of the instrument", item_id)
-    free_ids = {f.id for f in study.free_text}
-    invented = {}
-    for qid, answers in _mapping(study, raw.get("invented_free_text"), "invented_free_text").items():
-        if qid not in free_ids:
-            raise _fail(study, f"invented_free_text.{qid}", "a free_text question id", qid)
-        if not isinstance(answers, list):
-            raise _fail(study, f"invented_free_text.{qid}", "a list of answers", answers)
-        invented[qid] = tuple(str(a) for a in answers)
-    requires = {}
-    for qid, req in _mapping(study, raw.get("free_text_requires"), "free_text_requires").items():
-        if qid not in free_ids:
-            raise _fail(study, f"free_text_requires.{qid}", "a free_text question id", qid)
-        requires[qid] = {str(k): str(v) for k, v in _mapping(study, req, f"free_text_requires.{qid}").items()}
-    three = _mapping(study, raw.get("three_words"), "three_words")
-    if three and three.get("question") not in free_ids:
-        raise _fail(study, "three_words.question", "a free_text question id", three.get("question"))
+    """Read and check ``data/<study>/reconstruction.yml``; a problem raises :class:`ConfigError` naming the key."""
+    path = params_file(study)
+    if not path.is_file():
+        raise ConfigError(path, "a reconstruction.yml with a seed and a story (the study is marked reconstructed)")
+    return parse_params(load_yaml(path), path, study)
+
+
+def parse_params(raw: Any, file: Path, study: Study) -> Params:
+    """Check parsed reconstruction parameters against :class:`ReconstructionFile` and the study's instrument."""
+    where = Where(Path(file))
+    f: ReconstructionFile = read(ReconstructionFile, raw, where)
+    _story_items_exist(f.story, study, where.child("story"))
+    for name, alt in f.alternative_stories.items():
+        _story_items_exist(alt.story, study, where.child(f"alternative_stories.{name}.story"))
+    _profile_items_exist(f, study, where)
+    _free_text_questions_exist(f, study, where)
+    profiles = [dict(p) for p in (raw.get("profiles") or [])]
     return Params(
-        seed=seed,
-        story=story,
-        max_item_skips=_int(study, raw.get("max_item_skips", 0), "max_item_skips"),
-        alternative_stories=alternatives,
-        construct_sd=_num(study, latent.get("construct_sd", 0.5), "latent.construct_sd"),
-        item_noise_sd=_num(study, latent.get("item_noise_sd", 0.7), "latent.item_noise_sd"),
-        extreme_share=extreme,
-        remainder_low_below=_num(study, raw.get("remainder_low_below", -1.5), "remainder_low_below"),
-        fieldwork_start=start,
-        fieldwork_days=_int(study, fieldwork.get("days", 30), "fieldwork.days", 1),
-        timezone=str(fieldwork.get("timezone", "Europe/London")),
-        location=(str(location[0]), str(location[1])),
-        preview_records=_int(study, raw.get("preview_records", 0), "preview_records"),
-        question_order=order,
+        seed=f.seed,
+        story=_groups(f.story),
+        max_item_skips=f.max_item_skips,
+        alternative_stories={k: (_groups(a.story), a.max_item_skips) for k, a in f.alternative_stories.items()},
+        construct_sd=f.latent.construct_sd,
+        item_noise_sd=f.latent.item_noise_sd,
+        extreme_share=dict(f.extreme_share),
+        remainder_low_below=f.remainder_low_below,
+        fieldwork_start=datetime.strptime(f.fieldwork.start, "%Y-%m-%d"),
+        fieldwork_days=f.fieldwork.days,
+        timezone=f.fieldwork.timezone,
+        location=(f.location[0], f.location[1]),
+        preview_records=f.preview_records,
+        question_order=f.question_order,
         profiles=tuple(profiles),
-        free_text_requires=requires,
-        three_words=three,
-        invented_free_text=invented,
-        story_figures={str(k): str(v) for k, v in _mapping(study, raw.get("story_figures"), "story_figures").items()},
-        other_figures={str(k): str(v) for k, v in _mapping(study, raw.get("other_figures"), "other_figures").items()},
+        free_text_requires={k: dict(v) for k, v in f.free_text_requires.items()},
+        three_words=dict(raw.get("three_words") or {}),
+        invented_free_text=dict(f.invented_free_text),
+        story_figures=dict(f.story_figures),
+        other_figures=dict(f.other_figures),
     )
 
 
