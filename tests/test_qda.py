@@ -1,6 +1,7 @@
 """Coding-software interchange: REFI-QDA, Taguette and QualCoder exports read from hand-written fixtures.
 
-Fixtures are built by tests/fixtures/qda/make_fixtures.py (committed with its output).
+Fixtures are built by tests/fixtures/qda/make_fixtures.py (committed with its output); the
+README there says which real-world behaviour each reproduces.
 """
 
 import zipfile
@@ -15,6 +16,19 @@ from tieval.schema import CODEBOOK, CODINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "qda"
+REL = "tests/fixtures/qda"
+
+#: What NVivo shows for the six codings of Interview P1 (and the focus group's one), in order.
+NVIVO_SHOWS = [
+    "Caf\u00e9 culture",
+    "made it feel \u201csafe\u201d",
+    "made it feel \u201csafe\u201d",  # the same selection, coded by Ana and Ben
+    "re\u0301sume\u0301 workshop",  # combining acute accents, after the emoji
+    "\u7814\u4fee (training)",
+    "kaua\u0304papa session",  # after the flag: two regional indicators, four UTF-16 units
+    "We\u2019re stretched though.",
+    "Na\u00efve questions were welcomed",
+]
 
 
 def fixture_table(name: str) -> pd.DataFrame:
@@ -31,51 +45,107 @@ def qualcoder():
     return qda.read_qdpx(FIX / "qualcoder_project.qdpx")
 
 
-# ---- REFI-QDA: NVivo style ---------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _in_root(monkeypatch):
+    monkeypatch.chdir(ROOT)  # error messages show paths relative to the working directory
 
 
-def test_nvivo_codes_are_nested_with_paths_and_descriptions(nvivo):
+# ---- REFI-QDA: NVivo (UTF-16 offsets) and the same project from QualCoder (code points) -------
+
+
+def test_nvivo_coded_text_is_what_nvivo_shows(nvivo):
+    assert nvivo.codings["text"].tolist() == NVIVO_SHOWS
+    assert nvivo.offsets == "UTF-16 code units"
+    assert nvivo.origin == "NVivo 14"
+    p1 = nvivo.sources.set_index("name").loc["Interview P1", "text"]
+    # start/end are code points into the text as stored (CRLF kept, counted twice, as NVivo does).
+    for row in nvivo.codings.itertuples():
+        source = nvivo.sources.set_index("source_id").loc[row.source_id, "text"]
+        assert source[row.start : row.end] == row.text
+    assert "\r\n" in p1
+
+
+def test_nvivo_offsets_read_as_code_points_would_cut_elsewhere(nvivo):
+    """The fixture discriminates: reading NVivo's numbers as code points shifts every coding after the emoji."""
+    with zipfile.ZipFile(FIX / "nvivo_project.qdpx") as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    p1 = nvivo.sources.set_index("name").loc["Interview P1", "text"]
+    start = int(qde.split('name="safe" startPosition="')[1].split('"')[0])
+    end = int(qde.split('name="safe" startPosition="')[1].split('endPosition="')[1].split('"')[0])
+    assert p1[start:end] == "ade it feel \u201csafe\u201d."  # one unit per emoji: off by one
+    kaupapa = nvivo.codings.iloc[5]
+    assert (kaupapa["start"], kaupapa["end"]) == (p1.index("kaua"), p1.index("kaua") + 17)
+
+
+def test_same_project_with_code_points_from_qualcoder_reads_identically(nvivo):
+    same = qda.read_qdpx(FIX / "qualcoder_same_project.qdpx")
+    assert same.offsets == "code points"
+    pd.testing.assert_frame_equal(same.codings, nvivo.codings)
+    pd.testing.assert_frame_equal(same.sources, nvivo.sources)  # BOM dropped, sources/ folder found
+
+
+def test_nvivo_offsets_without_origin_are_found_by_the_evidence(nvivo):
+    anonymous = qda.read_qdpx(FIX / "nvivo_no_origin.qdpx")
+    pd.testing.assert_frame_equal(anonymous.codings, nvivo.codings)
+    assert anonymous.issues["issue"].tolist()[-1] == (
+        "offsets read as UTF-16 code units although the standard says code points: "
+        "only that reading puts the selections on word boundaries"
+    )
+
+
+def test_source_text_stored_as_utf16_with_bom(nvivo):
+    pd.testing.assert_frame_equal(qda.read_qdpx(FIX / "nvivo_utf16_text.qdpx").codings, nvivo.codings)
+
+
+def test_nvivo_codes_users_notes_variables_and_skipped_media(nvivo):
     codes = nvivo.codes.set_index("name")
     assert codes.loc["Being heard", "path"] == "Relationships/Feeling safe/Being heard"
     assert codes.loc["Being heard", "parent_id"] == codes.loc["Feeling safe", "code_id"]
-    assert codes.loc["Feeling safe", "parent_id"] == codes.loc["Relationships", "code_id"]
-    assert codes.loc["Relationships", "parent_id"] == ""
     assert codes.loc["Feeling safe", "description"] == "Participants describe psychological safety"
-    assert codes.loc["Time and capacity", "path"] == "Barriers/Time and capacity"
-    assert codes["codable"].all()
-
-
-def test_nvivo_selection_text_is_cut_by_code_points_not_bytes(nvivo):
-    p1 = nvivo.sources.set_index("name").loc["Interview P1"]
-    texts = nvivo.codings.loc[nvivo.codings["source_id"] == p1["source_id"], "text"].tolist()
-    assert texts == [
-        "\u201csafe\u201d",
-        "I could say what I thought",
-        "I could say what I thought",
-        "Caf\u00e9 chats helped too.",
-        "We\u2019re stretched though.",
-    ]
-    # The fixture discriminates: the same offsets read as UTF-8 byte offsets give other text.
-    raw = p1["text"].encode("utf-8")
-    row = nvivo.codings.iloc[1]
-    assert raw[row["start"] : row["end"]].decode("utf-8", "replace") != row["text"]
-
-
-def test_nvivo_inline_text_users_notes_variables_and_skipped_media(nvivo):
     sources = nvivo.sources.set_index("name")
-    assert sources.loc["Focus group summary", "text"] == ("Na\u00efve questions were welcomed \u2014 that\u2019s rare.")
+    assert sources.loc["Focus group summary", "text"] == (
+        "Na\u00efve questions were welcomed \u2014 that\u2019s rare \U0001f44d."
+    )
     assert nvivo.variables == ["Role"]
     assert sources.loc["Interview P1", "Role"] == "Social worker"
     assert nvivo.coders == ["Ana", "Ben"]
-    notes = nvivo.codings.set_index(["start", "coder"])["note"]
-    assert notes[(52, "Ana")] == "Key quote"  # selection Description
-    assert notes[(63, "Ben")] == "Borderline: could be Being heard."  # Coding NoteRef -> Note
-    assert notes[(63, "Ana")] == ""
+    assert nvivo.codings["coder"].tolist() == ["Ana", "Ana", "Ben", "Ben", "Ana", "Ana", "Ana", "Ben"]
+    assert nvivo.codings["note"].tolist()[1:3] == ["Key quote", "Key quote\n\nBorderline: could be Being heard."]
     assert nvivo.issues["issue"].tolist() == ["PictureSource skipped: only text sources are read"]
-    assert nvivo.name == "Workforce interviews"
+    assert nvivo.codings["where"].iloc[0] == "PlainTextSelection 5e1ec700-0000-4000-8000-000000000001"
 
 
-# ---- REFI-QDA: QualCoder / ATLAS.ti style -----------------------------------------------------
+# ---- REFI-QDA: ATLAS.ti, MAXQDA and QualCoder quirks --------------------------------------------
+
+
+def test_atlas_project_named_qde_crlf_counted_once_and_note_file():
+    atlas = qda.read_qdpx(FIX / "atlas_project.qdpx")
+    assert atlas.offsets == "code points, CRLF as one"
+    assert atlas.codings["text"].tolist() == [
+        "We \u201csigned up\u201d as a team.",
+        "Managers said it\u2019s legitimate work now, and they mean it.",
+        "Na\u00efve questions are welcome here.",
+    ]
+    text = atlas.sources["text"].iloc[0]
+    assert text.count("\r\n") == 4  # kept as stored; offsets are code points into it
+    assert [text[s:e] for s, e in zip(atlas.codings["start"], atlas.codings["end"])] == atlas.codings["text"].tolist()
+    assert atlas.codings["note"].tolist() == ["", "Said twice in the interview.", ""]
+    assert atlas.coders == ["Dana"] and atlas.name == "Workforce"
+
+
+def test_maxqda_memo_selection_same_named_sources_and_nameless_case():
+    maxqda = qda.read_qdpx(FIX / "maxqda_project.qdpx")
+    assert maxqda.offsets == "code points, CRLF as one"
+    assert maxqda.codings["text"].tolist() == ["It gave us time to reflect.", "We had no time at all."]
+    assert maxqda.sources["name"].tolist() == ["Interview", "Interview"]
+    assert maxqda.sources["source_id"].nunique() == 2
+    assert maxqda.cases["name"].tolist() == ["ca5e0000-0832-47ce-bd66-a8ec188d3701"]
+    assert maxqda.issues.values.tolist() == [
+        [
+            "PlainTextSelection 5e100000-0832-47ce-bd66-a8ec188d3702",
+            "selection without a Coding skipped (a memo: 'Memo: check with the team lead.')",
+        ]
+    ]
 
 
 def test_qualcoder_style_lowercase_sources_bom_crlf_braced_guid(qualcoder):
@@ -92,6 +162,7 @@ def test_qualcoder_style_lowercase_sources_bom_crlf_braced_guid(qualcoder):
     whole = codings.iloc[3]  # Coding on the TextSource
     assert (names[whole["code_id"]], whole["start"], whole["end"]) == ("Other", 0, len(source["text"]))
     assert whole["selection_id"] == ""
+    assert qualcoder.offsets == "code points"
 
 
 def test_qualcoder_style_category_is_not_codable_and_cases_are_read(qualcoder):
@@ -101,7 +172,23 @@ def test_qualcoder_style_category_is_not_codable_and_cases_are_read(qualcoder):
     assert qualcoder.cases[["name", "source_id"]].values.tolist() == [["P3", qualcoder.sources.iloc[0]["source_id"]]]
 
 
-# ---- CSV exports ---------------------------------------------------------------------------------
+def test_bare_qde_beside_its_sources_folder(tmp_path, nvivo):
+    with zipfile.ZipFile(FIX / "nvivo_project.qdpx") as archive:
+        archive.extractall(tmp_path)
+    project = qda.read_codings(tmp_path / "project.qde")
+    pd.testing.assert_frame_equal(project.codings, nvivo.codings)
+
+
+def test_writer_detection_from_origin():
+    assert qda.writer_of("NVivo for Windows 12.6").reading.name == "UTF-16 code units"
+    assert qda.writer_of("ATLAS.ti Win 23.4.0").reading.name == "code points, CRLF as one"
+    assert qda.writer_of("MAXQDA 24 (Release 24.7.0)").name == "MAXQDA"
+    assert qda.writer_of("QualCoder 3.6").names_are_text
+    assert qda.writer_of(qda.ORIGIN).reading == qda.STANDARD
+    assert qda.writer_of("").name == ""
+
+
+# ---- CSV and XLSX exports -----------------------------------------------------------------------
 
 
 def test_taguette_highlights_one_coding_per_tag_untagged_listed():
@@ -112,15 +199,24 @@ def test_taguette_highlights_one_coding_per_tag_untagged_listed():
     assert codings["text"].iloc[0] == ("It felt \u201csafe\u201d \U0001f60a \u2014 I could\nsay what I thought.")
     assert set(codings["coder"]) == {"coder-b"}
     assert codings["start"].isna().all()
+    assert codings["where"].tolist() == ["row 2", "row 3", "row 4", "row 5", "row 6", "row 7", "row 9"]
     assert sorted(project.sources["name"]) == ["Focus group", "Interview P1", "Interview P2"]
     assert project.issues.values.tolist() == [["row 8", "highlight 6 has no tag"]]
 
 
-def test_qualcoder_csv_categories_nest_codes_and_images_are_skipped():
+def test_taguette_xlsx_reads_like_the_csv():
+    csv_ = qda.read_codings(FIX / "taguette_highlights.csv", coder="b")
+    xlsx = qda.read_codings(FIX / "taguette_highlights.xlsx", coder="b")
+    assert xlsx.origin == "Taguette highlights XLSX"
+    pd.testing.assert_frame_equal(xlsx.codings, csv_.codings)
+    pd.testing.assert_frame_equal(xlsx.issues, csv_.issues)
+
+
+def test_qualcoder_csv_unpadded_categories_and_file_variables():
     project = qda.read_qualcoder_csv(FIX / "qualcoder_coded_text.csv")
     codings = project.codings
     assert codings["code_id"].tolist() == [
-        "Relationships/Feeling safe",
+        "Relationships/Feeling safe",  # not 'Social worker/Relationships/...': Role sits under Category 2
         "Context/Barriers/Time and capacity",
         "Context/Barriers/Time and capacity",
         "Leadership",
@@ -129,18 +225,24 @@ def test_qualcoder_csv_categories_nest_codes_and_images_are_skipped():
     assert codings["selection_id"].tolist() == ["ctid:11", "ctid:12", "ctid:13", "ctid:14"]
     assert codings["note"].tolist()[1] == "workload, not attitude"
     assert codings["text"].iloc[0].startswith("It felt \u201csafe\u201d \U0001f60a")
+    assert project.sources.set_index("name")["Role"].to_dict() == {
+        "Interview P1.txt": "Social worker",
+        "Interview P2.txt": "Nurse",
+        "Focus group.txt": "",
+    }
     codes = project.codes.set_index("code_id")
     assert codes.loc["Context/Barriers", "parent_id"] == "Context"
     assert not codes.loc["Context/Barriers", "codable"]
-    assert codes.loc["Context/Barriers/Time and capacity", "codable"]
     assert project.issues["issue"].tolist() == ["imid:3 skipped: only text codings are read"]
 
 
 @pytest.mark.parametrize(
     "name, origin",
     [
-        ("nvivo_project.qdpx", "NVivo 14 (hand-written fixture)"),
+        ("nvivo_project.qdpx", "NVivo 14"),
+        ("atlas_project.qdpx", "ATLAS.ti Win 23.4.0"),
         ("taguette_highlights.csv", "Taguette highlights CSV"),
+        ("taguette_highlights.xlsx", "Taguette highlights XLSX"),
         ("qualcoder_coded_text.csv", "QualCoder coded-text CSV"),
     ],
 )
@@ -148,55 +250,59 @@ def test_read_codings_dispatches_on_content(name, origin):
     assert qda.read_codings(FIX / name).origin == origin
 
 
-def test_read_codings_rejects_other_csv():
-    with pytest.raises(InputError, match=r"excerpts\.csv, row 1: expected a REFI-QDA \.qdpx"):
-        qda.read_codings(FIX / "excerpts.csv")
-
-
-# ---- malformed inputs ------------------------------------------------------------------------------
+# ---- malformed inputs: one line each, naming file, element or row, expected and found ----------
 
 
 @pytest.mark.parametrize(
-    "name, column, expected",
+    "name, message",
     [
-        ("bad_not_a_zip.qdpx", None, "a zip archive"),
-        ("bad_no_project_qde.qdpx", None, "a project.qde file inside"),
-        ("bad_wrong_namespace.qdpx", "Project", "namespace urn:QDA-XML:project:1.0"),
-        (
-            "bad_unknown_code.qdpx",
-            "Coding c0d10000-0000-4000-8000-000000000005",
-            "a CodeRef whose targetGUID names a Code",
-        ),
-        ("bad_selection_range.qdpx", "PlainTextSelection 5e1ec700-0000-4000-8000-000000000004", "endPosition <= 142"),
-        ("bad_missing_text.qdpx", "TextSource 50bce000-0000-4000-8000-000000000001", "the source text Sources/"),
+        ("bad_not_a_zip.qdpx", "expected a REFI-QDA project: a zip archive (.qdpx) holding project.qde; found 'not a zip archive'"),
+        ("bad_no_project_qde.qdpx", "expected a project.qde file inside the .qdpx archive; found 'Sources/50BCE000-0000-4000-8000-000000000001.txt'"),
+        ("bad_wrong_namespace.qdpx", "column Project: expected a root element Project in the namespace urn:QDA-XML:project:1.0; found '{urn:QDA-XML:project:0.9}Project'"),
+        ("bad_codebook_only.qdpx", "column CodeBook: expected a REFI-QDA project (Project in urn:QDA-XML:project:1.0) holding codings; found 'a REFI-QDA codebook (.qdc): codes only, no codings'"),
+        ("bad_unknown_code.qdpx", "column Coding c0d10600-0000-4000-8000-000000000000: expected a CodeRef whose targetGUID names a Code in the CodeBook; found 'DEADBEEF-0000-4000-8000-000000000000'"),
+        ("bad_selection_range.qdpx", "column PlainTextSelection 5e1ec700-0000-4000-8000-000000000006: expected 0 <= startPosition <= endPosition <= 214 (its source's length in code points; 217 in UTF-16 code units); found '192-715'"),
+        ("bad_missing_text.qdpx", "column TextSource 50bce000-0000-4000-8000-000000000001: expected the source text Sources/50BCE000-0000-4000-8000-000000000001.txt inside the archive; found 'missing'"),
+        ("bad_text_encoding.qdpx", "column TextSource 50bce000-0000-4000-8000-000000000001: expected source text encoded as UTF-8 (or UTF-16 with a byte-order mark); found 'Sources/50BCE000-0000-4000-8000-000000000001.txt'"),
+        ("bad_mismatched_text.qdpx", "column PlainTextSelection 5e1ec700-0000-4000-8000-000000000001: expected offsets that cut the text where QualCoder meant in one reading (as code points or UTF-16 code units it cuts 'Caf\u00e9 culture'; as UTF-16 code units, CRLF as one it cuts 'af\u00e9 culture'); found \"neither fits: its name is 'Tea and biscuits'\""),
+        ("bad_neither_reading.qdpx", "column PlainTextSelection 5e1ec700-0000-4000-8000-0000000000aa: expected offsets that cut the text where the writer meant in one reading (as code points it cuts 'Tie\u0302'; as UTF-16 code units it cuts 'Tie'); found 'neither fits: an end splits a character'"),
+        ("bad_entity_expansion.qdpx", "column project.qde: expected XML without DOCTYPE or entity declarations (REFI-QDA uses none; refused for safety); found 'a DOCTYPE declaration'"),
+        ("bad_external_entity.qdpx", "column project.qde: expected XML without DOCTYPE or entity declarations (REFI-QDA uses none; refused for safety); found 'a DOCTYPE declaration'"),
     ],
-)
-def test_malformed_qdpx_raises_input_error_naming_file_and_element(name, column, expected):
+)  # fmt: skip
+def test_malformed_qdpx_gives_one_line_naming_file_and_element(name, message):
     with pytest.raises(InputError) as info:
-        qda.read_qdpx(FIX / name)
-    error = info.value
-    assert error.file.endswith(name)
-    assert error.column == column
-    assert expected in str(error)
-
-
-def test_unknown_code_error_shows_the_dangling_guid():
-    with pytest.raises(InputError, match="DEADBEEF-0000-4000-8000-000000000000"):
-        qda.read_qdpx(FIX / "bad_unknown_code.qdpx")
+        qda.read_codings(FIX / name)
+    expected = f"{REL}/{name}, {message}" if message.startswith("column") else f"{REL}/{name}: {message}"
+    assert str(info.value) == expected
+    assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(
-    "reader, name, column",
+    "reader, name, message",
     [
-        (qda.read_taguette_csv, "taguette_missing_column.csv", "tag"),
-        (qda.read_qualcoder_csv, "qualcoder_missing_column.csv", "Codename"),
+        (qda.read_taguette, "taguette_missing_column.csv", "row 1, column tag: expected a Taguette highlights export: columns id, document, tag, content; found 'missing'"),
+        (qda.read_qualcoder_csv, "qualcoder_missing_column.csv", "row 1, column Codename: expected a QualCoder coded-text export: columns Coder, Coded, Codename; found 'missing'"),
+        (qda.read_taguette, "taguette_conflicting_rows.csv", "row 3, column content: expected the content of highlight 1 as on row 2 ('It felt safe'); found 'It felt safe to say so'"),
+        (qda.read_codings, "excerpts.csv", "row 1: expected a REFI-QDA .qdpx, a Taguette highlights CSV or XLSX (id, document, tag, content) or a QualCoder coded-text CSV (File, Coder, Coded, Id, Codename); found 'excerpt_id,section,source,speaker,timepoint,attribution,t...'"),
     ],
-)
-def test_csv_missing_required_column(reader, name, column):
+)  # fmt: skip
+def test_malformed_csv_gives_one_line_naming_file_row_and_column(reader, name, message):
     with pytest.raises(InputError) as info:
         reader(FIX / name)
-    assert (info.value.row, info.value.column, info.value.found) == (1, column, "missing")
-    assert info.value.file.endswith(name)
+    assert str(info.value) == f"{REL}/{name}, {message}"
+
+
+def test_coded_text_matching_no_excerpt_is_an_error_naming_the_row(study_tables):
+    excerpts, _, codebook = study_tables
+    project = qda.read_taguette(FIX / "taguette_highlights.csv", coder="b")
+    with pytest.raises(InputError) as info:
+        qda.match_codings(project, excerpts, codebook, strict=True)
+    assert str(info.value) == (
+        f"{REL}/taguette_highlights.csv, row 6, column content: expected coded text that lies in exactly one "
+        "of the study's excerpts (text found in 2 excerpts: E-03, E-05); found 'Na\u00efve questions were "
+        "welcomed \u2014 that\u2019s rare.'"
+    )
 
 
 # ---- writing and round trips -----------------------------------------------------------------------
@@ -271,6 +377,8 @@ def test_write_is_deterministic_with_fixed_dates_and_sorted_entries(study_tables
 
 def test_foreign_project_reexported_gives_same_codings(nvivo, tmp_path):
     back = qda.read_qdpx(qda.write_qdpx(nvivo, tmp_path / "again.qdpx"))
+    assert back.origin == qda.ORIGIN and "offsets in Unicode code points" in back.origin
+    assert back.offsets == "code points"
     pd.testing.assert_frame_equal(back.codings, nvivo.codings)
     pd.testing.assert_frame_equal(back.codes, nvivo.codes)
     pd.testing.assert_frame_equal(back.sources, nvivo.sources)
@@ -319,9 +427,9 @@ def test_taguette_highlights_match_excerpts_by_text(study_tables):
     ]
     reasons = dict(zip(result.unmatched["coding_id"], result.unmatched["reason"]))
     assert reasons == {
-        "4:Feeling safe": "text found in 2 excerpts: E-03, E-05",
-        "5:Leadership": "no excerpt holds this text",
-        "7:Unknown tag": "code not in the codebook",
+        "4:Feeling safe": "row 6: text found in 2 excerpts: E-03, E-05",
+        "5:Leadership": "row 7: no excerpt holds this text",
+        "7:Unknown tag": "row 9: code not in the codebook",
     }
 
 
@@ -357,6 +465,7 @@ def test_second_coder_recoding_our_export_maps_back_by_excerpt_variable(study_ta
                 "text": source["text"][:6],
                 "coder": "coder-b",
                 "note": "",
+                "where": "",
             }
         ]
     )
@@ -369,13 +478,14 @@ def test_second_coder_recoding_our_export_maps_back_by_excerpt_variable(study_ta
 
 def test_foreign_selections_become_new_excerpts(nvivo):
     tables = qda.tables_from_project(nvivo)
-    assert tables.excerpts["excerpt_id"].tolist()[:2] == ["Interview P1:52-58", "Interview P1:63-89"]
+    # Excerpt ids carry code-point offsets, whatever unit the writer counted in.
+    assert tables.excerpts["excerpt_id"].tolist()[:2] == ["Interview P1:55-67", "Interview P1:70-89"]
     first = tables.excerpts.iloc[0]
-    assert (first["text"], first["attribution"]) == ("\u201csafe\u201d", "Interview P1")
+    assert (first["text"], first["attribution"]) == ("Caf\u00e9 culture", "Interview P1")
     assert tables.codings.values.tolist()[:3] == [
-        ["Focus group summary:0-44", "Relationships/Feeling safe/Being heard", "Ben"],
-        ["Interview P1:118-141", "Barriers/Time and capacity", "Ana"],
-        ["Interview P1:52-58", "Relationships/Feeling safe", "Ana"],
+        ["Focus group summary:0-29", "Relationships/Feeling safe/Being heard", "Ben"],
+        ["Interview P1:100-117", "Relationships/Feeling safe/Being heard", "Ben"],
+        ["Interview P1:119-132", "Relationships/Feeling safe/Being heard", "Ana"],
     ]
     book = tables.codebook.set_index("code_id")
     assert book.loc["Relationships/Feeling safe", "parent"] == "Relationships"
