@@ -123,10 +123,10 @@ def name_pattern(names) -> re.Pattern | None:
 
 #: Given names that are names wherever they stand (the ambiguous ones and the never-names removed).
 _STRONG = GIVEN_NAMES - AMBIGUOUS_NAMES - NOT_NAMES
+_TITLES = frozenset(TITLES)
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
 #: A word: letters, with inner hyphens and apostrophes followed by a capital (``Okonkwo-Baptiste``, ``O'Brien``).
 _WORD = re.compile(rf"[^\W\d_]+(?:-[^\W\d_]+|['’][{_UPPER}][^\W\d_]*)*")
-_TITLE = re.compile(rf"[{_UPPER}][^\W\d_]*[a-zß-öø-ÿā-ž][^\W\d_]*(?:-[^\W\d_]+|['’][{_UPPER}][^\W\d_]*)*")
 _ROLE = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in sorted(ROLE_CUES, key=len, reverse=True))
 #: Words after which the next capitalised word is a person: a title, a role, thanks, a naming verb.
 _CUES = re.compile(
@@ -139,7 +139,8 @@ _CUES = re.compile(
 
 
 def _is_title(word: str) -> bool:
-    return _TITLE.fullmatch(word) is not None
+    """Capitalised and not all capitals (``Sarah``, ``O'Brien``, ``McDonald``; not ``NHS``)."""
+    return word[:1].isupper() and any(c.islower() for c in word)
 
 
 def _words_of(text: str) -> list[tuple[int, int, str]]:
@@ -152,7 +153,7 @@ def _adjacent(text: str, words, i: int) -> bool:
 
 
 def _surname_like(word: str) -> bool:
-    return _is_title(word) and word not in NOT_NAMES and word not in ENTITY_HEADS and word not in AMBIGUOUS_NAMES
+    return _is_title(word) and word not in NOT_NAMES and word not in ENTITY_HEADS and word not in _TITLES
 
 
 def _run(text: str, words, i: int, *, cued: bool) -> int | None:
@@ -162,7 +163,7 @@ def _run(text: str, words, i: int, *, cued: bool) -> int | None:
     surname; any other capitalised word only when ``cued``.  The name takes up to two following
     capitalised words (surnames); a run followed by an organisation word is not a person."""
     word = words[i][2]
-    if not _is_title(word) or word in NOT_NAMES:
+    if not _is_title(word) or word in NOT_NAMES or word in _TITLES:
         return None
     strong = word in _STRONG
     nxt = i + 1 if _adjacent(text, words, i) and _surname_like(words[i + 1][2]) else None
@@ -194,6 +195,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
+        if words[i][2] in _TITLES and _CUES.match(text, words[i][0]) and i + 1 < len(words):
+            cued.add(i + 1)  # a title after another cue ("my manager, Mrs Hughes")
         end = _run(text, words, i, cued=i in cued)
         if end is None:
             i += 1
@@ -230,8 +233,8 @@ def redact_names_in(text: str) -> tuple[str, int]:
 
 @dataclass
 class Redaction:
-    """Redacted texts; how many values of each kind were replaced (``name`` counts the names listed
-    in study.yml and those detected); and, when :func:`redact_series` was given groups, the same
+    """Redacted texts; how many values of each kind were replaced (``name``, present when names are
+    listed or detected, counts the names listed in study.yml and those detected); and, when :func:`redact_series` was given groups, the same
     counts per group (one row per group, one column per :data:`KINDS`, listed and detected names
     apart)."""
 
@@ -270,7 +273,7 @@ def redact_series(texts: pd.Series, names=(), *, detect_names: bool = True, by=N
         found["name_detected"] = np.array([n for _, n in pairs], dtype=np.int64)
     total = {kind: int((n * times).sum()) for kind, n in found.items()}
     counts = {kind: total[kind] for kind in PATTERNS}
-    if "name_listed" in total or detect_names:
+    if "name_listed" in total or total.get("name_detected", 0):  # as before detection: only when there are names
         counts["name"] = total.get("name_listed", 0) + total.get("name_detected", 0)
     by_group = None
     if by is not None:
