@@ -50,6 +50,7 @@ __all__ = [
     "neutralise_frame",
     "FormulaCell",
     "formula_cells",
+    "formula_warnings",
     "read_csv",
     "note_input",
     "note_output",
@@ -419,3 +420,16 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def formula_warnings(path: str | Path, sheet: str | None = None) -> list[str]:
+    """The warning (a list of at most one) a reader of an XLSX input gives for its formula cells
+    (:func:`formula_cells`): how many, and the first few cell references (never their content)."""
+    cells = formula_cells(path, sheet)
+    if not cells:
+        return []
+    shown = ", ".join(c.cell for c in cells[:10]) + (", ..." if len(cells) > 10 else "")
+    return [
+        f"{len(cells)} formula cell(s) on sheet {cells[0].sheet!r} (cells {shown}): read as the value the "
+        "spreadsheet last computed (a text starting with '=' as that text); check them, or paste them as values"
+    ]

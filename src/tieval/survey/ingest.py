@@ -655,7 +655,9 @@ def _read_xlsx(path: Path, study: Study) -> Export:
         frame = pd.DataFrame({layout.names[i]: pd.Series([], dtype="str") for i in plan.keep})
     rows = np.arange(layout.header_rows + 1, layout.header_rows + 1 + len(body), dtype=np.int64)
     fmt = {"qualtrics": "qualtrics-xlsx", "qualtrics-legacy": "qualtrics-legacy-xlsx", "form": "form-xlsx"}[layout.kind]
-    return _finish(path, study, fmt, layout, plan, frame, rows, False)
+    export = _finish(path, study, fmt, layout, plan, frame, rows, False)
+    export.warnings.extend(store.formula_warnings(path, sheet_name))
+    return export
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Compiled for this project (not copied from any name database): given names commo
 workforce of UK health, social-care and public services (English, Welsh, Scottish, Irish,
 South Asian, African, Caribbean, Eastern European, East Asian), and the capitalised words of
 workforce-evaluation free text that are *not* personal names: sentence words, roles,
-services, programme words, months and days, and the places of the studies' regions.
+services, programme words, months and days, and UK nations, counties, regions and towns
+(any word ending in ``shire`` is taken for a county by the detector).
 
 - :data:`GIVEN_NAMES`: a title-case token from this list is a name wherever it stands.
 - :data:`AMBIGUOUS_NAMES`: given names that are also ordinary words or places (``Will``,
@@ -105,7 +106,7 @@ NOT_NAMES = _words(
     January February March July September October November December Christmas Easter Ramadan Eid
     Diwali New England English Britain British UK Wales Welsh Scotland Scottish Ireland Irish Europe
     European Polish Indian Pakistani African Caribbean Asian Muslim Christian Jewish Hindu Sikh God
-    Lancashire Surrey Cumbria Yorkshire Manchester Merseyside Liverpool Cheshire Kent Sussex Hampshire
+    Cumbria Yorkshire Manchester Merseyside Liverpool Cheshire Kent Sussex Hampshire
     Berkshire London Essex Devon Cornwall Midlands North South East West Northern Southern Eastern
     Western Central Greater Blackpool Blackburn Burnley Lancaster Morecambe Chorley Fylde Wyre Pendle
     Rossendale Hyndburn Ribble Valley Darwen Guildford Woking Epsom Ewell Reigate Redhill Staines

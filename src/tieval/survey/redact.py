@@ -14,7 +14,7 @@ a title-case given name from the list is a name (with the capitalised surname af
 it); a capitalised word after a title (``Dr``, ``Mrs``), a role ("my manager",
 "our facilitator"), thanks ("thanks to", "thank you") or a naming verb ("called",
 "speak to") is a name unless it is a word that never is one (roles, services,
-programme words, months, places of the studies' regions); a capitalised run
+programme words, months, UK places and any ``...shire``); a capitalised run
 followed by an organisation or programme word (``Victoria Hospital``, ``Mary
 Seacole Programme``) is not a person.  It is tuned for precision on
 workforce-evaluation free text; its precision and recall on a test set of our own
@@ -153,7 +153,13 @@ def _adjacent(text: str, words, i: int) -> bool:
 
 
 def _surname_like(word: str) -> bool:
-    return _is_title(word) and word not in NOT_NAMES and word not in ENTITY_HEADS and word not in _TITLES
+    return (
+        _is_title(word)
+        and word not in NOT_NAMES
+        and word not in ENTITY_HEADS
+        and word not in _TITLES
+        and not word.endswith("shire")
+    )
 
 
 def _run(text: str, words, i: int, *, cued: bool) -> int | None:
@@ -163,7 +169,7 @@ def _run(text: str, words, i: int, *, cued: bool) -> int | None:
     surname; any other capitalised word only when ``cued``.  The name takes up to two following
     capitalised words (surnames); a run followed by an organisation word is not a person."""
     word = words[i][2]
-    if not _is_title(word) or word in NOT_NAMES or word in _TITLES:
+    if not _is_title(word) or word in NOT_NAMES or word in _TITLES or word.endswith("shire"):
         return None
     strong = word in _STRONG
     nxt = i + 1 if _adjacent(text, words, i) and _surname_like(words[i + 1][2]) else None
@@ -310,7 +316,12 @@ _HEADER = {
 }
 _WORDS_IN = re.compile(r"[^\W\d_]+")
 _NAME_VALUE = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:\s+[^\W\d_][^\W\d_'’.-]*){0,3}\.?")
-_KIND_WORDS = {"email": "e-mail addresses", "phone": "phone numbers", "name": "personal names"}
+_KIND_WORDS = {
+    "email": "e-mail addresses",
+    "phone": "phone numbers",
+    "name": "personal names",
+    "contact": "e-mail addresses, phone numbers or names",
+}
 
 
 @dataclass(frozen=True)
@@ -331,8 +342,10 @@ class IdentifyingColumn:
         )
 
 
-def _value_kind(text: str) -> str | None:
-    """What one answer is, if it is mostly an identifier: an e-mail, a phone number or a name."""
+def _value_kind(text: str, *, asked_name: bool = False) -> str | None:
+    """What one answer is, if it is mostly an identifier: an e-mail, a phone number or a name
+    (when the question asks for a name, any one to three capitalised words that are not
+    ordinary words count as one)."""
     for kind in ("email", "phone"):
         pattern = PATTERNS[kind]
         if pattern.search(text):
@@ -345,7 +358,8 @@ def _value_kind(text: str) -> str | None:
         first = tokens[0].strip(".").capitalize()
         if first in GIVEN_NAMES - NOT_NAMES:
             return "name"
-        if 2 <= len(tokens) <= 3 and all(_is_title(t) and t not in NOT_NAMES for t in tokens):
+        capitalised = all(_is_title(t) and t not in NOT_NAMES for t in tokens)
+        if capitalised and (2 <= len(tokens) <= 3 or (asked_name and len(tokens) == 1)):
             return "name"
     return None
 
@@ -369,8 +383,7 @@ def identifying_columns(
     identifier (an e-mail or phone number with at most four other words, or a personal name:
     one to four words starting with a listed given name, or two or three capitalised words
     that are not ordinary words); or when its id or question text (``questions``) asks for an
-    e-mail, phone, name or contact details and its answers are short (a median of at most
-    four words) or a fifth of them are identifiers.  Only a sample of ``sample`` evenly spaced
+    e-mail, phone, name or contact details and a fifth of the sampled answers are identifiers.  Only a sample of ``sample`` evenly spaced
     answers is read, so a column of a million answers costs one pass to find the non-empty ones."""
     questions = questions or {}
     if columns is None:
@@ -380,23 +393,18 @@ def identifying_columns(
         values = _sample(frame[column], sample)
         if not values:
             continue
-        kinds = [_value_kind(v) for v in values]
-        hits = [k for k in kinds if k is not None]
         header = f"{column} {questions.get(column, '')}"
         asked = next((kind for kind, pattern in _HEADER.items() if pattern.search(header)), None)
+        hits = [k for k in (_value_kind(v, asked_name=asked == "name") for v in values) if k is not None]
         share = len(hits) / len(values)
-        short = float(np.median([len(_WORDS_IN.findall(v)) for v in values])) <= 4
-        if share < 0.5 and not (asked and (short or share >= 0.2)):
+        if share < 0.5 and not (asked and share >= 0.2):
             continue
-        kind = max(set(hits), key=lambda k: (hits.count(k), k)) if hits else asked
+        kind = hits[0] if len(set(hits)) == 1 else "contact"
         parts = []
         if asked:
             shown = questions.get(column) or column
             parts.append(f"its question {' '.join(str(shown).split())[:80]!r} asks for {asked} details")
-        if hits:
-            parts.append(f"{len(hits)} of {len(values)} sampled answers are {_KIND_WORDS[kind]}")
-        elif short:
-            parts.append(f"its answers are short (sampled {len(values)})")
+        parts.append(f"{len(hits)} of {len(values)} sampled answers are {_KIND_WORDS[kind]}")
         flagged.append(IdentifyingColumn(str(column), kind, "; ".join(parts)))
     return flagged
 
