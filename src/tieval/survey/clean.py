@@ -23,7 +23,8 @@ The cleaning step (``notebooks/02_clean.ipynb``, ``python -m tieval validate``):
    answers keep their own label and the category ``not_relevant`` with a blank
    code, so tables can show them and scores treat them as missing.
 5. Respondents get stable pseudonymous ids and free text is redacted
-   (:mod:`tieval.survey.redact`); identifying columns were never read.
+   (:mod:`tieval.survey.redact`); identifying columns were never read, and free-text
+   columns found to hold e-mails, phones or names are kept out (``survey.keep_columns``).
 6. The processed tables and the exclusions (participant-flow) table are
    written together, atomically: on any error nothing already built changes.
 """
@@ -44,7 +45,7 @@ from tieval.integrity import MANIFEST_NAME, verify_manifest
 from tieval.paths import processed_dir, step_dir
 from tieval.survey.columns import constant, distinct, texts
 from tieval.survey.ingest import Export, format_words, looks_numeric, read_export
-from tieval.survey.redact import first_duplicate, id_digests, pseudonyms, redact_series
+from tieval.survey.redact import Redaction, first_duplicate, id_digests, pseudonyms, redact_series, withheld_columns
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -274,6 +275,7 @@ class Validation:
     n_answered: np.ndarray
     answered_prefix: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    withheld: list = field(default_factory=list)  # identifying free-text columns kept out (redact.withheld_columns)
 
     @property
     def included(self) -> np.ndarray:
@@ -448,6 +450,8 @@ def validate(export: Export, study: Study) -> Validation:
             found=f"{n} record(s), all excluded ({by})",
         )
     warnings = list(export.warnings)
+    withheld = withheld_columns(export, study)
+    warnings += [c.warning for c in withheld]
     recoded = [d.column for d in (*items.values(), *demographics.values()) if d.recoded]
     if recoded:
         warnings.append(
@@ -465,6 +469,7 @@ def validate(export: Export, study: Study) -> Validation:
         n_answered,
         np.where(n_answered == prefix, n_answered, -1),
         warnings,
+        withheld,
     )
 
 
@@ -657,6 +662,7 @@ class Tables:
     free_text: pd.DataFrame
     exclusions: pd.DataFrame
     redactions: dict[str, int]
+    redactions_by_question: pd.DataFrame | None = None  # redact.Redaction.by_group, one row per free-text question
 
 
 #: The characters Python's ``str.strip()`` removes (Unicode whitespace), so free text is stripped
@@ -739,23 +745,26 @@ def build_tables(validation: Validation) -> Tables:
         copy=False,
     )
 
-    free, redactions = _free_text(validation, order, pseudo)
+    free, redaction = _free_text(validation, order, pseudo)
     return Tables(
         respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
         responses,
         free,
         flow_table(validation),
-        redactions,
+        redaction.counts,
+        redaction.by_group,
     )
 
 
-def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.DataFrame, dict[str, int]]:
+def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.DataFrame, Redaction]:
     """The free-text table: non-empty answers of the included records (``order``: their positions,
     by pseudonymous id ``pseudo``), line ends made ``\\n``, stripped and redacted; sorted by
     respondent, then question in ``study.yml`` order.  Also the redaction counts."""
     study, export = validation.study, validation.export
     ranks, questions, parts = [], [], []
     for q, ft in enumerate(study.free_text):
+        if export.free_text_columns[ft.id] in {c.column for c in validation.withheld}:
+            continue  # identifying (redact.withheld_columns): kept out of processed data
         column = export.frame[export.free_text_columns[ft.id]]
         rank = np.flatnonzero((column != "").to_numpy(dtype=bool)[order])  # positions in id order
         text = column.take(order[rank]).reset_index(drop=True)
@@ -769,8 +778,9 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
     question = np.concatenate(questions) if questions else np.zeros(0, dtype=np.int64)
     by = np.lexsort((question, rank))  # respondent (id order), then question
     text = pd.concat(parts, ignore_index=True).take(by) if parts else pd.Series([], dtype="str")
-    redaction = redact_series(text.reset_index(drop=True), study.survey.redact_names if study.survey else ())
     rank, question = rank[by], question[by]
+    names = study.survey.redact_names if study.survey else ()
+    redaction = redact_series(text.reset_index(drop=True), names, by=texts(question, [f.id for f in study.free_text]))
     free = pd.DataFrame(
         {
             "study": constant(study.id, len(by)),
@@ -780,7 +790,7 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
         },
         columns=schema.FREE_TEXT,
     )
-    return free, redaction.counts
+    return free, redaction
 
 
 def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:

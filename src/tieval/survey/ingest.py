@@ -681,7 +681,10 @@ def _read_sheet(path: Path, study: Study, kind: str) -> Export:
     if not len(body):
         frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
     rows = np.arange(layout.header_rows + 1, layout.header_rows + 1 + len(body), dtype=np.int64)
-    return _finish(path, study, _format_name(layout.kind, kind), layout, plan, frame, rows, False)
+    export = _finish(path, study, _format_name(layout.kind, kind), layout, plan, frame, rows, False)
+    if kind == "xlsx":
+        export.warnings.extend(store.formula_warnings(path, sheet))
+    return export
 
 
 def _read_sav(path: Path, study: Study) -> Export:
