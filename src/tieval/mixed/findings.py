@@ -18,7 +18,7 @@ from tieval.errors import ConfigError
 from tieval.qual.analysis import with_ancestors
 from tieval.qual.codebook import Codebook
 from tieval.store import note_input
-from tieval.survey.likert import MISSING_CATEGORIES, RATED_TYPES
+from tieval.survey.counts import MISSING_CATEGORIES, RATED_TYPES
 
 __all__ = [
     "CONVERGENCE",

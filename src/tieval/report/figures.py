@@ -1,15 +1,17 @@
 """Figures of the quantitative appendix: diverging stacked bars, 0-10 histograms, proportions with
 Wilson intervals, and word frequencies (with an optional word cloud).
 
-Every function takes plain tables (counts already computed by
-:mod:`tieval.survey.likert`) and returns a matplotlib ``Figure`` sized to be readable
-at appendix width (8 inches); the notebooks save it with
-:func:`tieval.report.present.show_figure`, which adds the alt text, caption and base.
-Each plotting function has an ``alt_*`` companion that writes the alt text from
-the same data, so the description always matches the picture.  The figure sets
-of the tables notebook (:func:`scale_figures`, :func:`proportion_figures`) read
-those tables off a study's reproduction and yield each figure with its name, alt
-text, caption and base.
+Every plotting function takes plain tables (counts already computed by
+:mod:`tieval.survey.counts`) and returns a matplotlib ``Figure`` sized to be readable
+at appendix width (8 inches).  :func:`render` turns a figure into an
+:class:`AppendixFigure`: its PNG bytes (deterministic: no software or date metadata)
+with its name, alt text, caption and base, closing the matplotlib figure; a step's
+result holds these, :func:`tieval.report.present.show_figure` displays one and
+:func:`write_figure` writes one.  Each plotting function has an ``alt_*`` companion
+that writes the alt text from the same data, so the description always matches the
+picture.  The figure sets of the tables step (:func:`scale_figures`,
+:func:`proportion_figures`) read those tables off a study's reproduction and render
+each figure with its name, alt text, caption and base.
 
 Colours are colour-blind safe: the agreement scales use ColorBrewer's PuOr
 diverging scheme (orange = disagree, purple = agree) with a light grey middle,
@@ -20,12 +22,18 @@ laid out with a fixed seed, so the same data give the same image.
 
 from __future__ import annotations
 
+import io
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from tieval import store
+from tieval.report.survey_tables import item_groups, item_label, proportion_rows
+from tieval.survey.counts import category_display, items_by_scale, scale_counts
+from tieval.survey.published_tables import base_text, single_category_tables, standalone_text, table_rows
 
 __all__ = [
     "OKABE_ITO",
@@ -42,6 +50,8 @@ __all__ = [
     "word_chart",
     "alt_words",
     "AppendixFigure",
+    "render",
+    "write_figure",
     "scale_figures",
     "proportion_figures",
 ]
@@ -75,7 +85,7 @@ def diverging_colours(n: int) -> list[str]:
     if n == 5:
         colours = list(PUOR5)
     else:
-        import seaborn as sns
+        import seaborn as sns  # noqa: PLC0415 - seaborn: heavy, only for uncommon scale lengths
 
         colours = [
             f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}" for r, g, b in sns.color_palette("PuOr", n)
@@ -116,7 +126,7 @@ def diverging_bars(
     included; not-relevant answers are drawn in grey in a separate right-hand panel.
     ``groups``: (title, item ids) in display order.  Segments of 7 % or more are labelled.
     """
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     has_nr = not_relevant in counts.columns and counts[not_relevant].sum() > 0
     cols = levels + ([not_relevant] if has_nr else [])
@@ -158,10 +168,10 @@ def diverging_bars(
                 linewidth=0.6,
                 label=level if g == 0 else None,
             )
-            for yy, l, w in zip(y, left, width):
+            for yy, x0, w in zip(y, left, width):
                 if w >= 7:
                     ax.text(
-                        l + w / 2,
+                        x0 + w / 2,
                         yy,
                         f"{w:.0f}",
                         ha="center",
@@ -263,8 +273,8 @@ def numeric_histograms(
     coloured by the scale's collapsed bins with each bin's total printed in its colour.
 
     ``counts``: items (index) x values in order (column names are the values as text)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     bin_colours = [OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
     values = np.array([float(c) for c in counts.columns])
@@ -342,7 +352,7 @@ def proportion_chart(frame: pd.DataFrame, *, label_width: int = 50, colour: str 
     """Horizontal bars of proportions with Wilson 95 % intervals and ``k/n`` labels.
 
     ``frame`` columns: label, count, base, percent (unrounded), ci_lower, ci_upper (percent)."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     n = len(frame)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * n + 1.1))
@@ -391,8 +401,8 @@ def word_chart(freq: pd.DataFrame, *, cloud: bool = True, seed: int = 0, top: in
     with a word cloud of the same counts beside them when ``cloud`` (laid out with ``seed``).
 
     ``freq`` columns: word, count, and optionally in_report."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     shown = freq.head(top)
     in_report = shown["in_report"] if "in_report" in shown else pd.Series(True, index=shown.index)
@@ -421,7 +431,7 @@ def word_chart(freq: pd.DataFrame, *, cloud: bool = True, seed: int = 0, top: in
             frameon=False,
         )
     if axc is not None:
-        from wordcloud import WordCloud
+        from wordcloud import WordCloud  # noqa: PLC0415 - wordcloud: optional, only for a cloud
 
         counts = {w: int(c) for w, c in zip(freq["word"], freq["count"]) if c > 0}
         wc = WordCloud(
@@ -461,69 +471,101 @@ def alt_words(freq: pd.DataFrame, *, top: int = 5) -> str:
 # figure sets of the tables notebook
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppendixFigure:
-    """One figure of an appendix with what :func:`tieval.report.present.show_figure` needs."""
+    """One rendered figure of an appendix: its file name (without ``.png``), PNG bytes, alt text,
+    caption and base (what the figure's numbers are shares of)."""
 
     name: str
-    figure: object
+    png: bytes
     alt: str
     caption: str
     base: str = ""
 
 
-def scale_figures(study, cells: pd.DataFrame) -> Iterator[AppendixFigure]:
+def render(name: str, fig, *, alt: str, caption: str, base: str = "") -> AppendixFigure:
+    """Render a matplotlib figure to PNG (tight bounding box, no software metadata, so the same
+    figure gives the same bytes) and close it.  Alt text is required."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+
+    if not alt.strip():
+        raise ValueError(f"figure {name}: alt text is required")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return AppendixFigure(name, buf.getvalue(), alt, caption, base)
+
+
+def write_figure(figure: AppendixFigure, folder: Path) -> Path:
+    """Write ``figure`` to ``folder/<name>.png`` atomically (recorded as an output of the step)."""
+    path = Path(folder) / f"{figure.name}.png"
+    with store.atomic_write(path, "wb") as handle:
+        handle.write(figure.png)
+    store.note_output(path)
+    return path
+
+
+def scale_figures(study, cells: pd.DataFrame) -> list[AppendixFigure]:
     """Diverging bars for each ordinal scale's items, then histograms for each numeric scale's,
-    from the reproduction's cells (``likert.Reproduction.cells``); one figure at a time."""
-    from tieval.survey import likert
-
-    labels = {it.id: likert.item_label(study, it.id) for it in study.items}
-    for scale_id, ids in likert.items_by_scale(study, "ordinal").items():
-        counts = likert.scale_counts(cells, ids)
-        groups = likert.item_groups(study, ids)
+    from the reproduction's cells (``published_tables.Reproduction.cells``)."""
+    labels = {it.id: item_label(study, it.id) for it in study.items}
+    out = []
+    for scale_id, ids in items_by_scale(study, "ordinal").items():
+        counts = scale_counts(cells, ids)
+        groups = item_groups(study, ids)
         levels = study.scales[scale_id].labels
-        yield AppendixFigure(
-            f"diverging_{scale_id}",
-            diverging_bars(counts, levels, groups, labels),
-            alt=alt_diverging(counts, levels, groups),
-            caption=f"Answers to the items on the scale '{scale_id}', grouped as in the "
-            "questionnaire; numbers are percentages of those answering each item.",
-            base=likert.base_text(counts.sum(axis=1), "item"),
+        out.append(
+            render(
+                f"diverging_{scale_id}",
+                diverging_bars(counts, levels, groups, labels),
+                alt=alt_diverging(counts, levels, groups),
+                caption=f"Answers to the items on the scale '{scale_id}', grouped as in the "
+                "questionnaire; numbers are percentages of those answering each item.",
+                base=base_text(counts.sum(axis=1), "item"),
+            )
         )
-    for scale_id, ids in likert.items_by_scale(study, "numeric").items():
-        counts = likert.scale_counts(cells, ids).drop(columns="Not relevant", errors="ignore")
+    for scale_id, ids in items_by_scale(study, "numeric").items():
+        counts = scale_counts(cells, ids).drop(columns="Not relevant", errors="ignore")
         bins = [(b.label, b.min, b.max) for b in study.scales[scale_id].bins]
-        yield AppendixFigure(
-            f"histograms_{scale_id}",
-            numeric_histograms(counts, bins, labels),
-            alt=alt_histograms(counts, bins),
-            caption=f"Answers to the items on the scale '{scale_id}', as percentages of those answering.",
-            base=likert.base_text(counts.sum(axis=1), "item"),
+        out.append(
+            render(
+                f"histograms_{scale_id}",
+                numeric_histograms(counts, bins, labels),
+                alt=alt_histograms(counts, bins),
+                caption=f"Answers to the items on the scale '{scale_id}', as percentages of those answering.",
+                base=base_text(counts.sum(axis=1), "item"),
+            )
         )
+    return out
 
 
-def proportion_figures(study, reproduction) -> Iterator[AppendixFigure]:
+def proportion_figures(study, reproduction) -> list[AppendixFigure]:
     """A proportion chart with Wilson intervals for each published single-category table, then one
-    for the proportions the report gives only in its text (``reproduction``: ``likert.reproduce``)."""
-    from tieval.survey import likert
-
-    for table in likert.single_category_tables(reproduction):
-        frame = likert.proportion_rows(likert.table_rows(table), study, with_category=False)
-        category = likert.category_display(study.scale_of(table.frame["item_id"].iloc[0]), table.categories[0])
-        yield AppendixFigure(
-            f"proportions_{table.id}",
-            proportion_chart(frame),
-            alt=alt_proportions(frame),
-            caption=f"{table.number}: respondents answering '{category}', with Wilson 95% intervals.",
-            base=table.base,
+    for the proportions the report gives only in its text (``reproduction``:
+    :func:`tieval.survey.published_tables.reproduce`)."""
+    out = []
+    for table in single_category_tables(reproduction):
+        frame = proportion_rows(table_rows(table), study, with_category=False)
+        category = category_display(study.scale_of(table.frame["item_id"].iloc[0]), table.categories[0])
+        out.append(
+            render(
+                f"proportions_{table.id}",
+                proportion_chart(frame),
+                alt=alt_proportions(frame),
+                caption=f"{table.number}: respondents answering '{category}', with Wilson 95% intervals.",
+                base=table.base,
+            )
         )
-    text_rows = likert.standalone_text(reproduction)
+    text_rows = standalone_text(reproduction)
     if len(text_rows):
-        frame = likert.proportion_rows(text_rows, study)
-        yield AppendixFigure(
-            "proportions_text",
-            proportion_chart(frame),
-            alt=alt_proportions(frame),
-            caption="Proportions the report gives only in its text, with Wilson 95% intervals.",
-            base=likert.base_text(frame["base"]),
+        frame = proportion_rows(text_rows, study)
+        out.append(
+            render(
+                "proportions_text",
+                proportion_chart(frame),
+                alt=alt_proportions(frame),
+                caption="Proportions the report gives only in its text, with Wilson 95% intervals.",
+                base=base_text(frame["base"]),
+            )
         )
+    return out
