@@ -64,8 +64,6 @@ from tieval.survey import disclosure
 from tieval.survey.counts import (
     MISSING_CATEGORIES,
     NOT_STATED,
-    demographic_cells,
-    item_cells,
     percent_rounded,
     rated_items,
 )
@@ -299,22 +297,8 @@ def reproduce(
     reproduces the reports.
     """
     n_included = int((respondents["status"] != "excluded").sum())  # len(included(respondents))
-    cells = item_cells(responses, study, n_included)
-    demo_cells = demographic_cells(respondents, study)
-    cells = disclosure.protect(
-        cells,
-        min_cell,
-        ["part_levels", "part_categories", "part_within"],
-        value_columns=["count", "percent", "ci_lower", "ci_upper"],
-        exempt="exempt",
-    )
-    demo_cells = disclosure.protect(
-        demo_cells,
-        min_cell,
-        ["part_demographic"],
-        value_columns=["count", "percent", "ci_lower", "ci_upper", "percent_of_respondents"],
-        exempt="exempt",
-    )
+    cells = disclosure.item_cells(study, responses, respondents, min_cell)
+    demo_cells = disclosure.demographic_cells(study, respondents, min_cell)
     figures = resolve_figures(published, study)
     if n_included == 0:  # no survey answers: nothing can be reproduced from them
         figures["computable"] = False
