@@ -50,6 +50,8 @@ __all__ = [
     "show_html",
     "show_figure",
     "show",
+    "figures_in",
+    "Block",
     "figure_path",
     "Table",
     "Note",
@@ -234,6 +236,11 @@ class Html:
 
 #: What a section of a step's result is made of.
 Block = Table | Note | Banner | Html | AppendixFigure
+
+
+def figures_in(*sections: Iterable[Block]) -> list[AppendixFigure]:
+    """The figures among the blocks of ``sections``, in order (what a step's ``write`` writes)."""
+    return [block for section in sections for block in section if isinstance(block, AppendixFigure)]
 
 
 def show(blocks: Iterable[Block], ctx: StepContext) -> None:
