@@ -17,7 +17,6 @@ import pytest
 from tieval import published
 from tieval.config import load_study
 from tieval.errors import InputError
-from tieval.schema import REPRODUCED
 from tieval.report.survey_tables import (
     percent_cell,
     render_comparison,
@@ -25,6 +24,7 @@ from tieval.report.survey_tables import (
     render_distributions,
     render_item_table,
 )
+from tieval.schema import REPRODUCED
 from tieval.survey.counts import (
     NOT_STATED,
     category_display,
