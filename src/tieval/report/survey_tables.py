@@ -214,7 +214,7 @@ def item_label(study: Study, item_id: str) -> str:
 
 
 def proportion_rows(rows: pd.DataFrame, study: Study, *, with_category: bool = True) -> pd.DataFrame:
-    """Frame for :func:`tieval.report.figures.proportion_chart` from text proportions or a one-category
+    """Frame for :func:`tieval.report.charts.proportion_chart` from text proportions or a one-category
     table: label (item wording and answer), count, base, percent (unrounded), ci_lower, ci_upper."""
     rows = rows[rows["count"].notna()]
     items = {it.id for it in study.items}

@@ -20,8 +20,8 @@ from tieval import store
 from tieval.config import Study
 from tieval.paths import step_dir
 from tieval.published import load_published
-from tieval.report import figures as plots
-from tieval.report.figures import AppendixFigure, render, write_figure
+from tieval.report import charts
+from tieval.report.figures import AppendixFigure, proportion_figures, render, scale_figures, write_figure
 from tieval.report.present import Banner, Block, Note, Table, figures_in
 from tieval.report.survey_tables import render_comparison, render_distributions, respondent_summary, table_views
 from tieval.survey.counts import distributions
@@ -127,8 +127,8 @@ def _word_section(words: WordTable, study: Study, min_cell: int, notes: dict[str
     blocks: list[Block] = [
         render(
             f"words_{question.id}",
-            plots.word_chart(freq, seed=0),
-            alt=plots.alt_words(freq),
+            charts.word_chart(freq, seed=0),
+            alt=charts.alt_words(freq),
             caption=f"Words used in answers to '{question.text}' (blue: printed in the report's word cloud).",
             base=f"n = {len(words.answers)} answers",
         )
@@ -228,8 +228,8 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
         notes["scale_figures"] = NO_ANSWERS_TO_DRAW
         scale = [Note(NO_ANSWERS_TO_DRAW)]
     else:
-        scale = list(plots.scale_figures(study, rep.cells))
-    proportions: list[Block] = list(plots.proportion_figures(study, rep)) if has_data and not min_cell else []
+        scale = list(scale_figures(study, rep.cells))
+    proportions: list[Block] = list(proportion_figures(study, rep)) if has_data and not min_cell else []
     if not proportions:
         notes["proportion_figures"] = "No single-proportion table or text-only proportion to draw" + (
             " (disclosure control is on)." if min_cell else "."
