@@ -19,7 +19,8 @@ from tieval.mixed import recommendations as rc
 from tieval.mixed import triangulation as t
 from tieval.qual import analysis as q
 from tieval.qual import codebook as cb
-from tieval.survey import likert  # noqa: E402
+from tieval.survey.counts import item_cells  # noqa: E402
+from tieval.survey.validate import check_responses  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "qual"
@@ -46,7 +47,7 @@ ANSWERS = [
 def _responses(study, answers=ANSWERS):
     frame = pd.DataFrame(answers, columns=["respondent_id", "item_id", "code", "label", "category", "missing_reason"])
     frame.insert(0, "study", study.id)
-    return likert.check_responses(frame, study, "responses.csv")
+    return check_responses(frame, study, "responses.csv")
 
 
 @pytest.fixture()
@@ -182,7 +183,7 @@ def test_bad_references_name_triangulation_file_and_key(tmp_path, name, change, 
 
 def test_statistics_are_computed_from_responses(parts, study):
     *_, tri = parts
-    cells = likert.item_cells(_responses(study), study, n_included=4)
+    cells = item_cells(_responses(study), study, n_included=4)
     stats = t.finding_statistics(tri, cells, study).set_index(["finding", "item_id"])
     b1 = stats.loc[("f_learn", "B1")]
     assert (b1["count"], b1["base"], b1["percent"]) == (2, 4, 50.0)  # not relevant stays in the base
@@ -197,7 +198,7 @@ def test_statistics_are_computed_from_responses(parts, study):
 def test_statistics_follow_the_data(parts, study):
     *_, tri = parts
     changed = [a if a[:2] != ("R3", "B1") else ("R3", "B1", "4", "Agree", "agree", "") for a in ANSWERS]
-    cells = likert.item_cells(_responses(study, changed), study, n_included=4)
+    cells = item_cells(_responses(study, changed), study, n_included=4)
     stats = t.finding_statistics(tri, cells, study).set_index(["finding", "item_id"])
     assert stats.loc[("f_learn", "B1"), "count"] == 3
 
@@ -205,7 +206,7 @@ def test_statistics_follow_the_data(parts, study):
 def test_item_without_answers_is_an_input_error(parts, study):
     *_, tri = parts
     answers = [a for a in ANSWERS if a[1] != "B2"]
-    cells = likert.item_cells(_responses(study, answers), study, n_included=4)
+    cells = item_cells(_responses(study, answers), study, n_included=4)
     with pytest.raises(InputError, match="answers to item B2"):
         t.finding_statistics(tri, cells, study)
 
@@ -273,7 +274,7 @@ def test_convergence_matrix(parts):
 
 def test_joint_display(parts, study):
     codebook, excerpts, _, tri = parts
-    cells = likert.item_cells(_responses(study), study, n_included=4)
+    cells = item_cells(_responses(study), study, n_included=4)
     stats = t.finding_statistics(tri, cells, study)
     joint = t.joint_display(tri, stats, codebook, excerpts, study).set_index("finding")
     row = joint.loc["f_learn"]
@@ -291,7 +292,7 @@ def test_recommendation_links_resolve_to_findings(parts, study):
     codebook, excerpts, _, tri = parts
     recs = rc.load_recommendations(study, tri)
     table = rc.recommendations_table(recs, tri, codebook)
-    cells = likert.item_cells(_responses(study), study, n_included=4)
+    cells = item_cells(_responses(study), study, n_included=4)
     sections = t.findings_html(tri, t.finding_statistics(tri, cells, study), codebook, excerpts)
     anchors = set(re.findall(r'id="([^"]+)"', sections))
     targets = re.findall(r'href="05_triangulation.html#([^"]+)"', table.at[0, "findings"])

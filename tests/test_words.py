@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -30,3 +31,30 @@ def test_word_question_and_comparison_with_report():
     rows = f.set_index("word")
     assert rows.loc["hopeful", "in_report"] and not rows.loc["tired", "in_report"]
     assert rows.loc["brave", "count"] == 0 and rows.loc["brave", "in_report"]  # printed, nobody wrote it
+
+
+def test_word_table_counts_the_answers_beside_the_report(mini_tables):
+    """mini-tables (tests/fixtures/tables/root): the question ``feel`` with the printed words
+    hopeful, excited, calm, brave; its free_text.csv answers use hopeful four times."""
+    study, _ = mini_tables
+    table = words.word_table(study)
+    assert table.question.id == "feel"
+    assert table.note == ""
+    freq = table.frequencies.set_index("word")
+    assert freq.loc["hopeful", "count"] == 4 and bool(freq.loc["hopeful", "in_report"])
+    assert freq.loc["brave", "count"] == 0  # printed by the report, written by nobody
+    assert not freq.loc["tired-ish", "in_report"]
+    assert table.top_words == ["hopeful"]
+    assert len(table.answers) > 0
+
+
+def test_word_table_says_why_there_is_nothing_to_count(mini_tables):
+    study, _ = mini_tables
+    no_question = dataclasses.replace(study, free_text=())
+    table = words.word_table(no_question)
+    assert table.question is None and table.frequencies.empty
+    assert table.note == "The report shows no open answers as a word cloud."
+    no_survey = dataclasses.replace(study, survey=None)
+    table = words.word_table(no_survey)
+    assert table.answers.empty
+    assert table.note == "No answers to the question 'How do you feel, in three words?' in the data."

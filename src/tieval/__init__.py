@@ -11,8 +11,9 @@ the story.  Modules, in pipeline order:
 - ``ingest``        reading survey exports (Qualtrics CSV current/legacy, form CSV/XLSX)
 - ``clean``         validation, exclusions, participant flow, tidy tables
 - ``redact``        de-identification of free text, pseudonymous ids
-- ``likert``        proportions, Wilson intervals, published tables, distributions
-- ``nomad``         NoMAD construct scores and Cronbach's alpha
+- ``survey.counts``, ``survey.intervals``, ``survey.published_tables``, ``survey.matching``:
+                    item cells, Wilson intervals, published tables rebuilt and matched
+- ``survey.scores`` construct scores and Cronbach's alpha
 - ``disclosure``    small-cell suppression (primary and secondary)
 - ``figures``       diverging bars, histograms, word charts
 - ``words``         word frequencies of short free-text answers

@@ -20,7 +20,7 @@ from tieval.qual.analysis import with_ancestors
 from tieval.qual.codebook import Codebook
 from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 from tieval.store import note_input
-from tieval.survey.likert import MISSING_CATEGORIES, RATED_TYPES
+from tieval.survey.counts import MISSING_CATEGORIES, RATED_TYPES
 
 __all__ = [
     "CONVERGENCE",

@@ -40,7 +40,8 @@ from tieval.errors import InputError
 from tieval.mixed.findings import CONVERGENCE, SILENCE, Finding, Triangulation, finding_anchor
 from tieval.qual.analysis import anonymous_label
 from tieval.qual.codebook import Codebook, theme_anchor
-from tieval.survey.likert import MISSING_CATEGORIES, RATED_TYPES, category_display, percent_cell
+from tieval.report.survey_tables import percent_cell
+from tieval.survey.counts import MISSING_CATEGORIES, RATED_TYPES, category_display
 
 __all__ = [
     "SURVEY_SOURCE",

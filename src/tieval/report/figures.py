@@ -1,529 +1,144 @@
-"""Figures of the quantitative appendix: diverging stacked bars, 0-10 histograms, proportions with
-Wilson intervals, and word frequencies (with an optional word cloud).
+"""Figures of an appendix as data: rendered PNG bytes with alt text, caption and base, and the
+figure sets of the tables step.
 
-Every function takes plain tables (counts already computed by
-:mod:`tieval.survey.likert`) and returns a matplotlib ``Figure`` sized to be readable
-at appendix width (8 inches); the notebooks save it with
-:func:`tieval.report.present.show_figure`, which adds the alt text, caption and base.
-Each plotting function has an ``alt_*`` companion that writes the alt text from
-the same data, so the description always matches the picture.  The figure sets
-of the tables notebook (:func:`scale_figures`, :func:`proportion_figures`) read
-those tables off a study's reproduction and yield each figure with its name, alt
-text, caption and base.
-
-Colours are colour-blind safe: the agreement scales use ColorBrewer's PuOr
-diverging scheme (orange = disagree, purple = agree) with a light grey middle,
-not-relevant answers a darker grey in a panel of their own, and categorical
-colours come from the Okabe-Ito palette.  Nothing is random: the word cloud is
-laid out with a fixed seed, so the same data give the same image.
+:func:`render` turns a matplotlib figure (drawn by :mod:`tieval.report.charts` or a step's own
+module) into an :class:`AppendixFigure`: its PNG bytes (deterministic: no software or date
+metadata, tight bounding box) with its name, alt text, caption and base, closing the
+matplotlib figure.  A step's result holds these; :func:`tieval.report.present.show_figure`
+displays one and :func:`write_figure` writes one.  :func:`scale_figures` and
+:func:`proportion_figures` read the tables step's counts off a study's reproduction and render
+each of its figures.
 """
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Iterator
+import io
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from tieval import store
+from tieval.report.charts import (
+    alt_diverging,
+    alt_histograms,
+    alt_proportions,
+    diverging_bars,
+    numeric_histograms,
+    proportion_chart,
+)
+from tieval.report.survey_tables import item_groups, item_label, proportion_rows
+from tieval.survey.counts import category_display, items_by_scale, scale_counts
+from tieval.survey.published_tables import base_text, single_category_tables, standalone_text, table_rows
+
 __all__ = [
-    "OKABE_ITO",
-    "NOT_RELEVANT_COLOUR",
-    "NEUTRAL_COLOUR",
-    "diverging_colours",
-    "wrap",
-    "diverging_bars",
-    "alt_diverging",
-    "numeric_histograms",
-    "alt_histograms",
-    "proportion_chart",
-    "alt_proportions",
-    "word_chart",
-    "alt_words",
     "AppendixFigure",
+    "render",
+    "write_figure",
     "scale_figures",
     "proportion_figures",
 ]
-
-#: Okabe & Ito (2008) colour-blind-safe categorical palette.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-    "black": "#000000",
-}
-#: ColorBrewer PuOr, 5 classes, orange (low) to purple (high).
-PUOR5 = ["#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99"]
-NEUTRAL_COLOUR = "#d9d9d9"
-NOT_RELEVANT_COLOUR = "#8c8c8c"
-TEXT_DARK = "#1a1a1a"
-WIDTH = 8.0
-
-
-def wrap(text: str, width: int = 48) -> str:
-    """Wrap a label onto lines of at most ``width`` characters."""
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
-
-
-def diverging_colours(n: int) -> list[str]:
-    """``n`` colour-blind-safe colours from disagree to agree (PuOr), with a grey middle for odd ``n``."""
-    if n == 5:
-        colours = list(PUOR5)
-    else:
-        import seaborn as sns
-
-        colours = [
-            f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}" for r, g, b in sns.color_palette("PuOr", n)
-        ]
-    if n % 2 == 1:
-        colours[n // 2] = NEUTRAL_COLOUR
-    return colours
-
-
-def _text_colour(hex_colour: str) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else TEXT_DARK
-
-
-def _diverging_geometry(pct: pd.DataFrame, levels: list[str]) -> tuple[np.ndarray, int]:
-    """Left edge of each item's first segment so that the neutral middle straddles zero."""
-    m = len(levels)
-    half = m // 2
-    left = pct[levels[:half]].sum(axis=1).to_numpy()
-    if m % 2 == 1:
-        left = left + pct[levels[half]].to_numpy() / 2.0
-    return -left, half
-
-
-def diverging_bars(
-    counts: pd.DataFrame,
-    levels: list[str],
-    groups: list[tuple[str, list[str]]],
-    item_labels: dict[str, str],
-    *,
-    not_relevant: str = "Not relevant",
-    label_width: int = 46,
-):
-    """Diverging stacked bar chart of ordinal items, centred on the neutral answer, one panel per group.
-
-    ``counts``: items (index) x answer levels in scale order (plus an optional
-    ``not_relevant`` column).  Percentages are of each item's answers, not-relevant
-    included; not-relevant answers are drawn in grey in a separate right-hand panel.
-    ``groups``: (title, item ids) in display order.  Segments of 7 % or more are labelled.
-    """
-    import matplotlib.pyplot as plt
-
-    has_nr = not_relevant in counts.columns and counts[not_relevant].sum() > 0
-    cols = levels + ([not_relevant] if has_nr else [])
-    totals = counts[levels + ([not_relevant] if not_relevant in counts.columns else [])].sum(axis=1)
-    pct = counts[cols].div(totals.where(totals > 0), axis=0).fillna(0) * 100
-    colours = diverging_colours(len(levels))
-    starts, _ = _diverging_geometry(pct, levels)
-    start_of = dict(zip(pct.index, starts))
-    ends = starts + pct[levels].sum(axis=1).to_numpy()
-    reach = max(50.0, float(np.ceil(max(np.abs(starts).max(initial=0), ends.max(initial=0)) / 25) * 25))
-
-    ticklabels = {
-        i: wrap(f"{i}  {item_labels.get(i, i)} (n={int(totals[i])})", label_width) for _, ids in groups for i in ids
-    }
-    row_height = [max(0.45, 0.15 * max(ticklabels[i].count("\n") + 1 for i in ids) + 0.12) for _, ids in groups]
-    heights = [max(len(ids), 1) * h + 0.45 for (_, ids), h in zip(groups, row_height)]
-    fig = plt.figure(figsize=(WIDTH, sum(heights) + 1.1))
-    gs = fig.add_gridspec(
-        len(groups),
-        2 if has_nr else 1,
-        height_ratios=heights,
-        width_ratios=[5, 1] if has_nr else [1],
-        wspace=0.1,
-        hspace=0.3,
-    )
-    for g, (title, ids) in enumerate(groups):
-        ax = fig.add_subplot(gs[g, 0])
-        y = np.arange(len(ids))[::-1]
-        for j, level in enumerate(levels):
-            left = np.array([start_of[i] for i in ids]) + pct.loc[ids, levels[:j]].sum(axis=1).to_numpy()
-            width = pct.loc[ids, level].to_numpy()
-            ax.barh(
-                y,
-                width,
-                left=left,
-                height=0.7,
-                color=colours[j],
-                edgecolor="white",
-                linewidth=0.6,
-                label=level if g == 0 else None,
-            )
-            for yy, l, w in zip(y, left, width):
-                if w >= 7:
-                    ax.text(
-                        l + w / 2,
-                        yy,
-                        f"{w:.0f}",
-                        ha="center",
-                        va="center",
-                        fontsize=7.5,
-                        color=_text_colour(colours[j]),
-                    )
-        ax.axvline(0, color=TEXT_DARK, linewidth=0.8)
-        ax.set_xlim(-reach, reach)
-        ticks = np.arange(-reach, reach + 1, 25)
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{abs(t):.0f}%" for t in ticks], fontsize=8)
-        ax.set_yticks(y)
-        ax.set_yticklabels([ticklabels[i] for i in ids], fontsize=7.5)
-        ax.set_ylim(-0.6, len(ids) - 0.4)
-        ax.set_title(title, loc="left", fontsize=9.5, fontweight="bold")
-        ax.grid(axis="y", visible=False)
-        if has_nr:
-            axn = fig.add_subplot(gs[g, 1], sharey=ax)
-            w = pct.loc[ids, not_relevant].to_numpy()
-            axn.barh(
-                y,
-                w,
-                height=0.7,
-                color=NOT_RELEVANT_COLOUR,
-                hatch="//",
-                edgecolor="white",
-                linewidth=0.6,
-                label=not_relevant if g == 0 else None,
-            )
-            for yy, ww in zip(y, w):
-                if ww > 0:
-                    axn.text(ww + 1, yy, f"{ww:.0f}", va="center", fontsize=7.5, color=TEXT_DARK)
-            axn.set_xlim(0, max(30.0, float(np.ceil(pct[not_relevant].max() / 10) * 10) + 10))
-            axn.tick_params(axis="y", left=False, labelleft=False)
-            axn.tick_params(axis="x", labelsize=8)
-            axn.set_xticks([0, 20] if axn.get_xlim()[1] <= 40 else [0, 25, 50])
-            axn.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
-            axn.grid(axis="y", visible=False)
-            if g == 0:
-                axn.set_title(not_relevant, loc="left", fontsize=8.5)
-    handles, labels = [], []
-    for a in fig.axes:
-        h, lab = a.get_legend_handles_labels()
-        handles += h
-        labels += lab
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(len(labels), 6),
-        fontsize=8,
-        frameon=False,
-        bbox_to_anchor=(0.5, 0.0),
-    )
-    fig.subplots_adjust(bottom=0.9 / (sum(heights) + 1.1), top=1 - 0.25 / (sum(heights) + 1.1))
-    return fig
-
-
-def alt_diverging(
-    counts: pd.DataFrame, levels: list[str], groups: list[tuple[str, list[str]]], *, not_relevant: str = "Not relevant"
-) -> str:
-    """Alt text for :func:`diverging_bars`: what is drawn, and the items with most and least agreement."""
-    half = len(levels) // 2
-    totals = counts[[c for c in counts.columns]].sum(axis=1)
-    upper = counts[levels[len(levels) - half :]].sum(axis=1) / totals.where(totals > 0) * 100
-    n_items = sum(len(ids) for _, ids in groups)
-    head = (
-        f"Diverging stacked bar chart of {n_items} items in {len(groups)} group(s) "
-        f"({', '.join(t for t, _ in groups)}). Answers run from '{levels[0]}' (left, orange) to "
-        f"'{levels[-1]}' (right, purple), centred on the middle answer."
-    )
-    if not upper.notna().any():
-        return head + " No item has any answer."
-    top, low = upper.idxmax(), upper.idxmin()
-    nr = ""
-    if not_relevant in counts.columns and counts[not_relevant].sum() > 0:
-        share = counts[not_relevant] / totals * 100
-        nr = (
-            f" A separate grey panel shows '{not_relevant}' answers, most often for {share.idxmax()} "
-            f"({share.max():.0f}%)."
-        )
-    top_names = " or ".join(f"'{lv}'" for lv in levels[len(levels) - half :])
-    return (
-        f"{head} Answering {top_names} is most common for {top} ({upper[top]:.0f}%) and least "
-        f"common for {low} ({upper[low]:.0f}%).{nr}"
-    )
-
-
-def numeric_histograms(
-    counts: pd.DataFrame,
-    bins: list[tuple[str, float, float]],
-    item_labels: dict[str, str],
-    *,
-    ncols: int = 3,
-    label_width: int = 34,
-):
-    """Histograms (percent of answers) of items on a numeric scale, one panel per item, bars
-    coloured by the scale's collapsed bins with each bin's total printed in its colour.
-
-    ``counts``: items (index) x values in order (column names are the values as text)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    bin_colours = [OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
-    values = np.array([float(c) for c in counts.columns])
-    colour_of = []
-    for v in values:
-        k = next((i for i, (_, lo, hi) in enumerate(bins) if lo <= v <= hi), None)
-        colour_of.append(bin_colours[k % len(bin_colours)] if k is not None else NOT_RELEVANT_COLOUR)
-    n = len(counts)
-    ncols = max(1, min(ncols, n))
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH, 2.9 * nrows + 0.6), sharey=True, squeeze=False)
-    totals = counts.sum(axis=1)
-    pct = counts.div(totals.where(totals > 0), axis=0).fillna(0) * 100
-    top = float(np.ceil(pct.to_numpy().max(initial=10) / 10) * 10) + 10
-    for k, item in enumerate(counts.index):
-        ax = axes[k // ncols][k % ncols]
-        ax.bar(values, pct.loc[item].to_numpy(), color=colour_of, width=0.8, edgecolor="white")
-        for b, (label, lo, hi) in enumerate(bins):
-            inside = (values >= lo) & (values <= hi)
-            share = pct.loc[item].to_numpy()[inside].sum()
-            ax.text(
-                values[inside].mean() if inside.any() else (lo + hi) / 2,
-                top - 4,
-                f"{label}: {share:.0f}%",
-                ha="center",
-                va="top",
-                fontsize=8,
-                color=bin_colours[b % len(bin_colours)],
-                fontweight="bold",
-            )
-            if b > 0:
-                ax.axvline(lo - 0.5, color=TEXT_DARK, linestyle="--", linewidth=0.8)
-        ax.set_ylim(0, top)
-        ax.set_xticks(values)
-        ax.set_xticklabels([f"{v:g}" for v in values], fontsize=7.5)
-        ax.set_title(
-            wrap(f"{item}  {item_labels.get(item, item)} (n={int(totals[item])})", label_width), fontsize=8, loc="left"
-        )
-        ax.grid(axis="x", visible=False)
-        if k % ncols == 0:
-            ax.set_ylabel("% of answers", fontsize=8)
-        ax.tick_params(axis="y", labelsize=8)
-    for k in range(n, nrows * ncols):
-        axes[k // ncols][k % ncols].set_visible(False)
-    fig.legend(
-        [Patch(color=bin_colours[b % len(bin_colours)]) for b in range(len(bins))],
-        [f"{label}" for label, _, _ in bins],
-        loc="lower center",
-        ncol=len(bins),
-        frameon=False,
-        fontsize=8,
-    )
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    return fig
-
-
-def alt_histograms(counts: pd.DataFrame, bins: list[tuple[str, float, float]]) -> str:
-    """Alt text for :func:`numeric_histograms`: per item the share in each bin and the most common value."""
-    parts = []
-    values = np.array([float(c) for c in counts.columns])
-    for item in counts.index:
-        row = counts.loc[item]
-        total = row.sum()
-        shares = []
-        for label, lo, hi in bins:
-            inside = (values >= lo) & (values <= hi)
-            shares.append(f"{label} {100 * row.to_numpy()[inside].sum() / total:.0f}%" if total else f"{label} -")
-        modes = [str(c) for c, v in zip(counts.columns, row.to_numpy()) if v == row.max() and v > 0]
-        common = f", most common answer {' and '.join(modes)}" if 0 < len(modes) <= 2 else ""
-        parts.append(f"{item} (n={int(total)}): {', '.join(shares)}{common}")
-    return "Histograms of answers on a numeric scale, one panel per item. " + "; ".join(parts) + "."
-
-
-def proportion_chart(frame: pd.DataFrame, *, label_width: int = 50, colour: str = OKABE_ITO["blue"]):
-    """Horizontal bars of proportions with Wilson 95 % intervals and ``k/n`` labels.
-
-    ``frame`` columns: label, count, base, percent (unrounded), ci_lower, ci_upper (percent)."""
-    import matplotlib.pyplot as plt
-
-    n = len(frame)
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * n + 1.1))
-    y = np.arange(n)[::-1]
-    pct = frame["percent"].astype(float).to_numpy()
-    lo = frame["ci_lower"].astype(float).to_numpy()
-    hi = frame["ci_upper"].astype(float).to_numpy()
-    ax.barh(y, pct, height=0.6, color=colour, alpha=0.35, edgecolor=colour)
-    ax.errorbar(
-        pct,
-        y,
-        xerr=[pct - lo, hi - pct],
-        fmt="o",
-        color=colour,
-        ecolor=TEXT_DARK,
-        elinewidth=1.2,
-        capsize=3,
-        markersize=4,
-    )
-    for yy, k, b in zip(y, frame["count"], frame["base"]):
-        ax.text(103, yy, f"{int(k)}/{int(b)}", va="center", fontsize=8)
-    ax.set_xlim(0, 113)
-    ax.set_xticks([0, 20, 40, 60, 80, 100])
-    ax.set_xticklabels([f"{t}%" for t in (0, 20, 40, 60, 80, 100)], fontsize=8)
-    ax.set_yticks(y)
-    ax.set_yticklabels([wrap(t, label_width) for t in frame["label"]], fontsize=8)
-    ax.set_xlabel("percent, with Wilson 95% interval", fontsize=8)
-    ax.grid(axis="y", visible=False)
-    fig.tight_layout()
-    return fig
-
-
-def alt_proportions(frame: pd.DataFrame) -> str:
-    """Alt text for :func:`proportion_chart`: each proportion with its interval."""
-    parts = [
-        f"{lab}: {int(k)} of {int(b)} ({p:.0f}%, 95% interval {lo:.0f}-{hi:.0f}%)"
-        for lab, k, b, p, lo, hi in zip(
-            frame["label"], frame["count"], frame["base"], frame["percent"], frame["ci_lower"], frame["ci_upper"]
-        )
-    ]
-    return "Bar chart of proportions with Wilson 95% intervals. " + "; ".join(parts) + "."
-
-
-def word_chart(freq: pd.DataFrame, *, cloud: bool = True, seed: int = 0, top: int = 25):
-    """Word frequencies as horizontal bars (words the report printed in blue, others in orange),
-    with a word cloud of the same counts beside them when ``cloud`` (laid out with ``seed``).
-
-    ``freq`` columns: word, count, and optionally in_report."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    shown = freq.head(top)
-    in_report = shown["in_report"] if "in_report" in shown else pd.Series(True, index=shown.index)
-    n = len(shown)
-    height = max(2.5, 0.28 * n + 1.0)
-    if cloud and (freq["count"] > 0).any():
-        fig, (ax, axc) = plt.subplots(1, 2, figsize=(WIDTH, height), width_ratios=[1, 1.25])
-    else:
-        fig, ax = plt.subplots(figsize=(WIDTH, height))
-        axc = None
-    y = np.arange(n)[::-1]
-    colours = [OKABE_ITO["blue"] if r else OKABE_ITO["orange"] for r in in_report]
-    ax.barh(y, shown["count"].to_numpy(), color=colours, height=0.7)
-    ax.set_yticks(y)
-    ax.set_yticklabels(shown["word"], fontsize=8)
-    ax.set_xlabel("respondents' answers using the word", fontsize=8)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.grid(axis="y", visible=False)
-    if "in_report" in shown:
-        ax.legend(
-            [Patch(color=OKABE_ITO["blue"]), Patch(color=OKABE_ITO["orange"])],
-            ["printed in the report", "not printed"],
-            fontsize=7.5,
-            loc="lower right",
-            frameon=False,
-        )
-    if axc is not None:
-        from wordcloud import WordCloud
-
-        counts = {w: int(c) for w, c in zip(freq["word"], freq["count"]) if c > 0}
-        wc = WordCloud(
-            width=700,
-            height=int(700 * height / (WIDTH * 0.55)),
-            background_color="white",
-            random_state=seed,
-            prefer_horizontal=1.0,
-            min_font_size=10,
-            max_font_size=90,
-            color_func=lambda *a, **k: OKABE_ITO["blue"],
-            margin=4,
-        )
-        wc.generate_from_frequencies(counts)
-        axc.imshow(wc.to_array(), interpolation="bilinear")
-        axc.set_axis_off()
-    fig.tight_layout()
-    return fig
-
-
-def alt_words(freq: pd.DataFrame, *, top: int = 5) -> str:
-    """Alt text for :func:`word_chart`: the most frequent words with their counts."""
-    used = freq[freq["count"] > 0]
-    lead = ", ".join(f"{w} ({c})" for w, c in zip(used["word"].head(top), used["count"].head(top)))
-    extra = ""
-    if "in_report" in freq:
-        absent = freq.loc[(freq["count"] == 0) & freq["in_report"], "word"].tolist()
-        if absent:
-            extra = f" Words the report printed that no answer here uses: {', '.join(absent)}."
-    return (
-        f"Bar chart of how often each of {len(used)} words was used, most frequent first, with a word "
-        f"cloud of the same counts. Most frequent: {lead}.{extra}"
-    )
 
 
 # --------------------------------------------------------------------------------------------
 # figure sets of the tables notebook
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppendixFigure:
-    """One figure of an appendix with what :func:`tieval.report.present.show_figure` needs."""
+    """One rendered figure of an appendix: its file name (without ``.png``), PNG bytes, alt text,
+    caption and base (what the figure's numbers are shares of)."""
 
     name: str
-    figure: object
+    png: bytes
     alt: str
     caption: str
     base: str = ""
 
 
-def scale_figures(study, cells: pd.DataFrame) -> Iterator[AppendixFigure]:
+def render(name: str, fig, *, alt: str, caption: str, base: str = "") -> AppendixFigure:
+    """Render a matplotlib figure to PNG (tight bounding box, no software metadata, so the same
+    figure gives the same bytes) and close it.  Alt text is required."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+
+    if not alt.strip():
+        raise ValueError(f"figure {name}: alt text is required")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return AppendixFigure(name, buf.getvalue(), alt, caption, base)
+
+
+def write_figure(figure: AppendixFigure, folder: Path) -> Path:
+    """Write ``figure`` to ``folder/<name>.png`` atomically (recorded as an output of the step)."""
+    path = Path(folder) / f"{figure.name}.png"
+    with store.atomic_write(path, "wb") as handle:
+        handle.write(figure.png)
+    store.note_output(path)
+    return path
+
+
+def scale_figures(study, cells: pd.DataFrame) -> list[AppendixFigure]:
     """Diverging bars for each ordinal scale's items, then histograms for each numeric scale's,
-    from the reproduction's cells (``likert.Reproduction.cells``); one figure at a time."""
-    from tieval.survey import likert
-
-    labels = {it.id: likert.item_label(study, it.id) for it in study.items}
-    for scale_id, ids in likert.items_by_scale(study, "ordinal").items():
-        counts = likert.scale_counts(cells, ids)
-        groups = likert.item_groups(study, ids)
+    from the reproduction's cells (``published_tables.Reproduction.cells``)."""
+    labels = {it.id: item_label(study, it.id) for it in study.items}
+    out = []
+    for scale_id, ids in items_by_scale(study, "ordinal").items():
+        counts = scale_counts(cells, ids)
+        groups = item_groups(study, ids)
         levels = study.scales[scale_id].labels
-        yield AppendixFigure(
-            f"diverging_{scale_id}",
-            diverging_bars(counts, levels, groups, labels),
-            alt=alt_diverging(counts, levels, groups),
-            caption=f"Answers to the items on the scale '{scale_id}', grouped as in the "
-            "questionnaire; numbers are percentages of those answering each item.",
-            base=likert.base_text(counts.sum(axis=1), "item"),
+        out.append(
+            render(
+                f"diverging_{scale_id}",
+                diverging_bars(counts, levels, groups, labels),
+                alt=alt_diverging(counts, levels, groups),
+                caption=f"Answers to the items on the scale '{scale_id}', grouped as in the "
+                "questionnaire; numbers are percentages of those answering each item.",
+                base=base_text(counts.sum(axis=1), "item"),
+            )
         )
-    for scale_id, ids in likert.items_by_scale(study, "numeric").items():
-        counts = likert.scale_counts(cells, ids).drop(columns="Not relevant", errors="ignore")
+    for scale_id, ids in items_by_scale(study, "numeric").items():
+        counts = scale_counts(cells, ids).drop(columns="Not relevant", errors="ignore")
         bins = [(b.label, b.min, b.max) for b in study.scales[scale_id].bins]
-        yield AppendixFigure(
-            f"histograms_{scale_id}",
-            numeric_histograms(counts, bins, labels),
-            alt=alt_histograms(counts, bins),
-            caption=f"Answers to the items on the scale '{scale_id}', as percentages of those answering.",
-            base=likert.base_text(counts.sum(axis=1), "item"),
+        out.append(
+            render(
+                f"histograms_{scale_id}",
+                numeric_histograms(counts, bins, labels),
+                alt=alt_histograms(counts, bins),
+                caption=f"Answers to the items on the scale '{scale_id}', as percentages of those answering.",
+                base=base_text(counts.sum(axis=1), "item"),
+            )
         )
+    return out
 
 
-def proportion_figures(study, reproduction) -> Iterator[AppendixFigure]:
+def proportion_figures(study, reproduction) -> list[AppendixFigure]:
     """A proportion chart with Wilson intervals for each published single-category table, then one
-    for the proportions the report gives only in its text (``reproduction``: ``likert.reproduce``)."""
-    from tieval.survey import likert
-
-    for table in likert.single_category_tables(reproduction):
-        frame = likert.proportion_rows(likert.table_rows(table), study, with_category=False)
-        category = likert.category_display(study.scale_of(table.frame["item_id"].iloc[0]), table.categories[0])
-        yield AppendixFigure(
-            f"proportions_{table.id}",
-            proportion_chart(frame),
-            alt=alt_proportions(frame),
-            caption=f"{table.number}: respondents answering '{category}', with Wilson 95% intervals.",
-            base=table.base,
+    for the proportions the report gives only in its text (``reproduction``:
+    :func:`tieval.survey.published_tables.reproduce`)."""
+    out = []
+    for table in single_category_tables(reproduction):
+        frame = proportion_rows(table_rows(table), study, with_category=False)
+        category = category_display(study.scale_of(table.frame["item_id"].iloc[0]), table.categories[0])
+        out.append(
+            render(
+                f"proportions_{table.id}",
+                proportion_chart(frame),
+                alt=alt_proportions(frame),
+                caption=f"{table.number}: respondents answering '{category}', with Wilson 95% intervals.",
+                base=table.base,
+            )
         )
-    text_rows = likert.standalone_text(reproduction)
+    text_rows = standalone_text(reproduction)
     if len(text_rows):
-        frame = likert.proportion_rows(text_rows, study)
-        yield AppendixFigure(
-            "proportions_text",
-            proportion_chart(frame),
-            alt=alt_proportions(frame),
-            caption="Proportions the report gives only in its text, with Wilson 95% intervals.",
-            base=likert.base_text(frame["base"]),
+        frame = proportion_rows(text_rows, study)
+        out.append(
+            render(
+                "proportions_text",
+                proportion_chart(frame),
+                alt=alt_proportions(frame),
+                caption="Proportions the report gives only in its text, with Wilson 95% intervals.",
+                base=base_text(frame["base"]),
+            )
         )
+    return out

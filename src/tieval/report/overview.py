@@ -1,6 +1,6 @@
 """The study at a glance: its design, participant flow, instrument and qualitative sessions.
 
-Used by ``notebooks/01_study_overview.ipynb``; everything comes from ``study.yml``.
+Used by :mod:`tieval.steps.overview`; everything comes from ``study.yml``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,16 @@ import pandas as pd
 
 from tieval.config import Study
 
-__all__ = ["report_table", "flow_table", "flow_figure", "instrument_table", "sessions_table", "scales_table"]
+__all__ = [
+    "report_table",
+    "flow_table",
+    "flow_figure",
+    "flow_alt_text",
+    "instrument_table",
+    "sessions_table",
+    "scales_table",
+    "themes_table",
+]
 
 
 def report_table(study: Study) -> pd.DataFrame:
@@ -64,7 +73,7 @@ def _layout(flow: pd.DataFrame) -> dict[str, tuple[float, float]]:
 
 def flow_figure(study: Study):
     """A participant-flow diagram: one box per stage with its n, arrows from each parent stage."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     flow = flow_table(study)
     pos = _layout(flow)
@@ -164,3 +173,8 @@ def sessions_table(study: Study) -> pd.DataFrame:
         ],
         columns=["session", "kind", "timepoint", "participants", "note"],
     )
+
+
+def themes_table(study: Study) -> pd.DataFrame:
+    """The themes as the report names them (``design.qualitative.themes`` of study.yml), one row each."""
+    return pd.DataFrame(study.themes)

@@ -6,12 +6,20 @@ Every notebook follows the same frame::
     study = "lancashire-tiat"
 
     from tieval.report import present
+    from tieval.steps import tables
     ctx = present.start(study, "03_tables")     # cwd = project root, study loaded, banner shown
+    result = tables.run(ctx.study)              # computes everything, writes nothing
     ...
-    present.show_table(table, "Table 5 ...", base="n = 46 respondents")
-    present.show_figure(fig, ctx, "diverging_bars", alt="...", caption="...")
+    present.show(result.published, ctx)         # one section: its tables, notes and figures in order
     ...
+    written = tables.write(result)              # every file of the step
     present.finish(ctx)                         # footer: commit, parameters, input checksums
+
+A step's result holds each section as a sequence of display blocks (:class:`Table`,
+:class:`Note`, :class:`Banner`, :class:`Html` and
+:class:`tieval.report.figures.AppendixFigure`); :func:`show` displays them in order, so a
+section with nothing to show is simply a note.  Nothing here writes a file except the
+provenance record of :func:`finish`.
 
 The HTML produced here is deterministic (no random ids, no timestamps), so two
 builds of the same inputs give byte-identical appendices.
@@ -21,9 +29,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +40,7 @@ import pandas as pd
 from tieval import store
 from tieval.config import Study, load_study
 from tieval.paths import project_root, step_dir
+from tieval.report.figures import AppendixFigure
 
 __all__ = [
     "StepContext",
@@ -40,7 +49,14 @@ __all__ = [
     "show_table",
     "show_html",
     "show_figure",
-    "save_figure",
+    "show",
+    "figures_in",
+    "Block",
+    "figure_path",
+    "Table",
+    "Note",
+    "Banner",
+    "Html",
     "banner",
     "note",
     "table_html",
@@ -55,12 +71,11 @@ class StepContext:
     study: Study
     step: str
     parameters: dict = field(default_factory=dict)
-    figures: list[str] = field(default_factory=list)
 
 
 def _display_html(markup: str) -> None:
     try:
-        from IPython.display import HTML, display
+        from IPython.display import HTML, display  # noqa: PLC0415 - IPython: only inside a notebook
     except ImportError:  # outside Jupyter: print the markup
         print(markup)
         return
@@ -84,11 +99,11 @@ def start(study: str, step: str, **parameters) -> StepContext:
 
 
 def _plot_style() -> None:
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 - matplotlib: heavy, loaded when a step starts
 
     matplotlib.use("Agg") if not _in_ipython() else None
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - after the backend is chosen
+    import seaborn as sns  # noqa: PLC0415 - seaborn: heavy, loaded when a step starts
 
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", font_scale=0.95)
     plt.rcParams.update(
@@ -104,7 +119,7 @@ def _plot_style() -> None:
 
 def _in_ipython() -> bool:
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # noqa: PLC0415 - IPython: only inside a notebook
     except ImportError:
         return False
     return get_ipython() is not None
@@ -166,50 +181,85 @@ def show_html(markup: str) -> None:
     _display_html(markup)
 
 
-def _png_bytes(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
-    return buf.getvalue()
+def figure_path(figure: AppendixFigure, ctx: StepContext) -> Path:
+    """Where the step's ``write`` puts ``figure``: ``outputs/<study>/<step>/<name>.png``."""
+    return step_dir(ctx.study.id, ctx.step) / f"{figure.name}.png"
 
 
-def save_figure(fig, ctx: StepContext, name: str, *, fmt: str = "png", data: bytes | None = None) -> Path:
-    """Save ``fig`` reproducibly to ``outputs/<study>/<step>/<name>.<fmt>`` (atomic).
-
-    ``data``: the PNG bytes if the figure was already rendered (saves a second render)."""
-    path = step_dir(ctx.study.id, ctx.step) / f"{name}.{fmt}"
-    if data is None:
-        metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, bbox_inches="tight", metadata=metadata)
-        data = buf.getvalue()
-    with store.atomic_write(path, "wb") as handle:
-        handle.write(data)
-    store.note_output(path)
-    ctx.figures.append(str(path))
-    return path
-
-
-def show_figure(fig, ctx: StepContext, name: str, *, alt: str, caption: str, base: str = "") -> Path:
-    """Save ``fig`` as PNG and display the same image with alt text and a caption giving its base;
-    closes the figure."""
-    import matplotlib.pyplot as plt
-
-    if not alt.strip():
-        raise ValueError(f"figure {name}: alt text is required")
-    png = _png_bytes(fig)
-    plt.close(fig)
-    path = save_figure(fig, ctx, name, data=png)
-    data = base64.b64encode(png).decode("ascii")
-    cap = html.escape(caption)
-    if base:
-        cap += f' <span class="tieval-base">(base: {html.escape(base)})</span>'
+def show_figure(figure: AppendixFigure, ctx: StepContext) -> None:
+    """Display a rendered figure (its PNG inline) with its alt text, its caption giving the base,
+    and the file the step writes it to.  Writes nothing."""
+    data = base64.b64encode(figure.png).decode("ascii")
+    cap = html.escape(figure.caption)
+    if figure.base:
+        cap += f' <span class="tieval-base">(base: {html.escape(figure.base)})</span>'
     _display_html(
-        f'<figure class="tieval-figure" id="fig-{html.escape(name)}">'
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        f'<figure class="tieval-figure" id="fig-{html.escape(figure.name)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(figure.alt, quote=True)}" '
         f'style="max-width:100%"/><figcaption>{cap} '
-        f'<span class="tieval-file">[{html.escape(path.as_posix())}]</span></figcaption></figure>'
+        f'<span class="tieval-file">[{html.escape(figure_path(figure, ctx).as_posix())}]</span></figcaption></figure>'
     )
-    return path
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table to show with its caption and base (the arguments of :func:`show_table`)."""
+
+    frame: pd.DataFrame
+    caption: str = ""
+    base: str = ""
+    index: bool = False
+    max_rows: int | None = 60
+    escape: bool = True
+
+
+@dataclass(frozen=True)
+class Note:
+    """A sentence to show (:func:`note`): an explanation, or why a section has nothing to show."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A warning box to show (:func:`banner`)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Html:
+    """Markup built and escaped by a tieval module (:func:`show_html`)."""
+
+    markup: str
+
+
+#: What a section of a step's result is made of.
+Block = Table | Note | Banner | Html | AppendixFigure
+
+
+def figures_in(*sections: Iterable[Block]) -> list[AppendixFigure]:
+    """The figures among the blocks of ``sections``, in order (what a step's ``write`` writes)."""
+    return [block for section in sections for block in section if isinstance(block, AppendixFigure)]
+
+
+def show(blocks: Iterable[Block], ctx: StepContext) -> None:
+    """Display a section of a step's result: each block in order, as its own output."""
+    for block in blocks:
+        if isinstance(block, Table):
+            show_table(
+                block.frame, block.caption, block.base, index=block.index, max_rows=block.max_rows, escape=block.escape
+            )
+        elif isinstance(block, Note):
+            note(block.text)
+        elif isinstance(block, Banner):
+            banner(block.text)
+        elif isinstance(block, Html):
+            show_html(block.markup)
+        elif isinstance(block, AppendixFigure):
+            show_figure(block, ctx)
+        else:
+            raise TypeError(f"cannot show {type(block).__name__}: not a display block")
 
 
 def git_commit(root: Path | None = None) -> str:

@@ -68,6 +68,8 @@ __all__ = [
     "compare_flow",
     "build_tables",
     "clean_study",
+    "prepare_study",
+    "write_processed",
     "item_summary",
     "deidentification_summary",
     "processed_paths",
@@ -806,7 +808,7 @@ def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:
 
 @dataclass
 class CleanResult:
-    """What :func:`clean_study` read, decided and wrote."""
+    """What :func:`clean_study` read, decided and wrote (``written`` is empty before :func:`write_processed`)."""
 
     study: Study
     export: Export
@@ -816,28 +818,43 @@ class CleanResult:
     verified: list[str]
 
 
-def clean_study(study: str | Path, root: Path | None = None) -> CleanResult:
-    """Verify the raw manifest, read and validate the export, and write the processed tables.
-
-    All four files are written as one unit after every check has passed; on any error
-    nothing under ``data/processed/<study>/`` or the exclusions table changes."""
-    cfg = load_study(study, root)
+def prepare_study(study: str | Path | Study, root: Path | None = None) -> CleanResult:
+    """Verify the raw manifest, read and validate the export and build the processed tables,
+    writing nothing (``written`` is empty); :func:`write_processed` writes them."""
+    cfg = study if isinstance(study, Study) else load_study(study, root)
     _require_survey(cfg)
     verified = verify_manifest(cfg.root / "raw")
     store.note_input(cfg.root / "raw" / MANIFEST_NAME)
     export = read_export(cfg.path("survey"), cfg)
     validation = validate(export, cfg)
     tables = build_tables(validation)
-    paths = processed_paths(cfg.id, root)
-    written = store.write_csvs(
+    return CleanResult(cfg, export, validation, tables, [], verified)
+
+
+def write_processed(result: CleanResult, root: Path | None = None) -> list[Path]:
+    """Write the three processed tables and the exclusions table of ``result`` as one unit
+    (atomically: on any error nothing under ``data/processed/<study>/`` or the exclusions
+    table changes)."""
+    paths = processed_paths(result.study.id, root)
+    return store.write_csvs(
         {
-            paths["respondents"]: tables.respondents,
-            paths["responses"]: tables.responses,
-            paths["free_text"]: tables.free_text,
-            paths["exclusions"]: tables.exclusions,
+            paths["respondents"]: result.tables.respondents,
+            paths["responses"]: result.tables.responses,
+            paths["free_text"]: result.tables.free_text,
+            paths["exclusions"]: result.tables.exclusions,
         }
     )
-    return CleanResult(cfg, export, validation, tables, written, verified)
+
+
+def clean_study(study: str | Path, root: Path | None = None) -> CleanResult:
+    """Verify the raw manifest, read and validate the export, and write the processed tables
+    (:func:`prepare_study`, then :func:`write_processed`).
+
+    All four files are written as one unit after every check has passed; on any error
+    nothing under ``data/processed/<study>/`` or the exclusions table changes."""
+    result = prepare_study(study, root)
+    result.written = write_processed(result, root)
+    return result
 
 
 # --------------------------------------------------------------------------------------------

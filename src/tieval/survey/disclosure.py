@@ -26,6 +26,11 @@ rules are applied to every group of every partition repeatedly until nothing
 changes, so tables linked through shared totals are protected together.  The
 procedure is deliberately conservative (it may hide more than an optimal
 cell-suppression solver would) and it is deterministic.
+
+:func:`item_cells` and :func:`demographic_cells` are the survey's cells under this
+control, with the partitions of :func:`tieval.survey.counts.item_cells`: every step that
+shows survey counts (the tables, the triangulation) takes its cells from them, so a cell is
+hidden in one appendix exactly when it is hidden in another.
 """
 
 from __future__ import annotations
@@ -35,10 +40,29 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PRIMARY", "SECONDARY", "check_min_cell", "primary", "suppress", "protect", "display"]
+from tieval.config import Study
+from tieval.survey import counts
+
+__all__ = [
+    "PRIMARY",
+    "SECONDARY",
+    "ITEM_PARTITIONS",
+    "ITEM_VALUES",
+    "check_min_cell",
+    "primary",
+    "suppress",
+    "protect",
+    "display",
+    "item_cells",
+    "demographic_cells",
+]
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
+#: Partition columns of :func:`tieval.survey.counts.item_cells` (groups of cells with a published total).
+ITEM_PARTITIONS = ("part_levels", "part_categories", "part_within")
+#: Columns of the item cells blanked in a hidden cell.
+ITEM_VALUES = ("count", "percent", "ci_lower", "ci_upper")
 
 
 def check_min_cell(min_cell) -> int:
@@ -136,3 +160,27 @@ def display(value, suppressed: bool, fmt: str = "{}") -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return fmt.format(value)
+
+
+def item_cells(study: Study, responses: pd.DataFrame, respondents: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The cells of every rated item (:func:`tieval.survey.counts.item_cells`, everyone included
+    could answer) under disclosure control: counts below ``min_cell`` and the cells that would
+    reveal them blanked, a ``suppressed`` column added; skipped-item cells are public (the
+    difference of two published bases) and never hidden.  ``min_cell = 0`` hides nothing (the
+    value columns are then floats holding the counts)."""
+    n_included = int((respondents["status"] != "excluded").sum())
+    cells = counts.item_cells(responses, study, n_included)
+    return protect(cells, min_cell, ITEM_PARTITIONS, value_columns=ITEM_VALUES, exempt="exempt")
+
+
+def demographic_cells(study: Study, respondents: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The cells of every demographic (:func:`tieval.survey.counts.demographic_cells`) under
+    disclosure control, as :func:`item_cells`; the not-stated cells are public."""
+    cells = counts.demographic_cells(respondents, study)
+    return protect(
+        cells,
+        min_cell,
+        ["part_demographic"],
+        value_columns=[*ITEM_VALUES, "percent_of_respondents"],
+        exempt="exempt",
+    )

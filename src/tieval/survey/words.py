@@ -5,24 +5,42 @@ An answer is split into words (letters, with inner apostrophes or hyphens kept:
 "very", "the" ...; the ``wordcloud`` package's stop-word list) are dropped, so
 "Hopeful and excited!" counts *hopeful* and *excited*.  No stemming: the words
 are counted as respondents wrote them.
+
+:func:`word_table` is what an appendix shows for a study: the question, its answers and
+their frequencies beside the report's words, or the reason there is nothing to count.  The
+tables and the qualitative steps both call it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
 from tieval.config import FreeText, Study
+from tieval.paths import processed_dir
+from tieval.schema import FREE_TEXT, require_columns
+from tieval.store import read_csv
 
-__all__ = ["WORD", "stopwords", "word_question", "tokens", "word_frequencies", "compare_with_report", "answers"]
+__all__ = [
+    "WORD",
+    "stopwords",
+    "word_question",
+    "tokens",
+    "word_frequencies",
+    "compare_with_report",
+    "answers",
+    "WordTable",
+    "word_table",
+]
 
 WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
 
 
 def stopwords() -> frozenset[str]:
     """The stop words dropped before counting (the ``wordcloud`` package's English list)."""
-    from wordcloud import STOPWORDS
+    from wordcloud import STOPWORDS  # noqa: PLC0415 - wordcloud: heavy, loaded only to count words
 
     return frozenset(STOPWORDS)
 
@@ -64,13 +82,41 @@ def compare_with_report(freq: pd.DataFrame, question: FreeText) -> pd.DataFrame:
 def answers(study: Study, question: FreeText) -> pd.Series:
     """The redacted answers to ``question`` from ``processed/<study>/free_text.csv`` (empty for a
     study without a survey)."""
-    from tieval.paths import processed_dir
-    from tieval.schema import FREE_TEXT, require_columns
-    from tieval.store import read_csv
-
     if study.survey is None:
         return pd.Series(dtype=str)
     path = processed_dir(study.id) / "free_text.csv"
     frame = read_csv(path)
     require_columns(frame, FREE_TEXT, path)
     return frame.loc[frame["question_id"] == question.id, "text"].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class WordTable:
+    """The words of a study's short open answers: ``question`` (None when the report shows no
+    answers as words), the redacted ``answers``, their ``frequencies`` beside the report's
+    (:func:`compare_with_report`: word, count, in_report; empty when there is nothing to count)
+    and ``note``, why there is nothing to count ('' when there is)."""
+
+    question: FreeText | None
+    answers: pd.Series
+    frequencies: pd.DataFrame
+    note: str = ""
+
+    @property
+    def top_words(self) -> list[str]:
+        """The most frequent word(s), ties in table order."""
+        freq = self.frequencies
+        return freq.loc[freq["count"] == freq["count"].max(), "word"].tolist() if len(freq) else []
+
+
+def word_table(study: Study) -> WordTable:
+    """Count the words of the answers to the study's word question (:func:`word_question`) and set
+    them beside the words the report printed; reads ``free_text.csv`` when there is a question."""
+    empty = pd.DataFrame({"word": pd.Series(dtype=str), "count": pd.Series(dtype=int), "in_report": False})
+    question = word_question(study)
+    if question is None:
+        return WordTable(None, pd.Series(dtype=str), empty, "The report shows no open answers as a word cloud.")
+    texts = answers(study, question)
+    if texts.empty:
+        return WordTable(question, texts, empty, f"No answers to the question '{question.text}' in the data.")
+    return WordTable(question, texts, compare_with_report(word_frequencies(texts), question))

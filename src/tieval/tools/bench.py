@@ -14,8 +14,8 @@ What it does
 2. **Times**, each run in a fresh ``python -m tieval.tools.bench --one`` process, the
    survey path exactly as the pipeline runs it, but in memory:
    ``ingest.read_export`` -> ``clean.validate`` -> ``clean.build_tables`` ->
-   ``likert.check_responses`` + ``likert.reproduce`` (Table 5 and the other
-   published tables) -> ``nomad.construct_summary`` + ``nomad.scores_table``.
+   ``validate.check_responses`` + ``published_tables.reproduce`` (Table 5 and the other
+   published tables) -> ``scores.construct_summary`` + ``scores.scores_table``.
    Writing the processed CSVs and reading them back (what the notebooks do
    between the cleaning and tables steps) is timed separately in the same
    process (first run of each size), after the peak memory of the in-memory
@@ -353,9 +353,11 @@ def survey_path(path: str | Path, *, io: bool = True, scratch: Path | None = Non
 
     The timed path is in memory (see the module docstring); with ``io`` the processed
     CSVs are then written to ``scratch`` and read back, timed as ``io_seconds``."""
-    from tieval.audit import audit  # noqa: F401 - audit: imported lazily by likert
     from tieval.published import load_published
-    from tieval.survey import clean, ingest, likert, nomad
+    from tieval.survey import clean, ingest
+    from tieval.survey.published_tables import reproduce
+    from tieval.survey.scores import construct_summary, scores_table
+    from tieval.survey.validate import check_responses
 
     stages: dict[str, float] = {}
     rss: dict[str, float] = {}
@@ -378,12 +380,12 @@ def survey_path(path: str | Path, *, io: bool = True, scratch: Path | None = Non
     done("validate")
     tables = clean.build_tables(validation)
     done("clean")
-    responses = likert.check_responses(tables.responses, study, "responses.csv", tables.respondents)
-    rep = likert.reproduce(study, responses, tables.respondents, published)
+    responses = check_responses(tables.responses, study, "responses.csv", tables.respondents)
+    rep = reproduce(study, responses, tables.respondents, published)
     table5 = next(tb for tb in rep.tables if tb.id == "table5")
     done("table5")
-    summary = nomad.construct_summary(responses, study)
-    scores = nomad.scores_table(responses, study)
+    summary = construct_summary(responses, study)
+    scores = scores_table(responses, study)
     done("constructs")
     seconds = time.perf_counter() - t0
     out = {
@@ -665,8 +667,8 @@ def run(
         "targets": TARGETS,
         "timed": (
             "in a fresh process per run, after imports: load_study + load_published, "
-            "ingest.read_export, clean.validate, clean.build_tables, likert.check_responses "
-            "+ likert.reproduce (Table 5), nomad.construct_summary + nomad.scores_table; "
+            "ingest.read_export, clean.validate, clean.build_tables, validate.check_responses "
+            "+ published_tables.reproduce (Table 5), scores.construct_summary + scores.scores_table; "
             "io_seconds (processed CSVs written with store.write_csvs and read back with "
             "store.read_csv) timed separately in the first run of each size, not in seconds; "
             "peak_rss_mb is ru_maxrss taken before that I/O"

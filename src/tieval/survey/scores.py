@@ -1,20 +1,22 @@
-"""NoMAD construct scores and their internal consistency (Cronbach's alpha).
+"""Construct scores of a multi-item instrument and their internal consistency (Cronbach's alpha).
 
-NoMAD (Finch et al. 2018; Rapley et al. 2018) groups its agreement items under
-the four constructs of Normalisation Process Theory.  For every construct of a
-study that has at least two items on an ordinal scale:
+An instrument groups its agreement items under constructs (NoMAD, Finch et al. 2018; Rapley
+et al. 2018, groups them under the four constructs of Normalisation Process Theory).  For
+every construct of a study that has at least two items on an ordinal scale:
 
 - **item scores**: the answer code; an item marked ``reverse`` in ``study.yml``
   (negatively worded, e.g. "... disrupts working relationships") is reversed as
   ``min + max - code`` (``6 - code`` on a 1-5 scale), so that a higher score
-  always means stronger normalisation; not-relevant answers and skipped items
+  always means more of the construct; not-relevant answers and skipped items
   are missing, not a scale point;
 - **construct score**: each respondent's mean of the items they answered
   (at least ``min_items``, default 1);
 - **summary**: n, mean, SD (n - 1), median of the construct scores;
-- **Cronbach's alpha**: on the respondents who answered *every* item of the
-  construct (listwise), with that number reported as ``alpha_n``, set beside the
-  construct's published NoMAD validation alpha (``reference_alpha``).
+- **Cronbach's alpha** (Cronbach 1951): for ``k`` items with variances ``s_i²`` and the
+  variance ``s_T²`` of their sum, ``alpha = k / (k - 1) · (1 - Σ s_i² / s_T²)`` (sample
+  variances, n - 1), on the respondents who answered *every* item of the construct
+  (listwise), with that number reported as ``alpha_n``, set beside the construct's
+  published validation alpha (``reference_alpha``).
 
 When the study's survey data are reconstructed, how answers combine within a
 respondent is an artefact of the reconstruction, so alphas and score spreads are
@@ -27,9 +29,11 @@ import weakref
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tieval.config import Item, Study
-from tieval.survey import likert
+from tieval.survey.validate import is_answered
 
 __all__ = [
     "RECONSTRUCTION_BASIS",
@@ -42,7 +46,6 @@ __all__ = [
     "construct_summary",
     "basis",
     "scores_table",
-    "write_outputs",
 ]
 
 RECONSTRUCTION_BASIS = "property of the reconstruction"
@@ -72,14 +75,14 @@ def reverse_codes(codes, scale):
 
 def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.DataFrame:
     """Respondents (rows, sorted by id) by items (columns): scored codes, reversed where the item
-    says so; NaN for not relevant and skipped.  ``responses`` as from ``likert.load_responses``."""
+    says so; NaN for not relevant and skipped.  ``responses`` as from ``tieval.survey.data.load_responses``."""
     ids = [it.id for it in items]
     grid = _grid(responses)
     if grid is not None and all(i in grid[1] for i in ids):
         people, columns = grid
         n = len(people)
         codes = responses["code"].to_numpy(dtype=float).reshape(n, len(columns))
-        answered = likert.is_answered(responses["missing_reason"]).reshape(n, len(columns))
+        answered = is_answered(responses["missing_reason"]).reshape(n, len(columns))
         # one contiguous row per item: the frame's block as pandas keeps it (items x respondents)
         by_item = np.empty((len(items), n))
         for j, it in enumerate(items):
@@ -119,9 +122,6 @@ def _increasing(ids: pd.Index) -> bool:
     """Whether ``ids`` are in strictly increasing order (as sorting them would put them).  Text
     held by Arrow is compared by Arrow (its byte order of UTF-8 is Python's order of strings)."""
     if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow" and len(ids) > 1:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         values = pa.array(ids.array)
         return bool(pc.all(pc.less(values[:-1], values[1:])).as_py())
     return ids.is_monotonic_increasing and ids.is_unique
@@ -139,7 +139,7 @@ def _item_matrix_rows(responses: pd.DataFrame, study: Study, items: list[Item]) 
     icodes, item_names = pd.factorize(responses["item_id"])
     col_of = np.array([ids.index(v) if v in ids else -1 for v in item_names] + [-1], dtype=np.int64)
     item_pos = col_of[icodes]
-    answered = likert.is_answered(responses["missing_reason"])
+    answered = is_answered(responses["missing_reason"])
     keep = (item_pos >= 0) & answered
     codes = responses["code"].to_numpy(dtype=float)[keep].copy()
     item_pos = item_pos[keep]
@@ -220,7 +220,7 @@ def cronbach_alpha(matrix: pd.DataFrame) -> tuple[float, int]:
 
 def construct_summary(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
     """One row per scored construct: items, reversed items, n, mean, sd, median, alpha, alpha_n,
-    reference_alpha (published NoMAD validation value, blank if none), basis."""
+    reference_alpha (the published validation value of the construct, blank if none), basis."""
     rows = []
     scored, matrix, scores = _construct_data(responses, study, min_items)
     # the statistics need no respondent ids: positional rows spare pandas from hashing the ids
@@ -272,23 +272,3 @@ def scores_table(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -
     scores = scores.iloc[scored].round(4).reset_index()
     scores["basis"] = basis(study)
     return scores
-
-
-def write_outputs(
-    responses: pd.DataFrame, study: Study, folder, *, per_respondent: bool = True, min_items: int = 1
-) -> list:
-    """Write ``construct_summary.csv`` and (unless ``per_respondent`` is False, e.g. under
-    disclosure control) ``construct_scores.csv`` to ``folder``."""
-    from pathlib import Path
-
-    from tieval import store
-
-    folder = Path(folder)
-    paths = [
-        store.write_csv(construct_summary(responses, study, min_items=min_items), folder / "construct_summary.csv")
-    ]
-    if per_respondent:
-        paths.append(
-            store.write_csv(scores_table(responses, study, min_items=min_items), folder / "construct_scores.csv")
-        )
-    return paths

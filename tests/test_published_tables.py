@@ -17,8 +17,26 @@ import pytest
 from tieval import published
 from tieval.config import load_study
 from tieval.errors import InputError
+from tieval.report.survey_tables import (
+    percent_cell,
+    render_comparison,
+    render_demographic_table,
+    render_distributions,
+    render_item_table,
+)
 from tieval.schema import REPRODUCED
-from tieval.survey import likert
+from tieval.survey.counts import (
+    NOT_STATED,
+    category_display,
+    demographic_cells,
+    distributions,
+    item_cells,
+    scale_counts,
+)
+from tieval.survey.data import NO_ITEMS_REASON, load_respondents, load_responses
+from tieval.survey.intervals import wilson_interval
+from tieval.survey.published_tables import reproduce
+from tieval.survey.validate import check_responses
 
 ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
@@ -26,13 +44,13 @@ ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 @pytest.fixture()
 def mini(mini_tables):
     study, respondents = mini_tables
-    return study, respondents, likert.load_responses(study, respondents)
+    return study, respondents, load_responses(study, respondents)
 
 
 @pytest.fixture()
 def rep(mini):
     study, respondents, responses = mini
-    return likert.reproduce(study, responses, respondents, published.load_published(study))
+    return reproduce(study, responses, respondents, published.load_published(study))
 
 
 # --- Wilson ---------------------------------------------------------------------------------------
@@ -46,13 +64,13 @@ def rep(mini):
     ],
 )
 def test_wilson_matches_published_reference_values(k, n, lower, upper):
-    lo, hi = likert.wilson_interval(k, n)
+    lo, hi = wilson_interval(k, n)
     assert round(lo, 4) == lower
     assert round(hi, 4) == upper
 
 
 def test_wilson_edges_and_vectorised():
-    lo, hi = likert.wilson_interval(np.array([0, 10, 5, 3]), np.array([10, 10, 10, 0]))
+    lo, hi = wilson_interval(np.array([0, 10, 5, 3]), np.array([10, 10, 10, 0]))
     assert lo[0] == 0.0 and hi[1] == 1.0
     assert round(lo[1], 4) == round(1 - 0.2775, 4)  # symmetric to 0/10
     assert lo[2] < 0.5 < hi[2] and math.isclose(0.5 - lo[2], hi[2] - 0.5)
@@ -61,13 +79,13 @@ def test_wilson_edges_and_vectorised():
 
 def test_wilson_is_not_wald():
     # Wald would give 0.9 +- 1.96 * sqrt(0.09 / 10) = (0.714, 1.086); Wilson stays inside [0, 1]
-    lo, hi = likert.wilson_interval(9, 10)
+    lo, hi = wilson_interval(9, 10)
     assert round(lo, 4) == 0.5958 and round(hi, 4) == 0.9821
 
 
 def test_percent_cell_format():
-    assert likert.percent_cell(85.0, 39, 46, 72.1, 92.6) == "85% (39/46) [72–93]"
-    assert likert.percent_cell(np.nan, 1, 2, 0, 1) == ""
+    assert percent_cell(85.0, 39, 46, 72.1, 92.6) == "85% (39/46) [72–93]"
+    assert percent_cell(np.nan, 1, 2, 0, 1) == ""
 
 
 # --- cells ----------------------------------------------------------------------------------------
@@ -81,7 +99,7 @@ def _cell(cells, item, kind, label_or_cat):
 
 def test_item_cells_counts_bases_and_not_relevant(mini):
     study, respondents, responses = mini
-    cells = likert.item_cells(responses, study, n_included=6)
+    cells = item_cells(responses, study, n_included=6)
     # Q2: codes 1, 2, NR, 4, 3 and one skip -> answered 5 (NR counted), shown 6
     agree = _cell(cells, "Q2", "category", "agree")
     assert (agree["count"], agree["base"], agree["n_answered"], agree["n_shown"]) == (1, 5, 5, 6)
@@ -110,19 +128,19 @@ def test_item_cells_counts_bases_and_not_relevant(mini):
 def test_category_display_joins_level_labels(mini):
     study, *_ = mini
     scale = study.scales["agreement"]
-    assert likert.category_display(scale, "agree") == "Agree / Strongly agree"
-    assert likert.category_display(scale, "not_relevant") == "Not relevant"
-    assert likert.category_display(study.scales["zero_ten"], "0-5") == "0-5"
+    assert category_display(scale, "agree") == "Agree / Strongly agree"
+    assert category_display(scale, "not_relevant") == "Not relevant"
+    assert category_display(study.scales["zero_ten"], "0-5") == "0-5"
 
 
 def test_demographic_cells_normalise_and_count_responses_received(mini):
     study, respondents, _ = mini
-    demo = likert.demographic_cells(respondents, study).set_index("label")
+    demo = demographic_cells(respondents, study).set_index("label")
     # r1, r2 'Nurse', r5 'nurse'; r7 (a survey test) is a nurse but not a response
     assert demo.loc["Nurse", "count"] == 3
     assert demo.loc["Porter", "count"] == 0
     # r4 left the role blank; r8 is a real response that answered nothing
-    assert demo.loc[likert.NOT_STATED, "count"] == 2
+    assert demo.loc[NOT_STATED, "count"] == 2
     assert demo.loc["Nurse", "base"] == 5 and demo.loc["Nurse", "respondents"] == 7
     assert math.isclose(demo.loc["Nurse", "percent_of_respondents"], 300 / 7)
 
@@ -130,7 +148,7 @@ def test_demographic_cells_normalise_and_count_responses_received(mini):
 def test_no_items_reason_is_a_cleaning_reason():
     from tieval.survey.clean import EXCLUSION_REASONS
 
-    assert likert.NO_ITEMS_REASON in EXCLUSION_REASONS
+    assert NO_ITEMS_REASON in EXCLUSION_REASONS
 
 
 # --- published tables -----------------------------------------------------------------------------
@@ -149,7 +167,7 @@ def test_item_table_reproduces_published_cells(rep):
 def test_demographic_table_and_skipped_table(rep):
     t2 = next(t for t in rep.tables if t.id == "table2")
     assert t2.layout == "demographics"
-    assert list(t2.frame["level"]) == ["Nurse", "Doctor", "Porter", likert.NOT_STATED]
+    assert list(t2.frame["level"]) == ["Nurse", "Doctor", "Porter", NOT_STATED]
     assert list(t2.frame["count"]) == [3, 2, 0, 2]
     assert "table3" in rep.skipped and "not survey items" in rep.skipped["table3"]
 
@@ -187,7 +205,7 @@ def test_reproduced_list_schema_and_unrounded_values(rep):
 
 def test_reproduce_with_min_cell_blanks_small_cells(mini):
     study, respondents, responses = mini
-    rep = likert.reproduce(study, responses, respondents, published.load_published(study), min_cell=2)
+    rep = reproduce(study, responses, respondents, published.load_published(study), min_cell=2)
     r = rep.reproduced.set_index("figure_id")
     assert pd.isna(r.loc["t1.Q1.disagree", "value"]) and "suppressed" in r.loc["t1.Q1.disagree", "note"]
     assert r.loc["t1.Q1.agree", "value"] == 60.0
@@ -195,12 +213,12 @@ def test_reproduce_with_min_cell_blanks_small_cells(mini):
     assert comp.loc["t1.Q1.disagree", "match"] == "" and comp.loc["t1.Q1.disagree", "reproduced"] == "suppressed"
     t1 = next(t for t in rep.tables if t.id == "table1").frame.set_index("item_id")
     assert bool(t1.loc["Q1", "disagree_suppressed"]) and pd.isna(t1.loc["Q1", "disagree_count"])
-    shown = likert.render_item_table(next(t for t in rep.tables if t.id == "table1"), study)
+    shown = render_item_table(next(t for t in rep.tables if t.id == "table1"), study)
     assert "suppressed" in shown[0].to_string()
 
 
 def test_distributions_cover_every_answer(rep):
-    d = likert.distributions(rep.cells)
+    d = distributions(rep.cells)
     q2 = d[d["item_id"] == "Q2"]
     assert list(q2["label"]) == [
         "Strongly disagree",
@@ -218,16 +236,16 @@ def test_distributions_cover_every_answer(rep):
 def test_renderers_produce_readable_frames(mini, rep):
     study, *_ = mini
     t1 = next(t for t in rep.tables if t.id == "table1")
-    frames = likert.render_item_table(t1, study)
+    frames = render_item_table(t1, study)
     assert len(frames) == 2  # agreement items, then the 0-10 item
     assert frames[0].loc[0, "Agree / Strongly agree"] == "60% (3/5) [23–88]"
-    demo = likert.render_demographic_table(next(t for t in rep.tables if t.id == "table2"), study)
+    demo = render_demographic_table(next(t for t in rep.tables if t.id == "table2"), study)
     assert demo.loc[0, "% of all respondents"] == "43% of 7"
-    comp = likert.render_comparison(rep.comparison)
+    comp = render_comparison(rep.comparison)
     assert {"Published", "Reproduced", "Match"} <= set(comp.columns)
-    dist = likert.render_distributions(likert.distributions(rep.cells), study)
+    dist = render_distributions(distributions(rep.cells), study)
     assert [s for s, _ in dist] == ["agreement", "zero_ten", "yes_no"]
-    counts = likert.scale_counts(rep.cells, ["Q1", "Q2"])
+    counts = scale_counts(rep.cells, ["Q1", "Q2"])
     assert list(counts.columns)[-1] == "Not relevant" and counts.loc["Q2", "Not relevant"] == 1
 
 
@@ -252,7 +270,7 @@ def test_bad_responses_name_file_row_and_column(mini, column, row, value, expect
     study, respondents, frame = _responses(mini)
     frame.loc[row - 2, column] = value
     with pytest.raises(InputError) as err:
-        likert.check_responses(frame, study, "responses.csv", respondents)
+        check_responses(frame, study, "responses.csv", respondents)
     msg = str(err.value)
     assert f"row {row}" in msg and f"column {column}" in msg and expected in msg
 
@@ -268,7 +286,7 @@ def test_code_errors_name_the_first_bad_row(mini, as_type):
     elif as_type == "float":
         frame = frame.assign(code=pd.to_numeric(frame["code"].replace("", np.nan)))
     with pytest.raises(InputError) as err:
-        likert.check_responses(frame, study, "responses.csv", respondents)
+        check_responses(frame, study, "responses.csv", respondents)
     msg = str(err.value)
     assert f"row {agreement[1] + 2}, column code" in msg and "a code of the scale agreement" in msg
 
@@ -282,7 +300,7 @@ def test_a_code_that_is_not_a_number_is_reported_before_codes_off_the_scale(mini
     if as_type == "categorical":
         frame = frame.assign(code=frame["code"].astype("category"))
     with pytest.raises(InputError) as err:
-        likert.check_responses(frame, study, "responses.csv", respondents)
+        check_responses(frame, study, "responses.csv", respondents)
     assert f"row {answered[-1] + 2}, column code" in str(err.value)
     assert "a numeric answer code" in str(err.value)
 
@@ -292,7 +310,7 @@ def test_unknown_not_relevant_label_is_an_input_error(mini):
     i = frame.index[frame["missing_reason"] == "not_relevant"][0]
     frame.loc[i, "label"] = "Not my job"
     with pytest.raises(InputError, match=f"row {i + 2}, column label"):
-        likert.check_responses(frame, study, "responses.csv", respondents)
+        check_responses(frame, study, "responses.csv", respondents)
 
 
 def test_numeric_code_out_of_range(mini):
@@ -300,7 +318,7 @@ def test_numeric_code_out_of_range(mini):
     i = frame.index[frame["item_id"] == "N1"][0]
     frame.loc[i, "code"] = "11"
     with pytest.raises(InputError, match="a number from 0 to 10"):
-        likert.check_responses(frame, study, "responses.csv", respondents)
+        check_responses(frame, study, "responses.csv", respondents)
 
 
 def test_unknown_demographic_label(mini):
@@ -308,14 +326,14 @@ def test_unknown_demographic_label(mini):
     bad = respondents.copy()
     bad.loc[2, "role"] = "Astronaut"
     with pytest.raises(InputError, match="row 4, column role"):
-        likert.demographic_cells(bad, study)
+        demographic_cells(bad, study)
 
 
 def test_missing_processed_file_names_the_step(monkeypatch, tmp_path):
     monkeypatch.setenv("TIEVAL_ROOT", str(tmp_path))
     study = load_study(ROOT / "data" / "mini-tables", check_files=False)
     with pytest.raises(InputError, match="respondents.csv.*run the earlier pipeline steps"):
-        likert.load_respondents(study)
+        load_respondents(study)
 
 
 # --- the notebook, end to end on the fixture ------------------------------------------------------

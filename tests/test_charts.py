@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from tieval.report import figures  # noqa: E402
+from tieval.report import charts as figures  # noqa: E402
 
 LEVELS = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
 

@@ -1,0 +1,82 @@
+"""Step 01, the study overview: the report, participant flow, sessions, questionnaire and published numbers.
+
+Everything comes from ``study.yml`` and ``published/figures.csv``; the only file the step
+writes is the participant-flow figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tieval.config import Study
+from tieval.paths import step_dir
+from tieval.published import inventory, load_published
+from tieval.report import overview
+from tieval.report.figures import AppendixFigure, render, write_figure
+from tieval.report.present import Block, Note, Table, figures_in
+
+__all__ = ["STEP", "OverviewResult", "run", "write"]
+
+STEP = "01_study_overview"
+
+
+@dataclass(frozen=True)
+class OverviewResult:
+    """Every section of the overview appendix, as display blocks."""
+
+    study: Study
+    report: tuple[Block, ...]
+    flow: tuple[Block, ...]
+    sessions: tuple[Block, ...]
+    questionnaire: tuple[Block, ...]
+    published: tuple[Block, ...]
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def figures(self) -> list[AppendixFigure]:
+        """The figures of every section, in appendix order."""
+        return figures_in(self.report, self.flow, self.sessions, self.questionnaire, self.published)
+
+
+def run(study: Study) -> OverviewResult:
+    """Build the overview of ``study`` (reads ``published/figures.csv``; writes nothing)."""
+    figures = load_published(study)
+    flow_figure = render(
+        "participant_flow",
+        overview.flow_figure(study),
+        alt=overview.flow_alt_text(study),
+        caption="Participant flow (≈ marks a number the report gives as approximate).",
+        base="counts printed in the report",
+    )
+    return OverviewResult(
+        study,
+        report=(Table(overview.report_table(study), "Report"), Note(study.design.get("summary", ""))),
+        flow=(
+            Table(overview.flow_table(study), "Participant flow as reported", base="counts printed in the report"),
+            flow_figure,
+        ),
+        sessions=(
+            Table(overview.sessions_table(study), "Interviews and focus groups", base="participants per session type"),
+            Table(overview.themes_table(study), "Themes as the report names them"),
+        ),
+        questionnaire=(
+            Table(overview.scales_table(study), "Response scales"),
+            Table(
+                overview.instrument_table(study),
+                "Questionnaire items",
+                base=f"{len(study.items)} items",
+                max_rows=None,
+            ),
+        ),
+        published=(
+            Table(inventory(figures), "Published figures by location", base=f"{len(figures)} figures", max_rows=None),
+            Table(figures.groupby("unit").size().rename("figures").reset_index(), "Published figures by unit"),
+        ),
+    )
+
+
+def write(result: OverviewResult) -> list[Path]:
+    """Write the step's figures (``participant_flow.png``) to ``outputs/<study>/01_study_overview/``."""
+    folder = step_dir(result.study.id, STEP)
+    return [write_figure(figure, folder) for figure in result.figures]

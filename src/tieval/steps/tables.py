@@ -1,0 +1,276 @@
+"""Step 03, the survey tables: every published table rebuilt from the processed data, with intervals,
+full distributions, construct scores and figures.
+
+:func:`run` loads ``data/processed/<study>/``, rebuilds the published tables and text
+proportions under disclosure control (``min_cell``, :mod:`tieval.survey.disclosure`), scores
+the constructs and renders the figures, writing nothing; :func:`write` writes every table
+(``table<k>.csv``, ``text_proportions.csv``, ``reproduced.csv`` for the audit,
+``published_comparison.csv``, ``distributions.csv``, ``construct_summary.csv`` and, without
+disclosure control, ``construct_scores.csv``) and every figure to ``outputs/<study>/03_tables/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tieval import store
+from tieval.config import Study
+from tieval.paths import step_dir
+from tieval.published import load_published
+from tieval.report import charts
+from tieval.report.figures import AppendixFigure, proportion_figures, render, scale_figures, write_figure
+from tieval.report.present import Banner, Block, Note, Table, figures_in
+from tieval.report.survey_tables import render_comparison, render_distributions, respondent_summary, table_views
+from tieval.survey.counts import distributions
+from tieval.survey.data import included, load_survey
+from tieval.survey.disclosure import check_min_cell
+from tieval.survey.matching import match_summary
+from tieval.survey.published_tables import Reproduction, reproduce
+from tieval.survey.scores import construct_summary, scored_constructs, scores_table
+from tieval.survey.words import WordTable, word_table
+
+__all__ = ["STEP", "TablesResult", "run", "write"]
+
+STEP = "03_tables"
+
+NO_DATA = "This study has no survey responses to analyse, so the sections below have nothing to show."
+NO_TABLES = "The report prints no table of survey answers that the data can rebuild."
+NO_TEXT = "The report's text gives no proportion of questionnaire answers beyond its tables."
+NO_FIGURES_COMPUTED = "No published figure can be computed from the survey data."
+NO_DISTRIBUTIONS = "No answers to rated questionnaire items to show."
+NO_CONSTRUCTS = (
+    "No construct scores: the questionnaire has no construct with two or more items on an "
+    "agreement scale, or there are no answers."
+)
+NO_FIGURES_DISCLOSURE = (
+    "Figures are not drawn under disclosure control: bar lengths would reveal the suppressed counts."
+)
+NO_ANSWERS_TO_DRAW = "No survey answers to draw."
+NO_WORDS_DISCLOSURE = "Word counts are not drawn under disclosure control."
+RECONSTRUCTED_SCORES = (
+    "These scores and alphas depend on how answers combine within each respondent, which the "
+    "reconstructed data cannot know: they are properties of the reconstruction, not findings "
+    "of the study. Only the item marginals above are constrained by the report."
+)
+RECONSTRUCTED_WORDS = (
+    "The answers are part of the reconstructed stand-in data: the chart shows the pipeline at work, "
+    "not what respondents wrote."
+)
+
+
+def _disclosure_banner(min_cell: int) -> str:
+    return (
+        f"Disclosure control is on: counts of 1 to {min_cell - 1} respondents are suppressed, "
+        "with further cells suppressed wherever a published total would reveal them. "
+        "Suppressed cells read 'suppressed'; the tables no longer reproduce the report exactly."
+    )
+
+
+@dataclass(frozen=True)
+class TablesResult:
+    """What the tables step computed and every section of its appendix, as display blocks.
+
+    ``construct_summary`` and ``construct_scores`` are None when there are no construct scores
+    (``construct_scores`` also under disclosure control: per-respondent rows are not published)."""
+
+    study: Study
+    min_cell: int
+    reproduction: Reproduction
+    distributions: pd.DataFrame
+    construct_summary: pd.DataFrame | None
+    construct_scores: pd.DataFrame | None
+    words: WordTable
+    data: tuple[Block, ...] = ()
+    published: tuple[Block, ...] = ()
+    text: tuple[Block, ...] = ()
+    summary: tuple[Block, ...] = ()
+    full_distributions: tuple[Block, ...] = ()
+    constructs: tuple[Block, ...] = ()
+    scale_figures: tuple[Block, ...] = ()
+    proportion_figures: tuple[Block, ...] = ()
+    word_figure: tuple[Block, ...] = ()
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def figures(self) -> list[AppendixFigure]:
+        """The figures of every section, in appendix order."""
+        return figures_in(self.scale_figures, self.proportion_figures, self.word_figure)
+
+
+def _published_section(rep: Reproduction, study: Study) -> list[Block]:
+    blocks: list[Block] = []
+    for table in rep.tables:
+        blocks += [Table(frame, caption, base, max_rows=None) for frame, caption, base in table_views(table, study)]
+        shown = rep.comparison[rep.comparison["figure_id"].isin(table.figures["figure_id"])]
+        blocks.append(
+            Table(
+                render_comparison(shown), f"{table.number}: published and reproduced values", table.base, max_rows=None
+            )
+        )
+    blocks += [Note(f"Not rebuilt here: {reason}.") for reason in rep.skipped.values()]
+    return blocks
+
+
+def _word_section(words: WordTable, study: Study, min_cell: int, notes: dict[str, str]) -> list[Block]:
+    if words.question is None:
+        notes["word_figure"] = words.note
+    elif min_cell:
+        notes["word_figure"] = NO_WORDS_DISCLOSURE
+    elif words.note:
+        notes["word_figure"] = words.note
+    if "word_figure" in notes:
+        return [Note(notes["word_figure"])]
+    question, freq = words.question, words.frequencies
+    blocks: list[Block] = [
+        render(
+            f"words_{question.id}",
+            charts.word_chart(freq, seed=0),
+            alt=charts.alt_words(freq),
+            caption=f"Words used in answers to '{question.text}' (blue: printed in the report's word cloud).",
+            base=f"n = {len(words.answers)} answers",
+        )
+    ]
+    if study.reconstructed:
+        blocks.append(Note(RECONSTRUCTED_WORDS))
+    if question.most_frequent:
+        blocks.append(
+            Note(
+                f"The report prints '{question.most_frequent}' largest; the most frequent word here: "
+                f"{', '.join(words.top_words)}."
+            )
+        )
+    return blocks
+
+
+def run(study: Study, *, min_cell: int = 0) -> TablesResult:
+    """Rebuild the survey tables of ``study`` with counts below ``min_cell`` suppressed (0: off,
+    which reproduces the report); reads the processed data and the published record, writes nothing."""
+    min_cell = check_min_cell(min_cell)
+    respondents, responses = load_survey(study)
+    rep = reproduce(study, responses, respondents, load_published(study), min_cell=min_cell)
+    has_data = len(included(respondents)) > 0
+    notes: dict[str, str] = {}
+    data: list[Block] = [Note(respondent_summary(respondents) if has_data else NO_DATA)]
+    if not has_data:
+        notes["data"] = NO_DATA
+    if min_cell:
+        data.append(Banner(_disclosure_banner(min_cell)))
+
+    published = _published_section(rep, study)
+    if not rep.tables:
+        notes["published"] = NO_TABLES
+        published.append(Note(NO_TABLES))
+    if len(rep.text):
+        text = rep.comparison[rep.comparison["figure_id"].isin(rep.text["figure_id"])]
+        text_blocks: list[Block] = [
+            Table(
+                render_comparison(text),
+                "Proportions printed in the text: published and reproduced",
+                "per row (respondents answering the item, unless the report states another base)",
+                max_rows=None,
+            )
+        ]
+    else:
+        notes["text"] = NO_TEXT
+        text_blocks = [Note(NO_TEXT)]
+    if len(rep.comparison):
+        summary: list[Block] = [
+            Table(
+                match_summary(rep.comparison, rep.figures),
+                "Published numbers computed from the survey data",
+                f"{len(rep.comparison)} published figures",
+            )
+        ]
+    else:
+        notes["summary"] = NO_FIGURES_COMPUTED
+        summary = [Note(NO_FIGURES_COMPUTED)]
+
+    dist = distributions(rep.cells)
+    views = render_distributions(dist, study) if has_data else []
+    full: list[Block] = [
+        Table(
+            frame,
+            f"Answers to every item on the scale '{scale_id}': n (% of respondents)",
+            "n = respondents who could answer each item",
+            max_rows=None,
+        )
+        for scale_id, frame in views
+    ]
+    if not views:
+        notes["full_distributions"] = NO_DISTRIBUTIONS
+        full.append(Note(NO_DISTRIBUTIONS))
+
+    summary_table = scores = None
+    constructs: list[Block] = []
+    if has_data and scored_constructs(study):
+        summary_table = construct_summary(responses, study)
+        scores = None if min_cell else scores_table(responses, study)
+        if study.reconstructed:
+            constructs.append(Banner(RECONSTRUCTED_SCORES))
+        constructs.append(
+            Table(
+                summary_table,
+                "Construct scores (mean of answered items, 1-5) and internal consistency",
+                "n = respondents with a score; alpha_n = respondents answering every item",
+            )
+        )
+    else:
+        notes["constructs"] = NO_CONSTRUCTS
+        constructs.append(Note(NO_CONSTRUCTS))
+
+    if min_cell:
+        notes["scale_figures"] = NO_FIGURES_DISCLOSURE
+        scale: list[Block] = [Note(NO_FIGURES_DISCLOSURE)]
+    elif not has_data:
+        notes["scale_figures"] = NO_ANSWERS_TO_DRAW
+        scale = [Note(NO_ANSWERS_TO_DRAW)]
+    else:
+        scale = list(scale_figures(study, rep.cells))
+    proportions: list[Block] = list(proportion_figures(study, rep)) if has_data and not min_cell else []
+    if not proportions:
+        notes["proportion_figures"] = "No single-proportion table or text-only proportion to draw" + (
+            " (disclosure control is on)." if min_cell else "."
+        )
+        proportions.append(Note(notes["proportion_figures"]))
+
+    words = word_table(study)
+    word_blocks = _word_section(words, study, min_cell, notes)
+    return TablesResult(
+        study,
+        min_cell,
+        rep,
+        dist,
+        summary_table,
+        scores,
+        words,
+        data=tuple(data),
+        published=tuple(published),
+        text=tuple(text_blocks),
+        summary=tuple(summary),
+        full_distributions=tuple(full),
+        constructs=tuple(constructs),
+        scale_figures=tuple(scale),
+        proportion_figures=tuple(proportions),
+        word_figure=tuple(word_blocks),
+        notes=notes,
+    )
+
+
+def write(result: TablesResult) -> list[Path]:
+    """Write every table and figure of the step to ``outputs/<study>/03_tables/``."""
+    folder = step_dir(result.study.id, STEP)
+    rep = result.reproduction
+    paths = [store.write_csv(t.frame, folder / f"{t.id}.csv") for t in rep.tables]
+    paths.append(store.write_csv(rep.text, folder / "text_proportions.csv"))
+    paths.append(store.write_csv(rep.reproduced, folder / "reproduced.csv"))
+    paths.append(store.write_csv(rep.comparison, folder / "published_comparison.csv"))
+    paths.append(store.write_csv(result.distributions, folder / "distributions.csv"))
+    if result.construct_summary is not None:
+        paths.append(store.write_csv(result.construct_summary, folder / "construct_summary.csv"))
+    if result.construct_scores is not None:
+        paths.append(store.write_csv(result.construct_scores, folder / "construct_scores.csv"))
+    paths += [write_figure(figure, folder) for figure in result.figures]
+    return paths

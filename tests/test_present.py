@@ -1,0 +1,160 @@
+"""The notebook frame (``tieval.report.present``) and figure rendering (``tieval.report.figures.render``),
+outside Jupyter: what each display call emits, that displaying writes nothing, and the
+provenance record ``finish`` writes.
+
+The project used is a throw-away copy of the ``mini-tables`` fixture root
+(tests/fixtures/tables/root), a hand-made study marked as reconstructed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from tieval import store  # noqa: E402
+from tieval.report import present  # noqa: E402
+from tieval.report.figures import AppendixFigure, render, write_figure  # noqa: E402
+
+TABLES_ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
+
+
+@pytest.fixture()
+def shown(monkeypatch):
+    """Every markup string the module displays, in order."""
+    out: list[str] = []
+    monkeypatch.setattr(present, "_display_html", out.append)
+    return out
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    """A project root (pyproject.toml + data/) holding mini-tables; the working directory is inside it."""
+    shutil.copytree(TABLES_ROOT, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.delenv("TIEVAL_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    return tmp_path
+
+
+@pytest.fixture()
+def ctx(project, shown):
+    return present.start("mini-tables", "03_tables", min_cell=0)
+
+
+def _figure() -> object:
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.bar([0, 1], [1, 2])
+    return fig
+
+
+def test_table_html_is_deterministic_and_gives_the_base():
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": ["x<y", "", None]})
+    markup = present.table_html(frame, "Caption & more", "n = 3", max_rows=2)
+    assert markup == present.table_html(frame, "Caption & more", "n = 3", max_rows=2)
+    assert markup.startswith('<figure class="tieval-figure-table"><figcaption>Caption &amp; more ')
+    assert '<span class="tieval-base">(base: n = 3)</span>' in markup
+    assert "x&lt;y" in markup
+    assert "<p><em>First 2 of 3 rows; the full table is in the CSV.</em></p>" in markup
+    assert "<td>3</td>" not in markup
+
+
+def test_table_html_keeps_markup_when_asked():
+    frame = pd.DataFrame({"link": ['<a href="#x">x</a>']})
+    assert '<a href="#x">x</a>' in present.table_html(frame, escape=False)
+
+
+def test_show_displays_each_block_in_order(shown):
+    frame = pd.DataFrame({"a": range(70)})
+    present.show(
+        [present.Note("a < b"), present.Banner("careful"), present.Html("<b>ok</b>"), present.Table(frame)], None
+    )
+    assert shown[0] == '<p class="tieval-note">a &lt; b</p>'
+    assert "tieval-banner" in shown[1] and "careful" in shown[1]
+    assert shown[2] == "<b>ok</b>"
+    assert shown[3] == present.table_html(frame, max_rows=60)  # the default of show_table
+    assert len(shown) == 4
+
+
+def test_show_refuses_what_is_not_a_block(shown):
+    with pytest.raises(TypeError, match="DataFrame"):
+        present.show([pd.DataFrame()], None)
+
+
+def test_render_gives_the_png_of_savefig_and_closes_the_figure():
+    fig = _figure()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    figure = render("bars", fig, alt="Two bars", caption="Bars", base="n = 2")
+    assert figure == AppendixFigure("bars", buf.getvalue(), "Two bars", "Bars", "n = 2")
+    assert not plt.fignum_exists(fig.number)
+    assert render("bars", _figure(), alt="Two bars", caption="Bars").png == figure.png  # same figure, same bytes
+
+
+def test_render_requires_alt_text():
+    with pytest.raises(ValueError, match="alt text"):
+        render("bars", _figure(), alt="  ", caption="Bars")
+
+
+def test_show_figure_displays_only(project, ctx, shown):
+    png = b"\x89PNG fake"
+    figure = AppendixFigure("bars", png, 'Two "bars"', "Bars & lines", "n = 2")
+    encoded = base64.b64encode(png).decode()
+    shown.clear()
+    present.show([figure], ctx)
+    assert shown == [
+        '<figure class="tieval-figure" id="fig-bars">'
+        f'<img src="data:image/png;base64,{encoded}" alt="Two &quot;bars&quot;" '
+        'style="max-width:100%"/><figcaption>Bars &amp; lines <span class="tieval-base">(base: n = 2)</span> '
+        '<span class="tieval-file">[outputs/mini-tables/03_tables/bars.png]</span></figcaption></figure>'
+    ]
+    assert not (project / "outputs").exists()
+
+
+def test_write_figure_writes_the_bytes_and_records_the_output(tmp_path):
+    store.reset_provenance()
+    path = write_figure(AppendixFigure("bars", b"png bytes", "alt", "caption"), tmp_path / "step")
+    assert path == tmp_path / "step" / "bars.png"
+    assert path.read_bytes() == b"png bytes"
+    assert str(path) in store.outputs_written()
+
+
+def test_start_loads_the_study_and_shows_the_reconstruction_notice(project, ctx, shown):
+    assert Path.cwd().resolve() == project.resolve()
+    assert ctx.study.id == "mini-tables"
+    assert ctx.step == "03_tables"
+    assert ctx.parameters == {"study": "mini-tables", "min_cell": 0}
+    assert len(shown) == 1 and "tieval-banner" in shown[0]
+    assert ctx.study.reconstruction_notice.split()[0] in shown[0]
+
+
+def test_finish_writes_the_provenance_record(project, ctx, shown):
+    store.read_csv(Path("data") / "processed" / "mini-tables" / "respondents.csv")
+    store.write_csv(pd.DataFrame({"a": [1]}), Path("outputs") / "mini-tables" / "03_tables" / "t.csv")
+    shown.clear()
+    present.finish(ctx)
+    record = json.loads((project / "outputs" / "mini-tables" / "03_tables" / "provenance.json").read_text())
+    assert record["step"] == "03_tables" and record["study"] == "mini-tables"
+    assert record["parameters"] == {"study": "mini-tables", "min_cell": 0}
+    assert record["commit"] == "unknown"  # not a git checkout
+    assert record["reconstructed"] is True
+    assert record["outputs"] == ["outputs/mini-tables/03_tables/t.csv"]
+    inputs = record["inputs"]
+    assert sorted(inputs) == ["data/mini-tables/study.yml", "data/processed/mini-tables/respondents.csv"]
+    assert inputs["data/mini-tables/study.yml"] == store.sha256_file(project / "data" / "mini-tables" / "study.yml")
+    assert shown[0].startswith('<footer class="tieval-footer" id="provenance"><h2>Provenance</h2>')
+    assert (
+        "Built from commit <code>unknown</code> with parameters <code>study = &#x27;mini-tables&#x27;, min_cell = 0</code>"
+        in shown[0]
+    )
