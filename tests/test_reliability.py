@@ -18,7 +18,7 @@ import pytest
 from scipy import optimize
 
 from tieval.errors import InputError
-from tieval.survey import nomad, reliability
+from tieval.survey import reliability, scores
 
 # StatsBase.jl docs, cronbachalpha(cov_X): "Cronbach's alpha for all items: 0.8136; item 1:
 # 0.7500, item 2: 0.7606, item 3: 0.7714, item 4: 0.7826" (alpha if the item is dropped).
@@ -72,7 +72,7 @@ def test_cronbach_alpha_is_nomads_listwise_alpha():
     m = pd.DataFrame(rng.integers(1, 6, size=(40, 5)).astype(float), columns=list("abcde"))
     m.iloc[3, 2] = np.nan
     m.iloc[9, 0] = np.nan
-    alpha, n = nomad.cronbach_alpha(m)
+    alpha, n = scores.cronbach_alpha(m)
     res = reliability.cronbach_alpha(m)
     assert res.alpha == pytest.approx(alpha, rel=1e-12) and res.n == n == 38
     assert "listwise" in res.method and "Feldt" in res.method

@@ -50,7 +50,7 @@ import pandas as pd
 from scipy import stats
 
 from tieval.errors import InputError
-from tieval.survey.likert import wilson_interval
+from tieval.survey.intervals import wilson_interval
 
 __all__ = [
     "ChangeResult",

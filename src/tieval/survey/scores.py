@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tieval.config import Item, Study
+from tieval.survey import reliability
 from tieval.survey.validate import is_answered
 
 __all__ = [
@@ -205,17 +206,10 @@ def _scores(m: pd.DataFrame, scored: dict[str, list[Item]], min_items: int) -> p
 
 def cronbach_alpha(matrix: pd.DataFrame) -> tuple[float, int]:
     """Cronbach's alpha of the complete rows of ``matrix`` (respondents x items) and how many
-    rows that is.  NaN with fewer than two items or two complete rows, or no variance in the total."""
-    complete = matrix.dropna()
-    k = matrix.shape[1]
-    n = len(complete)
-    if k < 2 or n < 2:
-        return float("nan"), n
-    item_var = complete.var(axis=0, ddof=1).sum()
-    total_var = complete.sum(axis=1).var(ddof=1)
-    if not total_var > 0:
-        return float("nan"), n
-    return float(k / (k - 1) * (1.0 - item_var / total_var)), n
+    rows that is (:func:`tieval.survey.reliability.cronbach_alpha`, listwise).  NaN with fewer than
+    two items or two complete rows, or no variance in the total."""
+    result = reliability.cronbach_alpha(matrix)
+    return result.alpha, result.n
 
 
 def construct_summary(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
