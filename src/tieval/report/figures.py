@@ -20,12 +20,16 @@ laid out with a fixed seed, so the same data give the same image.
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from tieval import store
 
 __all__ = [
     "OKABE_ITO",
@@ -42,6 +46,8 @@ __all__ = [
     "word_chart",
     "alt_words",
     "AppendixFigure",
+    "render",
+    "write_figure",
     "scale_figures",
     "proportion_figures",
 ]
@@ -462,8 +468,9 @@ def alt_words(freq: pd.DataFrame, *, top: int = 5) -> str:
 
 
 @dataclass
-class AppendixFigure:
-    """One figure of an appendix with what :func:`tieval.report.present.show_figure` needs."""
+class _DrawnFigure:
+    """A matplotlib figure of the tables notebook with its name, alt text, caption and base
+    (TEMPORARY stand-in of steps-b until steps-a's figures module is merged)."""
 
     name: str
     figure: object
@@ -472,7 +479,41 @@ class AppendixFigure:
     base: str = ""
 
 
-def scale_figures(study, cells: pd.DataFrame) -> Iterator[AppendixFigure]:
+@dataclass(frozen=True)
+class AppendixFigure:
+    """One rendered figure of an appendix: its file name (without ``.png``), PNG bytes, alt text,
+    caption and base (TEMPORARY stand-in of steps-b for steps-a's interface)."""
+
+    name: str
+    png: bytes
+    alt: str
+    caption: str
+    base: str = ""
+
+
+def render(name: str, fig, *, alt: str, caption: str, base: str = "") -> AppendixFigure:
+    """Render a matplotlib figure to PNG (tight bounding box, no software metadata, so the same
+    figure gives the same bytes) and close it.  Alt text is required."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+
+    if not alt.strip():
+        raise ValueError(f"figure {name}: alt text is required")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return AppendixFigure(name, buf.getvalue(), alt, caption, base)
+
+
+def write_figure(figure: AppendixFigure, folder: Path) -> Path:
+    """Write ``figure`` to ``folder/<name>.png`` atomically (recorded as an output of the step)."""
+    path = Path(folder) / f"{figure.name}.png"
+    with store.atomic_write(path, "wb") as handle:
+        handle.write(figure.png)
+    store.note_output(path)
+    return path
+
+
+def scale_figures(study, cells: pd.DataFrame) -> Iterator[_DrawnFigure]:
     """Diverging bars for each ordinal scale's items, then histograms for each numeric scale's,
     from the reproduction's cells (``likert.Reproduction.cells``); one figure at a time."""
     from tieval.survey import likert
@@ -482,7 +523,7 @@ def scale_figures(study, cells: pd.DataFrame) -> Iterator[AppendixFigure]:
         counts = likert.scale_counts(cells, ids)
         groups = likert.item_groups(study, ids)
         levels = study.scales[scale_id].labels
-        yield AppendixFigure(
+        yield _DrawnFigure(
             f"diverging_{scale_id}",
             diverging_bars(counts, levels, groups, labels),
             alt=alt_diverging(counts, levels, groups),
@@ -493,7 +534,7 @@ def scale_figures(study, cells: pd.DataFrame) -> Iterator[AppendixFigure]:
     for scale_id, ids in likert.items_by_scale(study, "numeric").items():
         counts = likert.scale_counts(cells, ids).drop(columns="Not relevant", errors="ignore")
         bins = [(b.label, b.min, b.max) for b in study.scales[scale_id].bins]
-        yield AppendixFigure(
+        yield _DrawnFigure(
             f"histograms_{scale_id}",
             numeric_histograms(counts, bins, labels),
             alt=alt_histograms(counts, bins),
@@ -502,7 +543,7 @@ def scale_figures(study, cells: pd.DataFrame) -> Iterator[AppendixFigure]:
         )
 
 
-def proportion_figures(study, reproduction) -> Iterator[AppendixFigure]:
+def proportion_figures(study, reproduction) -> Iterator[_DrawnFigure]:
     """A proportion chart with Wilson intervals for each published single-category table, then one
     for the proportions the report gives only in its text (``reproduction``: ``likert.reproduce``)."""
     from tieval.survey import likert
@@ -510,7 +551,7 @@ def proportion_figures(study, reproduction) -> Iterator[AppendixFigure]:
     for table in likert.single_category_tables(reproduction):
         frame = likert.proportion_rows(likert.table_rows(table), study, with_category=False)
         category = likert.category_display(study.scale_of(table.frame["item_id"].iloc[0]), table.categories[0])
-        yield AppendixFigure(
+        yield _DrawnFigure(
             f"proportions_{table.id}",
             proportion_chart(frame),
             alt=alt_proportions(frame),
@@ -520,7 +561,7 @@ def proportion_figures(study, reproduction) -> Iterator[AppendixFigure]:
     text_rows = likert.standalone_text(reproduction)
     if len(text_rows):
         frame = likert.proportion_rows(text_rows, study)
-        yield AppendixFigure(
+        yield _DrawnFigure(
             "proportions_text",
             proportion_chart(frame),
             alt=alt_proportions(frame),

@@ -24,6 +24,7 @@ import html
 import io
 import os
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import pandas as pd
 from tieval import store
 from tieval.config import Study, load_study
 from tieval.paths import project_root, step_dir
+from tieval.report.figures import AppendixFigure
 
 __all__ = [
     "StepContext",
@@ -41,6 +43,12 @@ __all__ = [
     "show_html",
     "show_figure",
     "save_figure",
+    "show",
+    "figure_path",
+    "Table",
+    "Note",
+    "Banner",
+    "Html",
     "banner",
     "note",
     "table_html",
@@ -189,16 +197,12 @@ def save_figure(fig, ctx: StepContext, name: str, *, fmt: str = "png", data: byt
     return path
 
 
-def show_figure(fig, ctx: StepContext, name: str, *, alt: str, caption: str, base: str = "") -> Path:
-    """Save ``fig`` as PNG and display the same image with alt text and a caption giving its base;
-    closes the figure."""
-    import matplotlib.pyplot as plt
+def figure_path(figure: AppendixFigure, ctx: StepContext) -> Path:
+    """Where the step's ``write`` puts ``figure``: ``outputs/<study>/<step>/<name>.png``."""
+    return step_dir(ctx.study.id, ctx.step) / f"{figure.name}.png"
 
-    if not alt.strip():
-        raise ValueError(f"figure {name}: alt text is required")
-    png = _png_bytes(fig)
-    plt.close(fig)
-    path = save_figure(fig, ctx, name, data=png)
+
+def _show_png(png: bytes, name: str, alt: str, caption: str, base: str, path: Path) -> None:
     data = base64.b64encode(png).decode("ascii")
     cap = html.escape(caption)
     if base:
@@ -209,7 +213,82 @@ def show_figure(fig, ctx: StepContext, name: str, *, alt: str, caption: str, bas
         f'style="max-width:100%"/><figcaption>{cap} '
         f'<span class="tieval-file">[{html.escape(path.as_posix())}]</span></figcaption></figure>'
     )
+
+
+def show_figure(figure, ctx: StepContext, name: str | None = None, *, alt: str = "", caption: str = "", base: str = ""):
+    """Display a rendered :class:`AppendixFigure` (its PNG inline) with its alt text, its caption giving
+    the base, and the file the step writes it to; writes nothing.
+
+    TEMPORARY (steps-b stand-in until steps-a's present is merged): called with a matplotlib figure
+    and ``name``, it still saves the PNG as before (the tables notebook does so)."""
+    if isinstance(figure, AppendixFigure):
+        _show_png(figure.png, figure.name, figure.alt, figure.caption, figure.base, figure_path(figure, ctx))
+        return None
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+
+    if not alt.strip():
+        raise ValueError(f"figure {name}: alt text is required")
+    png = _png_bytes(figure)
+    plt.close(figure)
+    path = save_figure(figure, ctx, name, data=png)
+    _show_png(png, name, alt, caption, base, path)
     return path
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table to show with its caption and base (the arguments of :func:`show_table`)."""
+
+    frame: pd.DataFrame
+    caption: str = ""
+    base: str = ""
+    index: bool = False
+    max_rows: int | None = 60
+    escape: bool = True
+
+
+@dataclass(frozen=True)
+class Note:
+    """A sentence to show (:func:`note`): an explanation, or why a section has nothing to show."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A warning box to show (:func:`banner`)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Html:
+    """Markup built and escaped by a tieval module (:func:`show_html`)."""
+
+    markup: str
+
+
+#: What a section of a step's result is made of.
+Block = Table | Note | Banner | Html | AppendixFigure
+
+
+def show(blocks: Iterable[Block], ctx: StepContext) -> None:
+    """Display a section of a step's result: each block in order, as its own output."""
+    for block in blocks:
+        if isinstance(block, Table):
+            show_table(
+                block.frame, block.caption, block.base, index=block.index, max_rows=block.max_rows, escape=block.escape
+            )
+        elif isinstance(block, Note):
+            note(block.text)
+        elif isinstance(block, Banner):
+            banner(block.text)
+        elif isinstance(block, Html):
+            show_html(block.markup)
+        elif isinstance(block, AppendixFigure):
+            show_figure(block, ctx)
+        else:
+            raise TypeError(f"cannot show {type(block).__name__}: not a display block")
 
 
 def git_commit(root: Path | None = None) -> str:

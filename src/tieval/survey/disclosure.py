@@ -35,7 +35,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PRIMARY", "SECONDARY", "check_min_cell", "primary", "suppress", "protect", "display"]
+# TEMPORARY (steps-b stand-in for steps-a's item_cells): disclosure <-> likert import each other
+# until steps-a's counting module, which does not import disclosure, replaces likert here.
+from tieval.survey import likert
+
+__all__ = ["PRIMARY", "SECONDARY", "check_min_cell", "primary", "suppress", "protect", "display", "item_cells"]
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -136,3 +140,19 @@ def display(value, suppressed: bool, fmt: str = "{}") -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return fmt.format(value)
+
+
+def item_cells(study, responses: pd.DataFrame, respondents: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The item cells of ``study`` exactly as the survey tables show them under disclosure control:
+    :func:`tieval.survey.likert.item_cells` of the included respondents, protected with the
+    partitions and the exempt skipped-item cells :func:`tieval.survey.likert.reproduce` uses
+    (TEMPORARY stand-in of steps-b for steps-a's function of the same signature)."""
+    n_included = int((respondents["status"] != "excluded").sum())
+    cells = likert.item_cells(responses, study, n_included)
+    return protect(
+        cells,
+        min_cell,
+        ["part_levels", "part_categories", "part_within"],
+        value_columns=["count", "percent", "ci_lower", "ci_upper"],
+        exempt="exempt",
+    )
