@@ -15,8 +15,8 @@ import pandas as pd
 
 from tieval.config import ID_PATTERN, Study, check_top_keys, load_yaml
 from tieval.errors import ConfigError
-from tieval.qual.analysis import with_ancestors
 from tieval.qual.codebook import Codebook
+from tieval.qual.codings import with_ancestors
 from tieval.store import note_input
 from tieval.survey.likert import MISSING_CATEGORIES, RATED_TYPES
 
