@@ -353,7 +353,7 @@ def survey_path(path: str | Path, *, io: bool = True, scratch: Path | None = Non
 
     The timed path is in memory (see the module docstring); with ``io`` the processed
     CSVs are then written to ``scratch`` and read back, timed as ``io_seconds``."""
-    from tieval.audit import audit  # noqa: F401 - audit: imported lazily by likert
+    from tieval.audit import comparison  # noqa: F401 - audit: imported lazily by likert
     from tieval.published import load_published
     from tieval.survey import clean, ingest, likert, nomad
 
