@@ -192,9 +192,7 @@ def read_back(data: bytes) -> qda.QdaProject:
         return qda.read_qdpx(path)
 
 
-def qdpx_round_trip(
-    excerpts: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook
-) -> tuple[bytes, pd.DataFrame]:
+def qdpx_round_trip(excerpts: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook) -> tuple[bytes, pd.DataFrame]:
     """Export the codings as a REFI-QDA project (:func:`qdpx_export`), read the bytes back and return
     them with the differences (:func:`compare_codings`; empty when the round trip is exact, coders
     included).  Writes no file of the step: the caller writes the bytes."""
