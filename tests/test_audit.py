@@ -17,9 +17,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tieval.audit import audit, rounding
+from tieval.audit import bands, comparison, denominators, records, rounding, wording
+from tieval.audit import checks as audit_checks
+from tieval.audit import flow as audit_flow
+from tieval.audit import inputs as audit_inputs
+from tieval.audit import sets as audit_sets
 from tieval.config import load_study
 from tieval.errors import InputError
+from tieval.steps import audit as audit_step
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "audit"
 STUDY_DIR = FIX / "data" / "audit-mini"
@@ -33,17 +38,17 @@ def study():
 
 @pytest.fixture(scope="module")
 def inputs(study):
-    return audit.load_inputs(study, tables=TABLES)
+    return audit_inputs.load_inputs(study, tables=TABLES)
 
 
 @pytest.fixture(scope="module")
 def result(inputs):
-    return audit.run(inputs)
+    return comparison.audit_tables(inputs)
 
 
 def check(result_or_checks, check_id: str) -> pd.Series:
     checks = result_or_checks.checks if hasattr(result_or_checks, "checks") else result_or_checks
-    frame = checks if isinstance(checks, pd.DataFrame) else audit._checks_frame(checks)
+    frame = checks if isinstance(checks, pd.DataFrame) else comparison._checks_frame(checks)
     hit = frame[frame["check_id"] == check_id]
     assert len(hit) == 1, f"{check_id} not found in {list(frame['check_id'])}"
     return hit.iloc[0]
@@ -53,7 +58,7 @@ def row(result, figure_id: str) -> pd.Series:
     return result.audit.set_index("figure_id").loc[figure_id]
 
 
-def edited(inputs, changes: dict[str, dict]) -> audit.AuditInputs:
+def edited(inputs, changes: dict[str, dict]) -> audit_inputs.AuditInputs:
     """A copy of the inputs with some published figures changed ({figure_id: {column: value}})."""
     pub = inputs.published.copy()
     for fid, cols in changes.items():
@@ -61,7 +66,7 @@ def edited(inputs, changes: dict[str, dict]) -> audit.AuditInputs:
             pub.loc[pub["figure_id"] == fid, column] = value
             if column == "value":
                 pub.loc[pub["figure_id"] == fid, "value_text"] = str(value)
-                pub.loc[pub["figure_id"] == fid, "decimals"] = audit._decimals(str(value))
+                pub.loc[pub["figure_id"] == fid, "decimals"] = records.printed_decimals(str(value))
     return dataclasses.replace(inputs, published=pub)
 
 
@@ -70,9 +75,9 @@ def edited(inputs, changes: dict[str, dict]) -> audit.AuditInputs:
 
 def test_every_published_figure_has_one_audit_row(inputs, result):
     assert list(result.audit["figure_id"]) == list(inputs.published["figure_id"])
-    assert list(result.audit.columns) == audit.AUDIT_COLUMNS
-    assert set(result.audit["status"]) <= set(audit.STATUSES)
-    assert set(result.checks["result"]) <= set(audit.RESULTS)
+    assert list(result.audit.columns) == records.AUDIT_COLUMNS
+    assert set(result.audit["status"]) <= set(records.STATUSES)
+    assert set(result.checks["result"]) <= set(records.RESULTS)
     assert result.checks["check_id"].is_unique
 
 
@@ -121,7 +126,7 @@ def test_a_row_is_rounded_one_way(inputs):
         "t2.F1.not_relevant": {"value": 25},
     }
     bigger = dataclasses.replace(edited(inputs, changes), n_max=40)
-    checks, den = audit.check_denominators(bigger)
+    checks, den = denominators.check_denominators(bigger)
     assert check(checks, "DEN-t2.F1").result == "inconsistent"
 
 
@@ -136,7 +141,7 @@ def test_table_summary_says_no_stated_total_fits_every_row(result):
 
 def test_shares_of_table_counts_fit_one_n(result, inputs):
     assert check(result, "DEN-results.t3.sector").result == "consistent"
-    checks, _ = audit.check_denominators(edited(inputs, {"results.2": {"value": 40}}))
+    checks, _ = denominators.check_denominators(edited(inputs, {"results.2": {"value": 40}}))
     c = check(checks, "DEN-results.t3.sector")
     assert c.result == "inconsistent"
     assert "25% of 5 (t3.sector.health) needs n = 20" in c.explanation
@@ -176,24 +181,24 @@ def test_sum_exactly_at_the_rounding_bound_is_only_possible(inputs):
         "t2.F1.agree": {"value": 48},
         "t2.F1.not_relevant": {"value": 2},
     }
-    c = check(audit.check_category_sums(edited(inputs, changes)), "SUM-t2.F1")
+    c = check(audit_checks.check_category_sums(edited(inputs, changes)), "SUM-t2.F1")
     assert c.result == "possible" and "exact half" in c.explanation
 
 
 def test_incomplete_set_may_fall_short_of_100(inputs):
-    sets = {ps.key: ps for ps in audit.percent_sets(inputs.study, inputs.published)}
+    sets = {ps.key: ps for ps in audit_sets.percent_sets(inputs.study, inputs.published)}
     assert sets["t2.B1"].complete and sets["results.F1"].complete
     # without its disagree and neutral figures the F1 passage prints only 85 + 5
     partial = edited(inputs, {"results.8": {"item_id": ""}, "results.9": {"item_id": ""}})
-    ps = {p.key: p for p in audit.percent_sets(partial.study, partial.published)}["results.F1"]
+    ps = {p.key: p for p in audit_sets.percent_sets(partial.study, partial.published)}["results.F1"]
     assert not ps.complete and ps.values == ("85", "5")
-    c = check(audit.check_category_sums(partial), "SUM-results.F1")
+    c = check(audit_checks.check_category_sums(partial), "SUM-results.F1")
     assert c.result == "consistent" and "fall short" in c.explanation
 
 
 def test_text_giving_two_values_for_one_answer(inputs):
     two = edited(inputs, {"results.10": {"category": "neutral", "value": 5}})  # results.9 says 15
-    c = check(audit.check_category_sums(two), "SUM-results.F1")
+    c = check(audit_checks.check_category_sums(two), "SUM-results.F1")
     assert c.result == "inconsistent" and "two different values for neutral" in c.explanation
 
 
@@ -202,7 +207,7 @@ def test_counts_over_their_base_are_inconsistent(inputs):
         "results.8": {"unit": "count", "value": 15, "base": 20, "category": "agree"},
         "results.10": {"unit": "count", "value": 8, "base": 20, "category": "disagree"},
     }
-    c = check(audit.check_category_sums(edited(inputs, changes)), "SUM-results.F1.counts")
+    c = check(audit_checks.check_category_sums(edited(inputs, changes)), "SUM-results.F1.counts")
     assert c.result == "inconsistent"
     assert "15 + 8 = 23 of a base of 20" in c.explanation
 
@@ -222,7 +227,7 @@ def test_two_count_columns_of_one_table_with_different_totals(result):
 
 def test_stated_base_against_stated_totals(inputs):
     changes = {"summary.1": {"base": 20.0}, "qual.1": {"base": 7.0}}
-    checks = audit.check_totals(edited(inputs, changes))
+    checks = audit_checks.check_totals(edited(inputs, changes))
     assert check(checks, "TOT-base-20").result == "consistent"
     assert "design.flow:responded" in check(checks, "TOT-base-20").explanation
     assert check(checks, "TOT-base-7").result == "possible"
@@ -257,22 +262,22 @@ def test_restatement_as_bound_and_as_zero_count(result, inputs):
     assert "below 50%" in check(result, "RES-results.6").explanation
     assert check(result, "RES-results.8").result == "consistent"
     flipped = edited(inputs, {"results.6": {"printed": "more than half agreed"}})
-    assert check(audit.check_restatements(flipped), "RES-results.6").result == "inconsistent"
+    assert check(audit_checks.check_restatements(flipped), "RES-results.6").result == "inconsistent"
     unclear = edited(inputs, {"results.6": {"printed": "half agreed"}})
-    assert check(audit.check_restatements(unclear), "RES-results.6").result == "not checked"
+    assert check(audit_checks.check_restatements(unclear), "RES-results.6").result == "not checked"
 
 
 def test_count_restating_a_percentage_needs_an_allowed_n(inputs):
     # 3 of n = 20 is 15%, but the F1 row (0/10/85/5) only allows n = 20, where 10% is 2
     c = check(
-        audit.check_restatements(
+        audit_checks.check_restatements(
             edited(inputs, {"results.8": {"category": "neutral", "value": 3, "restates": "t2.F1.neutral"}})
         ),
         "RES-results.8",
     )
     assert c.result == "inconsistent"
     c = check(
-        audit.check_restatements(
+        audit_checks.check_restatements(
             edited(inputs, {"results.8": {"category": "neutral", "value": 2, "restates": "t2.F1.neutral"}})
         ),
         "RES-results.8",
@@ -297,7 +302,7 @@ def test_count_restating_a_percentage_needs_an_allowed_n(inputs):
     ],
 )
 def test_parse_band(label, expected):
-    assert audit.parse_band(label) == expected
+    assert bands.parse_band(label) == expected
 
 
 def test_mean_outside_its_binned_range(result):
@@ -311,16 +316,16 @@ def test_mean_outside_its_binned_range(result):
 
 
 def test_mean_at_the_lower_edge_is_possible_and_explained(inputs):
-    c = check(audit.check_means(edited(inputs, {"results.3": {"value": 1.3}})), "MEAN-results.3")
+    c = check(bands.check_means(edited(inputs, {"results.3": {"value": 1.3}})), "MEAN-results.3")
     assert c.result == "possible"
     assert "lower limit" in c.explanation and "computed that way" in c.explanation
-    c = check(audit.check_means(edited(inputs, {"results.3": {"value": 1.8}})), "MEAN-results.3")
+    c = check(bands.check_means(edited(inputs, {"results.3": {"value": 1.8}})), "MEAN-results.3")
     assert c.result == "consistent"
 
 
 def test_mean_over_an_open_band_has_only_a_minimum(inputs):
     changes = {"results.3": {"printed": "mean time in role 0.5 years", "value": 0.5, "measure": "mean time in role"}}
-    c = check(audit.check_means(edited(inputs, changes)), "MEAN-results.3")
+    c = check(bands.check_means(edited(inputs, changes)), "MEAN-results.3")
     # all four bands; >5 years starts at 5 in continuous time -> minimum (0+6+12+20)/18 = 2.11
     assert c.result == "inconsistent" and "2.11" in c.explanation and "unbounded above" in c.explanation
 
@@ -334,7 +339,7 @@ def test_opposite_ends_of_the_scale_in_one_phrase(result, inputs):
     assert "'agree' was presumably meant" in c.explanation
     assert not (result.checks["check_id"] == "WORD-results.9").any()  # "neither agreed nor disagreed"
     fine = edited(inputs, {"results.7": {"printed": "85% agreed or strongly agreed"}})
-    assert audit.check_wording(fine) == []
+    assert wording.check_wording(fine) == []
 
 
 def test_item_numbers_cited_in_text(result):
@@ -355,7 +360,7 @@ def test_flow_against_the_export(result):
     assert c.result == "differs" and "18" in c.explanation and "17" in c.explanation
     assert check(result, "FLOW-invited").result == "not checked"
     assert "excluded_test: 2" in check(result, "FLOW-export-only").explanation
-    d = audit.discrepancies(result)
+    d = comparison.discrepancies(result)
     assert "FLOW-complete" in set(d.loc[d["what"] == "data differ from report", "check_id"])
 
 
@@ -378,12 +383,12 @@ def test_flow_stage_larger_than_its_parent(inputs):
         {"id": "complete", "label": "Complete responses", "n": 22, "parent": "responded"},
     ]
     study = dataclasses.replace(inputs.study, design={**inputs.study.design, "flow": flow})
-    c = check(audit.check_flow(dataclasses.replace(inputs, study=study)), "FLOW-complete-parent")
+    c = check(audit_flow.check_flow(dataclasses.replace(inputs, study=study)), "FLOW-complete-parent")
     assert c.result == "inconsistent" and "more than its parent stage responded (20)" in c.explanation
 
 
 def test_flow_without_exclusions_is_not_checked(inputs):
-    checks = audit.check_flow(dataclasses.replace(inputs, exclusions=None))
+    checks = audit_flow.check_flow(dataclasses.replace(inputs, exclusions=None))
     assert {c.result for c in checks} == {"not checked"}
 
 
@@ -426,25 +431,25 @@ def test_compare_rounds_to_the_printed_precision(value, printed, decimals, statu
         }
     )
     rep = pd.Series({"value": value, "unit": unit, "base": 30.0, "source_table": "t", "note": ""})
-    assert audit.compare_figure(fig, rep)[0] == status
+    assert comparison.compare_figure(fig, rep)[0] == status
 
 
 def test_compare_converts_a_reproduced_percentage_to_a_count():
     fig = pd.Series({"figure_id": "x", "unit": "count", "value": 9.0, "value_text": "9", "decimals": 0, "printed": ""})
     rep = pd.Series({"value": 90.0, "unit": "percent", "base": 10.0, "source_table": "t", "note": ""})
-    assert audit.compare_figure(fig, rep)[0] == "match"
+    assert comparison.compare_figure(fig, rep)[0] == "match"
 
 
 # ----------------------------------------------------------------------------- summary
 
 
 def test_summary_counts_and_discrepancy_list(result):
-    summary = audit.status_summary(result).set_index("status")
+    summary = comparison.status_summary(result).set_index("status")
     assert summary.loc["all figures", "figures"] == len(result.audit)
-    assert summary.loc[list(audit.STATUSES), "figures"].sum() == len(result.audit)
-    rate = audit.match_rate(result)
+    assert summary.loc[list(records.STATUSES), "figures"].sum() == len(result.audit)
+    rate = comparison.match_rate(result)
     assert rate == {"reproduced": 11, "agree": 7, "percent": 63.6}
-    d = audit.discrepancies(result)
+    d = comparison.discrepancies(result)
     inconsistent = set(result.checks.loc[result.checks["result"] == "inconsistent", "check_id"])
     assert inconsistent <= set(d["check_id"])
     assert {"t2.B1.agree", "t2.F1.neutral"} <= set(d.loc[d["kind"] == "reproduction", "figures"])
@@ -460,7 +465,7 @@ def test_summary_counts_and_discrepancy_list(result):
             "needs an unstated assumption",
         ].index,
     )
-    text = audit.summary_sentence(result)
+    text = comparison.summary_sentence(result)
     assert "43 figures" in text and "agrees with 7 (63.6%)" in text
 
 
@@ -479,13 +484,13 @@ def test_write_is_deterministic(tmp_path, monkeypatch):
     root = _copy_fixture(tmp_path)
     monkeypatch.setenv("TIEVAL_ROOT", str(root))
     study = load_study("audit-mini")
-    paths = audit.write(audit.audit_study(study), study.id)
+    paths = audit_step.write(audit_step.run(study))
     first = [p.read_bytes() for p in paths]
-    paths = audit.write(audit.audit_study(study), study.id)
+    paths = audit_step.write(audit_step.run(study))
     assert [p.read_bytes() for p in paths] == first
     assert [p.name for p in paths] == ["audit.csv", "audit_checks.csv", "audit_denominators.csv"]
     written = pd.read_csv(paths[0], dtype=str, keep_default_na=False)
-    assert list(written.columns) == audit.AUDIT_COLUMNS and len(written) == 43
+    assert list(written.columns) == records.AUDIT_COLUMNS and len(written) == 43
 
 
 def _write_reproduced(root: Path, text: str, name: str = "reproduced.csv") -> None:
@@ -508,7 +513,7 @@ def test_bad_reproduced_rows(tmp_path, study, text, column, row, found):
     root = _copy_fixture(tmp_path)
     _write_reproduced(root, text)
     with pytest.raises(InputError) as err:
-        audit.load_inputs(study, tables=root / "outputs" / "audit-mini" / "tables")
+        audit_inputs.load_inputs(study, tables=root / "outputs" / "audit-mini" / "tables")
     assert err.value.column == column and err.value.row == row and err.value.found == found
     assert "reproduced.csv" in str(err.value)
 
@@ -519,7 +524,7 @@ def test_conflicting_reproductions_in_two_files(tmp_path, study):
         root, "figure_id,value,unit,base,source_table,note\nsummary.1,21,count,,q,\n", "reproduced_qualitative.csv"
     )
     with pytest.raises(InputError) as err:
-        audit.load_inputs(study, tables=root / "outputs" / "audit-mini" / "tables")
+        audit_inputs.load_inputs(study, tables=root / "outputs" / "audit-mini" / "tables")
     assert "reproduced_qualitative.csv" in str(err.value) and "also in reproduced.csv" in str(err.value)
 
 
@@ -528,12 +533,12 @@ def test_reproductions_from_several_files_are_combined(tmp_path, study):
     _write_reproduced(
         root, "figure_id,value,unit,base,source_table,note\nqual.1,3,n,,participants,\n", "reproduced_qualitative.csv"
     )
-    res = audit.audit_study(study, tables=root / "outputs" / "audit-mini" / "tables")
+    res = audit_step.run(study, tables=root / "outputs" / "audit-mini" / "tables").tables
     assert row(res, "qual.1").status == "match"
     assert row(res, "qual.1").reproduced_source == "reproduced_qualitative.csv: participants"
 
 
 def test_missing_reproductions_name_the_step(tmp_path, study):
     with pytest.raises(InputError) as err:
-        audit.load_inputs(study, tables=tmp_path)
+        audit_inputs.load_inputs(study, tables=tmp_path)
     assert "reproduced.csv" in str(err.value) and "tables step" in str(err.value)

@@ -12,8 +12,12 @@ from tieval.config import load_study
 from tieval.errors import ConfigError, InputError
 from tieval.published import load_published
 from tieval.qual import agreement, qda
-from tieval.qual import analysis as q
+from tieval.qual import analysis as qa
 from tieval.qual import codebook as cb
+from tieval.qual import codings as qc
+from tieval.qual import data as qd
+from tieval.qual import excerpts as qe
+from tieval.qual import participants as qp
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "qual"
@@ -28,8 +32,8 @@ def study():
 @pytest.fixture()
 def loaded(study):
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
     return codebook, excerpts, codings
 
 
@@ -121,7 +125,7 @@ def test_codebook_errors_name_file_and_key(tmp_path, name, change, message):
 
 def test_derived_allocation_is_sections_plus_lead_ins(loaded):
     codebook, excerpts, codings = loaded
-    derived = q.derive_codings(excerpts, codebook)
+    derived = qc.derive_codings(excerpts, codebook)
     pairs = list(zip(derived["excerpt_id"], derived["code_id"]))
     assert pairs == [
         ("E-1", "learning"),
@@ -132,7 +136,7 @@ def test_derived_allocation_is_sections_plus_lead_ins(loaded):
         ("E-5", "case_a"),
     ]
     assert set(derived["coder"]) == {"report"}
-    assert q.compare_codings(codings, derived).empty
+    assert qc.compare_codings(codings, derived).empty
 
 
 def test_unmapped_section_names_codebook_and_excerpt(loaded):
@@ -143,13 +147,13 @@ def test_unmapped_section_names_codebook_and_excerpt(loaded):
         match=r"codebook.yml, key sections: expected a code for the section heading "
         r"of excerpt E-2 \(raw/excerpts.csv row 3\); found 'Lerning'",
     ):
-        q.derive_codings(bad, codebook)
+        qc.derive_codings(bad, codebook)
 
 
 def test_compare_codings_reports_both_directions():
     a = pd.DataFrame({"excerpt_id": ["E-1", "E-2"], "code_id": ["x", "y"], "coder": "a"})
     b = pd.DataFrame({"excerpt_id": ["E-1", "E-3"], "code_id": ["x", "y"], "coder": "b"})
-    diff = q.compare_codings(a, b)
+    diff = qc.compare_codings(a, b)
     assert diff.to_dict("records") == [
         {"excerpt_id": "E-2", "code_id": "y", "in_first": True, "in_second": False},
         {"excerpt_id": "E-3", "code_id": "y", "in_first": False, "in_second": True},
@@ -160,10 +164,10 @@ def test_compare_codings_reports_both_directions():
 def test_committed_codings_equal_the_section_mapping(sid):
     study = load_study(sid, ROOT, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    committed = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    committed = qc.load_codings(study, codebook, excerpts)
     assert set(committed["coder"]) == {"report"}
-    assert q.compare_codings(committed, q.derive_codings(excerpts, codebook)).empty
+    assert qc.compare_codings(committed, qc.derive_codings(excerpts, codebook)).empty
 
 
 @pytest.mark.parametrize(
@@ -179,12 +183,12 @@ def test_bad_codings_are_located(loaded, column, value, message):
     bad = codings.copy()
     bad.loc[1, column] = value
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        q.check_codings(bad, codebook, excerpts, "codings.csv")
+        qc.check_codings(bad, codebook, excerpts, "codings.csv")
 
 
 def test_with_ancestors_adds_parent_themes(loaded):
     codebook, _, codings = loaded
-    full = q.with_ancestors(codings, codebook)
+    full = qc.with_ancestors(codings, codebook)
     e5 = full[full["excerpt_id"] == "E-5"].sort_values("code_id")
     assert list(e5["code_id"]) == ["case_a", "progress"]
     assert list(e5["direct"]) == [True, False]
@@ -195,7 +199,7 @@ def test_with_ancestors_adds_parent_themes(loaded):
 
 def test_theme_matrix_counts_excerpts_per_participant(loaded):
     codebook, excerpts, codings = loaded
-    m = q.theme_matrix(codings, excerpts, codebook).set_index("code_id")
+    m = qa.theme_matrix(codings, excerpts, codebook).set_index("code_id")
     assert list(m.columns) == [
         "code",
         "Social Care 1",
@@ -216,8 +220,8 @@ def test_theme_matrix_counts_excerpts_per_participant(loaded):
 
 def test_prevalence_by_timepoint(loaded, study):
     codebook, excerpts, codings = loaded
-    participants = q.load_participants(study)
-    p = q.prevalence(codings, excerpts, participants, codebook, "timepoint").set_index(["code_id", "group"])
+    participants = qp.load_participants(study)
+    p = qa.prevalence(codings, excerpts, participants, codebook, "timepoint").set_index(["code_id", "group"])
     assert p.loc[("learning", "1 month"), ["participants", "base"]].tolist() == [1, 3]
     assert p.loc[("learning", "3 month"), ["participants", "base"]].tolist() == [1, 2]
     assert p.loc[("barriers", "1 month"), "percent"] == pytest.approx(33.3)
@@ -227,9 +231,9 @@ def test_prevalence_by_timepoint(loaded, study):
 
 def test_prevalence_by_sector(loaded, study):
     codebook, excerpts, codings = loaded
-    participants = q.load_participants(study)
-    assert q.prevalence_groups(excerpts, participants) == ["timepoint", "sector"]
-    p = q.prevalence(codings, excerpts, participants, codebook, "sector").set_index(["code_id", "group"])
+    participants = qp.load_participants(study)
+    assert qa.prevalence_groups(excerpts, participants) == ["timepoint", "sector"]
+    p = qa.prevalence(codings, excerpts, participants, codebook, "sector").set_index(["code_id", "group"])
     assert p.loc[("learning", "Youth work"), ["participants", "base", "percent"]].tolist() == [2, 2, 100.0]
     assert p.loc[("learning", "Social care"), "participants"] == 0
     assert p.loc[("barrier_time", "Social care"), ["participants", "base"]].tolist() == [1, 1]
@@ -237,7 +241,7 @@ def test_prevalence_by_sector(loaded, study):
 
 def test_quotations_keep_attribution_and_order(loaded):
     codebook, excerpts, codings = loaded
-    quotes = q.quotations(codings, excerpts, codebook)
+    quotes = qa.quotations(codings, excerpts, codebook)
     assert list(quotes["excerpt_id"]) == ["E-1", "E-2", "E-3", "E-1", "E-4", "E-5"]
     assert list(quotes["code_id"])[:4] == ["learning", "learning", "learning", "learn_listen"]
     anon = quotes[quotes["excerpt_id"] == "E-3"]["attribution"].iloc[0]
@@ -246,7 +250,7 @@ def test_quotations_keep_attribution_and_order(loaded):
 
 def test_barrier_counts_beside_the_report(loaded, study):
     codebook, excerpts, codings = loaded
-    table = q.barrier_counts(codings, excerpts, codebook, load_published(study)).set_index("code_id")
+    table = qa.barrier_counts(codings, excerpts, codebook, load_published(study)).set_index("code_id")
     assert table.at["barrier_time", "report_participants"] == 2
     assert table.at["barrier_time", "participants_coded"] == 1
     assert table.at["barrier_time", "status"] == "differs"
@@ -263,19 +267,19 @@ def test_barrier_count_with_unknown_figure_is_a_codebook_error(tmp_path):
     )
     study = load_study(folder, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
     with pytest.raises(
         ConfigError,
         match=r"key themes\[1\].children\[0\].report_count.figures\[0\]: "
         r"expected a figure id of published/figures.csv; found 'b.9'",
     ):
-        q.barrier_counts(codings, excerpts, codebook, load_published(study))
+        qa.barrier_counts(codings, excerpts, codebook, load_published(study))
 
 
 def test_cases_table(loaded):
     codebook, excerpts, codings = loaded
-    cases = q.cases_table(codings, excerpts, codebook)
+    cases = qa.cases_table(codings, excerpts, codebook)
     assert cases.to_dict("records") == [
         {
             "case": "Case A",
@@ -299,12 +303,12 @@ def test_cases_table(loaded):
     ],
 )
 def test_speaker_sector(speaker, sector):
-    assert q.speaker_sector(speaker) == sector
+    assert qp.speaker_sector(speaker) == sector
 
 
 def test_participants_table_matches_published_counts(loaded, study):
     _, excerpts, _ = loaded
-    table, name = q.participants_table(excerpts, q.load_participants(study), load_published(study))
+    table, name = qp.participants_table(excerpts, qp.load_participants(study), load_published(study))
     assert name == "table3.csv"
     rows = {
         (r.block, r.category): (r.participants, r.published, r.figure_id, r.reconstructed) for r in table.itertuples()
@@ -318,35 +322,35 @@ def test_participants_table_matches_published_counts(loaded, study):
 
 def test_lancashire_participants_reproduce_table3():
     study = load_study("lancashire-tiat", ROOT, check_files=False)
-    excerpts = q.load_excerpts(study)
-    participants = q.load_participants(study)
-    q.check_participants(participants, excerpts)
-    table, name = q.participants_table(excerpts, participants, load_published(study))
+    excerpts = qe.load_excerpts(study)
+    participants = qp.load_participants(study)
+    qp.check_participants(participants, excerpts)
+    table, name = qp.participants_table(excerpts, participants, load_published(study))
     assert name == "table3.csv"
     assert (table["figure_id"] != "").all()
     assert (table["participants"] == table["published"]).all()
     assert table.loc[table["block"] == "sector", "participants"].sum() == 10
     assert table.loc[table["block"] == "training attended", "reconstructed"].all()
     # the sector column of participants.csv is the speaker label without its number
-    assert (participants["sector"] == participants["participant"].map(q.speaker_sector)).all()
+    assert (participants["sector"] == participants["participant"].map(qp.speaker_sector)).all()
 
 
 def test_unknown_speaker_is_reported(loaded, study):
     _, excerpts, _ = loaded
-    participants = q.load_participants(study)
+    participants = qp.load_participants(study)
     with pytest.raises(
         InputError,
         match=r"participants.csv, column participant: expected a row for the speaker "
         r"of excerpt E-4; found 'Social Care 1'",
     ):
-        q.check_participants(participants[participants["participant"] != "Social Care 1"], excerpts)
+        qp.check_participants(participants[participants["participant"] != "Social Care 1"], excerpts)
 
 
 def test_display_redacts_names_the_study_redacts():
     study = load_study("surrey-als", ROOT, check_files=False)
-    shown = q.redacted(q.load_excerpts(study), study).set_index("excerpt_id")
+    shown = qe.redacted(qe.load_excerpts(study), study).set_index("excerpt_id")
     assert "Nick" not in shown.at["S-001", "text"] and "[name]" in shown.at["S-001", "text"]
-    assert q.load_excerpts(study).set_index("excerpt_id").at["S-001", "text"].count("Nick") == 1
+    assert qe.load_excerpts(study).set_index("excerpt_id").at["S-001", "text"].count("Nick") == 1
 
 
 # --- QDA interchange -----------------------------------------------------------------------------
@@ -363,7 +367,7 @@ def _round_trip(excerpts, codings, codebook, path):
 def test_qdpx_round_trip_gives_the_same_codings(loaded, tmp_path):
     codebook, excerpts, codings = loaded
     back = _round_trip(excerpts, codings, codebook, tmp_path / "codings.qdpx")
-    assert q.compare_codings(codings, back).empty
+    assert qc.compare_codings(codings, back).empty
     assert set(back["coder"]) == {"report"}
 
 
@@ -371,10 +375,10 @@ def test_qdpx_round_trip_gives_the_same_codings(loaded, tmp_path):
 def test_study_codings_survive_a_qdpx_round_trip(sid, tmp_path):
     study = load_study(sid, ROOT, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
     back = _round_trip(excerpts, codings, codebook, tmp_path / f"{sid}.qdpx")
-    pd.testing.assert_frame_equal(q.check_codings(back, codebook, excerpts, "back"), codings)
+    pd.testing.assert_frame_equal(qc.check_codings(back, codebook, excerpts, "back"), codings)
 
 
 def test_load_codings_reads_a_qdpx_named_in_study_yml(tmp_path, loaded):
@@ -383,7 +387,7 @@ def test_load_codings_reads_a_qdpx_named_in_study_yml(tmp_path, loaded):
     _round_trip(excerpts, codings, codebook, folder / "raw" / "codings.qdpx")
     _edit_yaml(folder / "study.yml", lambda c: c["inputs"].update(codings="raw/codings.qdpx"))
     study = load_study(folder, check_files=False)
-    read = q.load_codings(study, cb.load_codebook(study), q.load_excerpts(study))
+    read = qc.load_codings(study, cb.load_codebook(study), qe.load_excerpts(study))
     pd.testing.assert_frame_equal(read, codings)
 
 
@@ -393,7 +397,7 @@ def test_load_codings_reads_a_taguette_export(tmp_path):
     _edit_yaml(folder / "study.yml", lambda c: c["inputs"].update(codings="raw/taguette_highlights.csv"))
     study = load_study(folder, check_files=False)
     codebook = cb.load_codebook(study)
-    read = q.load_codings(study, codebook, q.load_excerpts(study))
+    read = qc.load_codings(study, codebook, qe.load_excerpts(study))
     assert read.to_dict("records") == [
         {"excerpt_id": "E-1", "code_id": "learning", "coder": "taguette_highlights"},
         {"excerpt_id": "E-4", "code_id": "barrier_time", "coder": "taguette_highlights"},
@@ -408,7 +412,7 @@ def test_export_with_an_unknown_code_is_an_error(tmp_path):
     _edit_yaml(folder / "study.yml", lambda c: c["inputs"].update(codings="raw/tags.csv"))
     study = load_study(folder, check_files=False)
     with pytest.raises(InputError, match="tags.csv.*code not in the codebook"):
-        q.load_codings(study, cb.load_codebook(study), q.load_excerpts(study))
+        qc.load_codings(study, cb.load_codebook(study), qe.load_excerpts(study))
 
 
 # --- agreement -----------------------------------------------------------------------------------
@@ -416,8 +420,8 @@ def test_export_with_an_unknown_code_is_an_error(tmp_path):
 
 def test_kappa_per_theme_against_a_second_coder(loaded):
     codebook, excerpts, codings = loaded
-    second = q.check_codings(pd.read_csv(FIX / "second_coder.csv", dtype=str), codebook, excerpts, "second")
-    both = pd.concat([q.at_theme_level(codings, codebook), q.at_theme_level(second, codebook)])
+    second = qc.check_codings(pd.read_csv(FIX / "second_coder.csv", dtype=str), codebook, excerpts, "second")
+    both = pd.concat([qc.at_theme_level(codings, codebook), qc.at_theme_level(second, codebook)])
     k = agreement.kappa_per_code(
         both, "report", "B", units=excerpts["excerpt_id"], codes=[c.id for c in codebook.themes]
     ).set_index("code_id")
@@ -431,8 +435,8 @@ def test_kappa_per_theme_against_a_second_coder(loaded):
 def test_surrey_second_coding_covers_every_excerpt_at_theme_level():
     study = load_study("surrey-als", ROOT, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    second = q.check_codings(
+    excerpts = qe.load_excerpts(study)
+    second = qc.check_codings(
         pd.read_csv(study.root / "raw" / "codings_second_coder.csv", dtype=str),
         codebook,
         excerpts,
@@ -447,9 +451,9 @@ def test_load_bundles_everything_and_derives_missing_codings(tmp_path):
     folder = _copy(tmp_path)
     (folder / "raw" / "codings.csv").unlink()
     study = load_study(folder, check_files=False)
-    qual = q.load(study)
+    qual = qd.load(study)
     assert qual.codings_derived
-    assert q.compare_codings(qual.codings, q.derive_codings(qual.excerpts, qual.codebook)).empty
+    assert qc.compare_codings(qual.codings, qc.derive_codings(qual.excerpts, qual.codebook)).empty
     assert list(qual.participants["participant"]) == ["Youth Work 1", "Youth Work 2", "Social Care 1"]
     (folder / "analysis" / "codebook.yml").unlink()
-    assert q.load(load_study(folder, check_files=False)) is None
+    assert qd.load(load_study(folder, check_files=False)) is None

@@ -22,8 +22,9 @@ from tieval.config import load_study
 from tieval.errors import ConfigError
 from tieval.mixed import findings as fd
 from tieval.mixed import recommendations as rc
-from tieval.qual import analysis as q
 from tieval.qual import codebook as cb
+from tieval.qual import codings as qc
+from tieval.qual import excerpts as qe
 from tieval.spec import load_yaml
 from tieval.tools import reconstruct, schema_docs
 from tieval.tools.migrate import migrate_study
@@ -65,8 +66,8 @@ def _study_error(tmp_path, change) -> str:
 def _qual_parts(folder: Path):
     study = load_study(folder, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
     return study, codebook, excerpts, codings
 
 

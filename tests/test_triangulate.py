@@ -14,11 +14,15 @@ matplotlib.use("Agg")
 
 from tieval.config import load_study  # noqa: E402
 from tieval.errors import ConfigError, InputError  # noqa: E402
+from tieval.mixed import convergence as tconv
 from tieval.mixed import findings as fd
+from tieval.mixed import joint_display as tjoint
 from tieval.mixed import recommendations as rc
-from tieval.mixed import triangulation as t
-from tieval.qual import analysis as q
+from tieval.mixed import silence as tsil
+from tieval.mixed import statistics as tstat
 from tieval.qual import codebook as cb
+from tieval.qual import codings as qc
+from tieval.qual import excerpts as qe
 from tieval.survey.counts import item_cells  # noqa: E402
 from tieval.survey.validate import check_responses  # noqa: E402
 
@@ -58,8 +62,8 @@ def study():
 @pytest.fixture()
 def parts(study):
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
     tri = fd.load_triangulation(study, codebook, excerpts, codings)
     return codebook, excerpts, codings, tri
 
@@ -78,8 +82,8 @@ def _load_edited(tmp_path, change):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     study = load_study(folder, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    return fd.load_triangulation(study, codebook, excerpts, q.load_codings(study, codebook, excerpts))
+    excerpts = qe.load_excerpts(study)
+    return fd.load_triangulation(study, codebook, excerpts, qc.load_codings(study, codebook, excerpts))
 
 
 def _finding(data, i):
@@ -184,7 +188,7 @@ def test_bad_references_name_triangulation_file_and_key(tmp_path, name, change, 
 def test_statistics_are_computed_from_responses(parts, study):
     *_, tri = parts
     cells = item_cells(_responses(study), study, n_included=4)
-    stats = t.finding_statistics(tri, cells, study).set_index(["finding", "item_id"])
+    stats = tstat.finding_statistics(tri, cells, study).set_index(["finding", "item_id"])
     b1 = stats.loc[("f_learn", "B1")]
     assert (b1["count"], b1["base"], b1["percent"]) == (2, 4, 50.0)  # not relevant stays in the base
     assert (b1["ci_lower"], b1["ci_upper"]) == (15.0, 85.0)  # Wilson, 2/4
@@ -199,7 +203,7 @@ def test_statistics_follow_the_data(parts, study):
     *_, tri = parts
     changed = [a if a[:2] != ("R3", "B1") else ("R3", "B1", "4", "Agree", "agree", "") for a in ANSWERS]
     cells = item_cells(_responses(study, changed), study, n_included=4)
-    stats = t.finding_statistics(tri, cells, study).set_index(["finding", "item_id"])
+    stats = tstat.finding_statistics(tri, cells, study).set_index(["finding", "item_id"])
     assert stats.loc[("f_learn", "B1"), "count"] == 3
 
 
@@ -208,7 +212,7 @@ def test_item_without_answers_is_an_input_error(parts, study):
     answers = [a for a in ANSWERS if a[1] != "B2"]
     cells = item_cells(_responses(study, answers), study, n_included=4)
     with pytest.raises(InputError, match="answers to item B2"):
-        t.finding_statistics(tri, cells, study)
+        tstat.finding_statistics(tri, cells, study)
 
 
 # --- silence detection ---------------------------------------------------------------------------
@@ -216,7 +220,7 @@ def test_item_without_answers_is_an_input_error(parts, study):
 
 def test_coverage_finds_constructs_the_interviews_are_silent_on(parts, study):
     codebook, _, codings, _ = parts
-    cov = t.coverage(study, codebook, codings).set_index("items")
+    cov = tsil.coverage(study, codebook, codings).set_index("items")
     assert cov.at["B1", "status"] == "both strands" and cov.at["B1", "excerpts"] == 3
     assert cov.at["B2", "status"] == "qualitative silence" and cov.at["B2", "codes"] == ""
     assert cov.at["B2", "construct_status"] == "both strands"  # coherence itself has excerpts
@@ -226,7 +230,7 @@ def test_coverage_finds_constructs_the_interviews_are_silent_on(parts, study):
 
 def test_codes_without_survey_items(parts, study):
     codebook, _, codings, _ = parts
-    silent = t.codes_without_survey(study, codebook, codings).set_index("code_id")
+    silent = tsil.codes_without_survey(study, codebook, codings).set_index("code_id")
     assert list(silent.index) == ["barriers", "barrier_time", "barrier_space", "case_a"]
     assert silent.at["barrier_time", "status"] == "survey silence"
     assert silent.at["barrier_space", "status"].startswith("neither strand")
@@ -238,8 +242,8 @@ def test_codes_without_survey_items(parts, study):
 def test_study_findings_load_and_silence_is_detected(sid, silent):
     study = load_study(sid, ROOT, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
     tri = fd.load_triangulation(study, codebook, excerpts, codings)
     assert {f.id for f in tri.findings if f.convergence == "silence"} == silent
     assert all(f.typed_convergence == "" for f in tri.findings if f.id in silent)
@@ -248,12 +252,12 @@ def test_study_findings_load_and_silence_is_detected(sid, silent):
 def test_lancashire_silences():
     study = load_study("lancashire-tiat", ROOT, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
-    cov = t.coverage(study, codebook, codings)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
+    cov = tsil.coverage(study, codebook, codings)
     silent_items = set(cov.loc[cov["status"] == "qualitative silence", "items"])
     assert {"B1", "B2", "B3", "E1"} <= silent_items
-    assert set(t.codes_without_survey(study, codebook, codings)["code_id"]) == {"sys_vicarious", "sys_staff_support"}
+    assert set(tsil.codes_without_survey(study, codebook, codings)["code_id"]) == {"sys_vicarious", "sys_staff_support"}
 
 
 # --- displays ------------------------------------------------------------------------------------
@@ -261,22 +265,22 @@ def test_lancashire_silences():
 
 def test_convergence_matrix(parts):
     _, excerpts, _, tri = parts
-    m = t.convergence_matrix(tri, excerpts)
+    m = tconv.convergence_matrix(tri, excerpts)
     assert list(m.columns) == ["survey", "interview", "questionnaire free text"]
     assert m.loc["Learning"].tolist() == ["agreement", "agreement", "agreement"]
     assert m.loc["Time"].tolist() == ["", "silence", ""]
     assert m.loc["Shared purpose"].tolist() == ["silence", "", ""]
-    fig = t.convergence_figure(m)
+    fig = tconv.convergence_figure(m)
     assert len(fig.axes[0].texts) == m.size
-    alt = t.convergence_alt_text(m)
+    alt = tconv.convergence_alt_text(m)
     assert "Time: silence (interview)" in alt and "Learning: agreement" in alt
 
 
 def test_joint_display(parts, study):
     codebook, excerpts, _, tri = parts
     cells = item_cells(_responses(study), study, n_included=4)
-    stats = t.finding_statistics(tri, cells, study)
-    joint = t.joint_display(tri, stats, codebook, excerpts, study).set_index("finding")
+    stats = tstat.finding_statistics(tri, cells, study)
+    joint = tjoint.joint_display(tri, stats, codebook, excerpts, study).set_index("finding")
     row = joint.loc["f_learn"]
     assert row["statistics"] == ("B1 agree: 50% (2/4) [15–85]; Y1 yes: 100% (3/3) [44–100]")
     assert row["construct"] == "Coherence"
@@ -284,7 +288,7 @@ def test_joint_display(parts, study):
     assert row["attribution"] == "(Youth Work 1) (E-1)"
     assert joint.at["f_barrier", "statistics"] == "(no survey item)"
     assert joint.at["f_barrier", "convergence"] == "silence"
-    html = t.joint_display_html(joint.reset_index(), "Joint display")
+    html = tjoint.joint_display_html(joint.reset_index(), "Joint display")
     assert 'href="#finding-f_learn"' in html
 
 
@@ -293,7 +297,7 @@ def test_recommendation_links_resolve_to_findings(parts, study):
     recs = rc.load_recommendations(study, tri)
     table = rc.recommendations_table(recs, tri, codebook)
     cells = item_cells(_responses(study), study, n_included=4)
-    sections = t.findings_html(tri, t.finding_statistics(tri, cells, study), codebook, excerpts)
+    sections = tjoint.findings_html(tri, tstat.finding_statistics(tri, cells, study), codebook, excerpts)
     anchors = set(re.findall(r'id="([^"]+)"', sections))
     targets = re.findall(r'href="05_triangulation.html#([^"]+)"', table.at[0, "findings"])
     assert targets == ["finding-f_learn", "finding-f_barrier"]
@@ -315,8 +319,8 @@ def test_recommendation_with_unknown_finding(tmp_path, parts):
 def test_lancashire_recommendations_link_to_findings():
     study = load_study("lancashire-tiat", ROOT, check_files=False)
     codebook = cb.load_codebook(study)
-    excerpts = q.load_excerpts(study)
-    codings = q.load_codings(study, codebook, excerpts)
+    excerpts = qe.load_excerpts(study)
+    codings = qc.load_codings(study, codebook, excerpts)
     tri = fd.load_triangulation(study, codebook, excerpts, codings)
     recs = rc.load_recommendations(study, tri)
     assert [r.id for r in recs] == ["R1", "R2", "R3", "R4", "R5", "R6"]

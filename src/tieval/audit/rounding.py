@@ -40,10 +40,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import combinations
 
 __all__ = [
+    "prints_as",
     "RULES",
     "rounds_to",
     "rounded_percent",
@@ -312,8 +314,6 @@ def sum_to_100(counts: Sequence[int], decimals: int = 0) -> list[tuple[float, ..
     >>> sum_to_100([1, 39])            # 2.5 / 97.5: one of them goes up
     [(2.0, 98.0), (3.0, 97.0)]
     """
-    from itertools import combinations
-
     n = sum(counts)
     if n <= 0:
         raise ValueError("counts must sum to a positive n")
@@ -339,3 +339,11 @@ def sum_to_100(counts: Sequence[int], decimals: int = 0) -> list[tuple[float, ..
         return sorted(rows)
     chosen = set(sure)
     return [tuple(float(Fraction(f + (i in chosen), unit)) for i, f in enumerate(floors))]
+
+
+def prints_as(value: float, printed: float, decimals: int) -> bool:
+    """Whether ``value`` rounded to ``decimals`` places (half up or half even) equals ``printed``."""
+    q = Decimal(1).scaleb(-decimals)
+    exact = Decimal(repr(float(value)))
+    target = Decimal(repr(float(printed))).quantize(q, rounding=ROUND_HALF_UP)
+    return exact.quantize(q, rounding=ROUND_HALF_UP) == target or exact.quantize(q, rounding=ROUND_HALF_EVEN) == target

@@ -16,8 +16,8 @@ import pandas as pd
 
 from tieval.config import Study
 from tieval.errors import ConfigError
-from tieval.qual.analysis import with_ancestors
 from tieval.qual.codebook import Codebook
+from tieval.qual.codings import with_ancestors
 from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 from tieval.store import note_input
 from tieval.survey.counts import MISSING_CATEGORIES, RATED_TYPES

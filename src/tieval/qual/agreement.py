@@ -44,6 +44,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tieval.errors import InputError
+from tieval.qual.codebook import Codebook
+from tieval.qual.codings import at_theme_level
 from tieval.schema import CODINGS, require_columns
 
 __all__ = [
@@ -295,3 +297,23 @@ def pooled_kappa(per_code: pd.DataFrame) -> pd.DataFrame:
         ],
         columns=POOLED_COLUMNS,
     )
+
+
+def theme_agreement(
+    first: pd.DataFrame, second: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cohen's kappa per theme between two codings (each rolled up to themes, every excerpt a unit)
+    and the pooled kappa (:func:`kappa_per_code`, :func:`pooled_kappa`).  Each coding must come from one coder."""
+    names = []
+    for frame in (first, second):
+        coders = sorted(set(frame["coder"]))
+        if len(coders) != 1:
+            raise InputError(
+                "codings", "codings by exactly one coder in each set", column="coder", found=", ".join(coders)
+            )
+        names.append(coders[0])
+    both = pd.concat([at_theme_level(first, codebook), at_theme_level(second, codebook)], ignore_index=True)
+    per_code = kappa_per_code(
+        both, names[0], names[1], units=excerpts["excerpt_id"], codes=[c.id for c in codebook.themes]
+    )
+    return per_code, pooled_kappa(per_code)

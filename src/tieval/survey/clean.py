@@ -697,7 +697,7 @@ def build_tables(validation: Validation) -> Tables:
 
     The pseudonymous ids are sorted once: that order sorts the respondents table, and its
     included part orders the responses and the free text."""
-    study, export = validation.study, validation.export
+    study = validation.study
     pseudo_ids = pseudonyms(validation.digests)
     ids, by_id = pseudo_ids.ids.array, pseudo_ids.order  # by_id: code-point order, as Python sorts str
     reason_codes, reasons = pd.factorize(validation.reason)

@@ -176,7 +176,7 @@ def cronbach_alpha(items, *, missing: Missing = "listwise", confidence: float = 
     Psychometrika 16:297-334.
 
     This is the alpha the NoMAD construct summary reports (listwise, ``n`` = complete rows):
-    ``cronbach_alpha(matrix).alpha`` and ``.n`` equal ``nomad.cronbach_alpha(matrix)``.
+    ``cronbach_alpha(matrix).alpha`` and ``.n`` equal ``tieval.survey.scores.cronbach_alpha(matrix)``.
     """
     frame = _frame(items)
     cov, n = covariance(frame, missing)

@@ -1,0 +1,387 @@
+"""The audit put together: every published figure against its reproduction, the checks of the report
+against itself, and the summaries of the audit appendix.
+
+Two questions are asked of every number a report prints
+(``data/<study>/published/figures.csv``):
+
+1. **Does the pipeline reproduce it?**  The reproductions written by earlier
+   steps (every ``outputs/<study>/<step>/reproduced*.csv``) are compared one
+   to one: percentages and means after rounding to the printed precision,
+   counts exactly.
+2. **Is the report consistent with itself?**  Checks that need no data at all:
+
+   ``denominators``         each set of rounded percentages (a table row, a
+                            sentence giving several answers to one item, or
+                            shares of a table's counts) against every sample
+                            size ``n`` that could produce it (:mod:`tieval.audit.denominators`);
+   ``category sum``         percentages of one item summing to 100 within what
+                            rounding permits, counts summing to their stated base;
+   ``text vs table total``  the totals of a table's count columns against each
+                            other, against the totals the report states (the
+                            participant flow in ``study.yml``, the qualitative
+                            sessions, figures printed as a sample size) and
+                            against stated bases;
+   ``restatement``          every figure whose ``restates`` names a table cell
+                            against that cell;
+   ``mean vs bins``         a mean of a quantity the report only gives in bands,
+                            against the smallest and largest mean the band counts allow;
+   ``wording``              text joining answers from opposite ends of an
+                            agreement scale ("agreed or strongly disagreed");
+   ``item numbering``       item numbers cited in the text against the instrument;
+   ``flow``                 the participant flow in ``study.yml`` against the
+                            counts of the cleaned export (``02_clean/exclusions.csv``).
+
+The inputs are :mod:`tieval.audit.inputs`; the checks :mod:`tieval.audit.denominators`,
+:mod:`tieval.audit.checks`, :mod:`tieval.audit.bands`, :mod:`tieval.audit.wording` and
+:mod:`tieval.audit.flow`.  The step :mod:`tieval.steps.audit` writes
+``outputs/<study>/06_audit/audit.csv`` (one row per published figure, with the most important status
+and a note pointing at the checks),
+``outputs/<study>/06_audit/audit_checks.csv`` (one row per check) and
+``outputs/<study>/06_audit/audit_denominators.csv`` (one row per set of
+percentages).  Statuses, most important first: ``inconsistent within
+report``, ``differs``, ``match``, ``not reproducible``.  A figure keeps its
+reproduction in the ``reproduced`` column even when a check marks it as
+part of an inconsistent set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from tieval.audit import rounding
+from tieval.audit.bands import check_means
+from tieval.audit.checks import check_category_sums, check_restatements, check_totals
+from tieval.audit.denominators import check_denominators
+from tieval.audit.flow import check_flow
+from tieval.audit.inputs import AuditInputs
+from tieval.audit.records import (
+    AUDIT_COLUMNS,
+    CHECK_COLUMNS,
+    KINDS,
+    RESULTS,
+    STATUSES,
+    Check,
+    join_ids,
+    num,
+    unit_symbol,
+)
+from tieval.audit.wording import check_item_numbering, check_wording
+from tieval.config import Study
+from tieval.published import bound_direction
+
+__all__ = [
+    "AuditTables",
+    "compare_figure",
+    "audit_tables",
+    "figure_table",
+    "status_summary",
+    "check_summary",
+    "match_rate",
+    "discrepancies",
+    "summary_sentence",
+]
+
+
+@dataclass
+class AuditTables:
+    """The three audit tables: ``audit`` (one row per published figure, :data:`AUDIT_COLUMNS`),
+    ``checks`` (one row per check, :data:`CHECK_COLUMNS` and ``overview``) and ``denominators``
+    (one row per set of percentages, :data:`DENOMINATOR_COLUMNS`)."""
+
+    audit: pd.DataFrame
+    checks: pd.DataFrame
+    denominators: pd.DataFrame
+
+
+# ----------------------------------------------------------------------------- one-to-one comparison
+
+
+def compare_figure(fig, rep) -> tuple[str, float, str]:
+    """Compare one published figure with its reproduction (a row of the reproduced table or
+    None).  Returns (status, reproduced value as the report would print it, note)."""
+    if rep is None:
+        if fig.unit in ("context", "year"):
+            return "not reproducible", np.nan, "Background number or date, not a result of the study's data."
+        return "not reproducible", np.nan, "No step reproduces it: the data do not contain it."
+    if pd.isna(rep.value):
+        why = str(rep.note).strip() or "the reproducing step gives no value"
+        return "not reproducible", np.nan, f"Not reproducible: {why}."
+    value, unit = float(rep.value), rep.unit
+    base = rep.base
+    if unit != fig.unit and not ({unit, fig.unit} <= {"count", "n"}):
+        if fig.unit == "count" and unit == "percent" and pd.notna(base):
+            value = value * float(base) / 100
+        elif fig.unit == "percent" and unit == "count" and pd.notna(base) and base > 0:
+            value = 100 * value / float(base)
+        elif not (fig.unit == "percent_bound" and unit == "percent"):
+            return "differs", value, f"Reproduced as {unit}, published as {fig.unit}."
+    src = f" ({rep.source_table})" if str(rep.source_table).strip() else ""
+    if fig.unit == "percent_bound":
+        direction = bound_direction(fig.printed)
+        ok = value < fig.value if direction == "upper" else value > fig.value if direction == "lower" else None
+        if ok is None:
+            return "not reproducible", value, "A verbal bound whose direction the wording does not make clear."
+        return ("match" if ok else "differs"), value, f"Reproduced {num(value)}%{src}; printed as a bound."
+    if fig.unit in ("percent", "mean"):
+        shown = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-int(fig.decimals)), rounding=ROUND_HALF_UP))
+        ok = rounding.prints_as(value, fig.value, int(fig.decimals))
+    else:
+        shown = value
+        ok = abs(value - fig.value) < 1e-9
+    sym = unit_symbol(fig.unit)
+    of = f" of n = {num(base)}" if pd.notna(base) and fig.unit == "percent" else ""
+    if ok:
+        return "match", shown, f"Reproduced{src}."
+    return "differs", shown, f"Reproduced {num(value)}{sym}{of}{src}, printed {fig.value_text}{sym}."
+
+
+# ----------------------------------------------------------------------------- putting it together
+
+_KIND_ORDER = list(KINDS)
+
+
+def _checks_frame(checks: list[Check]) -> pd.DataFrame:
+    seen: dict[str, int] = {}
+    rows = []
+    for c in checks:
+        cid = c.check_id
+        if cid in seen:
+            seen[cid] += 1
+            cid = f"{cid}~{seen[c.check_id]}"
+        else:
+            seen[cid] = 1
+        rows.append(
+            {
+                "check_id": cid,
+                "kind": c.kind,
+                "location": c.location,
+                "figures": join_ids(c.figures),
+                "flagged": join_ids(c.flagged) if c.result == "inconsistent" else "",
+                "result": c.result,
+                "explanation": c.explanation,
+                "overview": c.overview,
+                "_order": len(rows),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[*CHECK_COLUMNS, "overview", "_order"])
+    frame["_kind"] = frame["kind"].map(_KIND_ORDER.index)
+    frame = frame.sort_values(["_kind", "_order"], kind="stable").drop(columns=["_kind", "_order"])
+    return frame.reset_index(drop=True)
+
+
+def audit_tables(inputs: AuditInputs) -> AuditTables:
+    """Run every check and the one-to-one comparison; return the three audit tables."""
+    den_checks, den_table = check_denominators(inputs)
+    checks = (
+        den_checks
+        + check_category_sums(inputs)
+        + check_totals(inputs)
+        + check_restatements(inputs)
+        + check_means(inputs)
+        + check_wording(inputs)
+        + check_item_numbering(inputs)
+        + check_flow(inputs)
+    )
+    check_frame = _checks_frame(checks)
+    audit = _audit_frame(inputs, check_frame, den_table)
+    return AuditTables(audit, check_frame, den_table)
+
+
+def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.DataFrame) -> pd.DataFrame:
+    pub = inputs.published
+    row_ns = {f: r.compatible_n for r in denominators.itertuples() for f in r.figures.split(", ")}
+    reps = {r.figure_id: r for r in inputs.reproduced.itertuples()}
+    involved: dict[str, list[str]] = {}
+    flagged: dict[str, list[str]] = {}
+    attention: dict[str, list[str]] = {}
+    for c in checks.itertuples():
+        for f in filter(None, c.figures.split(", ")):
+            involved.setdefault(f, []).append(c.check_id)
+            if c.result in ("inconsistent", "possible") and not c.overview:
+                attention.setdefault(f, []).append(c.check_id)
+        for f in filter(None, c.flagged.split(", ")):
+            flagged.setdefault(f, []).append(c.check_id)
+    rows = []
+    for fig in pub.itertuples():
+        rep = reps.get(fig.figure_id)
+        status, shown, note = compare_figure(fig, rep)
+        comparison = status
+        if status == "differs" and fig.figure_id in row_ns and pd.notna(rep.base):
+            fits = row_ns[fig.figure_id]
+            note += (
+                f" The printed row fits no n up to {inputs.n_max}."
+                if fits == "none"
+                else f" The printed row fits n = {fits}; the reproduction's base is {num(rep.base)}."
+            )
+        if fig.figure_id in flagged:
+            note = f"Part of an inconsistency in the report: see {', '.join(flagged[fig.figure_id])}. " + (
+                ""
+                if rep is None or pd.isna(rep.value)
+                else f"Reproduction {'matches' if status == 'match' else 'differs'}: {note}"
+            )
+            status = "inconsistent within report"
+        else:
+            others = [c for c in attention.get(fig.figure_id, [])]
+            if others:
+                note = f"{note} See also {', '.join(others)}."
+        rows.append(
+            {
+                "figure_id": fig.figure_id,
+                "location": fig.location,
+                "measure": fig.measure,
+                "published": fig.value,
+                "reproduced": shown,
+                "status": status,
+                "note": note.strip(),
+                "comparison": comparison,
+                "unit": fig.unit,
+                "reproduced_exact": float(rep.value) if rep is not None and pd.notna(rep.value) else np.nan,
+                "reproduced_base": float(rep.base) if rep is not None and pd.notna(rep.base) else np.nan,
+                "reproduced_source": ""
+                if rep is None
+                else f"{rep.file}: {rep.source_table}"
+                if str(rep.source_table).strip()
+                else rep.file,
+                "checks": join_ids(involved.get(fig.figure_id, [])),
+            }
+        )
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- summaries for the appendix
+
+
+def figure_table(result: AuditTables) -> pd.DataFrame:
+    """The audit table for reading: numbers as a report prints them (``95%``, ``2.8``), blank
+    when there is no reproduction."""
+    audit = result.audit
+
+    def show(values, units):
+        return [("" if pd.isna(v) else num(v) + unit_symbol(u)) for v, u in zip(values, units)]
+
+    out = audit[
+        [
+            "figure_id",
+            "location",
+            "measure",
+            "published",
+            "reproduced",
+            "comparison",
+            "status",
+            "note",
+            "reproduced_source",
+        ]
+    ].copy()
+    out["published"] = show(audit["published"], audit["unit"])
+    out["reproduced"] = show(audit["reproduced"], audit["unit"])
+    return out
+
+
+def status_summary(result: AuditTables) -> pd.DataFrame:
+    """Figures by status (every status listed, in order of importance), with percentages."""
+    counts = result.audit["status"].value_counts()
+    total = len(result.audit)
+    rows = [
+        {
+            "status": s,
+            "figures": int(counts.get(s, 0)),
+            "percent": round(100 * counts.get(s, 0) / total, 1) if total else 0.0,
+        }
+        for s in STATUSES
+    ]
+    rows.append({"status": "all figures", "figures": total, "percent": 100.0 if total else 0.0})
+    return pd.DataFrame(rows)
+
+
+def check_summary(result: AuditTables) -> pd.DataFrame:
+    """Checks by kind (rows, in :data:`KINDS` order) and result (columns, in :data:`RESULTS` order)."""
+    checks = result.checks
+    table = pd.crosstab(checks["kind"], checks["result"]) if len(checks) else pd.DataFrame()
+    table = table.reindex(index=[k for k in KINDS if k in set(checks["kind"])], columns=list(RESULTS), fill_value=0)
+    table["all"] = table.sum(axis=1)
+    return table.rename_axis(index="kind", columns=None).reset_index()
+
+
+def match_rate(result: AuditTables) -> dict:
+    """Of the figures with a reproduction, how many the pipeline's numbers agree with
+    (whatever a consistency check says about the report)."""
+    comparison = result.audit["comparison"]
+    n = int(comparison.isin(["match", "differs"]).sum())
+    k = int((comparison == "match").sum())
+    return {"reproduced": n, "agree": k, "percent": round(100 * k / n, 1) if n else None}
+
+
+def discrepancies(result: AuditTables) -> pd.DataFrame:
+    """Every discrepancy with its explanation: failed checks (inconsistent, then data that
+    differ), then figures whose reproduction differs without a check explaining it, then
+    checks that hold only under an assumption the report does not state."""
+    checks = result.checks
+    order = {"inconsistent": 0, "differs": 1, "possible": 3}
+    found = checks[checks["result"].isin(order)].copy()
+    found["what"] = found["result"].map(
+        {
+            "inconsistent": "inconsistent within report",
+            "differs": "data differ from report",
+            "possible": "needs an unstated assumption",
+        }
+    )
+    rows = [
+        {
+            "rank": order[r.result],
+            "what": r.what,
+            "check_id": r.check_id,
+            "kind": r.kind,
+            "figures": r.flagged or r.figures,
+            "explanation": r.explanation,
+        }
+        for r in found.itertuples()
+    ]
+    differ = result.audit[result.audit["status"] == "differs"]
+    for r in differ.itertuples():
+        rows.append(
+            {
+                "rank": 2,
+                "what": "reproduction differs",
+                "check_id": "",
+                "kind": "reproduction",
+                "figures": r.figure_id,
+                "explanation": f"{r.location}, {r.measure}: {r.note}",
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["rank", "what", "check_id", "kind", "figures", "explanation"])
+    frame = frame.sort_values("rank", kind="stable").drop(columns="rank").reset_index(drop=True)
+    return frame
+
+
+def summary_sentence(result: AuditTables, study: Study | None = None) -> str:
+    """One paragraph: how many figures, how many reproduced and agreeing, how many inconsistent,
+    and (for reconstructed data) what a match does and does not show."""
+    audit = result.audit
+    counts = audit["status"].value_counts()
+    rate = match_rate(result)
+    failed = int((result.checks["result"] == "inconsistent").sum())
+    text = f"The report prints {len(audit)} figures. "
+    if rate["reproduced"]:
+        text += (
+            f"The pipeline reproduces {rate['reproduced']} of them and agrees with {rate['agree']} "
+            f"({num(rate['percent'])}%). "
+        )
+    else:
+        text += "No figure has a reproduction yet. "
+    text += (
+        f"{int(counts.get('not reproducible', 0))} cannot be reproduced from these data "
+        f"(context numbers, interview findings, statements about people the data do not contain). "
+        f"{failed} check(s) find the report inconsistent with itself, marking "
+        f"{int(counts.get('inconsistent within report', 0))} figure(s) 'inconsistent within report'."
+    )
+    if study is not None and study.reconstructed:
+        text += (
+            " The survey reproductions are computed on the reconstructed stand-in export, built from the "
+            "report's own aggregates: a match shows that the pipeline computes what the report printed, "
+            "not that the study's respondents answered that way."
+        )
+    return text

@@ -1,0 +1,148 @@
+"""What the audit records: figure statuses, check results and kinds, the columns of its tables, the
+:class:`Check` record, and the number formats its sentences share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from tieval.schema import AUDIT
+
+__all__ = [
+    "STATUSES",
+    "RESULTS",
+    "KINDS",
+    "AUDIT_COLUMNS",
+    "CHECK_COLUMNS",
+    "DENOMINATOR_COLUMNS",
+    "Check",
+]
+
+
+#: Figure statuses, most important first.
+STATUSES = ("inconsistent within report", "differs", "match", "not reproducible")
+
+
+#: Check results.  ``possible``: arithmetically possible only under something the report does not
+#: state (a base it never gives, everyone at the edge of a band); ``differs``: the data disagree
+#: with the report (flow checks); ``not checked``: an input the check needs is missing.
+RESULTS = ("inconsistent", "differs", "possible", "consistent", "not checked")
+
+
+#: Check kinds and the prefix of their check ids.
+KINDS = {
+    "denominators": "DEN",
+    "category sum": "SUM",
+    "text vs table total": "TOT",
+    "restatement": "RES",
+    "mean vs bins": "MEAN",
+    "wording": "WORD",
+    "item numbering": "ITEM",
+    "flow": "FLOW",
+}
+
+
+#: audit.csv: the data contract's columns, then ``comparison`` (the one-to-one result alone: match,
+#: differs or not reproducible, before any consistency check), the unit, the unrounded
+#: reproduction, its base, where it came from (file: table) and the ids of the checks the figure
+#: takes part in.
+AUDIT_COLUMNS = [*AUDIT, "comparison", "unit", "reproduced_exact", "reproduced_base", "reproduced_source", "checks"]
+
+
+#: audit_checks.csv: ``figures`` = every figure the check looks at; ``flagged`` = the figures it
+#: marks ``inconsistent within report`` (a subset; empty unless the result is ``inconsistent``).
+CHECK_COLUMNS = ["check_id", "kind", "location", "figures", "flagged", "result", "explanation"]
+
+
+#: tables/audit_denominators.csv: one row per set of rounded percentages.
+DENOMINATOR_COLUMNS = [
+    "check_id",
+    "location",
+    "item_id",
+    "figures",
+    "categories",
+    "printed",
+    "printed_sum",
+    "complete",
+    "n_searched",
+    "compatible_n",
+    "compatible_n_half_up",
+    "compatible_n_half_even",
+    "stated_totals_fitting",
+    "reproduced_base",
+    "smallest_n_above",
+    "closest_n",
+    "closest_counts",
+    "closest_deviation",
+    "result",
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One consistency check: what it looked at, what it found, and which figures it flags."""
+
+    check_id: str
+    kind: str
+    location: str
+    figures: tuple[str, ...]
+    result: str
+    explanation: str
+    flagged: tuple[str, ...] = ()
+    #: True for a check about a whole table (its figures are not pointed at it one by one).
+    overview: bool = False
+
+
+def printed_decimals(text: str) -> int:
+    """Decimal places of a number as written ('2.8' -> 1, '26' -> 0)."""
+    text = str(text).strip()
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def num(x) -> str:
+    """A number for prose: integers without decimals, others with up to 2."""
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return ""
+    x = float(x)
+    if x.is_integer():
+        return str(int(x))
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def ranges_text(ns: list[int]) -> str:
+    """[29, 30, 31, 58, 60] -> '29-31, 58, 60'."""
+    if not ns:
+        return "none"
+    parts, start, prev = [], ns[0], ns[0]
+    for n in ns[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)
+
+
+def common_prefix(ids) -> str:
+    split = [str(i).split(".") for i in ids]
+    out = []
+    for parts in zip(*split):
+        if len(set(parts)) != 1:
+            break
+        out.append(parts[0])
+    return ".".join(out)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def join_ids(ids) -> str:
+    return ", ".join(ids)
+
+
+def unit_symbol(unit: str) -> str:
+    return "%" if unit in ("percent", "percent_bound") else ""
