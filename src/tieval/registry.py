@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,14 +251,13 @@ def _rule_inputs(root: Path) -> list[str]:
     return sorted(src + notebooks + configs)
 
 
-def _input_prerequisites(s: Step, study: str) -> list[str]:
-    out = []
-    for kind in s.reads:
-        if kind == "config":
-            out.append(f"data/{study}/study.yml")
-        else:
-            out.append(f"$(sort $(wildcard data/{study}/{kind}/*))")
-    return out
+def _input_variables(study: str) -> list[str]:
+    """``CONFIG_<study> := data/<study>/study.yml`` and one variable per input folder (its files,
+    listed by make when it reads the rules, so a file added to ``raw/`` is seen)."""
+    lines = [f"CONFIG_{study} := data/{study}/study.yml"]
+    for kind in INPUT_KINDS[1:]:
+        lines.append(f"{kind.upper()}_{study} := $(sort $(wildcard data/{study}/{kind}/*))")
+    return lines
 
 
 def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=None) -> str:
@@ -292,11 +293,11 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
     lines.append(f"MODULES_index := {' '.join(p.as_posix() for p in index_modules)}")
     targets = []
     for study in studies:
-        lines += ["", f"# --- {study}"]
+        lines += ["", f"# --- {study}", *_input_variables(study)]
         for s in STEPS:
             prereqs = [
                 s.notebook.as_posix(),
-                *_input_prerequisites(s, study),
+                *(f"$({kind.upper()}_{study})" for kind in s.reads),
                 *(step(r).target(study).as_posix() for r in s.reads_steps),
                 f"$(MODULES_{s.name})",
             ]
@@ -321,12 +322,20 @@ def _stderr(line: str) -> None:
 
 
 def write_rules(output: str | Path | None = None, root: Path | None = None) -> int:
-    """``python -m tieval make-rules``: write :func:`make_rules` to ``output`` (atomically; every time,
-    so ``make`` sees it up to date) or print it; return the exit status."""
+    """``python -m tieval make-rules``: write :func:`make_rules` to ``output`` or print it; return the
+    exit status.
+
+    The file is written every time (atomically), so ``make`` sees it up to date, and it is dated no
+    earlier than its newest source: a source dated in the future (clock skew, an unpacked archive)
+    would otherwise leave it out of date and make would regenerate it in a loop."""
+    root = Path(root or project_root())
     text = make_rules(root)
     if output is None:
         sys.stdout.write(text)
         return 0
     with atomic_write(output) as handle:
         handle.write(text)
+    newest = max((root / p).stat().st_mtime_ns for p in _rule_inputs(root))
+    stamp = max(time.time_ns(), newest)
+    os.utime(output, ns=(stamp, stamp))
     return 0
