@@ -121,7 +121,9 @@ def step_line(study: str, step: str, seconds: float) -> str:
     return f"{study:<18} {step:<18} {seconds:5.1f} s"
 
 
-def run_command(step: str, study: str, parameters: dict | None = None, *, out=None, err=None) -> int:
+def run_command(
+    step: str, study: str, parameters: dict | None = None, *, out=None, err=None, render: bool = True
+) -> int:
     """Run a step for the command line; return the exit status.
 
     Success prints :func:`step_line` to ``out`` (default stdout).  A failure that is not an input
@@ -130,7 +132,7 @@ def run_command(step: str, study: str, parameters: dict | None = None, *, out=No
     command line prints their one line and exits 2)."""
     start = time.perf_counter()
     try:
-        run_step(step, study, parameters)
+        run_step(step, study, parameters, render=render)
     except StepFailed as exc:
         print(f"error: {exc}; traceback in {failed_path(step, study).as_posix()}", file=err or sys.stderr)
         return 1
