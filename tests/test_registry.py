@@ -70,7 +70,8 @@ def test_module_closures_of_the_real_steps():
     with_triangulation = [
         n for n, mods in zip(registry.step_names(), every) if "src/tieval/mixed/triangulation.py" in mods
     ]
-    assert with_triangulation == ["05_triangulation"]  # 06 re-runs through its rule on 05
+    # 05 imports it; 06 re-runs through its rule on 05 (and may import it once its step module reads findings)
+    assert "05_triangulation" in with_triangulation and set(with_triangulation) <= {"05_triangulation", "06_audit"}
     assert "src/tieval/qual/analysis.py" in _modules("04_qualitative")
     assert "src/tieval/qual/analysis.py" not in _modules("01_study_overview")
 
