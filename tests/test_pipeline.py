@@ -108,11 +108,14 @@ def in_project(monkeypatch):
     return enter
 
 
-def test_a_step_runs_and_its_executed_notebook_is_normalised(tmp_path, in_project):
+def test_a_step_runs_quietly_and_its_executed_notebook_is_normalised(tmp_path, in_project, capfd):
+    """The kernel inherits this process's stdout and stderr: capfd sees anything it logs (the TCP
+    warning came every time; the shutdown KeyboardInterrupt now and then)."""
     root = in_project(_project(tmp_path, 'import os\nprint(study, os.environ["TIEVAL_ROOT"], os.getcwd())'))
     out, err = io.StringIO(), io.StringIO()
     assert pipeline.run_command("99_probe", "demo", parameters={}, out=out, err=err, render=False) == 0
     assert err.getvalue() == ""
+    assert capfd.readouterr() == ("", "")
     line = out.getvalue()
     assert line.endswith(" s\n") and line.split()[:2] == ["demo", "99_probe"] and line.count("\n") == 1
     target = pipeline.executed_path("99_probe", "demo", root)
