@@ -1,8 +1,11 @@
 # tieval — reproducible compendium. `make help` lists the targets.
 #
-# Every study folder data/<id>/study.yml is discovered; each pipeline notebook runs once per study
-# (papermill, via `python -m tieval run`) and is rendered to outputs/html/<id>/.  A step re-runs
-# only when its notebook, its study's config or inputs, an earlier step, or src/ changed.
+# Every study folder data/<id>/study.yml is discovered; each pipeline step runs once per study
+# (papermill, via `python -m tieval run`) and is rendered to outputs/html/<id>/.  The per-step rules
+# come from the step registry (src/tieval/registry.py): `python -m tieval make-rules` writes them to
+# $(RULES), which make regenerates whenever a module, a notebook or a study.yml changes.  A step
+# re-runs only when its notebook, its study's inputs, an earlier step it reads, or a module it
+# imports changed.  A successful build prints one line per step (study, step, seconds).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -14,14 +17,13 @@ PY     := $(VENV)/bin/python
 SETUP  := $(VENV)/.installed
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --no-builtin-rules --jobs=$(JOBS) --output-sync=target
+RUN     = $(PY) -m tieval run
+RULES  := .make/rules.mk
 
-STUDIES ?= $(sort $(patsubst data/%/study.yml,%,$(wildcard data/*/study.yml)))
-STEPS   := 01_study_overview 02_clean 03_tables 04_qualitative 05_triangulation 06_audit
-SRC     := $(sort $(shell find src/tieval -type f \( -name '*.py' -o -name '*.yml' -o -name '*.tpl' \) 2>/dev/null))
-RUN      = $(PY) -m tieval run
-
-nb = outputs/$(1)/$(2)/$(2).ipynb
-NOTEBOOKS := $(foreach s,$(STUDIES),$(foreach n,$(STEPS),$(call nb,$(s),$(n))))
+# What the generated rules are made from.  Study folders whose name holds a space split into words
+# that match no data/<id>/study.yml and drop out here; the generator reports them and skips them.
+RULES_SOURCES := $(sort $(shell find src/tieval -name '*.py' 2>/dev/null) $(wildcard notebooks/*.ipynb) \
+                   $(filter data/%/study.yml,$(wildcard data/*/study.yml)))
 
 .PHONY: all help setup test test-unit reconstruct manifest clean distclean lab bench new-study check-config
 
@@ -33,39 +35,31 @@ help: ## list the targets
 setup: $(SETUP) ## create .venv and install the pinned requirements and the package
 
 $(SETUP): requirements.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $@
+	@echo "setting up $(VENV) (pinned requirements and the package)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
 
-# --- per-study pipeline ------------------------------------------------------------------------
-# $(1) = study id.  Inputs: config, published record, raw data, analysts' files.
-define STUDY_RULES
-CONFIG_$(1)    := data/$(1)/study.yml
-PUBLISHED_$(1) := $(sort $(wildcard data/$(1)/published/*))
-RAW_$(1)       := $(sort $(wildcard data/$(1)/raw/*))
-ANALYSIS_$(1)  := $(sort $(wildcard data/$(1)/analysis/*))
+# --- the pipeline: generated rules ------------------------------------------------------------
+# Not needed (nor regenerated) for the goals that only clean, set up or print help.
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out clean distclean help setup,$(MAKECMDGOALS)),)
+NO_RULES := 1
+endif
+endif
+ifndef NO_RULES
+include $(RULES)
+endif
 
-$(call nb,$(1),01_study_overview): notebooks/01_study_overview.ipynb $$(CONFIG_$(1)) $$(PUBLISHED_$(1)) $(SRC) | $(SETUP)
-	$(RUN) 01_study_overview --study $(1)
-$(call nb,$(1),02_clean): notebooks/02_clean.ipynb $$(CONFIG_$(1)) $$(RAW_$(1)) $(SRC) | $(SETUP)
-	$(RUN) 02_clean --study $(1)
-$(call nb,$(1),03_tables): notebooks/03_tables.ipynb $(call nb,$(1),02_clean) $$(CONFIG_$(1)) $$(PUBLISHED_$(1)) $(SRC) | $(SETUP)
-	$(RUN) 03_tables --study $(1)
-$(call nb,$(1),04_qualitative): notebooks/04_qualitative.ipynb $(call nb,$(1),02_clean) $$(CONFIG_$(1)) $$(RAW_$(1)) $$(ANALYSIS_$(1)) $$(PUBLISHED_$(1)) $(SRC) | $(SETUP)
-	$(RUN) 04_qualitative --study $(1)
-$(call nb,$(1),05_triangulation): notebooks/05_triangulation.ipynb $(call nb,$(1),03_tables) $(call nb,$(1),04_qualitative) $$(CONFIG_$(1)) $$(ANALYSIS_$(1)) $(SRC) | $(SETUP)
-	$(RUN) 05_triangulation --study $(1)
-$(call nb,$(1),06_audit): notebooks/06_audit.ipynb $(call nb,$(1),03_tables) $(call nb,$(1),04_qualitative) $(call nb,$(1),05_triangulation) $$(CONFIG_$(1)) $$(PUBLISHED_$(1)) $(SRC) | $(SETUP)
-	$(RUN) 06_audit --study $(1)
+# Regenerated when a source changed, or when the set of sources differs from the one the rules were
+# made from (a module, notebook or study added or removed), which mtimes alone would miss; at most
+# once per run (MAKE_RESTARTS is set after make re-reads the regenerated rules).
+$(RULES): $(RULES_SOURCES) $(if $(MAKE_RESTARTS),,$(if $(filter-out $(RULES_INPUTS),$(RULES_SOURCES))$(filter-out $(RULES_SOURCES),$(RULES_INPUTS)),FORCE)) | $(SETUP)
+	@$(PY) -m tieval make-rules -o $@
 
-.PHONY: study-$(1)
-study-$(1): $(foreach n,$(STEPS),$(call nb,$(1),$(n)))
-endef
-$(foreach s,$(STUDIES),$(eval $(call STUDY_RULES,$(s))))
-
-outputs/html/index.html: $(NOTEBOOKS) $(SRC) | $(SETUP)
-	$(PY) -m tieval index
+.PHONY: FORCE
+FORCE:
 
 # --- checks ------------------------------------------------------------------------------------
 test: all ## set up, build, then run unit, integration and notebook-regression (nbval) tests
@@ -98,8 +92,8 @@ new-study: $(SETUP) ## create data/$(NAME)/ from the documented template: make n
 lab: $(SETUP) ## open JupyterLab on the project's kernel
 	$(VENV)/bin/jupyter lab notebooks/
 
-clean: ## remove derived files (outputs/ but the committed benchmark record, data/processed/)
-	rm -rf data/processed outputs/bench/data
+clean: ## remove derived files (outputs/ but the committed benchmark record, data/processed/, .make/)
+	rm -rf data/processed outputs/bench/data .make
 	@if [ -d outputs ]; then find outputs -mindepth 1 -maxdepth 1 ! -name bench -exec rm -rf {} +; fi
 
 distclean: clean ## also remove .venv

@@ -5,6 +5,7 @@ Commands
 validate FILE --study STUDY   check a survey export against the study's instrument, build nothing
 run NOTEBOOK --study STUDY    execute one pipeline notebook with papermill and render its HTML
 index                         write outputs/html/index.html and outputs/manifest.json
+make-rules [-o FILE]          write the make rules generated from the step registry
 manifest --study STUDY        record the checksums of the study's raw files
 check-config [STUDY ...]      load every study.yml and report the first problem
 new-study NAME                create data/NAME/ from the documented template
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from tieval.errors import InputError
 
@@ -47,6 +49,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("index", help="write outputs/html/index.html and outputs/manifest.json")
+
+    p = sub.add_parser("make-rules", help="write the make rules generated from the step registry")
+    p.add_argument("-o", "--output", help="file to write (default: print)")
 
     p = sub.add_parser("manifest", help="record the checksums of a study's raw files")
     p.add_argument("--study", required=True)
@@ -82,15 +87,21 @@ def _dispatch(args) -> int:
     if args.command == "run":
         import yaml
 
-        from tieval.pipeline import run_step
+        from tieval.pipeline import run_command
 
         params = {name: yaml.safe_load(value) for name, value in args.param}
-        run_step(args.notebook, args.study, params)
-        return 0
+        return run_command(args.notebook, args.study, params)
+    if args.command == "make-rules":
+        from tieval.registry import write_rules
+
+        return write_rules(args.output)
     if args.command == "index":
+        from tieval.pipeline import step_line
         from tieval.report.html import build_index
 
+        start = time.perf_counter()
         build_index()
+        print(step_line("all studies", "index", time.perf_counter() - start))
         return 0
     if args.command == "manifest":
         from tieval.config import load_study

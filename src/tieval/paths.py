@@ -10,6 +10,7 @@ machine paths out of tables, notebooks and HTML.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 __all__ = [
@@ -22,7 +23,12 @@ __all__ = [
     "figures_dir",
     "step_dir",
     "discover_studies",
+    "invalid_study_folders",
+    "is_valid_study_id",
 ]
+
+#: A study id (the name of its folder ``data/<id>/``): ASCII letters, digits, ``-`` and ``_``.
+STUDY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*", re.ASCII)
 
 
 def project_root(start: str | Path | None = None) -> Path:
@@ -83,7 +89,21 @@ def step_dir(study: str, step: str, root: Path | None = None) -> Path:
     return outputs_dir(study, root) / step
 
 
+def is_valid_study_id(name: str) -> bool:
+    """Whether ``name`` can be a study id (:data:`STUDY_ID`): safe in paths, URLs and make rules."""
+    return STUDY_ID.fullmatch(name) is not None
+
+
 def discover_studies(root: Path | None = None) -> list[str]:
-    """Ids of every study folder (``data/<id>/study.yml``), sorted."""
-    base = data_dir(root)
-    return sorted(p.parent.name for p in base.glob("*/study.yml") if p.parent.name != "processed")
+    """Ids of every study folder (``data/<id>/study.yml``), sorted; folders whose name is not a valid
+    id are not studies (see :func:`invalid_study_folders`)."""
+    return sorted(name for name in _study_folders(root) if is_valid_study_id(name))
+
+
+def invalid_study_folders(root: Path | None = None) -> list[str]:
+    """Names of folders ``data/<name>/`` holding a ``study.yml`` whose name is not a valid study id."""
+    return sorted(name for name in _study_folders(root) if not is_valid_study_id(name))
+
+
+def _study_folders(root: Path | None) -> list[str]:
+    return [p.parent.name for p in data_dir(root).glob("*/study.yml") if p.parent.name != "processed"]

@@ -1,7 +1,8 @@
 """Running one pipeline step: execute a notebook with papermill, make it reproducible, render its HTML.
 
-``python -m tieval run 03_tables --study lancashire-tiat`` (what the Makefile
-calls) executes ``notebooks/03_tables.ipynb`` with ``study`` injected, then
+``python -m tieval run 03_tables --study lancashire-tiat`` (what the generated
+make rules call, see :mod:`tieval.registry`) executes ``notebooks/03_tables.ipynb``
+with ``study`` injected, then
 
 1. normalises the executed notebook so the same inputs give the same bytes
    (papermill's timestamps and durations removed, the injected cell given a
@@ -15,6 +16,12 @@ a failing step leaves the previous outputs as they were.  When the failure is
 an input problem (:class:`~tieval.errors.InputError`), the one-line message
 raised inside the notebook is re-raised here, so the build prints
 ``error: <file>, row <r>, column <c>: expected ...`` and no traceback.
+:func:`run_command` is the command line's entry: it prints one line per step
+(study, step, seconds) and nothing else when the step succeeds.
+
+Notebooks are read, executed and written through :mod:`tieval.notebook_io`
+(which the HTML module shares), so this module and :mod:`tieval.report.html`
+do not import each other.
 """
 
 from __future__ import annotations
@@ -23,13 +30,25 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
+from tieval import notebook_io
 from tieval.errors import InputError
 from tieval.paths import project_root, step_dir
+from tieval.report.html import render_views
 from tieval.store import atomic_write
 
-__all__ = ["StepFailed", "run_step", "normalise_notebook", "executed_path", "notebook_path"]
+__all__ = [
+    "StepFailed",
+    "run_step",
+    "run_command",
+    "step_line",
+    "normalise_notebook",
+    "executed_path",
+    "failed_path",
+    "notebook_path",
+]
 
 #: Exception names raised inside a notebook that count as input problems (one-line message, exit 2).
 INPUT_ERRORS = {"InputError", "ConfigError"}
@@ -37,17 +56,6 @@ INPUT_ERRORS = {"InputError", "ConfigError"}
 
 class StepFailed(RuntimeError):
     """A notebook failed for a reason other than bad input (a bug): the traceback is kept."""
-
-
-def _skip_slow_optional_imports() -> None:
-    """Keep jsonschema from importing its optional IRI validator in this process.
-
-    papermill and nbconvert import nbformat, which imports jsonschema; when the optional
-    package ``rfc3987_syntax`` is installed (jupyterlab brings it), jsonschema imports it,
-    and it compiles a grammar at import time: 2.7 s per pipeline step on this machine.
-    Notebook validation never checks IRI formats, so the runner marks it unavailable
-    (jsonschema treats that as a missing optional dependency). Kernels are unaffected."""
-    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def notebook_path(step: str, root: Path | None = None) -> Path:
@@ -60,6 +68,11 @@ def executed_path(step: str, study: str, root: Path | None = None) -> Path:
     return step_dir(study, step, root) / f"{step}.ipynb"
 
 
+def failed_path(step: str, study: str, root: Path | None = None) -> Path:
+    """``outputs/<study>/<step>/<step>.failed.ipynb``: the last failed run, kept with its traceback."""
+    return step_dir(study, step, root) / f"{step}.failed.ipynb"
+
+
 def run_step(
     step: str, study: str, parameters: dict | None = None, *, root: Path | None = None, render: bool = True
 ) -> Path:
@@ -68,10 +81,6 @@ def run_step(
     Returns the path of the executed notebook.  Raises :class:`InputError` for
     bad input and :class:`StepFailed` for any other failure inside the notebook.
     """
-    _skip_slow_optional_imports()
-    import nbformat
-    import papermill as pm
-
     root = Path(root or project_root())
     source = notebook_path(step, root)
     if not source.is_file():
@@ -83,17 +92,8 @@ def run_step(
     env_root = os.environ.get("TIEVAL_ROOT")
     os.environ["TIEVAL_ROOT"] = "."
     try:
-        pm.execute_notebook(
-            str(source),
-            str(scratch),
-            parameters=params,
-            cwd=str(root),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-        )
-    except pm.PapermillExecutionError as exc:
+        notebook_io.execute(source, scratch, params, root)
+    except notebook_io.ExecutionError as exc:
         _raise_from_notebook(exc, source, study)
     finally:
         if env_root is None:
@@ -102,22 +102,42 @@ def run_step(
             os.environ["TIEVAL_ROOT"] = env_root
         # keep the failed run for debugging, out of the way of the good output
         if scratch.exists():
-            failed = target.with_name(f"{target.stem}.failed.ipynb")
             if sys.exc_info()[0] is not None:
-                os.replace(scratch, failed)
+                os.replace(scratch, failed_path(step, study, root))
 
-    nb = nbformat.read(str(scratch), as_version=4)
+    nb = notebook_io.read(scratch)
     normalise_notebook(nb, root)
-    text = nbformat.writes(nb) + "\n"
     with atomic_write(target) as handle:
-        handle.write(text)
+        handle.write(notebook_io.writes(nb))
     scratch.unlink(missing_ok=True)
-    target.with_name(f"{target.stem}.failed.ipynb").unlink(missing_ok=True)
+    failed_path(step, study, root).unlink(missing_ok=True)
     if render:
-        from tieval.report.html import render_views
-
         render_views(nb, step, study, root)
     return target
+
+
+def step_line(study: str, step: str, seconds: float) -> str:
+    """The one line a successful step prints: ``lancashire-tiat   03_tables           4.2 s``."""
+    return f"{study:<18} {step:<18} {seconds:5.1f} s"
+
+
+def run_command(
+    step: str, study: str, parameters: dict | None = None, *, out=None, err=None, render: bool = True
+) -> int:
+    """Run a step for the command line; return the exit status.
+
+    Success prints :func:`step_line` to ``out`` (default stdout).  A failure that is not an input
+    problem prints one line naming the failed cell and the kept notebook holding the traceback to
+    ``err`` (default stderr) and returns 1; input problems propagate as :class:`InputError` (the
+    command line prints their one line and exits 2)."""
+    start = time.perf_counter()
+    try:
+        run_step(step, study, parameters, render=render)
+    except StepFailed as exc:
+        print(f"error: {exc}; traceback in {failed_path(step, study).as_posix()}", file=err or sys.stderr)
+        return 1
+    print(step_line(study, step, time.perf_counter() - start), file=out or sys.stdout, flush=True)
+    return 0
 
 
 def _raise_from_notebook(exc, source: Path, study: str):

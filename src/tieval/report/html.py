@@ -14,6 +14,9 @@ itself (:func:`tieval.report.present.finish`).  :func:`build_index` writes
 and parameters that made it and the inputs it read.
 
 Rendering is deterministic: the same executed notebooks give the same bytes.
+The steps and their order come from the step registry (:mod:`tieval.registry`);
+notebooks are read and exported through :mod:`tieval.notebook_io`, so this module
+does not need the runner (:mod:`tieval.pipeline`), which imports it.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import json
 import re
 from pathlib import Path
 
+from tieval import notebook_io, registry
 from tieval.config import load_study
 from tieval.paths import discover_studies, outputs_dir, project_root, step_dir
 from tieval.store import sha256_file, write_json, write_text
 
-__all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title"]
+__all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title", "toc", "decorate"]
 
 CODE_SUFFIX = "-code"
 
@@ -70,9 +74,7 @@ def _exporter(show_code: bool):
     costs more than rendering, and both views differ only in what they exclude."""
     global _EXPORTER
     if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-
-        _EXPORTER = HTMLExporter(template_name="lab")
+        _EXPORTER = notebook_io.HTMLExporter(template_name="lab")
         _EXPORTER.exclude_output_prompt = True
         _EXPORTER.anchor_link_text = "¶"
     _EXPORTER.exclude_input = not show_code
@@ -86,35 +88,34 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
     cfg = load_study(study, root, check_files=False)
     title, _ = step_title(nb)
     folder = html_dir(study, root)
-    steps = _pipeline_steps(root) | {step}
+    steps = set(registry.step_names()) | {step}
     written = []
     for show_code in (False, True):
         body, _ = _exporter(show_code).from_notebook_node(
             nb, resources={"metadata": {"name": f"{cfg.title} — {title or step}"}}
         )
-        page = _decorate(body, step, study, sorted(steps), show_code, cfg.title)
+        page = decorate(body, step, study, sorted(steps), show_code, cfg.title)
         name = f"{step}{CODE_SUFFIX if show_code else ''}.html"
         written.append(write_text(page, folder / name))
     return written
 
 
-def _steps_of(study: str, root: Path) -> set[str]:
-    """Executed steps of a study (what the index links)."""
-    folder = outputs_dir(study, root)
-    return {p.stem for p in folder.glob("*/*.ipynb") if p.stem == p.parent.name}
-
-
-def _pipeline_steps(root: Path) -> set[str]:
-    """The pipeline's steps, from ``notebooks/`` (not from what happens to be built yet, which
-    depends on build order): every numbered notebook except the ``00_`` maintenance steps
-    that ``make reconstruct`` runs."""
-    return {p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb") if not p.stem.startswith("00_")}
+def _steps_of(study: str, root: Path) -> list[str]:
+    """Steps of a study the index links, in order: every registered step (tool steps such as
+    ``00_reconstruct`` first, when they were run) whose executed notebook and reader view exist."""
+    names = sorted(s.name for s in registry.TOOL_STEPS + registry.STEPS)
+    return [
+        n
+        for n in names
+        if (step_dir(study, n, root) / f"{n}.ipynb").is_file() and (html_dir(study, root) / f"{n}.html").is_file()
+    ]
 
 
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
 
-def _toc(body: str) -> str:
+def toc(body: str) -> str:
+    """The table of contents of an exported page: one entry per ``<h1>``-``<h3>`` with an id (empty if none)."""
     items = []
     for level, anchor, inner in _HEADING.findall(body):
         text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
@@ -139,7 +140,9 @@ _STYLE = """<style>
 </style>"""
 
 
-def _decorate(body: str, step: str, study: str, steps: list[str], show_code: bool, title: str) -> str:
+def decorate(body: str, step: str, study: str, steps: list[str], show_code: bool, title: str) -> str:
+    """An exported page with the appendix style, the navigation bar (index, the other view, previous and
+    next of ``steps``) and the table of contents inserted after ``<body>``."""
     other = f"{step}.html" if show_code else f"{step}{CODE_SUFFIX}.html"
     other_label = "Reader view (code hidden)" if show_code else "Auditor view (code shown)"
     suffix = CODE_SUFFIX if show_code else ""
@@ -157,27 +160,19 @@ def _decorate(body: str, step: str, study: str, steps: list[str], show_code: boo
     body = body.replace("</head>", _STYLE + "\n</head>", 1)
     match = re.search(r"<body[^>]*>", body)
     if match:
-        body = body[: match.end()] + "\n" + nav + _toc(body) + body[match.end() :]
+        body = body[: match.end()] + "\n" + nav + toc(body) + body[match.end() :]
     return body
 
 
 def build_index(root: Path | None = None) -> Path:
     """Write ``outputs/html/index.html`` (every appendix of every study) and ``outputs/manifest.json``."""
     root = Path(root or project_root())
-    from tieval.pipeline import _skip_slow_optional_imports
-
-    _skip_slow_optional_imports()
-    import nbformat
-
     sections = []
     for sid in discover_studies(root):
         cfg = load_study(sid, root, check_files=False)
         rows = []
-        for step in sorted(_steps_of(sid, root)):
-            reader = html_dir(sid, root) / f"{step}.html"
-            if not reader.exists():
-                continue
-            nb = nbformat.read(str(step_dir(sid, step, root) / f"{step}.ipynb"), as_version=4)
+        for step in _steps_of(sid, root):
+            nb = notebook_io.read(step_dir(sid, step, root) / f"{step}.ipynb")
             title, summary = step_title(nb)
             rows.append(
                 f'<li><a href="{sid}/{step}.html">{html.escape(title or step)}</a> '

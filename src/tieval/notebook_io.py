@@ -1,0 +1,75 @@
+"""Jupyter machinery of the runner process: read, execute (papermill), write and export notebooks.
+
+Both the runner (:mod:`tieval.pipeline`) and the HTML pages (:mod:`tieval.report.html`)
+reach nbformat, papermill and nbconvert through this module, which imports nothing of
+tieval, so neither of them needs the other.  Two settings are made here, once:
+
+- before the libraries load, jsonschema's optional IRI validator is marked unavailable:
+  nbformat imports jsonschema, which imports the optional ``rfc3987_syntax`` when it is
+  installed (jupyterlab brings it), and that package compiles a grammar at import time
+  (2.7 s per step on this machine).  Notebook validation never checks IRI formats, and
+  jsonschema treats the module as a missing optional dependency.  Kernels are unaffected.
+- :func:`execute` starts the kernel quietly and safely: over IPC sockets in a private
+  temporary folder (no TCP port on localhost, so no "Kernel is running over TCP without
+  encryption" warning, and parallel steps cannot collide), with the kernel's own log at
+  CRITICAL.  jupyter_client interrupts every kernel before shutting it down; when the
+  interrupt lands while the kernel is still finishing its last reply, ipykernel logs
+  "ERROR | KeyboardInterrupt caught in kernel", which is noise.  Errors in cells do not
+  go through that log: they come back as messages and papermill raises them.
+  The kernel is stopped at once after the last cell (``shutdown_kernel="immediate"``):
+  every file a step writes is complete when its cell returns, and a graceful shutdown
+  only waits about 0.4 s for the kernel's interpreter to tear down.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402 - after the line above, which it relies on
+import papermill  # noqa: E402
+from nbconvert import HTMLExporter  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+
+__all__ = ["ExecutionError", "HTMLExporter", "execute", "read", "writes", "KERNEL_ARGUMENTS"]
+
+#: papermill's error for an exception raised inside a notebook cell (``ename``, ``evalue``, ``exec_count``).
+ExecutionError = papermill.PapermillExecutionError
+
+#: Command-line options of every kernel: its own log only for critical problems (see the module notes).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+def read(path: str | Path):
+    """A notebook file as a notebook node (nbformat 4)."""
+    return nbformat.read(str(path), as_version=4)
+
+
+def writes(nb) -> str:
+    """A notebook node as the text of its ``.ipynb`` file (with the final newline editors add)."""
+    return nbformat.writes(nb) + "\n"
+
+
+def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
+    """Run notebook ``source`` with ``parameters`` injected (papermill) in a fresh ``python3`` kernel
+    whose working directory is ``cwd``; write the executed notebook to ``target``.
+
+    Raises :data:`ExecutionError` when a cell raises."""
+    with tempfile.TemporaryDirectory(prefix="tieval-kernel-") as sockets:
+        config = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            cwd=str(cwd),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            config=config,
+            extra_arguments=KERNEL_ARGUMENTS,
+            shutdown_kernel="immediate",
+        )

@@ -1,0 +1,341 @@
+"""The step registry: the pipeline's steps, declared once, and the build rules made from them.
+
+Each :class:`Step` names its notebook, the earlier steps whose outputs it
+reads, the study inputs it reads (``config`` = ``study.yml``, and the folders
+``published/``, ``raw/``, ``analysis/``) and what it writes.  The tieval modules
+a step depends on are not listed by hand: :func:`step_modules` computes them
+as the transitive closure of the ``tieval.*`` imports of the notebook's code
+cells, of its step module ``tieval.steps.<module>`` (when it exists) and of the
+runner (:mod:`tieval.pipeline`, which normalises and renders every step), by
+static analysis of ``src/`` (:func:`module_closure`).
+
+:func:`make_rules` turns the registry into the makefile that ``make`` includes
+(``python -m tieval make-rules`` writes it to :data:`RULES_PATH`), so a step
+re-runs only when its notebook, its study's inputs, an earlier step it reads,
+or a module it imports changed.  The Makefile, the build tests and the HTML
+index all take the steps from here.
+
+Generating the rules reads files and parses Python; nothing is imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tieval.paths import discover_studies, invalid_study_folders, project_root, step_dir
+from tieval.store import atomic_write
+
+__all__ = [
+    "Step",
+    "STEPS",
+    "TOOL_STEPS",
+    "INPUT_KINDS",
+    "RULES_PATH",
+    "RUNNER_MODULE",
+    "INDEX_MODULE",
+    "step",
+    "step_names",
+    "notebook_imports",
+    "module_closure",
+    "module_file",
+    "step_modules",
+    "make_rules",
+]
+
+#: Study inputs a step can read: ``config`` is ``data/<study>/study.yml``, the others are its folders.
+INPUT_KINDS = ("config", "published", "raw", "analysis")
+
+#: The makefile ``make`` includes (derived, not committed; ``make clean`` removes it).
+RULES_PATH = Path(".make") / "rules.mk"
+
+#: The module that runs a step (execute, normalise, render): every step's outputs depend on it.
+RUNNER_MODULE = "tieval.pipeline"
+#: The module that writes the index page and the manifest.
+INDEX_MODULE = "tieval.report.html"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One pipeline step: notebook ``notebooks/<name>.ipynb``, run once per study.
+
+    ``reads_steps``: earlier steps whose outputs it reads; ``reads``: study inputs
+    (:data:`INPUT_KINDS`); ``module``: its step module ``tieval.steps.<module>``;
+    ``writes_processed``: whether it also writes ``data/processed/<study>/``."""
+
+    name: str
+    module: str
+    reads_steps: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ("config",)
+    writes_processed: bool = False
+
+    @property
+    def notebook(self) -> Path:
+        """``notebooks/<name>.ipynb`` (relative to the project root)."""
+        return Path("notebooks") / f"{self.name}.ipynb"
+
+    @property
+    def step_module(self) -> str:
+        """``tieval.steps.<module>``: the module that computes and writes the step."""
+        return f"tieval.steps.{self.module}"
+
+    def target(self, study: str) -> Path:
+        """The file ``make`` builds: the executed notebook ``outputs/<study>/<name>/<name>.ipynb``."""
+        return step_dir(study, self.name, Path(".")) / f"{self.name}.ipynb"
+
+    def writes(self, study: str) -> list[Path]:
+        """Folders and files the step writes for a study: its step dir (tables, figures, executed notebook,
+        provenance), its two HTML views and, for the cleaning step, the processed data."""
+        out = [
+            step_dir(study, self.name, Path(".")),
+            Path("outputs") / "html" / study / f"{self.name}.html",
+            Path("outputs") / "html" / study / f"{self.name}-code.html",
+        ]
+        if self.writes_processed:
+            out.append(Path("data") / "processed" / study)
+        return out
+
+
+STEPS: tuple[Step, ...] = (
+    Step("01_study_overview", "overview", (), ("config", "published")),
+    Step("02_clean", "clean", (), ("config", "raw"), writes_processed=True),
+    Step("03_tables", "tables", ("02_clean",), ("config", "published")),
+    Step("04_qualitative", "qualitative", ("02_clean",), ("config", "raw", "analysis", "published")),
+    Step("05_triangulation", "triangulation", ("02_clean", "03_tables", "04_qualitative"), ("config", "analysis")),
+    Step(
+        "06_audit",
+        "audit",
+        ("02_clean", "03_tables", "04_qualitative", "05_triangulation"),
+        ("config", "published"),
+    ),
+)
+"""The pipeline, in order (``make`` runs these for every study)."""
+
+TOOL_STEPS: tuple[Step, ...] = (Step("00_reconstruct", "reconstruct", (), ("config", "published")),)
+"""Maintenance notebooks run on demand (``make reconstruct``), not part of the build."""
+
+
+def step_names() -> list[str]:
+    """Names of the pipeline steps, in order."""
+    return [s.name for s in STEPS]
+
+
+def step(name: str) -> Step:
+    """The pipeline or tool step called ``name``."""
+    for s in STEPS + TOOL_STEPS:
+        if s.name == name:
+            return s
+    raise KeyError(name)
+
+
+# --- static import analysis ------------------------------------------------------------------------
+
+
+def module_file(module: str, src: Path) -> Path | None:
+    """The file of ``module`` below ``src`` (``a/b.py`` or ``a/b/__init__.py``), or None."""
+    base = src.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _parents(module: str) -> list[str]:
+    """``a.b.c`` -> ``[a, a.b, a.b.c]``: importing a module runs every enclosing package first."""
+    parts = module.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _imports_of_tree(tree: ast.AST, package: str, src: Path) -> set[str]:
+    """``tieval.*`` modules (of ``src``) that a parsed module or cell imports, wherever the import
+    stands (top level, in a function, under ``TYPE_CHECKING``): every one of them can change it."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                origin = ".".join(base + ([node.module] if node.module else []))
+            else:
+                origin = node.module or ""
+            names = [origin] + [f"{origin}.{alias.name}" for alias in node.names if alias.name != "*"]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == "tieval":
+                found.update(m for m in _parents(name) if module_file(m, src) is not None)
+    return found
+
+
+def _module_imports(module: str, src: Path, cache: dict[str, set[str]]) -> set[str]:
+    if module not in cache:
+        path = module_file(module, src)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        cache[module] = _imports_of_tree(tree, package, src)
+    return cache[module]
+
+
+def module_closure(modules, src: Path, cache: dict[str, set[str]] | None = None) -> set[str]:
+    """Every module of ``src`` that importing ``modules`` can load: the transitive closure of their
+    ``tieval.*`` imports, enclosing packages included.  Modules absent from ``src`` are left out."""
+    cache = {} if cache is None else cache
+    todo = [p for m in modules for p in _parents(m) if module_file(p, src) is not None]
+    seen: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo.extend(_module_imports(module, src, cache) - seen)
+    return seen
+
+
+def _cell_source(source: str) -> str:
+    """A code cell as Python: IPython magics and shell escapes (``%...``, ``!...``) become blank lines."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def notebook_imports(notebook: Path, src: Path) -> set[str]:
+    """``tieval.*`` modules imported by the code cells of a notebook (direct imports only)."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        try:
+            tree = ast.parse(_cell_source(source), filename=f"{notebook} cell {i}")
+        except SyntaxError as exc:
+            raise SyntaxError(f"{notebook}, cell {i}: not Python: {exc.msg} (line {exc.lineno})") from None
+        found |= _imports_of_tree(tree, "", src)
+    return found
+
+
+def step_modules(s: Step, root: Path | None = None, cache: dict[str, set[str]] | None = None) -> list[Path]:
+    """Source files a step's outputs depend on, sorted: the closure of its notebook's imports, of its
+    step module (if present) and of the runner."""
+    root = Path(root or project_root())
+    src = root / "src"
+    cache = {} if cache is None else cache
+    direct = notebook_imports(root / s.notebook, src) | {s.step_module, RUNNER_MODULE}
+    return sorted(_relative(module_file(m, src), root) for m in module_closure(direct, src, cache))
+
+
+def _relative(path: Path, root: Path) -> Path:
+    return path.relative_to(root)
+
+
+# --- the generated makefile ------------------------------------------------------------------------
+
+
+#: Characters that make reads specially in a file name (``RULES_INPUTS`` cannot hold such a name as is).
+_MAKE_SPECIAL = set(" \t\n$#%\\")
+
+
+def _rule_inputs(root: Path) -> list[str]:
+    """Files the rules are made from, as the Makefile lists them (``RULES_SOURCES``): every module,
+    every notebook and every ``data/*/study.yml``, skipped folders included, so that make, comparing
+    both lists, regenerates the rules exactly when a file was added or removed.  (A folder name that
+    make splits or expands cannot be listed; make then regenerates once per run, which is harmless.)"""
+    src = sorted(p.relative_to(root).as_posix() for p in (root / "src" / "tieval").rglob("*.py"))
+    notebooks = sorted(p.relative_to(root).as_posix() for p in (root / "notebooks").glob("*.ipynb"))
+    names = discover_studies(root) + invalid_study_folders(root)
+    configs = [f"data/{name}/study.yml" for name in names if not _MAKE_SPECIAL & set(name)]
+    return sorted(src + notebooks + configs)
+
+
+def _input_variables(study: str) -> list[str]:
+    """``CONFIG_<study> := data/<study>/study.yml`` and one variable per input folder (its files,
+    listed by make when it reads the rules, so a file added to ``raw/`` is seen)."""
+    lines = [f"CONFIG_{study} := data/{study}/study.yml"]
+    for kind in INPUT_KINDS[1:]:
+        lines.append(f"{kind.upper()}_{study} := $(sort $(wildcard data/{study}/{kind}/*))")
+    return lines
+
+
+def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=None) -> str:
+    """The makefile that builds every step of every study (deterministic: same tree, same text).
+
+    Study folders whose name is not a valid id are skipped, each with one line to ``warn``
+    (default: stderr), so one bad folder does not stop the others."""
+    root = Path(root or project_root())
+    if studies is None:
+        studies = discover_studies(root)
+        for name in invalid_study_folders(root):
+            (warn or _stderr)(
+                f"warning: data/{name}/: skipped: a study id has letters, digits, '-' and '_' only "
+                f"(found {name!r}); rename the folder to build it"
+            )
+    cache: dict[str, set[str]] = {}
+    modules = {s.name: step_modules(s, root, cache) for s in STEPS}
+    index_modules = sorted(
+        _relative(module_file(m, root / "src"), root) for m in module_closure([INDEX_MODULE], root / "src", cache)
+    )
+    lines = [
+        "# Generated by `python -m tieval make-rules` from the step registry (tieval.registry): do not edit.",
+        "# make regenerates it when a module, a notebook or a study.yml changes.",
+        "",
+        f"RULES_INPUTS := {' '.join(_rule_inputs(root))}",
+        f"STUDIES := {' '.join(studies)}",
+        f"STEPS := {' '.join(step_names())}",
+        "",
+        "# tieval modules each step imports (closure of its notebook, its step module and the runner)",
+    ]
+    for s in STEPS:
+        lines.append(f"MODULES_{s.name} := {' '.join(p.as_posix() for p in modules[s.name])}")
+    lines.append(f"MODULES_index := {' '.join(p.as_posix() for p in index_modules)}")
+    targets = []
+    for study in studies:
+        lines += ["", f"# --- {study}", *_input_variables(study)]
+        for s in STEPS:
+            prereqs = [
+                s.notebook.as_posix(),
+                *(f"$({kind.upper()}_{study})" for kind in s.reads),
+                *(step(r).target(study).as_posix() for r in s.reads_steps),
+                f"$(MODULES_{s.name})",
+            ]
+            lines.append(f"{s.target(study).as_posix()}: {' '.join(prereqs)} | $(SETUP)")
+            lines.append(f"\t@$(RUN) {s.name} --study {study}")
+            targets.append(s.target(study).as_posix())
+        lines.append(f".PHONY: study-{study}")
+        lines.append(f"study-{study}: {' '.join(s.target(study).as_posix() for s in STEPS)}")
+    lines += [
+        "",
+        f"NOTEBOOKS := {' '.join(targets)}",
+        "",
+        "outputs/html/index.html: $(NOTEBOOKS) $(MODULES_index) | $(SETUP)",
+        "\t@$(PY) -m tieval index",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def write_rules(output: str | Path | None = None, root: Path | None = None) -> int:
+    """``python -m tieval make-rules``: write :func:`make_rules` to ``output`` or print it; return the
+    exit status.
+
+    The file is written every time (atomically), so ``make`` sees it up to date, and it is dated no
+    earlier than its newest source: a source dated in the future (clock skew, an unpacked archive)
+    would otherwise leave it out of date and make would regenerate it in a loop."""
+    root = Path(root or project_root())
+    text = make_rules(root)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    with atomic_write(output) as handle:
+        handle.write(text)
+    newest = max((root / p).stat().st_mtime_ns for p in _rule_inputs(root))
+    stamp = max(time.time_ns(), newest)
+    os.utime(output, ns=(stamp, stamp))
+    return 0
