@@ -8,6 +8,7 @@ index                         write outputs/html/index.html and outputs/manifest
 manifest --study STUDY        record the checksums of the study's raw files
 check-config [STUDY ...]      load every study.yml and report the first problem
 new-study NAME                create data/NAME/ from the documented template
+init --from FILE [--id ID] [--export EXPORT]   draft data/ID/study.yml from a .qsf, .sav or export
 
 Every input problem ends with a one-line ``error: ...`` message and exit status 2
 (never a traceback).
@@ -54,6 +55,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-study", help="create a study folder from the template")
     p.add_argument("name")
+
+    p = sub.add_parser("init", help="draft data/<id>/study.yml from a survey definition (.qsf, .sav) or an export")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    p.add_argument("--id", dest="study_id")
+    p.add_argument("--export")
     return parser
 
 
@@ -107,6 +113,10 @@ def _dispatch(args) -> int:
         path = create_study(args.name)
         print(f"created {path}")
         return 0
+    if args.command == "init":
+        from tieval.tools.init import init_cli  # noqa: PLC0415 - a command loads its module when it runs
+
+        return init_cli(args.source, args.study_id, args.export)
     raise AssertionError(args.command)
 
 

@@ -88,11 +88,16 @@ _POLES = {"agree": "disagree", "satisfied": "dissatisfied", "likely": "unlikely"
 _OFF_SCALE = re.compile(
     r"not relevant|not applicable|^n/?a$|don.?t know|do not know|prefer not to (say|answer)|no opinion|can.?t say"
 )
-_INTENSITY = ((re.compile(r"\b(strongly|completely|very|extremely|totally)\b"), 3), (re.compile(r"\b(somewhat|slightly|mostly|tend to|a little)\b"), 1))
+_INTENSITY = (
+    (re.compile(r"\b(strongly|completely|very|extremely|totally)\b"), 3),
+    (re.compile(r"\b(somewhat|slightly|mostly|tend to|a little)\b"), 1),
+)
 _IDENTIFYING_TEXT = re.compile(
     r"e-?mail|\bname\b|\bphone\b|telephone|mobile number|postcode|post code|zip code|date of birth|home address"
 )
-_CODE_TEXT = re.compile(r"participant.?(code|id|number)|\bp.?code\b|\bpid\b|unique code|your code|respondent.?id|link.?code")
+_CODE_TEXT = re.compile(
+    r"participant.?(code|id|number)|\bp.?code\b|\bpid\b|unique code|your code|respondent.?id|link.?code"
+)
 _IDENTIFYING_TYPES = {"ValidEmail", "ValidPhone", "ValidUSPhone", "ValidZip", "ValidUSZip"}
 
 
@@ -175,7 +180,7 @@ class Draft:
     survey_file: str = "raw/survey.csv"
     id_column: str = "ResponseId"
     survey_check: str = ""
-    multi_select_live: bool = True
+    multi_select_live: bool | None = None  # None: as the schema allows (config.SCALE_TYPES)
 
     def add_scale(self, scale: ScaleDraft) -> str:
         """Add ``scale`` (or find the same scale already drafted); returns the id to use."""
@@ -428,7 +433,9 @@ def _slider(draft: Draft, q: Question) -> None:
     try:
         lo, hi = _number(float(lo)), _number(float(hi))
     except (TypeError, ValueError):
-        raise InputError(draft.source, "numbers", column=f"{q.qid}.Configuration.CSSliderMin/Max", found=(lo, hi)) from None
+        raise InputError(
+            draft.source, "numbers", column=f"{q.qid}.Configuration.CSSliderMin/Max", found=(lo, hi)
+        ) from None
     anchors = {}
     if len(q.labels) >= 2:
         step = (hi - lo) / (len(q.labels) - 1)
@@ -446,7 +453,16 @@ def _slider(draft: Draft, q: Question) -> None:
         column = f"{q.tag}_{row.id}"
         text = q.text if len(q.choices) == 1 else f"{q.text} - {row.text}"
         draft.items.append(
-            Entry(draft.entry_id(column), text, column, sid, "", f"{q.qid}_{row.id}", (), f"{q.tag}: {q.text}" if k == 0 else "")
+            Entry(
+                draft.entry_id(column),
+                text,
+                column,
+                sid,
+                "",
+                f"{q.qid}_{row.id}",
+                (),
+                f"{q.tag}: {q.text}" if k == 0 else "",
+            )
         )
 
 
@@ -461,7 +477,9 @@ def _text_entry(draft: Draft, q: Question) -> None:
             continue
         lo, hi = q.number_range
         if q.content_type == "ValidNumber" and lo is not None and hi is not None and lo < hi:
-            scale = ScaleDraft(f"number_{_fmt(lo)}_{_fmt(hi)}".replace("-", "m").replace(".", "_"), "numeric", min=lo, max=hi)
+            scale = ScaleDraft(
+                f"number_{_fmt(lo)}_{_fmt(hi)}".replace("-", "m").replace(".", "_"), "numeric", min=lo, max=hi
+            )
             scale.notes.append(f"{q.tag}: a number from {_fmt(lo)} to {_fmt(hi)} typed in")
             sid = draft.add_scale(scale)
             draft.demographics.append(Entry(draft.entry_id(column), text, column, sid, "", import_id))
@@ -552,7 +570,9 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
             else:
                 draft.free_text.append(Entry(draft.entry_id(name), text, name))
         else:
-            draft.skipped.append(f"{name} ({_short(text, 50)}): a number without value labels; add a numeric scale with min and max if analysed")
+            draft.skipped.append(
+                f"{name} ({_short(text, 50)}): a number without value labels; add a numeric scale with min and max if analysed"
+            )
     for key, members in groups.items():
         miss: set[float] = set()
         for name in members:
@@ -561,7 +581,9 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
                 miss |= {v for v, _ in key if isinstance(lo, (int, float)) and lo <= v <= hi}
         answers = [(lab, _number(v)) for v, lab in key if v not in miss]
         scale = build_scale("s", answers, source=".sav", order="codes")
-        scale.not_relevant = [(lab, _number(v), "user-missing code in the .sav") for v, lab in key if v in miss] + scale.not_relevant
+        scale.not_relevant = [
+            (lab, _number(v), "user-missing code in the .sav") for v, lab in key if v in miss
+        ] + scale.not_relevant
         scale.id = _scale_name(scale, members[0])
         stem, rows = _common_stem([(labels.get(n) or n).strip() for n in members])
         scale.notes.insert(0, f"value labels of {', '.join(members)}")
@@ -596,7 +618,9 @@ def _decode(path: Path, data: bytes) -> str:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise InputError(path, "UTF-8, UTF-16 or Windows-1252 text", found=f"an undecodable byte at offset {exc.start}") from None
+            raise InputError(
+                path, "UTF-8, UTF-16 or Windows-1252 text", found=f"an undecodable byte at offset {exc.start}"
+            ) from None
 
 
 def _grid(path: Path) -> list[list[str]]:
@@ -673,7 +697,9 @@ def draft_from_export(path: Path, study_id: str) -> Draft:
     draft.survey_file = f"raw/{path.name}"
     identifying = {c.casefold() for c in STANDARD_IDENTIFYING}
     metadata = {c.casefold() for c in STANDARD_METADATA}
-    id_column = next((n for n in table.names if n.casefold() in ("responseid", "response id", "id", "respondent id")), "")
+    id_column = next(
+        (n for n in table.names if n.casefold() in ("responseid", "response id", "id", "respondent id")), ""
+    )
     draft.id_column = id_column or (table.names[0] if table.names else "ResponseId")
     if not id_column:
         draft.survey_check = "check: no response id column recognised; the first column is taken"
@@ -683,7 +709,7 @@ def draft_from_export(path: Path, study_id: str) -> Draft:
             continue
         if table.layout != "form" and name.startswith("Q_"):
             continue
-        text = table.questions[pos] or name
+        text = re.sub(r" - Selected Choice$", "", table.questions[pos] or name)
         if name.casefold() in identifying:
             draft.identify(name, "export metadata that identifies people")
             continue
@@ -696,34 +722,56 @@ def draft_from_export(path: Path, study_id: str) -> Draft:
         if why or any("@" in v and " " not in v for v in seen):
             draft.identify(name, why or "answers that look like e-mail addresses")
             continue
-        if _looks_numeric(seen):
+        if _looks_numeric(seen) and not (table.layout != "form" and re.search(r"_\d+$", name) and seen == ["1"]):
             nums = [float(v) for v in seen]
             scale = ScaleDraft("s", "numeric", min=_number(min(nums)), max=_number(max(nums)))
             if scale.min == scale.max:
                 scale.max = scale.min + 1
             scale.id = f"{name}_range".lower()
-            scale.check = "check: range taken from the answers seen (numbers may be recode values: confirm with the survey)"
+            scale.check = (
+                "check: range taken from the answers seen (numbers may be recode values: confirm with the survey)"
+            )
             sid = draft.add_scale(scale)
             draft.items.append(Entry(draft.entry_id(name), text, name, sid))
             continue
-        free = len(seen) > 12 or max(len(v) for v in seen) > 60 or (len(seen) == len(values) and len(values) > 4)
-        if free:
+        if name.upper().endswith("_TEXT") or _free_text_answers(seen):
             draft.free_text.append(Entry(draft.entry_id(name), text, name))
             continue
         stem = re.sub(r"_\d+$", "", name) if table.layout != "form" else _question_parts(text)[0]
         groups.setdefault(stem, []).append((pos, name, text, seen))
     for stem, members in groups.items():
+        question = _question_parts(members[0][2])[0]
+        if len(members) > 1 and all(_chosen_marker(text, seen) for _, _, text, seen in members):
+            options = [(_question_parts(text)[1], None, name) for _, name, text, _ in members]
+            scale = ScaleDraft(f"{stem}_options".lower(), "multi_select", options=options, check=CHECK_SEEN)
+            scale.notes += [f"{stem}: {_short(question)}", "one column per option, each holding one mark when chosen"]
+            sid = draft.add_scale(scale)
+            draft.multi_select.append(Entry(draft.entry_id(stem), question, stem, sid, "", "", (), question))
+            continue
         answers = list(dict.fromkeys(v for *_, seen in members for v in seen))
         scale = build_scale("s", [(a, None) for a in answers], source="export", order="seen")
         scale.id = _scale_name(scale, stem)
-        question = _question_parts(members[0][2])[0]
         scale.notes.insert(0, f"{stem}: {_short(question)}")
         sid = draft.add_scale(scale)
         target = draft.items if scale.type in ("ordinal", "binary") else draft.demographics
         for k, (_, name, text, _) in enumerate(members):
             item_text = _question_parts(text)[1] if len(members) > 1 else text
-            target.append(Entry(draft.entry_id(name), item_text, name, sid, "", "", (), question if k == 0 and len(members) > 1 else ""))
+            group = question if k == 0 and len(members) > 1 else ""
+            target.append(Entry(draft.entry_id(name), item_text, name, sid, "", "", (), group))
     return draft
+
+
+def _free_text_answers(seen: list[str]) -> bool:
+    """Whether a column's distinct answers read as open text rather than options of a scale."""
+    if any(guess_category(v) or _is_off_scale(v) for v in seen):
+        return False
+    words = sum(len(v.split()) for v in seen) / len(seen)
+    return len(seen) > 12 or max(len(v) for v in seen) > 60 or (words > 3 and len(seen) > 1)
+
+
+def _chosen_marker(text: str, seen: list[str]) -> bool:
+    """A split multi-select column: one mark only, 1 or the option's own text from the header."""
+    return len(seen) == 1 and (seen[0] == "1" or normalise_label(seen[0]) == normalise_label(_question_parts(text)[1]))
 
 
 # --------------------------------------------------------------------------- matching an export
@@ -831,7 +879,9 @@ def _section(name: str, lines: list[str]) -> list[str]:
 
 def render(draft: Draft) -> str:
     """The draft as commented ``study.yml`` text."""
-    live_multi = draft.multi_select_live and "multi_select" in config.SCALE_TYPES
+    live_multi = draft.multi_select_live
+    if live_multi is None:
+        live_multi = "multi_select" in config.SCALE_TYPES
     scales = [s for s in draft.scales.values() if s.type != "multi_select"]
     multi = [s for s in draft.scales.values() if s.type == "multi_select"]
     if not scales and not (live_multi and multi):
@@ -878,7 +928,9 @@ def render(draft: Draft) -> str:
     lines += [
         "survey:",
         _with(f"  format: {draft.survey_format}", draft.survey_check if draft.kind != "export" else ""),
-        _with(f"  file: {_q(draft.survey_file)}", "" if draft.survey_file != "raw/survey.csv" else "put the export here"),
+        _with(
+            f"  file: {_q(draft.survey_file)}", "" if draft.survey_file != "raw/survey.csv" else "put the export here"
+        ),
         _with(f"  id_column: {_q(draft.id_column)}", draft.survey_check if draft.kind == "export" else ""),
     ]
     if draft.identifying:
@@ -917,7 +969,9 @@ def default_id(path: Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "study"
 
 
-def draft_study(source: str | Path, study_id: str, export: str | Path | None = None, *, multi_select: bool | None = None) -> str:
+def draft_study(
+    source: str | Path, study_id: str, export: str | Path | None = None, *, multi_select: bool | None = None
+) -> str:
     """The drafted ``study.yml`` text for ``source`` (matched to ``export`` when given)."""
     source = Path(source)
     kind = _kind(source)
@@ -936,7 +990,9 @@ def draft_study(source: str | Path, study_id: str, export: str | Path | None = N
     return render(draft)
 
 
-def init_study(source: str | Path, study_id: str | None = None, export: str | Path | None = None, root: Path | None = None) -> Path:
+def init_study(
+    source: str | Path, study_id: str | None = None, export: str | Path | None = None, root: Path | None = None
+) -> Path:
     """Write ``data/<id>/study.yml`` (never over an existing one), copy the export into ``raw/``
     with its manifest, and check that the draft loads; returns the study.yml path."""
     source = Path(source)

@@ -165,7 +165,9 @@ def _number(path: Path, qid: str, key: str, value: Any) -> int | float | None:
 def _order(keyed: dict[str, Any], order: Any) -> list[str]:
     listed = [str(k) for k in order] if isinstance(order, list) else []
     listed = [k for k in listed if k in keyed]
-    rest = sorted((k for k in keyed if k not in listed), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    rest = sorted(
+        (k for k in keyed if k not in listed), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k)
+    )
     return listed + rest
 
 
@@ -198,12 +200,22 @@ def _question(path: Path, index: int, payload: Any) -> Question:
     qtype = str(payload.get("QuestionType") or "")
     matrix = qtype == "Matrix"
     choices = _options(
-        path, qid, "Choices", payload.get("Choices"), payload.get("ChoiceOrder"), payload, "" if matrix else "RecodeValues"
+        path,
+        qid,
+        "Choices",
+        payload.get("Choices"),
+        payload.get("ChoiceOrder"),
+        payload,
+        "" if matrix else "RecodeValues",
     )
     answers = ()
     if matrix:
-        answers = _options(path, qid, "Answers", payload.get("Answers"), payload.get("AnswerOrder"), payload, "RecodeValues")
-    settings = (payload.get("Validation") or {}).get("Settings") or {} if isinstance(payload.get("Validation"), dict) else {}
+        answers = _options(
+            path, qid, "Answers", payload.get("Answers"), payload.get("AnswerOrder"), payload, "RecodeValues"
+        )
+    settings = (
+        (payload.get("Validation") or {}).get("Settings") or {} if isinstance(payload.get("Validation"), dict) else {}
+    )
     content = str(settings.get("ContentType") or "") if isinstance(settings, dict) else ""
     valid = settings.get("ValidNumber") if isinstance(settings, dict) else None
     lo = hi = None
@@ -253,7 +265,9 @@ def _embedded_fields(flow: Any) -> list[str]:
     return out
 
 
-def _respondent_order(blocks: list[dict], flow: Any, questions: dict[str, Question]) -> tuple[list[Question], list[str]]:
+def _respondent_order(
+    blocks: list[dict], flow: Any, questions: dict[str, Question]
+) -> tuple[list[Question], list[str]]:
     """Questions in flow order of their blocks (blocks the flow does not name follow in block order);
     questions of the Trash block are left out, as are questions in no block at all."""
     by_id = {str(b.get("ID")): b for b in blocks}
