@@ -153,7 +153,9 @@ def test_qsf_draft_with_numeric_export_validates_through_the_recode_values(tmp_p
     raw = path.parent / "raw"
     assert (raw / NUMERIC.name).read_bytes() == NUMERIC.read_bytes()
     assert list(read_manifest(raw)) == [NUMERIC.name]
+    assert (path.parent / "published" / "figures.csv").read_text().startswith("figure_id,location,")
     study = load_study(path.parent)
+    assert study.flow == [{"id": "responded", "label": "Responses received", "n": 5, "stage": "records"}]
     v = validate_file(study.path("survey"), study)
     assert v.counts()["responses"] == 4 and v.counts()["excluded_survey_preview"] == 1
     assert v.counts()["complete"] == 3 and v.counts()["partial"] == 1

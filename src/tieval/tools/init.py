@@ -69,6 +69,8 @@ QUALTRICS_IDENTIFYING = (
     "LocationLatitude",
     "LocationLongitude",
 )
+#: Columns of ``published/figures.csv`` (data/README.md); init writes the header for the user to fill.
+FIGURE_COLUMNS = "figure_id,location,location_type,measure,item_id,category,value,unit,base,restates,printed,note"
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SOURCE_KINDS = "a Qualtrics survey definition (.qsf), an SPSS file (.sav) or a survey export (.csv, .tsv, .xlsx)"
 
@@ -180,6 +182,7 @@ class Draft:
     survey_file: str = "raw/survey.csv"
     id_column: str = "ResponseId"
     survey_check: str = ""
+    records: int | None = None  # records in the matched export (drafts the participant flow)
     multi_select_live: bool | None = None  # None: as the schema allows (config.SCALE_TYPES)
 
     def add_scale(self, scale: ScaleDraft) -> str:
@@ -695,6 +698,7 @@ def draft_from_export(path: Path, study_id: str) -> Draft:
     draft = Draft(study_id, path.stem, path.name, "export")
     draft.survey_format = "form" if table.layout == "form" else "qualtrics"
     draft.survey_file = f"raw/{path.name}"
+    draft.records = len(table.records)
     identifying = {c.casefold() for c in STANDARD_IDENTIFYING}
     metadata = {c.casefold() for c in STANDARD_METADATA}
     id_column = next(
@@ -783,6 +787,7 @@ def match_export(draft: Draft, export: Path) -> None:
     by_import = {i: n for i, n in zip(table.import_ids, table.names) if i}
     draft.survey_file = f"raw/{export.name}"
     draft.survey_format = "form" if table.layout == "form" else "qualtrics"
+    draft.records = len(table.records)
     for entry in draft.items + draft.demographics + draft.free_text + draft.multi_select:
         if entry.import_id in by_import:
             entry.column = by_import[entry.import_id]
@@ -898,9 +903,14 @@ def render(draft: Draft) -> str:
         '  year: ""                  # fill in: year of publication',
         "design:",
         f"  summary: {_q(f'Drafted from {draft.source}; describe the design in one paragraph.')}",
-        "  # flow:                     # participant flow as the report states it, e.g.",
-        '  #   - {id: invited, label: "Invited to the survey", n: 100, approximate: true}',
-        '  #   - {id: responded, label: "Responses", n: 40}',
+        "  flow:                       # participant flow as the report states it, e.g.",
+        '    # - {id: invited, label: "Invited to the survey", n: 100, approximate: true}',
+        _with(
+            f'    - {{id: responded, label: "Responses received", n: {draft.records or 0}, stage: records}}',
+            "check: records counted in the export; write the report's numbers"
+            if draft.records is not None
+            else "fill in: the number of responses the report gives",
+        ),
         "instrument:",
         "  scales:",
     ]
@@ -939,10 +949,12 @@ def render(draft: Draft) -> str:
     else:
         lines.append("  identifying_columns: []")
     lines += [
-        "# inputs:                     # the qualitative inputs, when there are any, e.g.",
-        "#   excerpts: raw/excerpts.csv",
-        "#   codings: raw/codings.csv",
-        "#   codebook: analysis/codebook.yml",
+        "inputs:",
+        "  published: published/figures.csv   # every number the report prints, one row each (header written by init)",
+        "  # the qualitative inputs, when there are any, e.g.",
+        "  # excerpts: raw/excerpts.csv",
+        "  # codings: raw/codings.csv",
+        "  # codebook: analysis/codebook.yml",
         "",
     ]
     return "\n".join(lines)
@@ -1014,6 +1026,11 @@ def init_study(
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     write_text(text, target)
+    figures = folder / "published" / "figures.csv"
+    made_figures = not figures.exists()
+    if made_figures:
+        figures.parent.mkdir(parents=True, exist_ok=True)
+        write_text(FIGURE_COLUMNS + "\n", figures)
     if copied is not None:
         copied.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(export, copied)
@@ -1022,6 +1039,8 @@ def init_study(
         config.load_study(folder, check_files=copied is not None)
     except ConfigError:
         target.unlink()
+        if made_figures:
+            figures.unlink()
         if copied is not None:
             copied.unlink()
             (folder / "raw" / "MANIFEST.sha256").unlink(missing_ok=True)
