@@ -14,7 +14,7 @@ from tieval.config import load_study
 from tieval.errors import InputError
 from tieval.integrity import read_manifest
 from tieval.survey.clean import validate_file
-from tieval.tools.init import CHECK_SEEN, draft_study, init_study, read_raw_table
+from tieval.tools.init import CHECK_SEEN, MULTI_SELECT_READY, draft_study, init_study, read_raw_table
 from tieval.tools.qsf import read_qsf
 
 FIX = Path(__file__).parent / "fixtures" / "init"
@@ -92,7 +92,7 @@ def test_qsf_draft_items_columns_text_and_identifying_columns():
         ("Q2_3", "Q2_3", "agree7"),
         ("Q2_4", "Q2_4", "agree7"),
         ("Q6_1", "Q6_1", "range_0_10"),
-    ] + ([("Q4", "Q4", "q4_options")] if "multi_select" in config.SCALE_TYPES else [])
+    ] + ([("Q4", "Q4", "q4_options")] if MULTI_SELECT_READY and "multi_select" in config.SCALE_TYPES else [])
     assert ins["items"][1]["text"] == "The training changed how I work with families"
     assert ins["items"][4]["text"] == "How familiar does the new way of working feel?"
     assert ins["demographics"] == [{"id": "Q3", "text": "Which sector do you work in?", "scale": "q3", "column": "Q3"}]

@@ -19,8 +19,8 @@ written.  An existing ``study.yml`` is never overwritten.
 
 The pipeline does not import this module (it is a tool); it reads exports with its own small
 raw-table reader (:func:`read_raw_table`) because :func:`tieval.survey.ingest.read_export` needs
-a study.  Multi-select questions are drafted as ``multi_select`` scales when the configuration
-schema knows that type (:data:`tieval.config.SCALE_TYPES`), and as a commented block otherwise.
+a study.  Multi-select questions are drafted as ``multi_select`` scales when cleaning reads them
+(:data:`MULTI_SELECT_READY`) and the schema knows the type, and as a commented block otherwise.
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ QUALTRICS_IDENTIFYING = (
 )
 #: Columns of ``published/figures.csv`` (data/README.md); init writes the header for the user to fill.
 FIGURE_COLUMNS = "figure_id,location,location_type,measure,item_id,category,value,unit,base,restates,printed,note"
+#: Whether drafts declare multi-select questions as live ``multi_select`` scales.  The schema
+#: declares the type, but until :mod:`tieval.survey.ingest` and cleaning read such items
+#: (issue 13, point 5) a live one would stop validation ("no column Q4"), so they are written
+#: as a commented block; set this to True when cleaning reads them.
+MULTI_SELECT_READY = False
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SOURCE_KINDS = "a Qualtrics survey definition (.qsf), an SPSS file (.sav) or a survey export (.csv, .tsv, .xlsx)"
 
@@ -183,7 +188,7 @@ class Draft:
     id_column: str = "ResponseId"
     survey_check: str = ""
     records: int | None = None  # records in the matched export (drafts the participant flow)
-    multi_select_live: bool | None = None  # None: as the schema allows (config.SCALE_TYPES)
+    multi_select_live: bool | None = None  # None: MULTI_SELECT_READY and the schema has the type
 
     def add_scale(self, scale: ScaleDraft) -> str:
         """Add ``scale`` (or find the same scale already drafted); returns the id to use."""
@@ -886,7 +891,7 @@ def render(draft: Draft) -> str:
     """The draft as commented ``study.yml`` text."""
     live_multi = draft.multi_select_live
     if live_multi is None:
-        live_multi = "multi_select" in config.SCALE_TYPES
+        live_multi = MULTI_SELECT_READY and "multi_select" in config.SCALE_TYPES
     scales = [s for s in draft.scales.values() if s.type != "multi_select"]
     multi = [s for s in draft.scales.values() if s.type == "multi_select"]
     if not scales and not (live_multi and multi):
