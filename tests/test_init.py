@@ -68,10 +68,10 @@ def test_qsf_draft_scales_codes_labels_order_and_recodes():
     assert "# check: taken as off the scale" in _line(text, "Not relevant to my role")
     # recodes that rise with the display order are the codes themselves
     assert _levels(scales["q3"]) == [
-        (1, "Health (NHS)", "Health (NHS)", None),
-        (2, "Local authority", "Local authority", None),
-        (3, "Voluntary sector", "Voluntary sector", None),
-        (9, "Other", "Other", None),
+        (1, "Health (NHS)", "Health (NHS)", 1),
+        (2, "Local authority", "Local authority", 2),
+        (3, "Voluntary sector", "Voluntary sector", 3),
+        (9, "Other", "Other", 9),
     ]
     assert scales["q3"]["aliases"] == {"Voluntary or community sector": 3}  # VariableNaming: exports write the name
     assert scales["q3"]["type"] == "categorical"
@@ -204,11 +204,11 @@ def test_sav_draft_value_labels_variable_labels_and_missing_codes():
     doc = yaml.safe_load(text)
     scales = doc["instrument"]["scales"]
     assert _levels(scales["agree5"]) == [
-        (1, "Strongly disagree", "disagree", None),
-        (2, "Disagree", "disagree", None),
-        (3, "Neither agree nor disagree", "neutral", None),
-        (4, "Agree", "agree", None),
-        (5, "Strongly agree", "agree", None),
+        (1, "Strongly disagree", "disagree", 1),
+        (2, "Disagree", "disagree", 2),
+        (3, "Neither agree nor disagree", "neutral", 3),
+        (4, "Agree", "agree", 4),
+        (5, "Strongly agree", "agree", 5),
     ]
     assert scales["agree5"]["not_relevant"] == [{"label": "Not applicable", "recode": 9}]  # user-missing 9
     # codes 1-7 sorted put "Somewhat" (6, 7) last: the wording gives the order, the codes become recodes

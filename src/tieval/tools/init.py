@@ -265,8 +265,8 @@ def build_scale(
     ``codes`` (sorted codes of a .sav: reordered by wording when the wording ranks every answer
     differently) or ``seen`` (first seen in an export: kept, and the scale flagged).  Answers
     whose wording puts them off the scale ("Not relevant to my role") become ``not_relevant``.
-    When the values rise with the order they are the codes; otherwise the codes are the scale
-    positions and each level carries its ``recode``."""
+    When the values rise with the order they are also the codes; otherwise the codes are the
+    scale positions.  Every level with a known value carries it as its ``recode``."""
     on = [(lab, val) for lab, val in answers if not _is_off_scale(lab)]
     off = [(lab, val) for lab, val in answers if _is_off_scale(lab)]
     notes: list[str] = []
@@ -300,7 +300,7 @@ def build_scale(
     levels = []
     for pos, ((lab, val), cat) in enumerate(zip(on, categories), start=1):
         code = val if rising else pos
-        recode = None if rising or val is None else val
+        recode = val  # always declared: a numeric export is read only through recodes study.yml states
         guessed = stype == "ordinal" and bool(cat)
         levels.append(
             Level(
