@@ -80,6 +80,7 @@ def test_qsf_draft_scales_codes_labels_order_and_recodes():
         "min": 0,
         "max": 10,
         "anchors": {0: "Still feels very new", 10: "Feels completely familiar"},
+        "bins": [{"label": "0-5", "min": 0, "max": 5}, {"label": "6-10", "min": 6, "max": 10}],
     }
 
 

@@ -455,7 +455,6 @@ def _slider(draft: Draft, q: Question) -> None:
     scale.notes.append(f"{q.tag}: {_short(q.text)}")
     if anchors:
         scale.notes.append("check: anchors placed at even steps under the slider's labels")
-    scale.notes.append("add `bins` (e.g. 0-5, 6-10) for collapsed tables")
     sid = draft.add_scale(scale)
     for k, row in enumerate(q.choices):
         column = f"{q.tag}_{row.id}"
@@ -865,12 +864,27 @@ def _scale_lines(scale: ScaleDraft) -> list[str]:
         out.append(f"      max: {_q(scale.max)}")
         if scale.anchors:
             out.append("      anchors: {" + ", ".join(f"{k}: {_q(v)}" for k, v in scale.anchors.items()) + "}")
+        bins = _halves(scale.min, scale.max)
+        out.append("      bins:                    # check: the range cut in halves for collapsed tables")
+        out += [f"        - {_flow([('label', label), ('min', lo), ('max', hi)])}" for label, lo, hi in bins]
     if scale.options:
         out.append("      options:")
         for label, code, column in scale.options:
             out.append("        - " + _flow([("label", label), ("code", code), ("column", column)]))
         out.append(f"      layout: {scale.layout}")
     return out
+
+
+def _halves(lo: int | float, hi: int | float) -> list[tuple[str, int | float, int | float]]:
+    """Two bands splitting a numeric range (0-10: 0-5 and 6-10)."""
+    if float(lo).is_integer() and float(hi).is_integer() and hi - lo >= 1:
+        lo, hi = int(lo), int(hi)
+        mid = lo + (hi - lo) // 2
+        return (
+            [(f"{lo}-{mid}", lo, mid), (f"{mid + 1}-{hi}", mid + 1, hi)] if mid + 1 <= hi else [(f"{lo}-{hi}", lo, hi)]
+        )
+    mid = (lo + hi) / 2
+    return [(f"{_fmt(lo)}-{_fmt(mid)}", lo, mid), (f"{_fmt(mid)}-{_fmt(hi)}", mid, hi)]
 
 
 def _entry_lines(entries: list[Entry], with_scale: bool) -> list[str]:
