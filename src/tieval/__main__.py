@@ -11,6 +11,7 @@ check-config [STUDY ...]      load every study.yml and report the first problem
 new-study NAME                create data/NAME/ from the documented template
 migrate STUDY ...             rewrite study folders written for an older schema
 schema-docs [--check]         regenerate (or check) the key tables of data/README.md
+init --from FILE [--id ID] [--export EXPORT]   draft data/ID/study.yml from a .qsf, .sav or export
 
 Every input problem ends with a one-line ``error: ...`` message and exit status 2
 (never a traceback).
@@ -66,6 +67,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema-docs", help="regenerate data/README.md's key tables").add_argument(
         "--check", action="store_true"
     )
+    p = sub.add_parser("init", help="draft data/<id>/study.yml from a survey definition (.qsf, .sav) or an export")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    p.add_argument("--id", dest="study_id")
+    p.add_argument("--export")
     return parser
 
 
@@ -135,6 +140,10 @@ def _dispatch(args) -> int:
         from tieval.tools import schema_docs
 
         return schema_docs.main(check=args.check)
+    if args.command == "init":
+        from tieval.tools.init import init_cli  # noqa: PLC0415 - a command loads its module when it runs
+
+        return init_cli(args.source, args.study_id, args.export)
     raise AssertionError(args.command)
 
 
