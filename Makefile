@@ -25,7 +25,7 @@ RULES  := .make/rules.mk
 RULES_SOURCES := $(sort $(shell find src/tieval -name '*.py' 2>/dev/null) $(wildcard notebooks/*.ipynb) \
                    $(filter data/%/study.yml,$(wildcard data/*/study.yml)))
 
-.PHONY: all help setup test test-unit reconstruct manifest clean distclean lab bench new-study check-config
+.PHONY: all help setup lint test test-unit reconstruct manifest clean distclean lab bench new-study check-config
 
 all: outputs/html/index.html ## set up .venv, run every notebook for every study, build outputs/html/index.html
 
@@ -44,7 +44,7 @@ $(SETUP): requirements.txt pyproject.toml
 # --- the pipeline: generated rules ------------------------------------------------------------
 # Not needed (nor regenerated) for the goals that only clean, set up or print help.
 ifneq ($(MAKECMDGOALS),)
-ifeq ($(filter-out clean distclean help setup,$(MAKECMDGOALS)),)
+ifeq ($(filter-out clean distclean help setup lint,$(MAKECMDGOALS)),)
 NO_RULES := 1
 endif
 endif
@@ -62,6 +62,10 @@ $(RULES): $(RULES_SOURCES) $(if $(MAKE_RESTARTS),,$(if $(filter-out $(RULES_INPU
 FORCE:
 
 # --- checks ------------------------------------------------------------------------------------
+lint: $(SETUP) ## ruff lint and format check of src/ and tests/ (run first by CI)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
 test: all ## set up, build, then run unit, integration and notebook-regression (nbval) tests
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 

@@ -90,9 +90,10 @@ def test_new_study_refuses_to_overwrite(tmp_path):
 @pytest.mark.slow
 def test_template_study_builds_through_every_notebook(tmp_path):
     root = _project(tmp_path)
-    run = lambda *args: subprocess.run(
-        [sys.executable, "-m", "tieval", *args], cwd=root, capture_output=True, text=True
-    )
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "tieval", *args], cwd=root, capture_output=True, text=True)
+
     made = run("new-study", "third-study")
     assert made.returncode == 0, made.stderr
     assert run("check-config").returncode == 0

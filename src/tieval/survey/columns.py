@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["BLOCK", "distinct", "take", "per_unique", "texts", "constant"]
 
@@ -69,8 +71,6 @@ def per_unique(values: pd.Series, func, dtype=object) -> np.ndarray:
 def texts(codes: np.ndarray, values) -> pd.api.extensions.ExtensionArray:
     """``values[codes]`` as a pandas text (``str``) array, gathered by Arrow from the distinct
     ``values`` (no Python string per row, which is what building a text column from objects costs)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     dictionary = pa.array([str(v) for v in values], type=pa.large_string())
     return pd.array(pc.take(dictionary, pa.array(np.asarray(codes))), dtype="str")
