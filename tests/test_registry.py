@@ -68,7 +68,7 @@ def test_module_closures_of_the_real_steps():
         assert {"src/tieval/pipeline.py", "src/tieval/report/html.py", "src/tieval/notebook_io.py"} <= mods
         assert {"src/tieval/__init__.py", "src/tieval/config.py"} <= mods
     with_triangulation = [
-        n for n, mods in zip(registry.step_names(), every) if "src/tieval/mixed/triangulation.py" in mods
+        n for n, mods in zip(registry.step_names(), every) if "src/tieval/mixed/joint_display.py" in mods
     ]
     # 05 imports it; 06 re-runs through its rule on 05 (and may import it once its step module reads findings)
     assert "05_triangulation" in with_triangulation and set(with_triangulation) <= {"05_triangulation", "06_audit"}
@@ -254,7 +254,7 @@ def test_touching_a_tools_module_runs_no_notebook(project):
 
 
 def test_touching_the_triangulation_module_runs_only_triangulation_and_audit(project):
-    _newer(project / "src/tieval/mixed/triangulation.py")
+    _newer(project / "src/tieval/mixed/joint_display.py")
     expected = {(sid, s) for sid in STUDIES for s in ("05_triangulation", "06_audit")}
     assert _would_run(project) == expected | {("*", "index")}
 
