@@ -8,7 +8,6 @@ to show nothing is lost."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -184,12 +183,8 @@ def qdpx_export(excerpts: pd.DataFrame, codings: pd.DataFrame, codebook: Codeboo
 
 
 def read_back(data: bytes) -> qda.QdaProject:
-    """Read .qdpx bytes with :func:`tieval.qual.qda.read_qdpx`, which reads from a path only: the
-    bytes go to a private temporary directory that is removed at once (never the step's outputs)."""
-    with tempfile.TemporaryDirectory(prefix="tieval-qdpx-") as folder:
-        path = Path(folder) / "round_trip.qdpx"
-        path.write_bytes(data)
-        return qda.read_qdpx(path)
+    """Read .qdpx bytes back in memory (:func:`tieval.qual.qda.read_qdpx_bytes`): no file is written."""
+    return qda.read_qdpx_bytes(data, "round_trip.qdpx")
 
 
 def qdpx_round_trip(excerpts: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook) -> tuple[bytes, pd.DataFrame]:

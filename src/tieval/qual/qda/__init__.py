@@ -102,7 +102,7 @@ from tieval.qual.qda.project import (
 )
 from tieval.qual.qda.qualcoder import read_qualcoder_csv
 from tieval.qual.qda.read import read_codings
-from tieval.qual.qda.refi import read_qdpx
+from tieval.qual.qda.refi import read_qdpx, read_qdpx_bytes
 from tieval.qual.qda.refi_write import qdpx_bytes, write_qdpx
 from tieval.qual.qda.tables import match_codings, project_from_tables, tables_from_project
 from tieval.qual.qda.taguette import read_taguette, read_taguette_csv
@@ -112,6 +112,7 @@ __all__ = [
     "QdaTables",
     "read_codings",
     "read_qdpx",
+    "read_qdpx_bytes",
     "write_qdpx",
     "qdpx_bytes",
     "read_taguette",

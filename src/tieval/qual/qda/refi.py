@@ -31,6 +31,7 @@ What the writers do differently, and how it is read:
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -103,8 +104,18 @@ def read_qdpx(path: str | Path) -> QdaProject:
         folder = _Folder(path.parent)
         root = _parse_xml(path.read_bytes(), path, path.name)
         return _project_from_xml(root, path, lambda ref, where: _internal_text(folder, ref, where, path))
+    return _read_archive(path, path)
+
+
+def read_qdpx_bytes(data: bytes, name: str | Path = "project.qdpx") -> QdaProject:
+    """:func:`read_qdpx` of a .qdpx held in memory (e.g. one just written by
+    :func:`tieval.qual.qda.qdpx_bytes`); ``name`` is what errors call it.  Reads no file."""
+    return _read_archive(io.BytesIO(data), Path(name))
+
+
+def _read_archive(source, path: Path) -> QdaProject:
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError):
         raise InputError(
             path, "a REFI-QDA project: a zip archive (.qdpx) holding project.qde", found="not a zip archive"
