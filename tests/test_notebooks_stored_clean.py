@@ -7,6 +7,7 @@ narrative unreadable.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -28,4 +29,21 @@ def test_notebook_has_no_outputs_and_a_parameters_cell(path):
 
 
 def test_there_is_a_notebook_per_step():
-    assert len(NOTEBOOKS) >= 7
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["00", "01", "02", "03", "04", "05", "06"]
+
+
+PIPELINE = [p for p in NOTEBOOKS if not p.stem.startswith("00_")]
+_WRITES = re.compile(r"\bstore\.|write_csv|to_csv|savefig|\bopen\(|write_bytes|write_text")
+_LOGIC = re.compile(r"^\s*(if|for|while|def|class)\b", re.M)
+
+
+@pytest.mark.parametrize("path", PIPELINE, ids=lambda p: p.stem)
+def test_pipeline_notebook_writes_only_through_its_step(path):
+    """A pipeline notebook narrates and displays: one ``<step>.write(result)`` call writes every
+    file; no other cell writes, branches or loops (the step's result carries its notes)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert sum(len(re.findall(r"\.write\(result\)", c)) for c in code) == 1, f"{path.name}: one write(result) call"
+    for cell in code:
+        assert not _WRITES.search(cell), f"{path.name}: a cell writes a file itself:\n{cell}"
+        assert not _LOGIC.search(cell), f"{path.name}: logic in a notebook cell:\n{cell}"
