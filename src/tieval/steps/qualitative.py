@@ -281,18 +281,15 @@ def _cases(qual: QualitativeData, tables: dict, notes: dict) -> tuple[Block, ...
 
 
 def _words(study: Study, tables: dict) -> tuple[tuple[Block, ...], str]:
-    """The words of the short open answers beside the report's (the blocks, and the note when there are none)."""
-    question = words.word_question(study)
-    if question is None:
-        return (Note(NO_WORD_QUESTION),), NO_WORD_QUESTION
-    texts = words.answers(study, question)
-    if texts.empty:
-        text = f"No answers to the question '{question.text}' in the data."
-        return (Note(text),), text
-    freq = words.compare_with_report(words.word_frequencies(texts), question)
+    """The words of the short open answers beside the report's (:func:`tieval.survey.words.word_table`,
+    the same table the tables step draws): the blocks, and the note when there are none."""
+    table = words.word_table(study)
+    if table.note:
+        return (Note(table.note),), table.note
+    question, freq = table.question, table.frequencies
     tables[f"words_{question.id}.csv"] = freq
     blocks: list[Block] = [
-        Table(freq, f"Words in answers to '{question.text}'", base=f"n = {len(texts)} answers", max_rows=None)
+        Table(freq, f"Words in answers to '{question.text}'", base=f"n = {len(table.answers)} answers", max_rows=None)
     ]
     if study.reconstructed:
         blocks.append(Note(RECONSTRUCTED_WORDS))
