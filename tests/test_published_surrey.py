@@ -11,24 +11,13 @@ import pandas as pd
 import pytest
 import yaml
 
+from tieval.schema import EXCERPTS, PUBLISHED
+
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "data" / "surrey-als"
 
-FIGURE_COLUMNS = [
-    "figure_id",
-    "location",
-    "location_type",
-    "measure",
-    "item_id",
-    "category",
-    "value",
-    "unit",
-    "base",
-    "restates",
-    "printed",
-    "note",
-]
-EXCERPT_COLUMNS = ["excerpt_id", "section", "source", "speaker", "timepoint", "attribution", "text", "note"]
+FIGURE_COLUMNS = PUBLISHED  # the data contract (tieval.schema)
+EXCERPT_COLUMNS = [c for c in EXCERPTS if c != "study"]  # raw/excerpts.csv has no study column
 UNITS = {"count", "percent", "mean", "n", "context", "year"}
 SOURCES = {"interview", "focus group", "interview or focus group", "questionnaire free text"}
 TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs"}

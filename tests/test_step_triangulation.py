@@ -15,6 +15,7 @@ import yaml
 
 matplotlib.use("Agg")
 
+from test_triangulate import ANSWERS  # noqa: E402 - the same four respondents as the triangulation tests
 from tieval.config import load_study  # noqa: E402
 from tieval.published import load_published  # noqa: E402
 from tieval.report.figures import AppendixFigure  # noqa: E402
@@ -25,20 +26,6 @@ from tieval.survey.data import load_survey
 from tieval.survey.published_tables import reproduce
 
 FIX = Path(__file__).resolve().parent / "fixtures"
-ANSWERS = [
-    ("R1", "B1", "5", "Strongly agree", "agree", ""),
-    ("R2", "B1", "4", "Agree", "agree", ""),
-    ("R3", "B1", "2", "Disagree", "disagree", ""),
-    ("R4", "B1", "", "Not relevant to my role", "not_relevant", "not_relevant"),
-    ("R1", "Y1", "1", "Yes", "yes", ""),
-    ("R2", "Y1", "1", "Yes", "yes", ""),
-    ("R3", "Y1", "1", "Yes", "yes", ""),
-    ("R4", "Y1", "", "", "", "not_answered"),
-    ("R1", "B2", "4", "Agree", "agree", ""),
-    ("R2", "B2", "4", "Agree", "agree", ""),
-    ("R3", "B2", "4", "Agree", "agree", ""),
-    ("R4", "B2", "3", "Neither agree nor disagree", "neutral", ""),
-]
 
 
 @pytest.fixture()
