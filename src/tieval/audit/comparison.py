@@ -69,6 +69,8 @@ from tieval.audit.records import (
     num,
     unit_symbol,
 )
+from tieval.audit.rules import RULE_LABELS
+from tieval.audit.table_rules import ruled_values, rules_frame, table_rules
 from tieval.audit.wording import check_item_numbering, check_wording
 from tieval.config import Study
 from tieval.published import bound_direction
@@ -95,14 +97,20 @@ class AuditTables:
     audit: pd.DataFrame
     checks: pd.DataFrame
     denominators: pd.DataFrame
+    #: one row per table and rounding rule (:func:`tieval.audit.table_rules.rules_frame`)
+    rules: pd.DataFrame = None  # type: ignore[assignment]
 
 
 # ----------------------------------------------------------------------------- one-to-one comparison
 
 
-def compare_figure(fig, rep) -> tuple[str, float, str]:
+def compare_figure(fig, rep, ruled: tuple[float, str] | None = None) -> tuple[str, float, str]:
     """Compare one published figure with its reproduction (a row of the reproduced table or
-    None).  Returns (status, reproduced value as the report would print it, note)."""
+    None).  Returns (status, reproduced value as the report would print it, note).
+
+    ``ruled`` is the reproduction printed by its table's rounding rule (value, rule;
+    :func:`tieval.audit.table_rules.ruled_values`): a table percentage then matches only if that
+    value is the printed one, so "match" never sets two different numbers side by side."""
     if rep is None:
         if fig.unit in ("context", "year"):
             return "not reproducible", np.nan, "Background number or date, not a result of the study's data."
@@ -126,6 +134,12 @@ def compare_figure(fig, rep) -> tuple[str, float, str]:
         if ok is None:
             return "not reproducible", value, "A verbal bound whose direction the wording does not make clear."
         return ("match" if ok else "differs"), value, f"Reproduced {num(value)}%{src}; printed as a bound."
+    if fig.unit == "percent" and ruled is not None:
+        shown, rule = ruled
+        how = f"{num(value)}% of n = {num(base)} prints as {num(shown)} under {RULE_LABELS[rule]}"
+        if abs(shown - fig.value) < 1e-9:
+            return "match", shown, f"Reproduced{src}: {how}, the table's rule."
+        return "differs", shown, f"Reproduced{src}: {how}, the table's rule; printed {fig.value_text}%."
     if fig.unit in ("percent", "mean"):
         shown = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-int(fig.decimals)), rounding=ROUND_HALF_UP))
         ok = rounding.prints_as(value, fig.value, int(fig.decimals))
@@ -175,7 +189,8 @@ def _checks_frame(checks: list[Check]) -> pd.DataFrame:
 
 def audit_tables(inputs: AuditInputs) -> AuditTables:
     """Run every check and the one-to-one comparison; return the three audit tables."""
-    den_checks, den_table = check_denominators(inputs)
+    by_location = table_rules(inputs.study, inputs.published, inputs.n_max)
+    den_checks, den_table = check_denominators(inputs, by_location)
     checks = (
         den_checks
         + check_category_sums(inputs)
@@ -187,11 +202,12 @@ def audit_tables(inputs: AuditInputs) -> AuditTables:
         + check_flow(inputs)
     )
     check_frame = _checks_frame(checks)
-    audit = _audit_frame(inputs, check_frame, den_table)
-    return AuditTables(audit, check_frame, den_table)
+    ruled = ruled_values(inputs.study, inputs.published, inputs.reproduced, by_location)
+    audit = _audit_frame(inputs, check_frame, den_table, ruled)
+    return AuditTables(audit, check_frame, den_table, rules_frame(by_location))
 
 
-def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.DataFrame) -> pd.DataFrame:
+def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.DataFrame, ruled: dict) -> pd.DataFrame:
     pub = inputs.published
     row_ns = {f: r.compatible_n for r in denominators.itertuples() for f in r.figures.split(", ")}
     reps = {r.figure_id: r for r in inputs.reproduced.itertuples()}
@@ -208,7 +224,7 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
     rows = []
     for fig in pub.itertuples():
         rep = reps.get(fig.figure_id)
-        status, shown, note = compare_figure(fig, rep)
+        status, shown, note = compare_figure(fig, rep, ruled.get(fig.figure_id))
         comparison = status
         if status == "differs" and fig.figure_id in row_ns and pd.notna(rep.base):
             fits = row_ns[fig.figure_id]

@@ -56,7 +56,8 @@ class AuditInputs:
     n_max_basis: str = ""
 
 
-def _load_published(study: Study) -> pd.DataFrame:
+def published_record(study: Study) -> pd.DataFrame:
+    """:func:`tieval.published.load_published` plus ``value_text`` (the value as written) and ``decimals``."""
     frame = load_published(study)
     raw = store.read_csv(study.path("published"))
     frame["value_text"] = raw["value"].str.strip().to_numpy()
@@ -270,7 +271,7 @@ def load_inputs(study: Study, *, n_max: int | None = None, tables: Path | None =
 
     Figures stating a stage of the participant flow (:func:`flow_figures`) that no step
     reproduced are reproduced here from the cleaned export's counts."""
-    published = _load_published(study)
+    published = published_record(study)
     reproduced = load_reproduced(study, published, tables)
     exclusions = load_exclusions(study, tables)
     flow = flow_figures(study, published, exclusions)

@@ -56,7 +56,9 @@ AUDIT_COLUMNS = [*AUDIT, "comparison", "unit", "reproduced_exact", "reproduced_b
 CHECK_COLUMNS = ["check_id", "kind", "location", "figures", "flagged", "result", "explanation"]
 
 
-#: tables/audit_denominators.csv: one row per set of rounded percentages.
+#: audit_denominators.csv: one row per set of rounded percentages; ``rule`` is the rule it is judged by
+#: (its table's), ``compatible_n`` the bases under it, ``closest_*``/``culprits``/``suggested`` the
+#: minimal edit of an infeasible row.
 DENOMINATOR_COLUMNS = [
     "check_id",
     "location",
@@ -67,15 +69,19 @@ DENOMINATOR_COLUMNS = [
     "printed_sum",
     "complete",
     "n_searched",
+    "rule",
     "compatible_n",
     "compatible_n_half_up",
     "compatible_n_half_even",
+    "compatible_n_largest_remainder",
+    "compatible_n_truncation",
     "stated_totals_fitting",
     "reproduced_base",
     "smallest_n_above",
     "closest_n",
     "closest_counts",
-    "closest_deviation",
+    "culprits",
+    "suggested",
     "result",
 ]
 
