@@ -174,14 +174,16 @@ def _checks_frame(checks: list[Check]) -> pd.DataFrame:
                 "kind": c.kind,
                 "location": c.location,
                 "figures": join_ids(c.figures),
-                "flagged": join_ids(c.flagged) if c.result == "inconsistent" else "",
+                "flagged": join_ids(c.flagged) if c.result in ("inconsistent", "implausible") else "",
                 "result": c.result,
                 "explanation": c.explanation,
                 "overview": c.overview,
+                "allowed": c.allowed,
+                "suggestion": c.suggestion,
                 "_order": len(rows),
             }
         )
-    frame = pd.DataFrame(rows, columns=[*CHECK_COLUMNS, "overview", "_order"])
+    frame = pd.DataFrame(rows, columns=[*CHECK_COLUMNS, "overview", "allowed", "suggestion", "_order"])
     frame["_kind"] = frame["kind"].map(_KIND_ORDER.index)
     frame = frame.sort_values(["_kind", "_order"], kind="stable").drop(columns=["_kind", "_order"])
     return frame.reset_index(drop=True)
@@ -214,13 +216,16 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
     involved: dict[str, list[str]] = {}
     flagged: dict[str, list[str]] = {}
     attention: dict[str, list[str]] = {}
+    contradicted: set[str] = set()
     for c in checks.itertuples():
         for f in filter(None, c.figures.split(", ")):
             involved.setdefault(f, []).append(c.check_id)
-            if c.result in ("inconsistent", "possible") and not c.overview:
+            if c.result in ("inconsistent", "possible", "implausible") and not c.overview:
                 attention.setdefault(f, []).append(c.check_id)
         for f in filter(None, c.flagged.split(", ")):
             flagged.setdefault(f, []).append(c.check_id)
+            if c.result == "inconsistent":
+                contradicted.add(f)
     rows = []
     for fig in pub.itertuples():
         rep = reps.get(fig.figure_id)
@@ -239,7 +244,7 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
                 if rep is None or pd.isna(rep.value)
                 else f"Reproduction {'matches' if status == 'match' else 'differs'}: {note}"
             )
-            status = "inconsistent within report"
+            status = "inconsistent within report" if fig.figure_id in contradicted else "implausible"
         else:
             others = [c for c in attention.get(fig.figure_id, [])]
             if others:
@@ -265,7 +270,24 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
                 "checks": join_ids(involved.get(fig.figure_id, [])),
             }
         )
-    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+    return _inherit(pd.DataFrame(rows, columns=AUDIT_COLUMNS), pub, checks)
+
+
+def _inherit(audit: pd.DataFrame, pub: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
+    """A text figure that restates a cell faithfully takes the cell's status when the cell is
+    inconsistent or differs (the fault is the cell's; the text repeats it)."""
+    status = audit.set_index("figure_id")["status"]
+    results = checks.set_index("check_id")["result"]
+    out = audit.copy()
+    for i, r in enumerate(pub.itertuples()):
+        target = r.restates
+        if not target or target not in status.index or results.get(f"RES-{r.figure_id}") != "consistent":
+            continue
+        inherited = status[target]
+        if inherited in ("inconsistent within report", "differs") and out.at[i, "status"] != inherited:
+            out.at[i, "status"] = inherited
+            out.at[i, "note"] = f"Restates {target}, whose status is {inherited}. " + out.at[i, "note"]
+    return out
 
 
 # ----------------------------------------------------------------------------- summaries for the appendix
@@ -336,11 +358,12 @@ def discrepancies(result: AuditTables) -> pd.DataFrame:
     differ), then figures whose reproduction differs without a check explaining it, then
     checks that hold only under an assumption the report does not state."""
     checks = result.checks
-    order = {"inconsistent": 0, "differs": 1, "possible": 3}
+    order = {"inconsistent": 0, "implausible": 0, "differs": 1, "possible": 3}
     found = checks[checks["result"].isin(order)].copy()
     found["what"] = found["result"].map(
         {
             "inconsistent": "inconsistent within report",
+            "implausible": "implausible",
             "differs": "data differ from report",
             "possible": "needs an unstated assumption",
         }

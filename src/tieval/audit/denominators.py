@@ -168,7 +168,21 @@ def check_denominators(inputs: AuditInputs, by_location: dict | None = None) -> 
             )
             flagged, diagnosis, text = _culprits(ps, pub, inputs, rule, preferred)
             explanation += text
-        checks.append(Check(cid, "denominators", ps.location, ps.figures, result, explanation, flagged))
+        allowed = suggestion = ""
+        if diagnosis is not None:
+            cells = dict(zip(ps.cells, ps.values))
+            allowed = (
+                f"With n = {diagnosis.n} (counts {'/'.join(map(str, diagnosis.counts))}) every other cell of the row is "
+                f"reproduced under {rules.RULE_LABELS[rule or 'half_up']}; no base gives the printed "
+                + ", ".join(f"{f} = {cells[f]}%" for f in flagged)
+                + "."
+            )
+            suggestion = "Print " + ", ".join(f"{f} as {num(v)}%" for f, v in zip(flagged, diagnosis.suggested)) + "."
+        checks.append(
+            Check(
+                cid, "denominators", ps.location, ps.figures, result, explanation, flagged, False, allowed, suggestion
+            )
+        )
         if ps.origin == "table":
             fits_by_location.setdefault(ps.location, []).append((ps, ns if result == "consistent" else []))
         rows.append(
