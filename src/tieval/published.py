@@ -16,7 +16,7 @@ from tieval.errors import InputError
 from tieval.schema import PUBLISHED, require_columns
 from tieval.store import read_csv
 
-__all__ = ["LOCATION_TYPES", "UNITS", "load_published", "inventory", "bound_direction"]
+__all__ = ["LOCATION_TYPES", "UNITS", "load_published", "inventory", "bound_direction", "printed_cells"]
 
 LOCATION_TYPES = ("table", "text", "summary")
 #: count/percent/mean/n are statistics of the study's data; context/year are background numbers;
@@ -97,3 +97,18 @@ def bound_direction(text: str) -> str:
     if lo >= 0:
         return "lower"
     return ""
+
+
+def printed_cells(study: Study) -> dict[tuple[str, str], str]:
+    """The percentage each published table prints for (item, category), as printed (``"73"``); empty when the
+    study has no published record.  Displays that show a reproduced cell set the printed value beside it."""
+    if not study.has_input("published"):
+        return {}
+    frame = load_published(study)
+    raw = read_csv(study.path("published"))["value"].str.strip()
+    cells = (frame["location_type"] == "table") & (frame["unit"] == "percent") & (frame["item_id"] != "")
+    return {
+        (r.item_id, r.category): str(raw.iloc[i])
+        for i, r in enumerate(frame.itertuples())
+        if cells.iloc[i] and r.category
+    }

@@ -11,6 +11,7 @@ import pandas as pd
 from tieval.config import Study
 from tieval.mixed.convergence import COLOURS
 from tieval.mixed.findings import Finding, Triangulation, finding_anchor
+from tieval.published import printed_cells
 from tieval.qual.codebook import Codebook, theme_anchor
 from tieval.qual.excerpts import anonymous_label
 
@@ -34,12 +35,18 @@ def joint_display(
 ) -> pd.DataFrame:
     """One row per finding: construct, statistics (with base and 95% interval), themes, one
     quotation with attribution, convergence code, meta-inference (the ``joint_display.csv`` table).
+    Each statistic of a published table cell has the printed value beside it ("(published 73%)").
 
     ``data`` says when the statistics come from a reconstructed stand-in export."""
     rows = []
+    printed = printed_cells(study)
     for f in tri.findings:
         mine = stats[stats["finding"] == f.id]
-        shown = "; ".join(f"{r.item_id} {r.category}: {r.shown}" for r in mine.itertuples())
+        shown = "; ".join(
+            f"{r.item_id} {r.category}: {r.shown}"
+            + (f" (published {printed[(r.item_id, r.category)]}%)" if (r.item_id, r.category) in printed else "")
+            for r in mine.itertuples()
+        )
         constructs = list(dict.fromkeys(c for c in mine["construct"] if c))
         if not constructs:
             constructs = list(

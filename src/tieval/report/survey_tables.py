@@ -30,13 +30,15 @@ __all__ = [
 ]
 
 
-def percent_cell(percent, count, base, lower, upper) -> str:
-    """One table cell as the appendix shows it: ``85% (39/46) [72–93]`` (percent, count/base, Wilson 95 %)."""
+def percent_cell(percent, count, base, lower, upper, exact=None) -> str:
+    """One table cell as the appendix shows it: ``85% (39/46) [72–93]`` (percent, count/base, Wilson 95 %);
+    with ``exact`` (the unrounded percentage) when rounding changed it: ``2% (1/40 = 2.5%) [0–13]``."""
     if any(pd.isna(x) for x in (percent, count, base)):
         return ""
     lo = "" if pd.isna(lower) else f"{lower:.0f}"
     hi = "" if pd.isna(upper) else f"{upper:.0f}"
-    return f"{percent:.0f}% ({int(count)}/{int(base)}) [{lo}–{hi}]"
+    shown = "" if exact is None or pd.isna(exact) or abs(exact - percent) < 1e-9 else f" = {exact:g}%"
+    return f"{percent:.0f}% ({int(count)}/{int(base)}{shown}) [{lo}–{hi}]"
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -54,6 +56,7 @@ def _cell_text(frame: pd.DataFrame, cat: str) -> list[str]:
                 frame[f"{cat}_base"].iloc[i],
                 frame[f"{cat}_ci_lower"].iloc[i],
                 frame[f"{cat}_ci_upper"].iloc[i],
+                frame[f"{cat}_exact"].iloc[i] if f"{cat}_exact" in frame else None,
             )
         )
     return out

@@ -28,7 +28,7 @@ from tieval.survey.counts import distributions
 from tieval.survey.data import included, load_survey
 from tieval.survey.disclosure import check_min_cell
 from tieval.survey.matching import match_summary
-from tieval.survey.published_tables import Reproduction, reproduce
+from tieval.survey.published_tables import Reproduction, reproduce, rounding_note
 from tieval.survey.scores import construct_summary, scored_constructs, scores_table
 from tieval.survey.words import WordTable, word_table
 
@@ -104,6 +104,8 @@ def _published_section(rep: Reproduction, study: Study) -> list[Block]:
     blocks: list[Block] = []
     for table in rep.tables:
         blocks += [Table(frame, caption, base, max_rows=None) for frame, caption, base in table_views(table, study)]
+        if table.number in rep.rules:
+            blocks.append(Note(rounding_note(rep.rules[table.number])))
         shown = rep.comparison[rep.comparison["figure_id"].isin(table.figures["figure_id"])]
         blocks.append(
             Table(
