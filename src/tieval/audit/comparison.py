@@ -55,6 +55,7 @@ import pandas as pd
 from tieval.audit import rounding
 from tieval.audit.bands import check_means
 from tieval.audit.checks import check_category_sums, check_restatements, check_totals
+from tieval.audit.completion import check_completion
 from tieval.audit.denominators import check_denominators
 from tieval.audit.flow import check_flow
 from tieval.audit.inputs import AuditInputs
@@ -202,6 +203,7 @@ def audit_tables(inputs: AuditInputs) -> AuditTables:
         + check_wording(inputs)
         + check_item_numbering(inputs)
         + check_flow(inputs)
+        + check_completion(inputs, by_location)
     )
     check_frame = _checks_frame(checks)
     ruled = ruled_values(inputs.study, inputs.published, inputs.reproduced, by_location)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tieval import store
+from tieval.audit.completion import completion_claims, completion_reproductions
 from tieval.audit.records import (
     printed_decimals,
 )
@@ -237,6 +238,7 @@ def flow_figures(study: Study, published: pd.DataFrame, exclusions: pd.DataFrame
         for r in compared.itertuples():
             if r.check in ("matches", "differs") and str(r.cleaned_n) != "" and pd.notna(r.cleaned_n):
                 cleaned[str(r.flow_stage)] = (r.cleaned_stage, float(r.cleaned_n))
+    cand = cand[~cand["figure_id"].isin(completion_claims(published)["figure_id"])]  # they name the complete stage
     rows = []
     for stage in study.flow:
         label = _stems(stage["label"])
@@ -276,8 +278,11 @@ def load_inputs(study: Study, *, n_max: int | None = None, tables: Path | None =
     exclusions = load_exclusions(study, tables)
     flow = flow_figures(study, published, exclusions)
     extra = _flow_reproductions(flow, reproduced, published)
-    if len(extra):
-        reproduced = pd.concat([reproduced, extra], ignore_index=True)
+    complete = completion_reproductions(published, exclusions)
+    complete = complete[~complete["figure_id"].isin(reproduced["figure_id"])]
+    for more in (extra, complete):
+        if len(more):
+            reproduced = pd.concat([reproduced, more], ignore_index=True)
     totals = stated_totals(study, published)
     if n_max:
         limit, basis = int(n_max), "set by the parameter n_max"
