@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tieval import store
-from tieval.audit.completion import completion_claims, completion_reproductions
+from tieval.audit.completion import COMPLETE, completion_claims, completion_reproductions
 from tieval.audit.records import (
     printed_decimals,
 )
@@ -238,11 +238,15 @@ def flow_figures(study: Study, published: pd.DataFrame, exclusions: pd.DataFrame
         for r in compared.itertuples():
             if r.check in ("matches", "differs") and str(r.cleaned_n) != "" and pd.notna(r.cleaned_n):
                 cleaned[str(r.flow_stage)] = (r.cleaned_stage, float(r.cleaned_n))
-    cand = cand[~cand["figure_id"].isin(completion_claims(published)["figure_id"])]  # they name the complete stage
+    claims = set(completion_claims(published)["figure_id"])
     rows = []
     for stage in study.flow:
         label = _stems(stage["label"])
+        # a claim that every item was answered states only a stage whose own label (asides removed) says so
+        says_complete = bool(COMPLETE.search(re.sub(r"\([^)]*\)", "", str(stage["label"]))))
         for r in cand.itertuples():
+            if r.figure_id in claims and not says_complete:
+                continue
             if abs(r.value - float(stage["n"])) < 1e-9 and _stems(r.measure) & label:
                 stage_id = str(stage["id"])
                 target, n = cleaned.get(stage_id, ("", np.nan))
@@ -279,7 +283,7 @@ def load_inputs(study: Study, *, n_max: int | None = None, tables: Path | None =
     flow = flow_figures(study, published, exclusions)
     extra = _flow_reproductions(flow, reproduced, published)
     complete = completion_reproductions(published, exclusions)
-    complete = complete[~complete["figure_id"].isin(reproduced["figure_id"])]
+    complete = complete[~complete["figure_id"].isin(set(reproduced["figure_id"]) | set(extra["figure_id"]))]
     for more in (extra, complete):
         if len(more):
             reproduced = pd.concat([reproduced, more], ignore_index=True)
