@@ -499,7 +499,13 @@ def test_write_is_deterministic(tmp_path, monkeypatch):
     first = [p.read_bytes() for p in paths]
     paths = audit_step.write(audit_step.run(study))
     assert [p.read_bytes() for p in paths] == first
-    assert [p.name for p in paths] == ["audit.csv", "audit_checks.csv", "audit_denominators.csv", "audit_rules.csv", "erratum.csv"]
+    assert [p.name for p in paths] == [
+        "audit.csv",
+        "audit_checks.csv",
+        "audit_denominators.csv",
+        "audit_rules.csv",
+        "erratum.csv",
+    ]
     written = pd.read_csv(paths[0], dtype=str, keep_default_na=False)
     assert list(written.columns) == records.AUDIT_COLUMNS and len(written) == 43
 

@@ -59,6 +59,7 @@ from tieval.audit.completion import check_completion
 from tieval.audit.denominators import check_denominators
 from tieval.audit.flow import check_flow
 from tieval.audit.inputs import AuditInputs
+from tieval.audit.quantifiers import check_quantifiers, judge, quantifier_word
 from tieval.audit.records import (
     AUDIT_COLUMNS,
     CHECK_COLUMNS,
@@ -121,6 +122,10 @@ def compare_figure(fig, rep, ruled: tuple[float, str] | None = None) -> tuple[st
         return "not reproducible", np.nan, f"Not reproducible: {why}."
     value, unit = float(rep.value), rep.unit
     base = rep.base
+    if fig.unit == "quantifier":
+        result, reason = judge(quantifier_word(fig.printed), value, base, str(rep.source_table) != "cases.csv")
+        status = {"consistent": "match", "inconsistent": "differs"}.get(result, "not reproducible")
+        return status, value, f"Claim checked against {rep.source_table}: {reason}."
     if unit != fig.unit and not ({unit, fig.unit} <= {"count", "n"}):
         if fig.unit == "count" and unit == "percent" and pd.notna(base):
             value = value * float(base) / 100
@@ -204,6 +209,7 @@ def audit_tables(inputs: AuditInputs) -> AuditTables:
         + check_item_numbering(inputs)
         + check_flow(inputs)
         + check_completion(inputs, by_location)
+        + check_quantifiers(inputs)
     )
     check_frame = _checks_frame(checks)
     ruled = ruled_values(inputs.study, inputs.published, inputs.reproduced, by_location)
