@@ -128,8 +128,9 @@ def check_means(inputs: AuditInputs) -> list[Check]:
     checks = []
     for r in pub[pub["unit"] == "mean"].itertuples():
         cid = f"MEAN-{r.figure_id}"
+        # a mean naming an item is about that item: never fall back on another question's bands
         choice = [b for b in banded if b[0].item_id and b[0].item_id == r.item_id] or (
-            banded if len(banded) == 1 else []
+            banded if len(banded) == 1 and not r.item_id else []
         )
         if len(choice) != 1:
             if banded or r.item_id:

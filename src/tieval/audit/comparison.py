@@ -72,6 +72,7 @@ from tieval.audit.records import (
     unit_symbol,
 )
 from tieval.audit.rules import RULE_LABELS
+from tieval.audit.statistics import compare_statistic, is_statistic
 from tieval.audit.table_rules import ruled_values, rules_frame, table_rules
 from tieval.audit.wording import check_item_numbering, check_wording
 from tieval.config import Study
@@ -122,10 +123,9 @@ def compare_figure(fig, rep, ruled: tuple[float, str] | None = None) -> tuple[st
         return "not reproducible", np.nan, f"Not reproducible: {why}."
     value, unit = float(rep.value), rep.unit
     base = rep.base
-    if fig.unit == "quantifier":
-        result, reason = judge(quantifier_word(fig.printed), value, base, str(rep.source_table) != "cases.csv")
-        status = {"consistent": "match", "inconsistent": "differs"}.get(result, "not reproducible")
-        return status, value, f"Claim checked against {rep.source_table}: {reason}."
+    special = _claim_or_statistic(fig, rep, value, unit, base)
+    if special is not None:
+        return special
     if unit != fig.unit and not ({unit, fig.unit} <= {"count", "n"}):
         if fig.unit == "count" and unit == "percent" and pd.notna(base):
             value = value * float(base) / 100
@@ -157,6 +157,18 @@ def compare_figure(fig, rep, ruled: tuple[float, str] | None = None) -> tuple[st
     if ok:
         return "match", shown, f"Reproduced{src}."
     return "differs", shown, f"Reproduced {num(value)}{sym}{of}{src}, printed {fig.value_text}{sym}."
+
+
+def _claim_or_statistic(fig, rep, value: float, unit: str, base) -> tuple[str, float, str] | None:
+    """A statistic within its printed precision (:mod:`tieval.audit.statistics`), or a quantifier claim
+    judged against the share the evidence shows (:mod:`tieval.audit.quantifiers`); None for other units."""
+    if is_statistic(fig.unit) and unit == fig.unit:
+        return compare_statistic(fig, rep)
+    if fig.unit == "quantifier":
+        result, reason = judge(quantifier_word(fig.printed), value, base, str(rep.source_table) != "cases.csv")
+        status = {"consistent": "match", "inconsistent": "differs"}.get(result, "not reproducible")
+        return status, value, f"Claim checked against {rep.source_table}: {reason}."
+    return None
 
 
 # ----------------------------------------------------------------------------- putting it together

@@ -213,12 +213,18 @@ def _ruled_percents(out: pd.DataFrame, categories: list[str], rule: str, printed
     """Replace each row's ``<category>_percent`` by the row rounded under ``rule`` (all its cells at
     once: largest remainder needs them all; ties go towards the ``printed`` row)."""
     for i in range(len(out)):
-        cats = [c for c in categories if pd.notna(out[f"{c}_count"].iloc[i]) and pd.notna(out[f"{c}_base"].iloc[i])]
+        iid = out["item_id"].iloc[i]
+        cats = [
+            c
+            for c in categories
+            if pd.notna(out[f"{c}_count"].iloc[i])
+            and pd.notna(out[f"{c}_base"].iloc[i])
+            and ((iid, c) in printed or out[f"{c}_count"].iloc[i] > 0)  # an empty category the row does not print
+        ]
         if not cats:
             continue
         counts = [int(out[f"{c}_count"].iloc[i]) for c in cats]
         base = int(out[f"{cats[0]}_base"].iloc[i])
-        iid = out["item_id"].iloc[i]
         prefer = [printed.get((iid, c)) for c in cats]
         if sum(counts) == base and base > 0 and all(p is not None for p in prefer):
             row = round_row(counts, 0, rule, prefer=prefer)
