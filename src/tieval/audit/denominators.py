@@ -372,20 +372,29 @@ def _share_checks(inputs: AuditInputs) -> list[Check]:
                 f"Printed {'/'.join(r.value_text for r, *_ in per_figure)}"
                 + (f"; {'; '.join(readings)}." if readings else ".")
             )
-            culprits = _share_culprits(per_figure, sorted({int(part.total)} | {int(t) for t in survey}))
+            culprits, at = _share_culprits(per_figure, sorted({int(part.total)} | {int(t) for t in survey}))
+            allowed = suggestion = ""
             if culprits:
-                text += f" At the stated total that fits most of them, the one(s) off: {', '.join(culprits)}."
-            checks.append(
-                Check(
-                    cid, "denominators", location, figures, "inconsistent", text, culprits or tuple(group["figure_id"])
+                text += (
+                    f" At the stated total that fits most of them (n = {at}), the one(s) off: {', '.join(culprits)}."
                 )
+                fixes = [
+                    (r.figure_id, k, num(rounding.rounded_percent(k, at, r.decimals)))
+                    for r, _, k, _ in per_figure
+                    if r.figure_id in culprits
+                ]
+                allowed = "; ".join(f"{f}: {k} of {at} is {v}%" for f, k, v in fixes) + "."
+                suggestion = "Print " + ", ".join(f"{f} as {v}%" for f, _, v in fixes) + f" (of all {at})."
+            flagged = culprits or tuple(group["figure_id"])
+            checks.append(
+                Check(cid, "denominators", location, figures, "inconsistent", text, flagged, False, allowed, suggestion)
             )
     return checks
 
 
-def _share_culprits(per_figure, candidates: list[int]) -> tuple[str, ...]:
-    """The shares that do not fit the stated total fitting most of them (fewest culprits)."""
-    best: tuple[int, tuple[str, ...]] | None = None
+def _share_culprits(per_figure, candidates: list[int]) -> tuple[tuple[str, ...], int]:
+    """The shares that do not fit the stated total fitting most of them (fewest culprits), and that total."""
+    best: tuple[int, tuple[str, ...], int] | None = None
     for n in candidates:
         if n < max(k for _, _, k, _ in per_figure):
             continue
@@ -395,5 +404,5 @@ def _share_culprits(per_figure, candidates: list[int]) -> tuple[str, ...]:
             if not any(rounding.rounds_to(k, n, r.value_text, r.decimals, rule) for rule in RULES)
         )
         if off and (best is None or len(off) < best[0]):
-            best = (len(off), off)
-    return best[1] if best and best[0] < len(per_figure) else ()
+            best = (len(off), off, n)
+    return (best[1], best[2]) if best and best[0] < len(per_figure) else ((), 0)

@@ -52,6 +52,9 @@ def _printed(figures: list[str], pub: pd.DataFrame) -> str:
     for f in figures:
         if f in by_id.index:
             r = by_id.loc[f]
+            if pd.isna(r["value"]):  # a claim in words ("most", "prominent")
+                out.append(f'{f}: "{r["printed"]}"')
+                continue
             out.append(f"{f} = {r['value_text'] if 'value_text' in by_id else num(r['value'])}{unit_symbol(r['unit'])}")
     return "; ".join(out)
 
