@@ -75,7 +75,7 @@ FIGURE_COLUMNS = "figure_id,location,location_type,measure,item_id,category,valu
 #: declares the type, but until :mod:`tieval.survey.ingest` and cleaning read such items
 #: (issue 13, point 5) a live one would stop validation ("no column Q4"), so they are written
 #: as a commented block; set this to True when cleaning reads them.
-MULTI_SELECT_READY = False
+MULTI_SELECT_READY = True
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SOURCE_KINDS = "a Qualtrics survey definition (.qsf), an SPSS file (.sav) or a survey export (.csv, .tsv, .xlsx)"
 
