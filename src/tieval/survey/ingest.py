@@ -727,7 +727,6 @@ def _read_sav(path: Path, study: Study) -> Export:
     for d in study.demographics:
         if study.scales[d.scale].type != "numeric":
             labelled.add(plan.demographic_columns[d.id])
-    labelled.update(c for cols in plan.multi_select.values() for c in cols)
     keep = [header.names[i] for i in plan.keep]
     frame = sav_columns(path, header, keep, labelled)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
