@@ -307,3 +307,63 @@ def test_malformed_inputs_give_one_line_errors(name, words, capsys, tmp_path, mo
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and name in err
     assert not (tmp_path / "data" / "bad").exists()
+
+
+# --------------------------------------------------------------------------- multi-select drafts
+def _chosen(v, item: str) -> dict[str, list[bool]]:
+    return dict(zip(v.ids, v.multi[item].chosen.tolist()))
+
+
+def test_qsf_multi_select_draft_reads_the_numeric_export(tmp_path):
+    assert MULTI_SELECT_READY
+    path = init_study(QSF, "wellbeing", NUMERIC, root=tmp_path)
+    study = load_study(path.parent)
+    assert [it.id for it in study.multi_select] == ["Q4"]
+    v = validate_file(study.path("survey"), study)
+    assert v.export.multi_select_columns["Q4"] == ["Q4_1", "Q4_2", "Q4_3", "Q4_4"]
+    chosen = _chosen(v, "Q4")
+    assert chosen["R_1fixtureAAAA"] == [True, False, True, False]  # cells 1, blank, 1, blank
+    assert chosen["R_3fixtureCCCC"] == [False, False, False, True]  # the exclusive "None of these"
+    assert not v.multi["Q4"].answered[list(v.ids).index("R_4fixtureDDDD")]
+
+
+def test_sav_multi_select_group_drafted_and_read(tmp_path):
+    doc = yaml.safe_load(draft_study(SAV, "staff"))
+    scale = doc["instrument"]["scales"]["q4_options"]
+    assert scale["type"] == "multi_select" and scale["layout"] == "split"
+    assert [(o["label"], o["column"]) for o in scale["options"]] == [
+        ("Workshop", "Q4_1"),
+        ("Online module", "Q4_2"),
+        ("None of these", "Q4_3"),
+    ]
+    assert doc["instrument"]["items"][-1] == {
+        "id": "Q4",
+        "text": "Which parts did you attend?",
+        "scale": "q4_options",
+        "column": "Q4",
+    }
+    path = init_study(SAV, "staff", SAV, root=tmp_path)
+    study = load_study(path.parent)
+    v = validate_file(study.path("survey"), study)
+    assert _chosen(v, "Q4") == {
+        "R_s1": [True, True, False],
+        "R_s2": [False, False, True],
+        "R_s3": [True, False, False],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "separator"), [("microsoft_forms.xlsx", ";"), ("google_forms.csv", ",")], ids=["ms-forms", "google"]
+)
+def test_export_draft_joined_multi_select_reads_its_export(tmp_path, name, separator):
+    export = FIX.parent / "exports" / name
+    doc = yaml.safe_load(draft_study(export, "forms"))
+    scales = [s for s in doc["instrument"]["scales"].values() if s["type"] == "multi_select"]
+    assert len(scales) == 1 and scales[0]["layout"] == "joined" and scales[0]["separator"] == separator
+    assert [o["label"] for o in scales[0]["options"]] == ["Safety", "Trauma"]
+    path = init_study(export, "forms", export, root=tmp_path)
+    study = load_study(path.parent)
+    v = validate_file(study.path("survey"), study)
+    (item,) = study.multi_select
+    chosen = v.multi[item.id].chosen
+    assert chosen.sum(axis=0).tolist() == [7, 4] and v.multi[item.id].answered.all()
