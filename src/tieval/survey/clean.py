@@ -44,6 +44,7 @@ from tieval.errors import ConfigError, InputError, display_path
 from tieval.integrity import MANIFEST_NAME, verify_manifest
 from tieval.paths import processed_dir, step_dir
 from tieval.survey.columns import constant, distinct, texts
+from tieval.survey.definition import with_definition
 from tieval.survey.ingest import Export, format_words, looks_numeric, read_export
 from tieval.survey.multiselect import decode_all, expected_answers, multi_select_rows, with_multi_select
 from tieval.survey.redact import Redaction, first_duplicate, id_digests, pseudonyms, redact_series, withheld_columns
@@ -408,7 +409,10 @@ def unknown_answers(export: Export, decoded: Decoded, where: str, expected: str,
 
 
 def validate(export: Export, study: Study) -> Validation:
-    """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem."""
+    """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem.
+    A survey definition study.yml names (``survey.definition``) supplies the recodes it leaves out
+    (:func:`tieval.survey.definition.with_definition`)."""
+    study = with_definition(study)
     ids, digests = _check_ids(export, study)
     problems: list[tuple[int, int, InputError]] = []
 
