@@ -18,8 +18,8 @@ from tieval.config import load_study
 from tieval.errors import InputError
 from tieval.integrity import read_manifest
 from tieval.survey.clean import validate_file
+from tieval.survey.exports.qsf import read_qsf
 from tieval.tools.init import CHECK_SEEN, MULTI_SELECT_READY, draft_study, init_study, read_raw_table
-from tieval.tools.qsf import read_qsf
 
 FIX = Path(__file__).parent / "fixtures" / "init"
 QSF = FIX / "wellbeing.qsf"

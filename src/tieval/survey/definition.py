@@ -22,7 +22,7 @@ from tieval import store
 from tieval.config import Level, Scale, Study, normalise_label
 from tieval.errors import ConfigError
 from tieval.integrity import read_manifest
-from tieval.tools.qsf import Question, read_qsf
+from tieval.survey.exports.qsf import Question, read_qsf
 
 __all__ = ["definition_path", "with_definition", "question_of"]
 

@@ -2,7 +2,7 @@
 
 Three sources, best first:
 
-1. a Qualtrics survey definition (``.qsf``, read by :mod:`tieval.tools.qsf`): items with ids,
+1. a Qualtrics survey definition (``.qsf``, read by :mod:`tieval.survey.exports.qsf`): items with ids,
    export columns and wording; scales with codes, labels and order as the survey shows them and
    the recode values a numeric export writes; free-text, multi-select and identifying questions;
 2. an SPSS ``.sav`` (metadata only, through pyreadstat): value labels give codes and labels,
@@ -39,8 +39,8 @@ from tieval.errors import ConfigError, InputError
 from tieval.integrity import write_manifest
 from tieval.paths import study_dir
 from tieval.store import write_text
+from tieval.survey.exports.qsf import Option, QsfSurvey, Question, read_qsf
 from tieval.survey.ingest import STANDARD_IDENTIFYING, STANDARD_METADATA
-from tieval.tools.qsf import Option, QsfSurvey, Question, read_qsf
 
 __all__ = [
     "Level",
