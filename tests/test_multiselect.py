@@ -186,3 +186,14 @@ def test_loop_iterations_are_distinct(tmp_path):
     folder = _study_with(tmp_path, "loop: [1, 2, 3]}\n    - {id: L2", "loop: [1, 1]}\n    - {id: L2")
     with pytest.raises(ConfigError, match=r"key instrument.items\[3\].loop\[1\]: expected distinct iteration"):
         load_study(folder, check_files=False)
+
+
+def test_every_bad_mark_of_a_column_in_one_message(study, tmp_path):
+    lines = (HERE / "bad_mark.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[6] = lines[6].replace("IP Address,R_4,,,", "IP Address,R_4,,x,", 1)  # row 7: Q4_1 holds 'x'
+    (tmp_path / "two_bad.csv").write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        validate(read_export(tmp_path / "two_bad.csv", study), study)
+    message = str(err.value)
+    assert "\n" not in message and "row 6, column Q4_1" in message
+    assert "found 2 values it does not accept: '2' (row 6), 'x' (row 7)" in message

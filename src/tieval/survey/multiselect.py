@@ -150,8 +150,34 @@ def split_joined(text: str, scale: Scale) -> tuple[list[int], str]:
     return chosen, ""
 
 
-def _fail(export, column: str, position: int, expected: str, found: str) -> InputError:
-    return InputError(export.path, expected, row=export.row_of(position), column=column, found=found)
+#: At most this many bad values of a column are listed in one message.
+_SHOWN = 8
+
+
+def _fail(export, column: str, bad: list[tuple[int, str]], expected: str, quote: bool = True) -> InputError:
+    """One error for every bad value of a column (``bad``: first record position and what was found,
+    each distinct value once), in file order; the row is the first one's."""
+    bad = sorted(bad)
+    first = export.row_of(bad[0][0])
+    if len(bad) == 1:
+        return InputError(export.path, expected, row=first, column=column, found=bad[0][1])
+    shown = ", ".join(
+        f"{text!r} (row {export.row_of(pos)})" if quote else f"{text} (row {export.row_of(pos)})"
+        for pos, text in bad[:_SHOWN]
+    )
+    more = f" and {len(bad) - _SHOWN} more" if len(bad) > _SHOWN else ""
+    return InputError(
+        export.path, f"{expected}; found {len(bad)} values it does not accept: {shown}{more}", row=first, column=column
+    )
+
+
+def _first_positions(codes: np.ndarray, n: int) -> np.ndarray:
+    """Per distinct value (``n`` of them): the first record holding it, -1 if none does."""
+    firsts = np.full(n, -1, dtype=np.int64)
+    seen, first = np.unique(codes, return_index=True)
+    keep = seen >= 0
+    firsts[seen[keep]] = first[keep]
+    return firsts
 
 
 def decode_multi_select(export, item: Item, scale: Scale, columns: list[str]) -> MultiSelect:
@@ -164,19 +190,17 @@ def decode_multi_select(export, item: Item, scale: Scale, columns: list[str]) ->
     if scale.layout == "joined":
         codes, uniques = distinct(export.frame[columns[0]])
         table = np.zeros((len(uniques) + 1, k), dtype=bool)
+        firsts = _first_positions(codes, len(uniques))
+        bad: list[tuple[int, str]] = []
         for u, value in enumerate(uniques):
             picked, rest = split_joined(str(value), scale)
-            if rest:
-                pos = int(np.flatnonzero(codes == u)[0])
-                labels = ", ".join(repr(o.label) for o in scale.options)
-                raise _fail(
-                    export,
-                    columns[0],
-                    pos,
-                    f"options of item {item.id} joined by {scale.separator!r}: {labels}",
-                    f"{str(value)!r} (no option matches {rest!r})",
-                )
+            if rest and firsts[u] >= 0:
+                bad.append((int(firsts[u]), f"{str(value)[:60]!r} (no option matches {rest[:40]!r})"))
             table[u, picked] = True
+        if bad:
+            labels = ", ".join(repr(o.label) for o in scale.options)
+            expected = f"options of item {item.id} joined by {scale.separator!r}: {labels}"
+            raise _fail(export, columns[0], bad, expected, quote=False)
         chosen = table[np.where(codes < 0, len(uniques), codes)]
         shown = chosen.any(axis=1)
         return MultiSelect(item.id, scale, columns, chosen, shown)
@@ -184,17 +208,12 @@ def decode_multi_select(export, item: Item, scale: Scale, columns: list[str]) ->
         codes, uniques = distinct(export.frame[column])
         marks = _marks(scale, j)
         states = np.array([_split_state(str(u), marks) for u in uniques] + [_BLANK], dtype=np.int8)
-        bad = np.flatnonzero(states[:-1] < 0)
-        if len(bad):
-            pos = int(np.flatnonzero(np.isin(codes, bad))[0])
+        firsts = _first_positions(codes, len(uniques))
+        bad = [(int(firsts[u]), str(uniques[u])[:60]) for u in np.flatnonzero(states[:-1] < 0) if firsts[u] >= 0]
+        if bad:
             allowed = ", ".join(repr(m) for m in sorted(marks))
-            raise _fail(
-                export,
-                column,
-                pos,
-                f"option {scale.options[j].label!r} of item {item.id} marked: chosen ({allowed}), 0 or blank",
-                str(export.frame[column].iloc[pos]),
-            )
+            expected = f"option {scale.options[j].label!r} of item {item.id} marked: chosen ({allowed}), 0 or blank"
+            raise _fail(export, column, bad, expected)
         state = states[np.where(codes < 0, len(uniques), codes)]
         chosen[:, j] = state == _CHOSEN
         shown |= state != _BLANK
