@@ -375,3 +375,24 @@ def test_built_audit_statuses_and_erratum(study_id):
     if study_id == "lancashire-tiat":
         table = pd.read_csv(ROOT / "outputs" / study_id / "03_tables" / "table5.csv").set_index("item_id")
         assert table.loc["B4", "neutral_percent"] == 2 and table.loc["B4", "neutral_exact"] == 2.5
+
+
+def test_questionnaire_claim_takes_the_share_of_the_count_it_restates(surrey):
+    """'All participants who completed the online questionnaire felt ...' restates hearing.1 (10 of 10)."""
+    extra = pd.DataFrame(
+        {
+            "figure_id": ["hearing.1"],
+            "value": [10.0],
+            "unit": "count",
+            "base": [10.0],
+            "source_table": "table1",
+            "note": "",
+            "file": "reproduced.csv",
+        }
+    )
+    inputs = dataclasses.replace(surrey, reproduced=pd.concat([surrey.reproduced, extra], ignore_index=True))
+    row = audit_tables(inputs).audit.set_index("figure_id").loc["quant.1"]
+    assert row.status == "match" and row.reproduced == 100
+    wrong = dataclasses.replace(inputs, reproduced=inputs.reproduced.replace({"value": {10.0: 9.0}}))
+    checks = quantifiers.check_quantifiers(wrong)
+    assert check(checks, "QUANT-quant.1").result == "inconsistent"  # survey answers are no selection

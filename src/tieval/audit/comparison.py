@@ -59,7 +59,7 @@ from tieval.audit.completion import check_completion
 from tieval.audit.denominators import check_denominators
 from tieval.audit.flow import check_flow
 from tieval.audit.inputs import AuditInputs
-from tieval.audit.quantifiers import check_quantifiers, judge, quantifier_word
+from tieval.audit.quantifiers import SELECTIVE, check_quantifiers, judge, quantifier_word
 from tieval.audit.records import (
     AUDIT_COLUMNS,
     CHECK_COLUMNS,
@@ -159,13 +159,23 @@ def compare_figure(fig, rep, ruled: tuple[float, str] | None = None) -> tuple[st
     return "differs", shown, f"Reproduced {num(value)}{sym}{of}{src}, printed {fig.value_text}{sym}."
 
 
+def _claimed_share(fig, reps: dict):
+    """A questionnaire claim restating a count ("all who answered ... agreed", restating 10 of 10) is
+    reproduced as that count's reproduction, a share of its base; None for other figures."""
+    target = reps.get(fig.restates) if fig.unit == "quantifier" and fig.restates else None
+    if target is None or pd.isna(target.value) or pd.isna(target.base) or not target.base:
+        return None
+    share = 100 * float(target.value) / float(target.base) if target.unit in ("count", "n") else float(target.value)
+    return target._replace(figure_id=fig.figure_id, value=share, unit="quantifier", note=f"share from {fig.restates}")
+
+
 def _claim_or_statistic(fig, rep, value: float, unit: str, base) -> tuple[str, float, str] | None:
     """A statistic within its printed precision (:mod:`tieval.audit.statistics`), or a quantifier claim
     judged against the share the evidence shows (:mod:`tieval.audit.quantifiers`); None for other units."""
     if is_statistic(fig.unit) and unit == fig.unit:
         return compare_statistic(fig, rep)
     if fig.unit == "quantifier":
-        result, reason = judge(quantifier_word(fig.printed), value, base, str(rep.source_table) != "cases.csv")
+        result, reason = judge(quantifier_word(fig.printed), value, base, str(rep.source_table) == SELECTIVE)
         status = {"consistent": "match", "inconsistent": "differs"}.get(result, "not reproducible")
         return status, value, f"Claim checked against {rep.source_table}: {reason}."
     return None
@@ -248,7 +258,7 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
                 contradicted.add(f)
     rows = []
     for fig in pub.itertuples():
-        rep = reps.get(fig.figure_id)
+        rep = reps.get(fig.figure_id) or _claimed_share(fig, reps)
         status, shown, note = compare_figure(fig, rep, ruled.get(fig.figure_id))
         comparison = status
         if status == "differs" and fig.figure_id in row_ns and pd.notna(rep.base):

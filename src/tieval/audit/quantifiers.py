@@ -24,7 +24,10 @@ import pandas as pd
 from tieval.audit.inputs import AuditInputs
 from tieval.audit.records import Check, num
 
-__all__ = ["quantifier_word", "judge", "check_quantifiers"]
+__all__ = ["SELECTIVE", "quantifier_word", "judge", "check_quantifiers"]
+
+#: The reproduction that counts published excerpts, a selection of what participants said.
+SELECTIVE = "prevalence_timepoint.csv"
 
 _WORDS = (
     ("none", re.compile(r"\b(none|no participants?|no respondents?|nobody|no one)\b", re.I)),
@@ -82,7 +85,7 @@ def _share(fig, reps: dict, pub: pd.DataFrame) -> tuple[float, float, bool, str]
     """(share %, base, selective, where) of a claim, from its reproduction or the count it restates."""
     rep = reps.get(fig.figure_id)
     if rep is not None and pd.notna(rep.value) and pd.notna(rep.base):
-        return float(rep.value), float(rep.base), str(rep.source_table) != "cases.csv", f"{rep.file}: {rep.note}"
+        return float(rep.value), float(rep.base), str(rep.source_table) == SELECTIVE, f"{rep.file}: {rep.note}"
     target = fig.restates
     if target and target in reps:
         r = reps[target]
