@@ -265,6 +265,9 @@ def test_restatement_mismatch(result):
     cell = row(result, "t2.B1.agree")
     assert cell.status == "differs" and "RES-results.4" in cell.note
     assert check(result, "RES-results.5").result == "consistent"
+    # a text figure repeating the cell faithfully inherits the cell's status (the fault is the cell's)
+    faithful = row(result, "results.5")
+    assert faithful.status == "differs" and faithful.note.startswith("Restates t2.B1.agree, whose status is differs.")
 
 
 def test_restatement_as_bound_and_as_zero_count(result, inputs):

@@ -29,7 +29,16 @@ Two questions are asked of every number a report prints
                             agreement scale ("agreed or strongly disagreed");
    ``item numbering``       item numbers cited in the text against the instrument;
    ``flow``                 the participant flow in ``study.yml`` against the
-                            counts of the cleaned export (``02_clean/exclusions.csv``).
+                            counts of the cleaned export (``02_clean/exclusions.csv``), and
+                            completion claims ("fully completed") against the complete stage
+                            and the table bases (:mod:`tieval.audit.completion`);
+   ``quantifier``           "all", "most", "none", "prominent" claims against the cases,
+                            the coded excerpts and the survey (:mod:`tieval.audit.quantifiers`).
+
+Every row of percentages is judged by one rounding rule, its table's
+(:mod:`tieval.audit.rules`, :mod:`tieval.audit.table_rules`); an infeasible row flags only its
+culprit cells (:mod:`tieval.audit.culprits`); statistics are matched within their printed
+precision (:mod:`tieval.audit.statistics`); the erratum is :mod:`tieval.audit.erratum`.
 
 The inputs are :mod:`tieval.audit.inputs`; the checks :mod:`tieval.audit.denominators`,
 :mod:`tieval.audit.checks`, :mod:`tieval.audit.bands`, :mod:`tieval.audit.wording` and
@@ -39,7 +48,8 @@ and a note pointing at the checks),
 ``outputs/<study>/06_audit/audit_checks.csv`` (one row per check) and
 ``outputs/<study>/06_audit/audit_denominators.csv`` (one row per set of
 percentages).  Statuses, most important first: ``inconsistent within
-report``, ``differs``, ``match``, ``not reproducible``.  A figure keeps its
+report``, ``implausible``, ``differs``, ``match``, ``not reproducible``; a text figure
+restating a cell faithfully takes the cell's status when that is inconsistent or differs.  A figure keeps its
 reproduction in the ``reproduced`` column even when a check marks it as
 part of an inconsistent set.
 """
