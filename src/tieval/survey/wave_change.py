@@ -44,6 +44,10 @@ __all__ = [
     "item_values",
     "study_change",
     "wave_distributions",
+    "STATISTIC_UNITS",
+    "EFFECT_SIZES",
+    "descriptives",
+    "statistic_figures",
 ]
 
 #: Holm families, in table order.
@@ -189,3 +193,93 @@ def wave_distributions(study: Study, respondents: pd.DataFrame, responses: pd.Da
         dist.insert(1, "wave_label", labels[wave])
         frames.append(dist)
     return pd.concat(frames, ignore_index=True)
+
+
+# --- published statistics reproduced --------------------------------------------------------------
+#: Units of published statistics this module reproduces (``published/figures.csv`` ``unit``).
+STATISTIC_UNITS = ("mean", "sd", "median", "min", "max", "effect_size", "statistic", "p_value", "ci_low", "ci_high")
+
+#: Effect-size names a published figure's ``category`` may give (blank: the test's own).
+EFFECT_SIZES = ("rank_biserial", "d_z", "g_av", "hedges_g")
+
+_PRIMARY_EFFECT = {"Wilcoxon signed-rank": "rank_biserial", "Mann-Whitney U": "rank_biserial",
+                   "paired t": "d_z", "Welch t": "hedges_g"}  # fmt: skip
+
+
+def descriptives(study: Study, responses: pd.DataFrame) -> pd.DataFrame:
+    """Per wave, item (answer codes as answered) and score set (:func:`tieval.survey.scores.set_scores`):
+    n, mean, sd (n - 1), median, min and max.  Columns ``wave, subject, kind, n, mean, sd,
+    median, min, max``."""
+    rows = []
+    items = [it.id for it in change_items(study)]
+    for wave in wave_ids(study):
+        one = wave_subset(responses, wave)
+        vals = item_values(one, items)
+        scores = set_scores(one, study) if score_sets(study) else pd.DataFrame()
+        subjects = [("item", i, vals.loc[vals["item"] == i, "value"]) for i in items]
+        subjects += [("score", s, scores[s]) for s in scores.columns]
+        for kind, subject, series in subjects:
+            x = series.dropna().to_numpy(dtype=float)
+            rows.append({"wave": wave, "subject": subject, "kind": kind, "n": len(x),
+                         "mean": x.mean() if len(x) else np.nan, "sd": x.std(ddof=1) if len(x) > 1 else np.nan,
+                         "median": float(np.median(x)) if len(x) else np.nan,
+                         "min": x.min() if len(x) else np.nan, "max": x.max() if len(x) else np.nan})  # fmt: skip
+    return pd.DataFrame(rows, columns=["wave", "subject", "kind", "n", "mean", "sd", "median", "min", "max"])
+
+
+def _change_value(row: pd.Series, unit: str, category: str) -> float:
+    if unit == "effect_size":
+        name = category if category in EFFECT_SIZES else _PRIMARY_EFFECT.get(row["test"], "")
+        return float(row[name]) if name else np.nan
+    if unit == "statistic":
+        return float(row["statistic"])
+    if unit == "p_value":
+        return float(row["p_holm"] if "holm" in category else row["p"])
+    side = "lower" if unit == "ci_low" else "upper"
+    return float(row[f"mean_diff_{side}"] if category.startswith("mean_diff") else row[f"ci_{side}"])
+
+
+def statistic_figures(
+    published: pd.DataFrame, study: Study, descriptive: pd.DataFrame, change: pd.DataFrame
+) -> pd.DataFrame:
+    """``reproduced_statistics.csv`` (:data:`tieval.schema.REPRODUCED` columns): the published
+    figures with a :data:`STATISTIC_UNITS` unit whose ``item_id`` names an item or score set.
+
+    - ``mean``, ``sd``, ``median``, ``min``, ``max``: of the item's answers or the set's scores
+      in the figure's ``wave`` (blank: the first wave);
+    - ``effect_size``, ``statistic``, ``p_value``, ``ci_low``, ``ci_high``: of the change from the
+      first wave to the figure's ``wave`` (blank: the second), in the family ``agreement`` when
+      ``category`` starts with ``agreement``, else the item's (``items``) or set's (``subscales``);
+      ``category`` names the effect size (:data:`EFFECT_SIZES`; blank: the test's own), asks for
+      the Holm p (``p_holm``) or for the interval of the mean difference (``mean_diff``; else of
+      the test's estimate).
+
+    Values unrounded (6 dp); the audit rounds to the printed precision.  Figures that name
+    nothing computable get no row."""
+    waves = wave_ids(study)
+    wave_col = published["wave"] if "wave" in published.columns else pd.Series("", index=published.index)
+    rows = []
+    for (_, fig), wave in zip(published.iterrows(), wave_col.fillna("").astype(str)):
+        unit, subject, category = fig["unit"], str(fig.get("item_id", "") or ""), str(fig.get("category", "") or "")
+        if unit not in STATISTIC_UNITS or not subject:
+            continue
+        if unit in ("mean", "sd", "median", "min", "max"):
+            hit = descriptive[(descriptive["subject"] == subject) & (descriptive["wave"] == (wave or waves[0]))]
+            if hit.empty:
+                continue
+            value, base, source = float(hit[unit].iloc[0]), int(hit["n"].iloc[0]), "descriptives"
+            note = f"{unit} of {subject} in wave {hit['wave'].iloc[0]}"
+        else:
+            if len(waves) < 2:
+                continue
+            family = "agreement" if category.startswith("agreement") else None
+            hit = change[(change["item"] == subject) & (change["followup"] == (wave or waves[1]))]
+            hit = hit[hit["family"] == family] if family else hit[hit["family"] != "agreement"]
+            if hit.empty:
+                continue
+            row = hit.iloc[0]
+            value, base, source = _change_value(row, unit, category), int(row["n"]), "change.csv"
+            note = f"{unit} {category or ''} of {row['test']} for {subject}, {row['comparison']}".replace("  ", " ")
+        rows.append({"figure_id": fig["figure_id"], "value": round(value, 6) if not np.isnan(value) else np.nan,
+                     "unit": unit, "base": base, "source_table": source, "note": note})  # fmt: skip
+    return pd.DataFrame(rows, columns=["figure_id", "value", "unit", "base", "source_table", "note"])

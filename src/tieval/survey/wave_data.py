@@ -12,8 +12,9 @@ import pandas as pd
 
 from tieval import schema
 from tieval.config import Study
+from tieval.survey import data as survey_data
 
-__all__ = ["SINGLE_WAVE", "wave_ids", "wave_labels", "wave_column", "wave_subset", "is_linked_design"]
+__all__ = ["SINGLE_WAVE", "wave_ids", "wave_labels", "wave_column", "wave_subset", "is_linked_design", "study_linkage"]
 
 #: The wave id of a study without ``design.waves`` (the data contract's :data:`tieval.schema.SINGLE_WAVE`).
 SINGLE_WAVE: str = getattr(schema, "SINGLE_WAVE", "survey")
@@ -47,3 +48,11 @@ def is_linked_design(study: Study) -> bool:
     if len(study.waves) < 2 or study.survey is None:
         return False
     return bool(study.survey.link_key) or any(w.survey is not None and w.survey.link_key for w in study.waves)
+
+
+def study_linkage(study: Study) -> pd.DataFrame | None:
+    """The linkage table (``person, wave, respondent_id``) of a linked design, None otherwise."""
+    if not is_linked_design(study):
+        return None
+    loader = getattr(survey_data, "load_linkage", None)  # the waves step's reader (issue 14 part 1)
+    return loader(study) if loader is not None else None
