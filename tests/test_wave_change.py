@@ -31,11 +31,18 @@ import pytest
 from scipy import stats
 
 from tieval.config import load_study
+from tieval.errors import ConfigError
+from tieval.mixed.findings import Finding, QuantSpec, Triangulation, _quantitative_fits
+from tieval.mixed.joint_display import _what
+from tieval.mixed.statistics import WAVE_COLUMNS, finding_statistics
 from tieval.report.present import Note, Table
+from tieval.spec import Where
 from tieval.steps import tables
 from tieval.survey import change as ch
+from tieval.survey.disclosure import item_cells
 from tieval.survey.scores import reliability_table, score_range_text, score_sets, set_scores
 from tieval.survey.wave_change import descriptives, statistic_figures, study_change, wave_distributions
+from tieval.survey.wave_data import wave_subset
 
 BASE = {"S1": [2, 3, 4, 3, 5], "S2": [6, 5, 4, 5, 3], "S3": [3, 3, 5, 2, 4], "S4": [1, 2, 2, 3, 4],
         "N1": [2, 4, 5, 3, 6]}  # fmt: skip
@@ -343,3 +350,47 @@ def test_notebooks_03_and_05_name_no_instrument_and_no_range():
         text = "".join("".join(c["source"]) for c in json.loads((root / name).read_text())["cells"])
         for word in ("NoMAD", "1-5", "1–5", "five-point"):
             assert word not in text, (name, word)
+
+
+# --- triangulation by wave ----------------------------------------------------------------------
+def _finding(*quant):
+
+    return Finding("f1", "Confidence grows", ("c",), (), "", (), tuple(quant), "agreement", "Both say so.")
+
+
+def test_a_finding_cites_a_per_wave_share_and_a_change(tmp_path, frames):
+
+    study = _study(tmp_path)
+    respondents, responses, linkage = frames
+    tri = Triangulation(tmp_path / "t.yml", [_finding(
+        QuantSpec("S1", "agree", "percent", "followup"), QuantSpec("S1", "agree", "change"),
+        QuantSpec("sa", "mean", "change"))])  # fmt: skip
+    cells = item_cells(study, responses, respondents, 0)
+    per_wave = {w: item_cells(study, wave_subset(responses, w), wave_subset(respondents, w), 0)
+                for w in ("baseline", "followup")}  # fmt: skip
+    change = study_change(study, responses, linkage)
+    out = finding_statistics(tri, cells, study, wave_cells=per_wave, change=change)
+    assert list(out.columns[-len(WAVE_COLUMNS) :]) == WAVE_COLUMNS
+    share, agree, score = out.iloc[0], out.iloc[1], out.iloc[2]
+    assert (share["count"], share["base"], share["percent"]) == (3, 5, 60.0)  # follow-up only: 3 of 5 agree
+    assert share["category_label"].endswith("(Three months after)")
+    assert agree["statistic"] == "change" and agree["estimate"] == pytest.approx(40.0)  # percentage points
+    assert agree["shown"].startswith("+40 points [") and "McNemar, n = 5, p = 0.500" in agree["shown"]
+    sa = _row(change, "subscales", "sa")
+    assert score["estimate"] == pytest.approx(round(sa["mean_diff"], 4))
+    assert score["estimate_lower"] == pytest.approx(round(sa["mean_diff_lower"], 4))
+    assert "paired t" in score["shown"] and "Holm p = " in score["shown"]
+    assert _what(next(out.itertuples())) == "agree (followup)"
+
+
+def test_finding_spec_checks_waves_and_changes(tmp_path):
+
+    study = _study(tmp_path)
+    at = Where(tmp_path / "triangulation.yml").child("findings").index(0).child("quantitative").index(0)
+    _quantitative_fits(QuantSpec("sa", "mean", "change"), study, at)  # a subscale's mean: fine
+    with pytest.raises(ConfigError, match="wave id of design.waves"):
+        _quantitative_fits(QuantSpec("S1", "agree", "percent", "week6"), study, at)
+    with pytest.raises(ConfigError, match="follow-up wave"):
+        _quantitative_fits(QuantSpec("S1", "agree", "change", "baseline"), study, at)
+    with pytest.raises(ConfigError, match="mean or agree"):
+        _quantitative_fits(QuantSpec("S1", "neutral", "change"), study, at)
