@@ -1,12 +1,12 @@
 """Construct scores of a multi-item instrument and their internal consistency (Cronbach's alpha).
 
-An instrument groups its agreement items under constructs (NoMAD, Finch et al. 2018; Rapley
-et al. 2018, groups them under the four constructs of Normalisation Process Theory).  For
-every construct of a study that has at least two items on an ordinal scale:
+An instrument groups its items under constructs (an instrument built on a theory, such as one
+from Normalisation Process Theory, groups them under that theory's constructs) or names
+subscales.  For every construct of a study that has at least two items on an ordinal scale:
 
 - **item scores**: the answer code; an item marked ``reverse`` in ``study.yml``
   (negatively worded, e.g. "... disrupts working relationships") is reversed as
-  ``min + max - code`` (``6 - code`` on a 1-5 scale), so that a higher score
+  ``lowest + highest - code`` on the item's own range (``8 - code`` on a 1..7 scale), so that a higher score
   always means more of the construct; not-relevant answers and skipped items
   are missing, not a scale point;
 - **construct score**: each respondent's mean of the items they answered
@@ -16,7 +16,11 @@ every construct of a study that has at least two items on an ordinal scale:
   variance ``s_T²`` of their sum, ``alpha = k / (k - 1) · (1 - Σ s_i² / s_T²)`` (sample
   variances, n - 1), on the respondents who answered *every* item of the construct
   (listwise), with that number reported as ``alpha_n``, set beside the construct's
-  published validation alpha (``reference_alpha``).
+  published validation alpha (``reference_alpha``), where the instrument declares one.
+
+Any instrument (:func:`score_sets`, :func:`set_scores`, :func:`reliability_table`): the named
+``subscales`` (else the constructs), each respondent's mean score, Cronbach's alpha with its
+Feldt interval, McDonald's omega and item-rest correlations, per wave.
 
 When the study's survey data are reconstructed, how answers combine within a
 respondent is an artefact of the reconstruction, so alphas and score spreads are
