@@ -41,7 +41,7 @@ from tieval.report.survey_tables import (
     respondent_summary,
     table_views,
 )
-from tieval.survey.counts import distributions
+from tieval.survey.counts import distributions, multi_select_cells
 from tieval.survey.data import included, load_survey
 from tieval.survey.disclosure import check_min_cell
 from tieval.survey.matching import match_summary
@@ -130,6 +130,7 @@ class TablesResult:
     proportion_figures: tuple[Block, ...] = ()
     word_figure: tuple[Block, ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
+    multi_select: pd.DataFrame | None = None  # counts.multi_select_cells; None without such items or under disclosure
 
     @property
     def figures(self) -> list[AppendixFigure]:
@@ -386,6 +387,7 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
         proportion_figures=tuple(proportions),
         word_figure=tuple(word_blocks),
         notes=notes,
+        multi_select=multi_select_cells(responses, study) if study.multi_select and not min_cell else None,
     )
 
 
@@ -410,5 +412,7 @@ def write(result: TablesResult) -> list[Path]:
         paths.append(store.write_csv(result.wave_distributions, folder / "wave_distributions.csv"))
     if result.statistics is not None and len(result.statistics):
         paths.append(store.write_csv(result.statistics, folder / "reproduced_statistics.csv"))
+    if result.multi_select is not None:
+        paths.append(store.write_csv(result.multi_select, folder / "multi_select.csv"))
     paths += [write_figure(figure, folder) for figure in result.figures]
     return paths
