@@ -79,11 +79,13 @@ def _yaml(linked: bool) -> str:
               not_relevant: ["Not relevant"]
             zero_ten: {type: numeric, min: 0, max: 10}
           items:
-            - {id: S1, text: "I feel confident", scale: agree7}
+            - {id: S1, text: "I feel confident", scale: agree7, construct: c1}
             - {id: S2, text: "I feel out of my depth", scale: agree7, reverse: true}
-            - {id: S3, text: "I know where to refer", scale: agree7}
+            - {id: S3, text: "I know where to refer", scale: agree7, construct: c1}
             - {id: S4, text: "My team talks about it", scale: agree7}
             - {id: N1, text: "How familiar is it?", scale: zero_ten}
+          constructs:
+            c1: {label: "Confidence and referral"}
           subscales:
             sa: {label: "Confidence", items: [S1, S2, S3]}
             sb: {label: "Knowledge", items: [S3, S4]}
@@ -394,3 +396,25 @@ def test_finding_spec_checks_waves_and_changes(tmp_path):
         _quantitative_fits(QuantSpec("S1", "agree", "change", "baseline"), study, at)
     with pytest.raises(ConfigError, match="mean or agree"):
         _quantitative_fits(QuantSpec("S1", "neutral", "change"), study, at)
+
+
+def test_step_construct_summary_is_per_wave_when_ids_repeat(tmp_path, monkeypatch, frames):
+    respondents, responses, linkage = frames
+    # the follow-up reuses the baseline's ids: scores must still be computed wave by wave
+    same = {f: b for f, b in zip(FOLLOW_IDS, BASE_IDS)}
+    responses = responses.assign(respondent_id=responses["respondent_id"].replace(same))
+    respondents = respondents.assign(respondent_id=respondents["respondent_id"].replace(same))
+    linkage = linkage.assign(respondent_id=linkage["respondent_id"].replace(same))
+    result = _run(tmp_path, monkeypatch, (respondents, responses, linkage))
+    rel = result.reliability.set_index(["scale", "wave"])
+    assert (
+        rel.loc[("sa", "baseline"), "n"] == 5 and rel.loc[("sa", "followup"), "n"] == 4
+    )  # P5: S3 not relevant (listwise)
+    sa = _row(result.change, "subscales", "sa")
+    assert sa["n"] == 5
+    summary = result.construct_summary.set_index("wave")
+    assert list(result.construct_summary.columns[:2]) == ["wave", "construct"]
+    assert summary.loc["baseline", "n"] == 5
+    assert summary.loc["baseline", "mean"] == pytest.approx(np.mean([(2 + 3) / 2, 3, 4.5, 2.5, 4.5]))
+    assert summary.loc["followup", "mean"] == pytest.approx(np.mean([4.5, 4.5, 5, 5, 7]))  # P5: S3 not relevant
+    assert set(result.construct_scores["wave"]) == {"baseline", "followup"} and len(result.construct_scores) == 10

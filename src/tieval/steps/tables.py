@@ -55,7 +55,7 @@ from tieval.survey.scores import (
     scores_table,
 )
 from tieval.survey.wave_change import FAMILIES, descriptives, statistic_figures, study_change, wave_distributions
-from tieval.survey.wave_data import is_linked_design, study_linkage, wave_ids, wave_labels
+from tieval.survey.wave_data import is_linked_design, study_linkage, wave_ids, wave_labels, wave_subset
 from tieval.survey.words import WordTable, word_table
 
 __all__ = ["STEP", "TablesResult", "run", "write"]
@@ -235,6 +235,17 @@ def _wave_section(
     return blocks, change, dist
 
 
+def _by_wave(table, responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """``table(responses, study)`` (construct summary or scores), per wave with a first ``wave``
+    column for a study with waves (respondent ids are unique only within a wave)."""
+    waves = wave_ids(study)
+    if len(waves) < 2:
+        return table(responses, study)
+    return pd.concat([table(wave_subset(responses, w), study).assign(wave=w) for w in waves], ignore_index=True).pipe(
+        lambda f: f[["wave", *[c for c in f.columns if c != "wave"]]]
+    )
+
+
 def _reliability_section(study: Study, responses: pd.DataFrame) -> tuple[list[Block], pd.DataFrame, pd.DataFrame]:
     scales, items = reliability_table(responses, study, wave_ids(study))
     with_wave = len(wave_ids(study)) > 1
@@ -314,8 +325,8 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
     constructs: list[Block] = []
     scored = scored_constructs(study)
     if has_data and scored:
-        summary_table = construct_summary(responses, study)
-        scores = None if min_cell else scores_table(responses, study)
+        summary_table = _by_wave(construct_summary, responses, study)
+        scores = None if min_cell else _by_wave(scores_table, responses, study)
         if study.reconstructed:
             constructs.append(Banner(RECONSTRUCTED_SCORES))
         constructs.append(
