@@ -1,9 +1,9 @@
 """Writing derived files safely and reproducibly.
 
-Every derived file goes through :func:`atomic_write`: it is written to a
-temporary file beside its target and renamed into place only when complete,
-so a failed run never leaves a half-written table and never destroys the
-previous good one.  CSVs are written with fixed formatting (``\\n`` line
+Every derived file goes through :func:`atomic_write` (from :mod:`tieval.atomic`, re-exported
+here with the provenance record): it is written to a temporary file beside its target and
+renamed into place only when complete, so a failed run never leaves a half-written table and
+never destroys the previous good one.  CSVs are written with fixed formatting (``\\n`` line
 endings, UTF-8 without BOM, fixed float format) so that the same data give
 byte-identical files.
 
@@ -25,12 +25,7 @@ byte-identical files, and checked when read.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
 import re
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +35,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tieval.atomic import (
+    atomic_write,
+    inputs_read,
+    note_input,
+    note_output,
+    outputs_written,
+    reset_provenance,
+    sha256_file,
+    write_json,
+    write_text,
+)
 from tieval.errors import InputError
 
 __all__ = [
@@ -69,39 +75,6 @@ __all__ = [
     "outputs_written",
     "reset_provenance",
 ]
-
-# Provenance: which files this process read and wrote (reported in each notebook's footer
-# and in outputs/manifest.json).  Paths are kept as given (relative to the project root).
-_INPUTS: dict[str, None] = {}
-_OUTPUTS: dict[str, None] = {}
-
-
-def note_input(path: str | Path) -> Path:
-    """Record that ``path`` was read by this step. Returns it unchanged."""
-    _INPUTS[str(Path(path))] = None
-    return Path(path)
-
-
-def note_output(path: str | Path) -> Path:
-    """Record that ``path`` was written by this step. Returns it unchanged."""
-    _OUTPUTS[str(Path(path))] = None
-    return Path(path)
-
-
-def inputs_read() -> list[str]:
-    """Files read so far, in first-read order."""
-    return list(_INPUTS)
-
-
-def outputs_written() -> list[str]:
-    """Files written so far, in first-write order."""
-    return list(_OUTPUTS)
-
-
-def reset_provenance() -> None:
-    """Forget recorded inputs and outputs (start of a notebook step)."""
-    _INPUTS.clear()
-    _OUTPUTS.clear()
 
 
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
@@ -264,30 +237,6 @@ def formula_cells(path: str | Path, sheet: str | None = None) -> list[FormulaCel
         workbook.close()
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w", **kwargs) -> Iterator:
-    """Open a temporary file beside ``path``; on success rename it over ``path``.
-
-    On any exception the temporary file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if "b" not in mode:
-        kwargs.setdefault("encoding", "utf-8")
-        kwargs.setdefault("newline", "")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with open(tmp, mode, **kwargs) as handle:
-            yield handle
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write ``frame`` as a reproducible CSV, atomically. Returns the path."""
     return write_csvs({path: frame}, index=index)[0]
@@ -412,30 +361,6 @@ def write_text_array(lines, handle) -> None:
     offsets = np.frombuffer(lines.buffers()[1], dtype=width)[lines.offset : lines.offset + len(lines) + 1]
     if len(lines):
         handle.write(memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
-
-
-def write_json(obj, path: str | Path) -> Path:
-    """Write ``obj`` as sorted, indented JSON with a trailing newline, atomically."""
-    with atomic_write(path) as handle:
-        json.dump(obj, handle, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-        handle.write("\n")
-    return note_output(path)
-
-
-def write_text(text: str, path: str | Path) -> Path:
-    """Write ``text`` atomically (UTF-8, ``\\n`` line endings)."""
-    with atomic_write(path) as handle:
-        handle.write(text)
-    return note_output(path)
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def formula_warnings(path: str | Path, sheet: str | None = None) -> list[str]:
