@@ -69,21 +69,21 @@ lint: $(SETUP) ## ruff lint and format check of src/ and tests/ (run first by CI
 # Test tiers.  `make test` builds once and runs the three tiers on that build (with --jobs, the unit
 # tier runs beside the build); the fresh-clone rebuild is its own target, run by CI.  Times: on the
 # 2-core machine, see README "Benchmarks" (measured with the load of the day).
-NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider -q
+NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
 test: test-unit test-build test-notebooks ## build once, then run the unit, build and notebook tiers (~2 min)
 
 test-unit: $(SETUP) ## unit tests only, no build (~35 s)
-	$(PY) -m pytest tests -m "not slow" -q -p no:cacheprovider
+	$(PY) -m pytest tests -m "not slow and not build" -p no:cacheprovider
 
 test-build: all ## tests over the finished build (links, manifest, no-op make) and the fixture-study builds (~40 s)
-	$(PY) -m pytest tests -m slow -k "not fresh_clone" -q -p no:cacheprovider
+	$(PY) -m pytest tests -m "slow or build" -k "not fresh_clone" -p no:cacheprovider
 
 test-notebooks: $(addprefix test-notebooks-,$(STUDIES)) ## nbval: re-run every executed notebook, outputs must match (~30 s)
 test-notebooks-%: all
 	$(PY) -m pytest $(filter outputs/$*/%,$(NOTEBOOKS)) $(NBVAL)
 
 test-fresh-clone: all ## rebuild every study in a fresh clone: outputs and processed data byte-identical (CI; ~1 min)
-	$(PY) -m pytest tests/test_build.py -m slow -k fresh_clone -q -p no:cacheprovider
+	$(PY) -m pytest tests/test_build.py -k fresh_clone -p no:cacheprovider
 
 csv: all ## write CSV copies of the processed data (data/processed/<study>/<table>.csv beside the Parquet)
 	$(PY) -m tieval.tools.export_csv
