@@ -92,8 +92,10 @@ check-config: $(SETUP) ## load and check every study.yml
 	$(PY) -m tieval check-config
 
 BENCH_ARGS ?= --no-io
-bench: $(SETUP) ## time the survey path at 1e3..1e6 respondents -> outputs/bench/bench.json, bench.png
+E2E_ARGS ?= --sizes 1e5,1e6
+bench: $(SETUP) ## survey path 1e3..1e6 (bench.json), then `make` end to end at 1e5, 1e6 with peers (e2e.json); E2E_ARGS="--sizes 1e5,1e6,1e7"
 	$(PY) -m tieval.tools.bench $(BENCH_ARGS)
+	$(PY) -m tieval.tools.bench_e2e $(E2E_ARGS)
 
 # --- maintenance -------------------------------------------------------------------------------
 reconstruct: $(SETUP) ## regenerate the reconstructed stand-in exports in data/*/raw (committed)
