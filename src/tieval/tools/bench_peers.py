@@ -29,7 +29,7 @@ import pandas as pd
 from tieval.config import Study, load_study, normalise_label
 from tieval.tools.bench import BENCH_STUDY, floor_read
 
-__all__ = ["answer_map", "item_map", "pandas_peer", "duckdb_peer", "main"]
+__all__ = ["answer_map", "item_map", "pandas_peer", "pandas_tables", "duckdb_peer", "duckdb_tables", "main"]
 
 #: Qualtrics Status values of a real response (the others are previews, tests and spam).
 _REAL = ("IP Address", "0", "Imported", "4", "Offline", "16")
@@ -76,8 +76,14 @@ def answer_map(study: Study) -> pd.DataFrame:
 
 
 def pandas_peer(path: str, study: Study) -> dict:
-    """Table 5 and the construct scores with plain pandas (see the module notes)."""
+    """Table 5 and the construct scores with plain pandas, timed (see the module notes)."""
     t0 = time.perf_counter()
+    table5, scores = pandas_tables(path, study)
+    return {"seconds": time.perf_counter() - t0, "table5_rows": int(len(table5)), "scored": int(len(scores))}
+
+
+def pandas_tables(path: str, study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(Table 5: items x categories, percent of answered rows; scores: respondents x constructs)."""
     items, answers = item_map(study), answer_map(study)
     frame = pd.read_csv(path, skiprows=[1, 2], encoding="utf-8-sig", dtype=str, keep_default_na=False)
     frame = frame[frame["Status"].isin(_REAL)]
@@ -92,14 +98,24 @@ def pandas_peer(path: str, study: Study) -> dict:
     rated = long[long["code"].notna() & (long["scale"] != "zero_ten")].copy()
     rated.loc[rated["reverse"], "code"] = rated["flip"] - rated["code"]
     scores = rated.groupby(["ResponseId", "construct"])["code"].mean().unstack()
-    return {"seconds": time.perf_counter() - t0, "table5_rows": int(len(table5)), "scored": int(len(scores))}
+    return table5, scores
 
 
 def duckdb_peer(path: str, study: Study) -> dict:
-    """Table 5 and the construct scores as SQL in DuckDB (see the module notes)."""
+    """Table 5 and the construct scores as SQL in DuckDB, timed (see the module notes)."""
+    t0 = time.perf_counter()
+    table5, scores = duckdb_tables(path, study)
+    return {
+        "seconds": time.perf_counter() - t0,
+        "table5_rows": int(table5["item_id"].nunique()),
+        "scored": int(scores["ResponseId"].nunique()),
+    }
+
+
+def duckdb_tables(path: str, study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(Table 5 long: item_id, category, percent; scores long: ResponseId, construct, score)."""
     import duckdb  # noqa: PLC0415 - only this peer needs it
 
-    t0 = time.perf_counter()
     items, answers = item_map(study), answer_map(study)  # noqa: F841 - read by DuckDB by name
     con = duckdb.connect()
     columns = ", ".join(f'"{c}"' for c in items["column"])
@@ -127,11 +143,7 @@ def duckdb_peer(path: str, study: Study) -> dict:
         """SELECT ResponseId, construct, avg(CASE WHEN reverse THEN flip - code ELSE code END) AS score
            FROM long WHERE code IS NOT NULL AND scale <> 'zero_ten' GROUP BY ResponseId, construct"""
     ).df()
-    return {
-        "seconds": time.perf_counter() - t0,
-        "table5_rows": int(table5["item_id"].nunique()),
-        "scored": int(scores["ResponseId"].nunique()),
-    }
+    return table5, scores
 
 
 def main(argv: list[str] | None = None) -> int:
