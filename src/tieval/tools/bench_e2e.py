@@ -304,12 +304,14 @@ def e2e_figure(records: list[dict]):
     ax1.plot(ns, [r["build"]["seconds"] for r in records], "o-", label="make (every notebook + HTML)")
     ax1.plot(ns, [r["triangulation_edit"]["seconds"] for r in records], "s--", label="make after a triangulation edit")
     for mode, style in (("floor", ":"), ("pandas", "-."), ("duckdb", "-")):
-        if all("peers" in r for r in records):
-            ax1.plot(ns, [r["peers"][mode]["seconds"] for r in records], style, marker=".", label=f"peer: {mode}")
+        done = [(n, r["peers"][mode]) for n, r in zip(ns, records) if r.get("peers", {}).get(mode, {}).get("seconds")]
+        if done:
+            ax1.plot([n for n, _ in done], [p["seconds"] for _, p in done], style, marker=".", label=f"peer: {mode}")
     ax2.plot(ns, [r["build"]["peak_tree_mb"] for r in records], "o-", label="make, whole process tree")
-    if all("peers" in r for r in records):
-        for mode in ("floor", "pandas", "duckdb"):
-            ax2.plot(ns, [r["peers"][mode]["peak_tree_mb"] for r in records], ".:", label=f"peer: {mode}")
+    for mode in ("floor", "pandas", "duckdb"):
+        done = [(n, r["peers"][mode]) for n, r in zip(ns, records) if r.get("peers", {}).get(mode, {}).get("seconds")]
+        if done:
+            ax2.plot([n for n, _ in done], [p["peak_tree_mb"] for _, p in done], ".:", label=f"peer: {mode}")
     for ax, label in ((ax1, "seconds"), (ax2, "peak memory (MB)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -349,10 +351,15 @@ def run(
         )
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     store.write_json({"machine": _machine(), "records": records, "bad_cell": checked, "when": when}, out / "e2e.json")
+    _save(records, out)
+    return records
+
+
+def _save(records: list[dict], out: Path) -> None:
+    """Draw ``e2e.png`` from the records."""
     fig = e2e_figure(records)
     with store.atomic_write(out / "e2e.png", "wb") as handle:
         fig.savefig(handle, format="png", dpi=110, metadata={"Software": None})
-    return records
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -365,7 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--bad", default=f"{BAD_CHECK[0]}:{BAD_CHECK[1]}", help="N:ROW planted bad cell to check ('' to skip)"
     )
+    parser.add_argument("--replot", action="store_true", help="only redraw e2e.png from e2e.json")
     args = parser.parse_args(argv)
+    if args.replot:
+        out = Path(args.out) if args.out else outputs_dir("bench")
+        _save(json.loads((out / "e2e.json").read_text(encoding="utf-8"))["records"], out)
+        return 0
     bad = tuple(int(float(x)) for x in args.bad.split(":")) if args.bad else None
     run(_parse_sizes(args.sizes), seed=args.seed, out=args.out, peers=not args.no_peers, bad=bad)
     return 0
