@@ -38,6 +38,8 @@ RESPONDENTS = ["study", "respondent_id", "status", "exclusion_reason", "n_items_
 #: ``code``: numeric code on the item's scale (blank when missing or not relevant);
 #: ``category``: collapsed category (agree / neutral / disagree / not_relevant / a numeric bin / yes / no);
 #: ``missing_reason``: '' when answered, 'not_answered', or 'not_relevant'.
+#: A multi-select item (survey.multiselect) gives one row per respondent x option instead: ``label`` the
+#: option, ``code`` 1 / 0, ``category`` selected / not_selected (blank, not_answered, when unanswered).
 RESPONSES = ["study", "respondent_id", "item_id", "code", "label", "category", "missing_reason"]
 
 #: processed/<study>/free_text.parquet — one row per non-empty open answer, redacted.
