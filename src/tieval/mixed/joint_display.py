@@ -30,6 +30,22 @@ def _quotation(f: Finding, excerpts: pd.DataFrame) -> tuple[str, str]:
     return str(row["text"]), f"{who} ({f.quote})"
 
 
+def _what(r) -> str:
+    """What a statistic is of: its category, or with a wave or a change its label (with the wave)."""
+    if getattr(r, "statistic", "percent") == "change":
+        return r.category_label
+    if getattr(r, "wave", ""):
+        return f"{r.category} ({r.wave})"
+    return r.category
+
+
+def _printed_key(r) -> tuple[str, str] | None:
+    """The published table cell a statistic reproduces: a share of one category, not a change or one wave's share."""
+    if getattr(r, "statistic", "percent") == "change" or getattr(r, "wave", ""):
+        return None
+    return (r.item_id, r.category)
+
+
 def joint_display(
     tri: Triangulation, stats: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame, study: Study
 ) -> pd.DataFrame:
@@ -43,8 +59,8 @@ def joint_display(
     for f in tri.findings:
         mine = stats[stats["finding"] == f.id]
         shown = "; ".join(
-            f"{r.item_id} {r.category}: {r.shown}"
-            + (f" (published {printed[(r.item_id, r.category)]}%)" if (r.item_id, r.category) in printed else "")
+            f"{r.item_id} {_what(r)}: {r.shown}"
+            + (f" (published {printed[(r.item_id, r.category)]}%)" if _printed_key(r) in printed else "")
             for r in mine.itertuples()
         )
         constructs = list(dict.fromkeys(c for c in mine["construct"] if c))
