@@ -56,6 +56,7 @@ def check(checks, check_id):
 # ----------------------------------------------------------------------------- rounding rules
 
 
+@pytest.mark.build
 def test_table5_rule_is_largest_remainder_with_its_evidence(lancashire):
     found = table_rules.table_rules(lancashire.study, lancashire.published, lancashire.n_max)["Table 5"]
     assert found.rule == "largest_remainder"
@@ -106,6 +107,7 @@ def test_a_row_only_another_rule_gives_is_flagged_as_such():
 # ----------------------------------------------------------------------------- culprits
 
 
+@pytest.mark.build
 def test_c1_culprit_is_one_cell_not_the_row(lancashire):
     reproduced = pd.DataFrame(
         {
@@ -135,6 +137,7 @@ def test_minimal_edit_of_a_row_summing_to_102():
 # ----------------------------------------------------------------------------- flow and denominators
 
 
+@pytest.mark.build
 def test_fully_completed_42_conflicts_with_table_bases(lancashire):
     rules_by = table_rules.table_rules(lancashire.study, lancashire.published, lancashire.n_max)
     checks = completion.check_completion(lancashire, rules_by)
@@ -149,6 +152,7 @@ def test_fully_completed_42_conflicts_with_table_bases(lancashire):
     assert [f for f, *_ in completion.partial_claims(lancashire.published)] == ["results.3"]
 
 
+@pytest.mark.build
 def test_fully_completed_is_reproduced_from_the_complete_stage(lancashire):
     exclusions = pd.DataFrame({"stage": ["responses", "complete"], "n": [42, 37], "reason": ["", ""]})
     rep = completion.completion_reproductions(lancashire.published, exclusions)
@@ -158,6 +162,7 @@ def test_fully_completed_is_reproduced_from_the_complete_stage(lancashire):
 # ----------------------------------------------------------------------------- banded mean
 
 
+@pytest.mark.build
 def test_mean_years_in_role_2_8_is_implausible(lancashire):
     c = check(bands.check_means(lancashire), "MEAN-results.8")
     assert c.result == "implausible" and c.flagged == ("results.8",)
@@ -168,12 +173,14 @@ def test_mean_years_in_role_2_8_is_implausible(lancashire):
 # ----------------------------------------------------------------------------- quantifiers and qualitative counts
 
 
+@pytest.mark.build
 def test_all_reported_progress_conflicts_with_case_e(surrey):
     c = check(quantifiers.check_quantifiers(surrey), "QUANT-quant.5")
     assert c.result == "inconsistent" and c.flagged == ("quant.5",)
     assert "Case E: No change on the recruitment issue" in c.explanation and "4 of 5" in c.explanation
 
 
+@pytest.mark.build
 def test_prominent_at_both_timepoints_fails_at_three_months(surrey):
     checks = quantifiers.check_quantifiers(surrey)
     assert check(checks, "QUANT-quant.2").result == "consistent"  # 4 of 7 at one month
@@ -181,6 +188,7 @@ def test_prominent_at_both_timepoints_fails_at_three_months(surrey):
     assert three.result == "inconsistent" and "0 of 6" in three.explanation
 
 
+@pytest.mark.build
 def test_surrey_five_interview_all_claims_are_recorded_and_checked(surrey):
     pub = surrey.published
     claims = pub[(pub["unit"] == "quantifier") & (pub["source"] == "interview") & (pub["value"] == 100)]
@@ -197,6 +205,7 @@ def test_surrey_five_interview_all_claims_are_recorded_and_checked(surrey):
     assert check(quantifiers.check_quantifiers(surrey), "QUANT-quant.1").result == "not checked"  # survey: no data here
 
 
+@pytest.mark.build
 def test_most_beside_25_percent_is_not_a_majority(lancashire):
     rep = pd.DataFrame(
         {
@@ -377,6 +386,7 @@ def test_built_audit_statuses_and_erratum(study_id):
         assert table.loc["B4", "neutral_percent"] == 2 and table.loc["B4", "neutral_exact"] == 2.5
 
 
+@pytest.mark.build
 def test_questionnaire_claim_takes_the_share_of_the_count_it_restates(surrey):
     """'All participants who completed the online questionnaire felt ...' restates hearing.1 (10 of 10)."""
     extra = pd.DataFrame(

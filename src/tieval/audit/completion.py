@@ -51,7 +51,7 @@ def completion_claims(published: pd.DataFrame) -> pd.DataFrame:
     """The text counts claiming that every item was answered."""
     cand = _text_counts(published)
     said = cand["measure"].astype(str) + " " + cand["printed"].astype(str)
-    return cand[said.map(lambda t: bool(COMPLETE.search(t)))]
+    return cand.loc[said.map(lambda t: bool(COMPLETE.search(t))).astype(bool)]
 
 
 def partial_claims(published: pd.DataFrame) -> list[tuple[str, float, int]]:
