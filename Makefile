@@ -16,7 +16,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SETUP  := $(VENV)/.installed
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
-MAKEFLAGS += --no-builtin-rules --jobs=$(JOBS) --output-sync=target
+MAKEFLAGS += --no-builtin-rules --jobs=$(JOBS) --output-sync=target --keep-going
 RUN     = $(PY) -m tieval run
 RULES  := .make/rules.mk
 

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tieval.paths import discover_studies, invalid_study_folders, project_root, step_dir
+from tieval.paths import discover_studies, invalid_study_folders, project_root, stage_root, step_dir
 from tieval.store import atomic_write
 
 __all__ = [
@@ -87,6 +87,11 @@ class Step:
     def target(self, study: str) -> Path:
         """The file ``make`` builds: the executed notebook ``outputs/<study>/<name>/<name>.ipynb``."""
         return step_dir(study, self.name, Path(".")) / f"{self.name}.ipynb"
+
+    def staged_target(self, study: str) -> Path:
+        """The executed notebook in the study's staging mirror, which make builds (the published
+        :meth:`target` is copied from it when the whole study is staged, see :mod:`tieval.staging`)."""
+        return stage_root(study, Path(".")) / self.target(study)
 
     def writes(self, study: str) -> list[Path]:
         """Folders and files the step writes for a study: its step dir (tables, figures, executed notebook,
@@ -294,18 +299,31 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
     targets = []
     for study in studies:
         lines += ["", f"# --- {study}", *_input_variables(study)]
+        checked = (stage_root(study, Path(".")) / ".checked").as_posix()
+        folders = " ".join(f"data/{study}/{kind}" for kind in INPUT_KINDS[1:])
+        lines.append(
+            f"{checked}: $(CONFIG_{study}) $(wildcard {folders}) "
+            + " ".join(f"$({kind.upper()}_{study})" for kind in INPUT_KINDS[1:])
+            + " | $(SETUP)"
+        )
+        lines.append(f"\t@$(PY) -m tieval check --study {study} --stamp $@")
         for s in STEPS:
             prereqs = [
                 s.notebook.as_posix(),
                 *(f"$({kind.upper()}_{study})" for kind in s.reads),
-                *(step(r).target(study).as_posix() for r in s.reads_steps),
+                *(step(r).staged_target(study).as_posix() for r in s.reads_steps),
                 f"$(MODULES_{s.name})",
             ]
-            lines.append(f"{s.target(study).as_posix()}: {' '.join(prereqs)} | $(SETUP)")
-            lines.append(f"\t@$(RUN) {s.name} --study {study}")
-            targets.append(s.target(study).as_posix())
+            lines.append(f"{s.staged_target(study).as_posix()}: {' '.join(prereqs)} | $(SETUP) {checked}")
+            lines.append(f"\t@$(RUN) {s.name} --study {study} --stage")
+        published = " ".join(s.target(study).as_posix() for s in STEPS)
+        staged = " ".join(s.staged_target(study).as_posix() for s in STEPS)
+        lines.append(f"{published} &: {staged} | $(SETUP)")
+        lines.append(f"\t@$(PY) -m tieval publish --study {study}")
+        lines.append(f".PRECIOUS: {published}")
+        targets += [s.target(study).as_posix() for s in STEPS]
         lines.append(f".PHONY: study-{study}")
-        lines.append(f"study-{study}: {' '.join(s.target(study).as_posix() for s in STEPS)}")
+        lines.append(f"study-{study}: {published}")
     lines += [
         "",
         f"NOTEBOOKS := {' '.join(targets)}",
