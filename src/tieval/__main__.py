@@ -27,6 +27,7 @@ import argparse
 import errno
 import sys
 import time
+from pathlib import Path
 
 from tieval.errors import InputError, display_path
 from tieval.paths import check_study_id
@@ -117,6 +118,8 @@ def _check_ids(args) -> None:
     """Refuse an invalid study id in any command, before it is used in a path."""
     for name in ("study", "study_id"):
         value = getattr(args, name, None)
+        if value is not None and args.command == "validate" and (Path(value) / "study.yml").is_file():
+            continue  # validate also takes a study folder by its path (it only reads)
         if value is not None:
             check_study_id(value)
     if args.command in ("check-config", "migrate"):
