@@ -89,7 +89,14 @@ def clear_step(step, study: str, stage: Path) -> None:
 
 def _copy(src: Path, dst: Path) -> None:
     """Copy folder ``src`` to ``dst`` (new files, dated now, so make sees them newer than the staged ones)."""
-    shutil.copytree(src, dst, copy_function=shutil.copyfile, symlinks=False)
+    dst.mkdir(parents=True)
+    for folder, dirs, files in os.walk(src):
+        here = Path(folder)
+        target = dst / here.relative_to(src)
+        for name in sorted(dirs):
+            (target / name).mkdir()
+        for name in sorted(files):  # errors (a full disk) surface as themselves, not as shutil.Error
+            shutil.copyfile(here / name, target / name)
 
 
 def _work(study: str, root: Path) -> Path:

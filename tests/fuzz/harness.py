@@ -22,6 +22,7 @@ import hashlib
 import importlib
 import io
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,13 +51,19 @@ class Case:
 
 
 def digests(base: Path, subs=("outputs", "data/processed")) -> dict[str, str]:
-    """sha256 of every file below ``base/<sub>`` for each sub."""
+    """sha256 of every file below ``base/<sub>`` for each sub, 40-hex commit ids masked (as
+    ``compare.sh`` does: a rebuild after a commit records the new commit in footers and provenance;
+    a copy outside a git checkout records 'unknown')."""
     out = {}
     for sub in subs:
         for p in sorted((base / sub).rglob("*")):
             if p.is_file():
-                out[p.relative_to(base).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+                data = _COMMIT.sub(b"<commit>", p.read_bytes())
+                out[p.relative_to(base).as_posix()] = hashlib.sha256(data).hexdigest()
     return out
+
+
+_COMMIT = re.compile(rb"[0-9a-f]{40}(?:\+modified)?|\bunknown\b")  # 'unknown': a copy outside git
 
 
 def make_copy(dest: Path) -> Path:
