@@ -25,7 +25,7 @@ RULES  := .make/rules.mk
 RULES_SOURCES := $(sort $(shell find src/tieval -name '*.py' 2>/dev/null) $(wildcard notebooks/*.ipynb) \
                    $(filter data/%/study.yml,$(wildcard data/*/study.yml)))
 
-.PHONY: all help setup lint test test-unit reconstruct manifest clean distclean lab bench new-study check-config
+.PHONY: all help setup lint test test-unit reconstruct manifest clean distclean lab bench new-study check-config fuzz
 
 all: outputs/html/index.html ## set up .venv, run every notebook for every study, build outputs/html/index.html
 
@@ -71,6 +71,9 @@ test: all ## set up, build, then run unit, integration and notebook-regression (
 
 test-unit: $(SETUP) ## run the unit tests only (no build)
 	$(PY) -m pytest tests -m "not slow"
+
+fuzz: all ## the hostile-input suite (tests/fuzz): one line for every bad input, outputs intact
+	$(PY) -m pytest tests/fuzz -m fuzz -q -p no:cacheprovider
 
 check-config: $(SETUP) ## load and check every study.yml
 	$(PY) -m tieval check-config
