@@ -6,6 +6,13 @@
 # $(RULES), which make regenerates whenever a module, a notebook or a study.yml changes.  A step
 # re-runs only when its notebook, its study's inputs, an earlier step it reads, or a module it
 # imports changed.  A successful build prints one line per step (study, step, seconds).
+#
+# All or nothing per study: the steps build in the study's staging mirror .make/stage/<id>/, after
+# `python -m tieval check` (id, input paths, raw manifest); when every step of the study is staged,
+# `python -m tieval publish` swaps outputs/<id>/, outputs/html/<id>/ and data/processed/<id>/ in together
+# (src/tieval/staging.py).  A failed step leaves the published outputs of its study as they were
+# (.DELETE_ON_ERROR only ever removes a staged file; the published targets are precious), and
+# --keep-going lets the other studies build.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all

@@ -15,6 +15,12 @@ re-runs only when its notebook, its study's inputs, an earlier step it reads,
 or a module it imports changed.  The Makefile, the build tests and the HTML
 index all take the steps from here.
 
+Each step's target is its executed notebook in the study's staging mirror
+(:meth:`Step.staged_target`), made after the study's check stamp
+``.make/stage/<study>/.checked`` (order-only: checking never re-runs a step); one
+grouped rule publishes the study's outputs (:meth:`Step.target`) when all its
+steps are staged (:mod:`tieval.staging`).
+
 Generating the rules reads files and parses Python; nothing is imported or run.
 """
 
