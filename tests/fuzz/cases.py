@@ -458,15 +458,6 @@ for study in (L, S):
     case(f"codebook-{tag}-list", "codebook", study, write(study, BOOK, b"- a\n"), ["codebook.yml"], QUAL)
     case(f"codebook-{tag}-dup-id", "codebook", study, lambda r, s=study: _dup_theme(r, s), ["codebook.yml"], QUAL)
 case(
-    "codings-lanc-email",
-    "codings",
-    L,
-    lambda r: _codings_row(r, L, COD, coder="jo.bloggs@example.org"),
-    ["column coder"],
-    QUAL,
-    secrets=("jo.bloggs@example.org",),
-)
-case(
     "codings2-unknown-code",
     "codings",
     S,
