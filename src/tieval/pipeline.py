@@ -35,12 +35,12 @@ import time
 from pathlib import Path
 
 from tieval import notebook_io, registry, staging
+from tieval.atomic import atomic_write
 from tieval.config import load_study
 from tieval.errors import InputError
 from tieval.integrity import preflight
 from tieval.paths import check_study_id, failed_dir, project_root, step_dir
 from tieval.report.html import render_views
-from tieval.store import atomic_write
 from tieval.survey.redact import redact_text
 
 __all__ = [

@@ -34,8 +34,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tieval.atomic import atomic_write
 from tieval.paths import discover_studies, invalid_study_folders, project_root, stage_root, step_dir
-from tieval.store import atomic_write
 
 __all__ = [
     "Step",
@@ -117,7 +117,12 @@ STEPS: tuple[Step, ...] = (
     Step("02_clean", "clean", (), ("config", "raw"), writes_processed=True),
     Step("03_tables", "tables", ("02_clean",), ("config", "published")),
     Step("04_qualitative", "qualitative", ("02_clean",), ("config", "raw", "analysis", "published")),
-    Step("05_triangulation", "triangulation", ("02_clean", "03_tables", "04_qualitative"), ("config", "analysis")),
+    Step(
+        "05_triangulation",
+        "triangulation",
+        ("02_clean", "03_tables", "04_qualitative"),
+        ("config", "analysis", "published"),
+    ),
     Step(
         "06_audit",
         "audit",

@@ -42,9 +42,12 @@ from tieval import schema, store
 from tieval.config import Scale, Study, load_study, normalise_label
 from tieval.errors import ConfigError, InputError, display_path
 from tieval.integrity import MANIFEST_NAME, verify_manifest
-from tieval.paths import processed_dir, step_dir
+from tieval.paths import step_dir
+from tieval.survey import data
 from tieval.survey.columns import constant, distinct, texts
+from tieval.survey.definition import with_definition
 from tieval.survey.ingest import Export, format_words, looks_numeric, read_export
+from tieval.survey.multiselect import decode_all, expected_answers, multi_select_rows, with_multi_select
 from tieval.survey.redact import Redaction, first_duplicate, id_digests, pseudonyms, redact_series, withheld_columns
 
 __all__ = [
@@ -278,6 +281,8 @@ class Validation:
     answered_prefix: np.ndarray
     warnings: list[str] = field(default_factory=list)
     withheld: list = field(default_factory=list)  # identifying free-text columns kept out (redact.withheld_columns)
+    multi: dict = field(default_factory=dict)  # multi-select items (survey.multiselect.MultiSelect) by id
+    expected: np.ndarray | None = None  # per record: items asked (blank loop iterations left out); None: all
 
     @property
     def included(self) -> np.ndarray:
@@ -287,7 +292,8 @@ class Validation:
     @property
     def status_codes(self) -> np.ndarray:
         """Per record: the position of its status in :data:`STATUS_KINDS`."""
-        return np.where(self.included, self.n_answered == len(self.items), 2).astype(np.int8)
+        expected = len(self.items) if self.expected is None else self.expected
+        return np.where(self.included, self.n_answered >= expected, 2).astype(np.int8)
 
     @property
     def status(self) -> np.ndarray:
@@ -404,7 +410,10 @@ def unknown_answers(export: Export, decoded: Decoded, where: str, expected: str,
 
 
 def validate(export: Export, study: Study) -> Validation:
-    """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem."""
+    """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem.
+    A survey definition study.yml names (``survey.definition``) supplies the recodes it leaves out
+    (:func:`tieval.survey.definition.with_definition`)."""
+    study = with_definition(study)
     ids, digests = _check_ids(export, study)
     problems: list[tuple[int, int, InputError]] = []
 
@@ -425,6 +434,7 @@ def validate(export: Export, study: Study) -> Validation:
         decoded, where, expected = problems[0][2]
         others = [p[2][1].split(" (")[0] for p in problems[1:]]
         raise unknown_answers(export, decoded, where, expected, others)
+    multi = decode_all(export, study)
     reason = _status_reasons(export)
 
     n = export.n_records
@@ -472,6 +482,8 @@ def validate(export: Export, study: Study) -> Validation:
         np.where(n_answered == prefix, n_answered, -1),
         warnings,
         withheld,
+        multi=multi,
+        expected=expected_answers(study, answered),
     )
 
 
@@ -747,6 +759,7 @@ def build_tables(validation: Validation) -> Tables:
         copy=False,
     )
 
+    responses = with_multi_select(responses, multi_select_rows(validation.multi, order), pseudo, {"study": study.id})
     free, redaction = _free_text(validation, order, pseudo)
     return Tables(
         respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
@@ -797,11 +810,8 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
 
 def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:
     """Where the cleaning step writes: the three processed tables and the exclusions table."""
-    base = processed_dir(study_id, root)
     return {
-        "respondents": base / "respondents.csv",
-        "responses": base / "responses.csv",
-        "free_text": base / "free_text.csv",
+        **{name: data.table_path(study_id, name, root) for name in ("respondents", "responses", "free_text")},
         "exclusions": step_dir(study_id, "02_clean", root) / "exclusions.csv",
     }
 
@@ -835,15 +845,10 @@ def write_processed(result: CleanResult, root: Path | None = None) -> list[Path]
     """Write the three processed tables and the exclusions table of ``result`` as one unit
     (atomically: on any error nothing under ``data/processed/<study>/`` or the exclusions
     table changes)."""
-    paths = processed_paths(result.study.id, root)
-    return store.write_csvs(
-        {
-            paths["respondents"]: result.tables.respondents,
-            paths["responses"]: result.tables.responses,
-            paths["free_text"]: result.tables.free_text,
-            paths["exclusions"]: result.tables.exclusions,
-        }
-    )
+    t = result.tables
+    tables = {"respondents": t.respondents, "responses": t.responses, "free_text": t.free_text}
+    exclusions = {processed_paths(result.study.id, root)["exclusions"]: t.exclusions}
+    return data.write_tables(result.study.id, tables, root, extra=exclusions)
 
 
 def clean_study(study: str | Path, root: Path | None = None) -> CleanResult:
