@@ -52,16 +52,12 @@ SOURCES = ("", "questionnaire", "interview", "focus group", "document")
 
 
 def _check_restates(frame: pd.DataFrame, fail) -> None:
-    """``restates`` names another row, of a table, and following it never comes back to the row
-    (no figure restates itself through a loop of restatements)."""
+    """``restates`` names another row, and following it never comes back to the row (no figure
+    restates itself through a loop of restatements)."""
     restates = frame["restates"]
     bad = (restates != "") & (~restates.isin(frame["figure_id"]) | (restates == frame["figure_id"]))
     if bad.any():
         fail(bad, "restates", "the figure_id of another row")
-    kind = dict(zip(frame["figure_id"], frame["location_type"]))
-    bad = (restates != "") & (restates.map(kind) != "table")
-    if bad.any():
-        fail(bad, "restates", "the figure_id of a table figure (location_type table)")
     target = dict(zip(frame["figure_id"], restates))
     for i, start in enumerate(frame["figure_id"]):
         seen, at = {start}, target.get(start, "")
