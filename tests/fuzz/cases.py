@@ -579,6 +579,46 @@ P = [
     ("unit-bad", "2018,year,,,", "2018,furlongs,,,", ["unit"]),
     ("restates-dangling", "2018,year,,,", "2018,year,,no.such.figure,", ["restates", "no.such.figure"]),
     ("restates-self", "2018,year,,,", "2018,year,,summary.1,", ["restates"]),
+]
+for name, old, new, expect in P:
+    case(f"pub-{name}", "published", L, sub(L, PUB, old, new), ["figures.csv", *expect], OVER)
+case("pub-stray-quote", "published", L, append(L, PUB, '"x.1,Somewhere,text,m,,,1,count,,,'), ["figures.csv"], OVER)
+case("pub-dup-id", "published", L, append(L, PUB, PUBROW), ["figures.csv", "summary.1"], OVER)
+case("pub-no-column", "published", L, sub(L, PUB, "figure_id,", "figure,"), ["figures.csv", "figure_id"], OVER)
+case("pub-latin1", "published", L, recode(L, PUB, "latin-1"), ["figures.csv"], OVER)
+case("pub-nul", "published", L, sub(L, PUB, "Executive summary", "Executive\x00summary"), ["figures.csv"], OVER)
+case("pub-cycle", "published", L, lambda r: _restates_cycle(r), ["figures.csv", "restates"], OVER)
+case("pub-empty", "published", S, write(S, PUB, b""), ["figures.csv"], OVER)
+
+
+def _restates_cycle(root):
+    p = _p(root, L, PUB)
+    text = p.read_text(encoding="utf-8")
+    text += "x.1,Somewhere,table,participants,,,5,count,,x.2,5,\nx.2,Somewhere,table,participants,,,5,count,,x.1,5,\n"
+    p.write_text(text, encoding="utf-8")
+
+
+# --- REFI-QDA projects (codings given as a .qdpx) ----------------------------------------------------
+XXE = b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><Project name="&x;"/>'
+BOMB = b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Project name="&c;"/>'
+Q = [
+    ("xxe", {"project.qde": XXE}),
+    ("bomb", {"project.qde": BOMB}),
+    ("no-project", {"Sources/a.txt": b"text"}),
+    ("not-xml", {"project.qde": b"this is not xml"}),
+    ("wrong-root", {"project.qde": b'<?xml version="1.0"?><Other/>'}),
+    ("zip-slip", {"../../evil.qde": b"x", "project.qde": b"<Project/>"}),
+]
+for name, entries in Q:
+    case(f"qdpx-{name}", "qdpx", S, qdpx(S, entries), ["codings.qdpx"], QUAL)
+case(
+    "qdpx-not-zip",
+    "qdpx",
+    S,
+    both(
+        write(S, "raw/codings.qdpx", b"PK not a zip"),
+        sub(S, YML, "codings: raw/codings.csv", "codings: raw/codings.qdpx"),
+    ),
     ["codings.qdpx"],
     QUAL,
 )
