@@ -6,6 +6,13 @@
 # $(RULES), which make regenerates whenever a module, a notebook or a study.yml changes.  A step
 # re-runs only when its notebook, its study's inputs, an earlier step it reads, or a module it
 # imports changed.  A successful build prints one line per step (study, step, seconds).
+#
+# All or nothing per study: the steps build in the study's staging mirror .make/stage/<id>/, after
+# `python -m tieval check` (id, input paths, raw manifest); when every step of the study is staged,
+# `python -m tieval publish` swaps outputs/<id>/, outputs/html/<id>/ and data/processed/<id>/ in together
+# (src/tieval/staging.py).  A failed step leaves the published outputs of its study as they were
+# (.DELETE_ON_ERROR only ever removes a staged file; the published targets are precious), and
+# --keep-going lets the other studies build.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -16,7 +23,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SETUP  := $(VENV)/.installed
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
-MAKEFLAGS += --no-builtin-rules --jobs=$(JOBS) --output-sync=target
+MAKEFLAGS += --no-builtin-rules --jobs=$(JOBS) --output-sync=target --keep-going
 RUN     = $(PY) -m tieval run
 RULES  := .make/rules.mk
 
@@ -25,7 +32,7 @@ RULES  := .make/rules.mk
 RULES_SOURCES := $(sort $(shell find src/tieval -name '*.py' 2>/dev/null) $(wildcard notebooks/*.ipynb) \
                    $(filter data/%/study.yml,$(wildcard data/*/study.yml)))
 
-.PHONY: all help setup lint test test-unit test-build test-notebooks test-fresh-clone reconstruct manifest clean distclean lab bench new-study check-config csv
+.PHONY: all help setup lint test test-unit test-build test-notebooks test-fresh-clone reconstruct manifest clean distclean lab bench new-study check-config csv fuzz
 
 all: outputs/html/index.html ## set up .venv, run every notebook for every study, build outputs/html/index.html
 
@@ -87,6 +94,9 @@ test-fresh-clone: all ## rebuild every study in a fresh clone: outputs and proce
 
 csv: all ## write CSV copies of the processed data (data/processed/<study>/<table>.csv beside the Parquet)
 	$(PY) -m tieval.tools.export_csv
+
+fuzz: all ## the hostile-input suite (tests/fuzz): one line for every bad input, outputs intact
+	$(PY) -m pytest tests/fuzz -m fuzz -q -p no:cacheprovider
 
 check-config: $(SETUP) ## load and check every study.yml
 	$(PY) -m tieval check-config

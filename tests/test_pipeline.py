@@ -73,7 +73,7 @@ def test_paths_of_a_step():
     root = Path("r")
     assert pipeline.notebook_path("03_tables", root) == Path("r/notebooks/03_tables.ipynb")
     assert pipeline.executed_path("03_tables", "s", root) == Path("r/outputs/s/03_tables/03_tables.ipynb")
-    assert pipeline.failed_path("03_tables", "s", root) == Path("r/outputs/s/03_tables/03_tables.failed.ipynb")
+    assert pipeline.failed_path("03_tables", "s", root) == Path("r/.make/failed/s/03_tables.failed.ipynb")
 
 
 def test_step_line_is_one_aligned_line():
@@ -113,7 +113,7 @@ def test_a_step_runs_quietly_and_its_executed_notebook_is_normalised(tmp_path, i
     warning came every time; the shutdown KeyboardInterrupt now and then)."""
     root = in_project(_project(tmp_path, 'import os\nprint(study, os.environ["TIEVAL_ROOT"], os.getcwd())'))
     out, err = io.StringIO(), io.StringIO()
-    assert pipeline.run_command("99_probe", "demo", parameters={}, out=out, err=err, render=False) == 0
+    assert pipeline.run_command("99_probe", "demo", parameters={}, out=out, err=err, render=False, check=False) == 0
     assert err.getvalue() == ""
     assert capfd.readouterr() == ("", "")
     line = out.getvalue()
@@ -151,11 +151,11 @@ def test_a_bug_in_a_notebook_reports_the_cell_and_keeps_the_failed_notebook(tmp_
     good.parent.mkdir(parents=True)
     good.write_text("previous good output", encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    assert pipeline.run_command("99_probe", "demo", out=out, err=err, render=False) == 1
+    assert pipeline.run_command("99_probe", "demo", out=out, err=err, render=False, check=False) == 1
     assert out.getvalue() == ""
     assert err.getvalue() == (
         "error: 99_probe.ipynb failed for study demo in cell 3: KeyError: 'missing'; "
-        "traceback in outputs/demo/99_probe/99_probe.failed.ipynb\n"
+        "traceback in .make/failed/demo/99_probe.failed.ipynb\n"
     )
     failed = json.loads(pipeline.failed_path("99_probe", "demo", root).read_text(encoding="utf-8"))
     assert any(o.get("ename") == "KeyError" for c in failed["cells"] for o in c.get("outputs", []))

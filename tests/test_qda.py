@@ -13,6 +13,7 @@ import pytest
 from tieval.errors import InputError
 from tieval.qual import qda
 from tieval.schema import CODEBOOK, CODINGS
+from tieval.survey.redact import redact_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "qda"
@@ -343,8 +344,11 @@ def test_published_excerpts_round_trip(study, tmp_path):
     codings = pd.DataFrame({"excerpt_id": excerpts["excerpt_id"], "code_id": "quoted", "coder": "lead"})
     path = qda.write_qdpx(qda.project_from_tables(excerpts, codings), tmp_path / "s.qdpx")
     back = qda.tables_from_project(qda.read_qdpx(path))
-    pd.testing.assert_frame_equal(back.excerpts, excerpts)
+    # notes (source descriptions) are redacted on export: the surrey note naming two facilitators
+    expected = excerpts.assign(note=[redact_text(n) for n in excerpts["note"]])
+    pd.testing.assert_frame_equal(back.excerpts, expected)
     pd.testing.assert_frame_equal(back.codings, codings.sort_values(CODINGS, ignore_index=True))
+    assert (study == "surrey-als") == (expected["note"] != excerpts["note"]).any()
 
 
 def test_export_layout_one_source_per_excerpt_with_variables_and_cases(study_tables):

@@ -143,16 +143,21 @@ def test_rules_are_deterministic_and_cover_every_step_of_every_study():
     assert text == registry.make_rules(ROOT)
     for sid in STUDIES:
         for s in registry.STEPS:
-            rule = re.search(rf"^{re.escape(s.target(sid).as_posix())}: (.*)$", text, re.M)
+            rule = re.search(rf"^{re.escape(s.staged_target(sid).as_posix())}: (.*)$", text, re.M)
             assert rule, (sid, s.name)
             prereqs = rule.group(1).split()
             assert prereqs[0] == s.notebook.as_posix() and f"$(MODULES_{s.name})" in prereqs
             assert f"$(CONFIG_{sid})" in prereqs
             for earlier in s.reads_steps:
-                assert registry.step(earlier).target(sid).as_posix() in prereqs
+                assert registry.step(earlier).staged_target(sid).as_posix() in prereqs
             for kind in ("published", "raw", "analysis"):
                 assert (f"$({kind.upper()}_{sid})" in prereqs) == (kind in s.reads)
-            assert f"\t@$(RUN) {s.name} --study {sid}\n" in text
+            assert f"\t@$(RUN) {s.name} --study {sid} --stage\n" in text
+            assert f"| $(SETUP) .make/stage/{sid}/.checked" in rule.group(1)  # the study is checked first
+        published = " ".join(s.target(sid).as_posix() for s in registry.STEPS)
+        staged = " ".join(s.staged_target(sid).as_posix() for s in registry.STEPS)
+        assert f"{published} &: {staged} | $(SETUP)\n\t@$(PY) -m tieval publish --study {sid}\n" in text
+        assert f".PRECIOUS: {published}\n" in text
         assert f"CONFIG_{sid} := data/{sid}/study.yml\n" in text
         assert f"RAW_{sid} := $(sort $(wildcard data/{sid}/raw/*))\n" in text
     assert re.search(r"^STUDIES := (.*)$", text, re.M).group(1).split() == STUDIES
@@ -224,6 +229,7 @@ def built_copy(tmp_path_factory):
     for sid in STUDIES:  # `make -t` creates files, not folders
         for s in registry.STEPS:
             (project / s.target(sid)).parent.mkdir(parents=True)
+            (project / s.staged_target(sid)).parent.mkdir(parents=True)
     (project / "outputs/html").mkdir()
     _make(project, "-t", "all")
     assert _make(project, "-q", "all", check=False).returncode == 0

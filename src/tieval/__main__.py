@@ -4,6 +4,9 @@ Commands
 --------
 validate FILE --study STUDY   check a survey export against the study's instrument, build nothing
 run NOTEBOOK --study STUDY    execute one pipeline notebook with papermill and render its HTML
+                              (--stage: in the study's staging mirror, as make runs it)
+check --study STUDY           check a study before any step runs: id, input paths, raw manifest
+publish --study STUDY         replace the study's outputs by its staged ones, all together
 index                         write outputs/html/index.html and outputs/manifest.json
 make-rules [-o FILE]          write the make rules generated from the step registry
 manifest --study STUDY        record the checksums of the study's raw files
@@ -14,16 +17,20 @@ schema-docs [--check]         regenerate (or check) the key tables of data/READM
 init --from FILE [--id ID] [--export EXPORT]   draft data/ID/study.yml from a .qsf, .sav or export
 
 Every input problem ends with a one-line ``error: ...`` message and exit status 2
-(never a traceback).
+(never a traceback); so does a folder that cannot be written (read-only, disk full).
+Study ids are checked before any path is made from them.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
+from pathlib import Path
 
-from tieval.errors import InputError
+from tieval.errors import InputError, display_path
+from tieval.paths import check_study_id
 
 __all__ = ["main"]
 
@@ -48,6 +55,14 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="extra papermill parameter (value parsed as YAML)",
     )
+    p.add_argument("--stage", action="store_true", help="run in the study's staging mirror (make's build)")
+
+    p = sub.add_parser("check", help="check a study before any step runs (id, paths, raw manifest)")
+    p.add_argument("--study", required=True)
+    p.add_argument("--stamp", help="file to touch when the check passes (make's record)")
+
+    p = sub.add_parser("publish", help="publish a study's staged outputs, all together")
+    p.add_argument("--study", required=True)
 
     sub.add_parser("index", help="write outputs/html/index.html and outputs/manifest.json")
 
@@ -82,9 +97,40 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(os_error_line(exc), file=sys.stderr)
+        return 2
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system failure (a read-only folder, a full disk, a missing folder)."""
+    where = exc.filename if exc.filename is not None else "a file"
+    reason = exc.strerror or type(exc).__name__
+    hint = {
+        errno.ENOSPC: " (the disk is full)",
+        errno.EROFS: " (read-only file system)",
+        errno.EACCES: " (no permission)",
+    }
+    return f"error: {display_path(where)}: could not be written or read: {reason}{hint.get(exc.errno, '')}"
+
+
+def _check_ids(args) -> None:
+    """Refuse an invalid study id in any command, before it is used in a path."""
+    for name in ("study", "study_id"):
+        value = getattr(args, name, None)
+        if value is not None and args.command == "validate" and (Path(value) / "study.yml").is_file():
+            continue  # validate also takes a study folder by its path (it only reads)
+        if value is not None:
+            check_study_id(value)
+    if args.command in ("check-config", "migrate"):
+        for value in args.studies:
+            check_study_id(value)
+    if args.command == "new-study":
+        check_study_id(args.name)
 
 
 def _dispatch(args) -> int:
+    _check_ids(args)
     if args.command == "validate":
         from tieval.survey.clean import validate_cli
 
@@ -95,7 +141,9 @@ def _dispatch(args) -> int:
         from tieval.pipeline import run_command
 
         params = {name: yaml.safe_load(value) for name, value in args.param}
-        return run_command(args.notebook, args.study, params)
+        return run_command(args.notebook, args.study, params, stage=args.stage)
+    if args.command in ("check", "publish"):
+        return _build_command(args)
     if args.command == "make-rules":
         from tieval.registry import write_rules
 
@@ -144,6 +192,27 @@ def _dispatch(args) -> int:
         from tieval.tools.init import init_cli  # noqa: PLC0415 - a command loads its module when it runs
 
         return init_cli(args.source, args.study_id, args.export)
+    raise AssertionError(args.command)
+
+
+def _build_command(args) -> int:
+    """``check`` and ``publish``: the build's own steps around the notebooks (see :mod:`tieval.staging`)."""
+    if args.command == "check":
+        from tieval.integrity import preflight
+        from tieval.store import write_text
+
+        preflight(args.study)
+        if args.stamp:
+            write_text("checked\n", args.stamp)
+        return 0
+    if args.command == "publish":
+        from tieval.pipeline import step_line
+        from tieval.staging import publish
+
+        start = time.perf_counter()
+        publish(args.study)
+        print(step_line(args.study, "publish", time.perf_counter() - start))
+        return 0
     raise AssertionError(args.command)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tieval.errors import ConfigError
-from tieval.paths import project_root, study_dir
+from tieval.paths import inside, project_root, study_dir
 from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 
 __all__ = [
@@ -842,6 +842,7 @@ def load_study(study: str | Path, root: Path | None = None, *, check_files: bool
     for check in _STUDY_CHECKS:
         check(spec, where)
     result = _study(spec, raw, folder, file)
+    _check_confined(where, result)
     if check_files:
         _check_files(where, result)
     return result
@@ -888,6 +889,41 @@ def _study_folder(study: str | Path, root: Path | None) -> Path:
     if p.is_dir() and (p / "study.yml").exists() and (len(p.parts) > 1 or not (study_dir(str(study), root)).is_dir()):
         return p
     return study_dir(str(study), root or project_root())
+
+
+#: Inputs that are collected data (raw, checksummed in raw/MANIFEST.sha256): they must lie under ``raw/``.
+RAW_INPUTS = ("excerpts", "codings", "codings_second_coder", "participants")
+
+
+def input_paths(study: Study, where: Where | None = None) -> list[tuple[Where | None, str, bool]]:
+    """Every input path a study configures: (key, path relative to the study folder, must lie under
+    ``raw/``) for the survey export(s), each wave's export(s) and each ``inputs`` entry."""
+    at = where or Where(study.config_file)
+    found: list[tuple[Where | None, str, bool]] = []
+    if study.survey is not None and study.survey.file:
+        found.append((at.child("survey.file"), study.survey.file, True))
+    for i, wave in enumerate(study.waves):
+        if wave.survey is None:
+            continue
+        base = at.child("design.waves").index(i).child("survey")
+        if wave.survey.file:
+            found.append((base.child("file"), wave.survey.file, True))
+        found += [(base.child("files").index(j), rel, True) for j, rel in enumerate(wave.survey.files)]
+    found += [(at.child(f"inputs.{name}"), rel, name in RAW_INPUTS) for name, rel in study.inputs.items()]
+    return found
+
+
+def _check_confined(where: Where, study: Study) -> None:
+    """Every input path stays inside the study folder once resolved (``..``, absolute paths and symlinks
+    followed); survey exports and coded files lie under its ``raw/`` (so the manifest covers them)."""
+    for at, rel, raw in input_paths(study, where):
+        path = study.root / rel
+        if Path(rel).is_absolute() or not inside(path, study.root):
+            raise at.fail(
+                f"a path inside the study folder {study.root.as_posix()}/ (no '..', no absolute path, no link out)", rel
+            )
+        if raw and not inside(path, study.root / "raw"):
+            raise at.fail("a file under the study's raw/ folder (raw data are checksummed in raw/MANIFEST.sha256)", rel)
 
 
 def _check_files(where: Where, study: Study) -> None:

@@ -5,7 +5,10 @@
 :class:`InputError` naming the file whose bytes no longer match, a file that
 is not listed, or a listed file that has gone, so a raw export edited by hand
 (or by a buggy step) stops the build instead of silently changing results.
-After a deliberate change, ``python -m tieval manifest --study STUDY``
+:func:`preflight` is the check every build step runs first (``python -m tieval
+check STUDY`` runs it alone): a valid study id, a study.yml whose input paths
+stay in the study folder, raw inputs under ``raw/`` and in the manifest, and a
+manifest that matches the files.  After a deliberate change, ``python -m tieval manifest --study STUDY``
 (``make manifest``) records the new checksums.
 """
 
@@ -13,10 +16,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tieval.config import input_paths, load_study
 from tieval.errors import InputError
+from tieval.paths import check_study_id, project_root
 from tieval.store import sha256_file, write_text
 
-__all__ = ["MANIFEST_NAME", "raw_files", "write_manifest", "read_manifest", "verify_manifest"]
+__all__ = ["MANIFEST_NAME", "raw_files", "write_manifest", "read_manifest", "verify_manifest", "preflight"]
 
 MANIFEST_NAME = "MANIFEST.sha256"
 
@@ -83,3 +88,23 @@ def verify_manifest(raw_dir: Path) -> list[str]:
                 "run `python -m tieval manifest --study STUDY`)",
             )
     return sorted(manifest)
+
+
+def preflight(study: str, root: Path | None = None):
+    """Check a study before any step runs; return its loaded config (:class:`tieval.config.Study`).
+
+    Raises a one-line :class:`InputError` for an invalid study id, a study.yml problem (an input
+    path outside the study folder, a survey export or coded file outside ``raw/``, a missing
+    input), a raw file that changed, is missing or is not listed, or a raw input the manifest
+    does not list (a hidden file)."""
+    check_study_id(study)
+    cfg = load_study(study, root or project_root())
+    raw_dir = cfg.root / "raw"
+    listed = set(verify_manifest(raw_dir)) if raw_dir.is_dir() else set()
+    for at, rel, raw in input_paths(cfg):
+        path = cfg.root / rel
+        if raw and path.exists() and path.resolve().relative_to(raw_dir.resolve()).as_posix() not in listed:
+            raise at.fail(
+                "a raw file listed in raw/MANIFEST.sha256 (run `python -m tieval manifest --study STUDY`)", rel
+            )
+    return cfg

@@ -13,6 +13,8 @@ import os
 import re
 from pathlib import Path
 
+from tieval.errors import InputError
+
 __all__ = [
     "project_root",
     "data_dir",
@@ -25,6 +27,11 @@ __all__ = [
     "discover_studies",
     "invalid_study_folders",
     "is_valid_study_id",
+    "check_study_id",
+    "make_dir",
+    "stage_root",
+    "failed_dir",
+    "inside",
 ]
 
 #: A study id (the name of its folder ``data/<id>/``): ASCII letters, digits, ``-`` and ``_``.
@@ -59,18 +66,18 @@ def data_dir(root: Path | None = None) -> Path:
 
 def study_dir(study: str, root: Path | None = None) -> Path:
     """``data/<study>/``: the study's config, published figures, raw inputs and analysis files."""
-    return data_dir(root) / study
+    return data_dir(root) / check_study_id(study)
 
 
 def processed_dir(study: str, root: Path | None = None) -> Path:
     """``data/processed/<study>/``: tidy data written by the cleaning step."""
-    return data_dir(root) / "processed" / study
+    return data_dir(root) / "processed" / check_study_id(study)
 
 
 def outputs_dir(study: str | None = None, root: Path | None = None) -> Path:
     """``outputs/`` or ``outputs/<study>/``."""
     base = (root or project_root()) / "outputs"
-    return base / study if study else base
+    return base / check_study_id(study) if study else base
 
 
 def tables_dir(study: str, root: Path | None = None) -> Path:
@@ -85,13 +92,56 @@ def figures_dir(study: str, root: Path | None = None) -> Path:
 
 def step_dir(study: str, step: str, root: Path | None = None) -> Path:
     """``outputs/<study>/<step>/``: everything one pipeline step writes for one study (its tables,
-    figures, executed notebook and provenance), so the pipeline is visible on disk."""
+    figures, executed notebook and provenance), so the pipeline is visible on disk.
+
+    This is the one function saying where a step writes.  Under a build the step runs in its
+    study's staging mirror (:func:`stage_root`, the kernel's project root), so the same relative
+    path lands in ``.make/stage/<study>/outputs/<study>/<step>/``; the study's outputs are
+    published together only when every step succeeded (:mod:`tieval.publish`)."""
     return outputs_dir(study, root) / step
+
+
+def make_dir(root: Path | None = None) -> Path:
+    """``.make/``: derived build state (generated rules, staging mirrors, failed runs), never published."""
+    return (root or project_root()) / ".make"
+
+
+def stage_root(study: str, root: Path | None = None) -> Path:
+    """``.make/stage/<study>/``: the study's staging mirror, laid out like the project root (its
+    ``outputs/<study>/``, ``outputs/html/<study>/`` and ``data/processed/<study>/`` are real folders;
+    the rest are links to the project's own), where every step of a build writes."""
+    return make_dir(root) / "stage" / check_study_id(study)
+
+
+def failed_dir(study: str, root: Path | None = None) -> Path:
+    """``.make/failed/<study>/``: redacted copies of failed notebook runs, outside the published site."""
+    return make_dir(root) / "failed" / check_study_id(study)
+
+
+def inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether ``path`` lies inside ``folder`` once both are resolved (``..`` and symlinks followed)."""
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
 
 
 def is_valid_study_id(name: str) -> bool:
     """Whether ``name`` can be a study id (:data:`STUDY_ID`): safe in paths, URLs and make rules."""
     return STUDY_ID.fullmatch(name) is not None
+
+
+def check_study_id(study) -> str:
+    """``study`` if it is a valid study id, else an :class:`~tieval.errors.InputError` in one line
+    (checked before any path is built from it, so ``../x`` can never leave ``data/`` or ``outputs/``)."""
+    if isinstance(study, str) and is_valid_study_id(study):
+        return study
+    raise InputError(
+        "study id",
+        "a study id of ASCII letters, digits, '-' and '_' (the name of a folder data/<id>/)",
+        found=study,
+    )
 
 
 def discover_studies(root: Path | None = None) -> list[str]:

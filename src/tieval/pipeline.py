@@ -26,6 +26,7 @@ do not import each other.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -33,11 +34,14 @@ import sys
 import time
 from pathlib import Path
 
-from tieval import notebook_io
+from tieval import notebook_io, registry, staging
 from tieval.atomic import atomic_write
+from tieval.config import load_study
 from tieval.errors import InputError
-from tieval.paths import project_root, step_dir
+from tieval.integrity import preflight
+from tieval.paths import check_study_id, failed_dir, project_root, step_dir
 from tieval.report.html import render_views
+from tieval.survey.redact import redact_text
 
 __all__ = [
     "StepFailed",
@@ -69,51 +73,117 @@ def executed_path(step: str, study: str, root: Path | None = None) -> Path:
 
 
 def failed_path(step: str, study: str, root: Path | None = None) -> Path:
-    """``outputs/<study>/<step>/<step>.failed.ipynb``: the last failed run, kept with its traceback."""
-    return step_dir(study, step, root) / f"{step}.failed.ipynb"
+    """``.make/failed/<study>/<step>.failed.ipynb``: the last failed run, kept with its traceback for
+    debugging, redacted, and outside the published site (never under ``outputs/``)."""
+    return failed_dir(study, root) / f"{step}.failed.ipynb"
 
 
 def run_step(
-    step: str, study: str, parameters: dict | None = None, *, root: Path | None = None, render: bool = True
+    step: str,
+    study: str,
+    parameters: dict | None = None,
+    *,
+    root: Path | None = None,
+    render: bool = True,
+    stage: bool = False,
+    check: bool = False,
 ) -> Path:
     """Execute one notebook for one study and write its executed copy and HTML views.
+
+    With ``check`` the study is checked first (:func:`tieval.integrity.preflight`: id, paths,
+    manifest).  With ``stage`` the step runs in the study's staging mirror (:mod:`tieval.staging`;
+    ``python -m tieval publish`` publishes the study when all its steps are staged) after its
+    previous staged outputs are removed.  The executed notebook is written last, after the HTML
+    views, so a failed render leaves the step out of date for make.
 
     Returns the path of the executed notebook.  Raises :class:`InputError` for
     bad input and :class:`StepFailed` for any other failure inside the notebook.
     """
     root = Path(root or project_root())
+    check_study_id(study)
     source = notebook_path(step, root)
     if not source.is_file():
         raise InputError(source, f"a pipeline notebook named {step}.ipynb")
+    if check:
+        preflight(study, root)
+    work = root
+    if stage:
+        work = staging.prepare_stage(study, root)
+        with contextlib.suppress(KeyError):
+            staging.clear_step(registry.step(step), study, work)
     params = {"study": study, **(parameters or {})}
-    target = executed_path(step, study, root)
+    target = executed_path(step, study, work)
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.stem}.running.ipynb")
     env_root = os.environ.get("TIEVAL_ROOT")
     os.environ["TIEVAL_ROOT"] = "."
     try:
-        notebook_io.execute(source, scratch, params, root)
+        notebook_io.execute(source, scratch, params, work)
     except notebook_io.ExecutionError as exc:
+        _keep_failed(scratch, step, study, root, work)
         _raise_from_notebook(exc, source, study)
+    except BaseException:
+        _keep_failed(scratch, step, study, root, work)
+        raise
     finally:
         if env_root is None:
             os.environ.pop("TIEVAL_ROOT", None)
         else:
             os.environ["TIEVAL_ROOT"] = env_root
-        # keep the failed run for debugging, out of the way of the good output
-        if scratch.exists():
-            if sys.exc_info()[0] is not None:
-                os.replace(scratch, failed_path(step, study, root))
 
     nb = notebook_io.read(scratch)
-    normalise_notebook(nb, root)
+    normalise_notebook(nb, root, extra_roots=(work,))
+    if render:
+        render_views(nb, step, study, work)
     with atomic_write(target) as handle:
         handle.write(notebook_io.writes(nb))
     scratch.unlink(missing_ok=True)
     failed_path(step, study, root).unlink(missing_ok=True)
-    if render:
-        render_views(nb, step, study, root)
     return target
+
+
+def _keep_failed(scratch: Path, step: str, study: str, root: Path, work: Path) -> None:
+    """Move a failed run out of the way of the good outputs, to :func:`failed_path`, redacted: every
+    output, error message and traceback goes through the study's redaction (listed and detected
+    names, e-mail addresses, phone numbers, URLs, IP addresses)."""
+    if not scratch.exists():
+        return
+    try:
+        nb = notebook_io.read(scratch)
+        normalise_notebook(nb, root, extra_roots=(work,))
+        redact_notebook(nb, _redact_names(study, root))
+        dest = failed_path(step, study, root)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(dest) as handle:
+            handle.write(notebook_io.writes(nb))
+    except Exception:  # noqa: BLE001 - keeping a debugging copy must never hide the step's own error
+        pass
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _redact_names(study: str, root: Path) -> tuple[str, ...]:
+    """The study's ``survey.redact_names`` (none when its config cannot be read)."""
+    try:
+        cfg = load_study(study, root, check_files=False)
+    except Exception:  # noqa: BLE001 - a broken config is reported by the step itself
+        return ()
+    return tuple(cfg.survey.redact_names) if cfg.survey is not None else ()
+
+
+def redact_notebook(nb, names=()) -> None:
+    """Redact every output of every cell in place (text, rich data, error names, values and tracebacks)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = redact_text(_joined(output["text"]), names)
+            for mime, value in list(output.get("data", {}).items()):
+                if mime.startswith("text/") and not isinstance(value, dict):
+                    output["data"][mime] = redact_text(_joined(value), names)
+            if "evalue" in output:
+                output["evalue"] = redact_text(output["evalue"], names)
+            if "traceback" in output:
+                output["traceback"] = [redact_text(t, names) for t in output["traceback"]]
 
 
 def step_line(study: str, step: str, seconds: float) -> str:
@@ -122,22 +192,41 @@ def step_line(study: str, step: str, seconds: float) -> str:
 
 
 def run_command(
-    step: str, study: str, parameters: dict | None = None, *, out=None, err=None, render: bool = True
+    step: str,
+    study: str,
+    parameters: dict | None = None,
+    *,
+    out=None,
+    err=None,
+    render: bool = True,
+    stage: bool = False,
+    check: bool = True,
 ) -> int:
     """Run a step for the command line; return the exit status.
 
     Success prints :func:`step_line` to ``out`` (default stdout).  A failure that is not an input
     problem prints one line naming the failed cell and the kept notebook holding the traceback to
     ``err`` (default stderr) and returns 1; input problems propagate as :class:`InputError` (the
-    command line prints their one line and exits 2)."""
+    command line prints their one line and exits 2).  Under a staged build (``stage``, what make
+    runs) an input problem also names the step and says the study's outputs were not replaced."""
     start = time.perf_counter()
     try:
-        run_step(step, study, parameters, render=render)
+        run_step(step, study, parameters, render=render, stage=stage, check=check)
     except StepFailed as exc:
         print(f"error: {exc}; traceback in {failed_path(step, study).as_posix()}", file=err or sys.stderr)
         return 1
+    except InputError as exc:
+        if not stage:
+            raise
+        print(f"{exc.one_line()} [{not_published(step, study)}]", file=err or sys.stderr)
+        return 2
     print(step_line(study, step, time.perf_counter() - start), file=out or sys.stdout, flush=True)
     return 0
+
+
+def not_published(step: str, study: str) -> str:
+    """The note a failed staged step adds to its message: which step failed, and that nothing was replaced."""
+    return f"step {step} of {study} failed: outputs/{study}/ keeps the last complete build"
 
 
 def _raise_from_notebook(exc, source: Path, study: str):
@@ -171,7 +260,7 @@ _VOLATILE_NB_KEYS = (
 )
 
 
-def normalise_notebook(nb, root: Path | None = None) -> None:
+def normalise_notebook(nb, root: Path | None = None, extra_roots=()) -> None:
     """Strip what varies between runs of the same inputs (in place).
 
     Removes papermill's per-cell and per-notebook timings, nbclient's execution
@@ -182,6 +271,7 @@ def normalise_notebook(nb, root: Path | None = None) -> None:
     for key in _VOLATILE_NB_KEYS:
         meta.pop(key, None)
     roots = {str(Path(root or project_root()).resolve()), str(Path.cwd().resolve())}
+    roots |= {str(Path(r).absolute()) for r in extra_roots} | {str(Path(r).resolve()) for r in extra_roots}
     roots = sorted((r for r in roots if r not in ("/", "")), key=len, reverse=True)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)

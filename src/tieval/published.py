@@ -51,6 +51,23 @@ UNITS = ("count", "percent", "n", "context", "year", "percent_bound", "quantifie
 SOURCES = ("", "questionnaire", "interview", "focus group", "document")
 
 
+def _check_restates(frame: pd.DataFrame, fail) -> None:
+    """``restates`` names another row, and following it never comes back to the row (no figure
+    restates itself through a loop of restatements)."""
+    restates = frame["restates"]
+    bad = (restates != "") & (~restates.isin(frame["figure_id"]) | (restates == frame["figure_id"]))
+    if bad.any():
+        fail(bad, "restates", "the figure_id of another row")
+    target = dict(zip(frame["figure_id"], restates))
+    for i, start in enumerate(frame["figure_id"]):
+        seen, at = {start}, target.get(start, "")
+        while at:
+            if at in seen:
+                fail(pd.Series(frame.index == i), "restates", "restatements that end at a figure (this one loops back)")
+            seen.add(at)
+            at = target.get(at, "")
+
+
 def load_published(study: Study) -> pd.DataFrame:
     """Load and check the study's published figures (one row per printed number)."""
     path = study.path("published")
@@ -82,14 +99,11 @@ def load_published(study: Study) -> pd.DataFrame:
         fail(bad, "source", "one of " + ", ".join(s or "blank" for s in SOURCES))
     for column in ("value", "base"):
         numeric = pd.to_numeric(frame[column].where(frame[column] != ""), errors="coerce")
-        bad = numeric.isna() & (frame[column] != "")
+        bad = (numeric.isna() | numeric.isin([float("inf"), float("-inf")])) & (frame[column] != "")
         if bad.any():
-            fail(bad, column, "a number or nothing")
+            fail(bad, column, "a finite number or nothing")
         frame[column] = numeric
-    restates = frame["restates"]
-    bad = (restates != "") & ~restates.isin(frame["figure_id"])
-    if bad.any():
-        fail(bad, "restates", "the figure_id of another row")
+    _check_restates(frame, fail)
     known = {it.id for it in study.items} | {d.id for d in study.demographics}
     bad = (frame["item_id"] != "") & ~frame["item_id"].isin(known)
     if bad.any():

@@ -15,6 +15,12 @@ re-runs only when its notebook, its study's inputs, an earlier step it reads,
 or a module it imports changed.  The Makefile, the build tests and the HTML
 index all take the steps from here.
 
+Each step's target is its executed notebook in the study's staging mirror
+(:meth:`Step.staged_target`), made after the study's check stamp
+``.make/stage/<study>/.checked`` (order-only: checking never re-runs a step); one
+grouped rule publishes the study's outputs (:meth:`Step.target`) when all its
+steps are staged (:mod:`tieval.staging`).
+
 Generating the rules reads files and parses Python; nothing is imported or run.
 """
 
@@ -29,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tieval.atomic import atomic_write
-from tieval.paths import discover_studies, invalid_study_folders, project_root, step_dir
+from tieval.paths import discover_studies, invalid_study_folders, project_root, stage_root, step_dir
 
 __all__ = [
     "Step",
@@ -87,6 +93,11 @@ class Step:
     def target(self, study: str) -> Path:
         """The file ``make`` builds: the executed notebook ``outputs/<study>/<name>/<name>.ipynb``."""
         return step_dir(study, self.name, Path(".")) / f"{self.name}.ipynb"
+
+    def staged_target(self, study: str) -> Path:
+        """The executed notebook in the study's staging mirror, which make builds (the published
+        :meth:`target` is copied from it when the whole study is staged, see :mod:`tieval.staging`)."""
+        return stage_root(study, Path(".")) / self.target(study)
 
     def writes(self, study: str) -> list[Path]:
         """Folders and files the step writes for a study: its step dir (tables, figures, executed notebook,
@@ -296,26 +307,43 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
     for s in STEPS:
         lines.append(f"MODULES_{s.name} := {' '.join(p.as_posix() for p in modules[s.name])}")
     lines.append(f"MODULES_index := {' '.join(p.as_posix() for p in index_modules)}")
-    targets = []
+    targets: list[str] = []
+    stage_targets: list[str] = []
     for study in studies:
         lines += ["", f"# --- {study}", *_input_variables(study)]
+        checked = (stage_root(study, Path(".")) / ".checked").as_posix()
+        folders = " ".join(f"data/{study}/{kind}" for kind in INPUT_KINDS[1:])
+        lines.append(
+            f"{checked}: $(CONFIG_{study}) $(wildcard {folders}) "
+            + " ".join(f"$({kind.upper()}_{study})" for kind in INPUT_KINDS[1:])
+            + " | $(SETUP)"
+        )
+        lines.append(f"\t@$(PY) -m tieval check --study {study} --stamp $@")
         for s in STEPS:
             prereqs = [
                 s.notebook.as_posix(),
                 *(f"$({kind.upper()}_{study})" for kind in s.reads),
-                *(step(r).target(study).as_posix() for r in s.reads_steps),
+                *(step(r).staged_target(study).as_posix() for r in s.reads_steps),
                 f"$(MODULES_{s.name})",
             ]
-            lines.append(f"{s.target(study).as_posix()}: {' '.join(prereqs)} | $(SETUP)")
-            lines.append(f"\t@$(RUN) {s.name} --study {study}")
-            targets.append(s.target(study).as_posix())
+            lines.append(f"{s.staged_target(study).as_posix()}: {' '.join(prereqs)} | $(SETUP) {checked}")
+            lines.append(f"\t@$(RUN) {s.name} --study {study} --stage")
+        published = " ".join(s.target(study).as_posix() for s in STEPS)
+        staged = " ".join(s.staged_target(study).as_posix() for s in STEPS)
+        lines.append(f"{published} &: {staged} | $(SETUP)")
+        lines.append(f"\t@$(PY) -m tieval publish --study {study}")
+        lines.append(f".PRECIOUS: {published}")
+        targets += [s.target(study).as_posix() for s in STEPS]
+        stage_targets += [s.staged_target(study).as_posix() for s in STEPS]
         lines.append(f".PHONY: study-{study}")
-        lines.append(f"study-{study}: {' '.join(s.target(study).as_posix() for s in STEPS)}")
+        lines.append(f"study-{study}: {published}")
     lines += [
         "",
         f"NOTEBOOKS := {' '.join(targets)}",
+        f"STAGED := {' '.join(stage_targets)}",
         "",
-        "outputs/html/index.html: $(NOTEBOOKS) $(MODULES_index) | $(SETUP)",
+        "# the staged notebooks too: make 4.3's dry run (-n) does not see a grouped target (&:) as remade",
+        "outputs/html/index.html: $(NOTEBOOKS) $(STAGED) $(MODULES_index) | $(SETUP)",
         "\t@$(PY) -m tieval index",
         "",
     ]

@@ -364,8 +364,15 @@ def load_yaml(path: Path) -> Any:
 
 def parse_yaml(text: str, path: Path) -> Any:
     """Parse YAML text strictly (see :func:`load_yaml`); ``path`` names it in messages."""
-    loader = _StrictLoader(text, Path(path))
+    control = _CONTROL.search(text)
+    if control is not None:
+        row = text.count("\n", 0, control.start()) + 1
+        raise ConfigError(
+            path, "text without NUL or other control characters", row=row, found=f"\\x{ord(control.group()):02x}"
+        )
+    loader = None
     try:
+        loader = _StrictLoader(text, Path(path))
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -373,7 +380,12 @@ def parse_yaml(text: str, path: Path) -> Any:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(path, f"valid YAML ({problem})", row=row) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+#: Characters no hand-written text file holds (NUL, C0 controls but tab and line ends, DEL).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --------------------------------------------------------------------------- documenting

@@ -25,6 +25,7 @@ byte-identical files, and checked when read.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,63 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     note_input(path)
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
-    return pd.read_csv(path, **kwargs)
+    text = _checked_text(path, kwargs.pop("encoding", "utf-8"))
+    try:
+        return pd.read_csv(io.StringIO(text), **kwargs)
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "a CSV file with a header row", found="an empty file") from None
+    except pd.errors.ParserError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        row = _unclosed_quote_row(text) or (int(line.group(1)) if line else None)
+        raise InputError(
+            path,
+            "well-formed CSV (every quote closed, the same number of fields on every row)",
+            row=row,
+            found=str(exc).split(". ")[-1].strip(),
+        ) from None
+
+
+#: Characters a CSV data file never holds (NUL, C0 controls but tab and line ends, DEL).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _checked_text(path: Path, encoding: str) -> str:
+    """The file's text in ``encoding`` (a UTF-8 byte-order mark dropped), or a one-line error naming the
+    row of the first byte that is not ``encoding`` or of the first NUL or control character."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding)
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        hint = (
+            " (UTF-16?)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else " (Latin-1 or Windows-1252? save it as UTF-8)"
+        )
+        raise InputError(path, f"{encoding} text{hint}", row=row, found=data[exc.start : exc.start + 4]) from None
+    control = _CONTROL_CHARS.search(text)
+    if control is not None:
+        row = text.count("\n", 0, control.start()) + 1
+        raise InputError(
+            path, "text without NUL or other control characters", row=row, found=f"\\x{ord(control.group()):02x}"
+        )
+    return text
+
+
+def _unclosed_quote_row(text: str) -> int | None:
+    """The line (1 = first) where a quoted CSV field opens and is never closed, or None."""
+    row, opened, quoted, start = 1, None, False, True
+    for ch in text:
+        if quoted:
+            if ch == '"':
+                quoted = False
+            elif ch == "\n":
+                row += 1
+            continue
+        if ch == '"' and start:
+            quoted, opened = True, row
+        start = ch in ",\n"
+        if ch == "\n":
+            row += 1
+    return opened if quoted else None
 
 
 #: Float format of every CSV the compendium writes (enough digits for audit, stable across runs).

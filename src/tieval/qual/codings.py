@@ -105,7 +105,7 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
 
 def _is_tidy_csv(path: Path) -> bool:
     """Whether a CSV's header holds the tidy codings columns (else it is a program's export)."""
-    with open(path, encoding="utf-8-sig") as handle:
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:  # the reader names a bad byte
         header = handle.readline()
     return all(c in [h.strip().strip('"') for h in header.split(",")] for c in CODINGS)
 

@@ -53,7 +53,10 @@ def redacted(excerpts: pd.DataFrame, study: Study) -> pd.DataFrame:
     replaced by ``[name]`` (with e-mails, URLs and phone numbers), as in processed free text.
     The committed excerpts stay verbatim."""
     names = study.survey.redact_names if study.survey is not None else ()
-    return excerpts.assign(text=redact_series(excerpts["text"], names).texts.to_numpy())
+    shown = excerpts.assign(text=redact_series(excerpts["text"], names).texts.to_numpy())
+    if "note" in shown and names:  # notes reach the exported .qdpx (source descriptions)
+        shown["note"] = redact_series(shown["note"].fillna("").astype(str), names, detect_names=False).texts.to_numpy()
+    return shown
 
 
 def anonymous_label(source: str) -> str:

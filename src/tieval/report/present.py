@@ -273,7 +273,7 @@ def git_commit(root: Path | None = None) -> str:
         return "unknown"
     try:
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "data", "notebooks"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":/src", ":/data", ":/notebooks"],
             cwd=root,
             capture_output=True,
             text=True,

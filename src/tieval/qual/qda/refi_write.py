@@ -1,4 +1,10 @@
-"""Writing REFI-QDA projects (.qdpx): deterministic, standard offsets (Unicode code points)."""
+"""Writing REFI-QDA projects (.qdpx): deterministic, standard offsets (Unicode code points).
+
+The free texts a project carries besides its sources (source descriptions and coding notes)
+are redacted as they are written (:func:`tieval.survey.redact.redact_text`: e-mail addresses,
+URLs, IP addresses, phone numbers and detected personal names), because an exported project
+is an output like any other; source texts keep their bytes (coding offsets point into them):
+the pipeline redacts them, with the study's ``redact_names``, before building the project."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from tieval.qual.qda.project import (
     _q,
     stable_guid,
 )
+from tieval.survey.redact import redact_text
 
 __all__ = [
     "write_qdpx",
@@ -110,7 +117,7 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
                 sources_el, "TextSource", {"guid": guid, "name": row["name"], "plainTextPath": f"internal://{guid}.txt"}
             )
             if row["description"]:
-                _sub(source_el, "Description", text=row["description"])
+                _sub(source_el, "Description", text=redact_text(row["description"]))
             rows = by_source.get(sid)
             if rows is not None:
                 notes += _write_selections(source_el, guid, rows, code_guid, users)
@@ -125,7 +132,7 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
         notes_el = _sub(root, "Notes")
         for guid, text in notes:
             note_el = _sub(notes_el, "Note", {"guid": guid, "name": "Coding note"})
-            _sub(note_el, "PlainTextContent", text=text)
+            _sub(note_el, "PlainTextContent", text=redact_text(text))
 
     _write_sets(root, project, code_guid)
 

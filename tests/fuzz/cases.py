@@ -1,0 +1,624 @@
+"""The hostile, malformed and fault inputs of the fuzz suite, as data (see :mod:`tests.fuzz.harness`).
+
+Each case reproduces a real-world way an input goes wrong: a hand-edited study.yml (duplicate keys,
+aliases, lists where a text is due, paths out of the study folder), a survey export saved by a
+spreadsheet (Latin-1 bytes, a stray quote, a NUL byte from a broken export), an analyst's coding
+file with an unknown code, a published-figures file with ``inf`` or a loop in ``restates``, a
+REFI-QDA project crafted to attack the XML parser, and files removed or added behind the manifest.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+from tests.fuzz.harness import Case
+
+L, S = "lancashire-tiat", "surrey-als"
+
+
+def _p(root: Path, study: str, rel: str) -> Path:
+    return root / "data" / study / rel
+
+
+def sub(study, rel, old, new, count=1):
+    def change(root):
+        p = _p(root, study, rel)
+        text = p.read_bytes()
+        assert old.encode() in text, (rel, old)
+        p.write_bytes(text.replace(old.encode(), new.encode(), count))
+
+    return change
+
+
+def append(study, rel, line):
+    def change(root):
+        p = _p(root, study, rel)
+        data = p.read_bytes()
+        p.write_bytes(data + (b"" if data.endswith(b"\n") else b"\n") + line.encode("utf-8"))
+
+    return change
+
+
+def write(study, rel, data: bytes):
+    def change(root):
+        p = _p(root, study, rel)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+
+    return change
+
+
+def delete(study, rel):
+    def change(root):
+        _p(root, study, rel).unlink()
+
+    return change
+
+
+def recode(study, rel, encoding):
+    def change(root):
+        p = _p(root, study, rel)
+        p.write_bytes(
+            p.read_text(encoding="utf-8-sig").replace("’", "'").encode(encoding, errors="replace")
+            + "é\n".encode(encoding)
+        )
+
+    return change
+
+
+def both(*changes):
+    def change(root):
+        for c in changes:
+            c(root)
+
+    return change
+
+
+def symlink(study, rel, target):
+    def change(root):
+        p = _p(root, study, rel)
+        p.unlink(missing_ok=True)
+        os.symlink(target, p)
+
+    return change
+
+
+def qdpx(study, entries: dict[str, bytes], point=True):
+    def change(root):
+        p = _p(root, study, "raw/codings.qdpx")
+        with zipfile.ZipFile(p, "w") as z:
+            for name, data in entries.items():
+                z.writestr(name, data)
+        if point:
+            sub(study, "study.yml", "codings: raw/codings.csv", "codings: raw/codings.qdpx")(root)
+
+    return change
+
+
+YML = "study.yml"
+SURVEY = "raw/survey.csv"
+EXC, COD, COD2, PART = "raw/excerpts.csv", "raw/codings.csv", "raw/codings_second_coder.csv", "raw/participants.csv"
+BOOK, TRI, REC, PUB = (
+    "analysis/codebook.yml",
+    "analysis/triangulation.yml",
+    "analysis/recommendations.yml",
+    "published/figures.csv",
+)
+QUAL, TRIS, OVER, CLEAN = ("04_qualitative",), ("05_triangulation",), ("01_study_overview",), ("02_clean",)
+
+CASES: list[Case] = []
+
+
+def case(id, kind, study, change, expect, steps=(), **kw):
+    CASES.append(Case(id, kind, study, change, tuple(expect), tuple(steps), **kw))
+
+
+# --- paths and ids (the CLI cases are in test_fuzz.py) ------------------------------------------
+for i, bad in enumerate(
+    ["../../../../etc/passwd", "/etc/passwd", "../lancashire-tiat/raw/survey.csv", "raw/../../x.csv"]
+):
+    case(
+        f"path-survey-{i}",
+        "study.yml",
+        S,
+        sub(S, YML, "file: raw/survey.csv", f"file: {bad}"),
+        ["study.yml", "survey.file", "inside the study folder"],
+    )
+for i, (key, bad) in enumerate(
+    [
+        ("excerpts", "../../../etc/passwd"),
+        ("codebook", "/etc/hosts"),
+        ("triangulation", "../surrey-als/analysis/triangulation.yml"),
+        ("published", "../../README.md"),
+    ]
+):
+    case(
+        f"path-input-{i}",
+        "study.yml",
+        L,
+        sub(L, YML, f"  {key}: ", f"  {key}: {bad} #"),
+        ["study.yml", f"inputs.{key}", "inside the study folder"],
+    )
+case(
+    "path-symlink-out",
+    "study.yml",
+    S,
+    symlink(S, SURVEY, "/etc/passwd"),
+    ["survey.file", "inside the study folder"],
+    raw=False,
+)
+case(
+    "path-symlink-dir",
+    "study.yml",
+    L,
+    both(symlink(L, "raw/ext", "/etc"), sub(L, YML, "file: raw/survey.csv", "file: raw/ext/passwd")),
+    ["survey.file", "inside the study folder"],
+    raw=False,
+)
+case(
+    "path-survey-outside-raw",
+    "study.yml",
+    S,
+    both(
+        lambda r: (_p(r, S, "survey.csv")).write_bytes(_p(r, S, SURVEY).read_bytes()),
+        sub(S, YML, "file: raw/survey.csv", "file: survey.csv"),
+    ),
+    ["survey.file", "under the study's raw/"],
+)
+case(
+    "path-codings-outside-raw",
+    "study.yml",
+    L,
+    both(
+        lambda r: (_p(r, L, "analysis/c.csv")).write_bytes(_p(r, L, COD).read_bytes()),
+        sub(L, YML, "codings: raw/codings.csv", "codings: analysis/c.csv"),
+    ),
+    ["inputs.codings", "under the study's raw/"],
+)
+case(
+    "path-hidden-raw",
+    "study.yml",
+    S,
+    both(
+        lambda r: (_p(r, S, "raw/.s.csv")).write_bytes(_p(r, S, SURVEY).read_bytes()),
+        sub(S, YML, "file: raw/survey.csv", "file: raw/.s.csv"),
+    ),
+    ["survey.file", "listed in raw/MANIFEST.sha256"],
+)
+case(
+    "path-missing-input",
+    "study.yml",
+    L,
+    sub(L, YML, "excerpts: raw/excerpts.csv", "excerpts: raw/nope.csv"),
+    ["inputs.excerpts", "an existing file"],
+)
+
+# --- the manifest ------------------------------------------------------------------------------
+case("manifest-deleted", "manifest", S, delete(S, PART), ["participants.csv", "missing"], raw=False)
+case("manifest-deleted-survey", "manifest", L, delete(L, SURVEY), ["survey"], raw=False)
+case(
+    "manifest-changed",
+    "manifest",
+    L,
+    append(L, COD, "L-001,experiences,x"),
+    ["codings.csv", "MANIFEST.sha256"],
+    raw=False,
+)
+case(
+    "manifest-unlisted",
+    "manifest",
+    S,
+    write(S, "raw/extra.csv", b"a\n"),
+    ["extra.csv", "listed in MANIFEST"],
+    raw=False,
+)
+case(
+    "manifest-garbled",
+    "manifest",
+    S,
+    append(S, "raw/MANIFEST.sha256", "not a checksum line"),
+    ["MANIFEST.sha256", "row", "<sha256>"],
+    raw=False,
+)
+case(
+    "manifest-gone",
+    "manifest",
+    L,
+    delete(L, "raw/MANIFEST.sha256"),
+    ["MANIFEST.sha256", "checksum manifest"],
+    raw=False,
+)
+
+# --- study.yml ---------------------------------------------------------------------------------
+Y = [
+    (
+        "dup-key",
+        S,
+        'redact_names: ["Nick", "Nicola"]',
+        'redact_names: ["Nick", "Nicola"]\n  redact_names: []',
+        ["survey.redact_names", "each key once"],
+    ),
+    ("dup-top-key", L, "\ninputs:", "\nreconstructed: true\ninputs:", ["reconstructed"]),
+    ("alias", L, "  redact_names: []", "  redact_names: &n []\n  keep_columns: *n", ["alias"]),
+    (
+        "alias-bomb",
+        S,
+        'redact_names: ["Nick", "Nicola"]',
+        "redact_names: &a [x, x, x, x, x, x, x, x, x, x]\n  keep_columns: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+        ["alias"],
+    ),
+    (
+        "title-list",
+        L,
+        'title: "Trauma Informed Awareness Training (TIAT) evaluation"',
+        "title: [a, b]",
+        ["report.title"],
+    ),
+    ("title-mapping", S, 'title: "Trauma-informed service', 'title: {a: 1}\n  x: "', ["report"]),
+    ("year-inf", L, "year: 2025", "year: .inf", ["report.year"]),
+    ("year-nan", S, "year: 2023", "year: .nan", ["report.year"]),
+    ("flow-n-inf", S, "n: 23}", "n: .inf}", ["design.flow", "n"]),
+    ("flow-n-list", S, "n: 23}", "n: [23]}", ["design.flow", "n"]),
+    (
+        "anchors-list",
+        L,
+        "    agreement:\n      type: ordinal",
+        "    agreement:\n      anchors: [1, 5]\n      type: ordinal",
+        ["agreement"],
+    ),
+    (
+        "scale-type-bad",
+        L,
+        "    agreement:\n      type: ordinal",
+        "    agreement:\n      type: exotic",
+        ["type", "exotic"],
+    ),
+    ("level-code-text", L, '{code: 1, label: "Strongly disagree"', '{code: one, label: "Strongly disagree"', ["code"]),
+    ("level-dup", L, '{code: 2, label: "Disagree"', '{code: 1, label: "Disagree"', ["agreement"]),
+    ("id-mismatch", S, "id: surrey-als", "id: other-study", ["id", "surrey-als"]),
+    ("id-list", S, "id: surrey-als", "id: [surrey-als]", ["id"]),
+    ("unknown-key", L, "\ninputs:", "\nsurprise: 1\ninputs:", ["surprise"]),
+    ("survey-format-bad", L, "format: qualtrics", "format: sas", ["survey.format"]),
+    ("redact-names-text", S, 'redact_names: ["Nick", "Nicola"]', "redact_names: Nick", ["redact_names"]),
+    ("identifying-mapping", L, "  redact_names: []", "  redact_names: {a: 1}", ["redact_names"]),
+    ("inputs-list", L, "  excerpts: raw/excerpts.csv", "  excerpts: [raw/excerpts.csv]", ["inputs.excerpts"]),
+    ("tab-indent", S, "\n  year: 2023", "\n\tyear: 2023", ["study.yml"]),
+    ("bad-yaml", L, "  year: 2025", "  year: [2025", ["study.yml"]),
+]
+for name, study, old, new, expect in Y:
+    case(f"yml-{name}", "study.yml", study, sub(study, YML, old, new), ["study.yml", *expect], OVER)
+case("yml-empty", "study.yml", S, write(S, YML, b""), ["study.yml"])
+case("yml-list", "study.yml", S, write(S, YML, b"- a\n- b\n"), ["study.yml"])
+case("yml-nul", "study.yml", L, sub(L, YML, "  year: 2025", "  year: 20\x0025"), ["study.yml"])
+case(
+    "yml-latin1",
+    "study.yml",
+    L,
+    lambda r: _p(r, L, YML).write_bytes(_p(r, L, YML).read_bytes() + b"# caf\xe9\n"),
+    ["study.yml", "UTF-8"],
+)
+case("yml-binary", "study.yml", S, write(S, YML, bytes(range(256))), ["study.yml"])
+case("yml-no-items", "study.yml", L, lambda r: _cut_items(r), ["item"], OVER)
+
+
+def _cut_items(root):
+    p = _p(root, L, YML)
+    lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("  items:\n")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("  demographics:"))
+    p.write_text("".join(lines[:start] + ["  items: []\n"] + lines[end:]), encoding="utf-8")
+
+
+# --- survey exports (Qualtrics for lancashire, an online form for surrey) ------------------------
+for study, fmt in ((L, "qualtrics"), (S, "form")):
+    t = f"survey-{fmt}"
+    case(f"{t}-stray-quote", "survey", study, append(study, SURVEY, '"unclosed,' + "x," * 5), ["survey.csv"], CLEAN)
+    case(
+        f"{t}-nul",
+        "survey",
+        study,
+        lambda r, s=study: _p(r, s, SURVEY).write_bytes(
+            _p(r, s, SURVEY).read_bytes().replace(b"Strongly agree", b"Strongly\x00agree", 1)
+        ),
+        ["survey.csv"],
+        CLEAN,
+    )
+    case(f"{t}-latin1", "survey", study, recode(study, SURVEY, "latin-1"), ["survey.csv"], CLEAN)
+    case(f"{t}-utf16", "survey", study, recode(study, SURVEY, "utf-16-le"), ["survey.csv"], CLEAN)
+    case(f"{t}-empty", "survey", study, write(study, SURVEY, b""), ["survey.csv"], CLEAN)
+    case(f"{t}-binary", "survey", study, write(study, SURVEY, bytes(range(256)) * 4), ["survey.csv"], CLEAN)
+    case(
+        f"{t}-header-only",
+        "survey",
+        study,
+        lambda r, s=study: _p(r, s, SURVEY).write_bytes(_p(r, s, SURVEY).read_bytes().split(b"\n")[0] + b"\n"),
+        ["survey.csv"],
+        CLEAN,
+    )
+    case(f"{t}-dup-column", "survey", study, lambda r, s=study: _dup_header(r, s), ["survey.csv"], CLEAN)
+    case(
+        f"{t}-bad-label",
+        "survey",
+        study,
+        sub(study, SURVEY, "Strongly agree", "Strongly agreeish"),
+        ["survey.csv", "Strongly agreeish"],
+        CLEAN,
+    )
+    case(f"{t}-ragged", "survey", study, append(study, SURVEY, "a,b"), ["survey.csv"], CLEAN)
+    case(
+        f"{t}-control",
+        "survey",
+        study,
+        sub(study, SURVEY, "Strongly agree", "Strongly\x1bagree"),
+        ["survey.csv"],
+        CLEAN,
+    )
+
+
+def _dup_header(root, study):
+    p = _p(root, study, SURVEY)
+    data = p.read_bytes()
+    first, rest = data.split(b"\n", 1)
+    cols = first.split(b",")
+    cols[-1] = cols[-2]
+    p.write_bytes(b",".join(cols) + b"\n" + rest)
+
+
+# --- excerpts, codings, participants, codebook (04) ------------------------------------------------
+for study in (L, S):
+    tag = study[:4]
+    case(
+        f"excerpts-{tag}-stray-quote",
+        "excerpts",
+        study,
+        append(study, EXC, 'X-999,Sec,"open quote,,,,text'),
+        ["excerpts.csv"],
+        QUAL,
+    )
+    case(f"excerpts-{tag}-latin1", "excerpts", study, recode(study, EXC, "latin-1"), ["excerpts.csv"], QUAL)
+    case(f"excerpts-{tag}-cp1252", "excerpts", study, recode(study, EXC, "cp1252"), ["excerpts.csv"], QUAL)
+    case(f"excerpts-{tag}-nul", "excerpts", study, sub(study, EXC, "\n", "\n\x00", 2), ["excerpts.csv"], QUAL)
+    case(f"excerpts-{tag}-dup-id", "excerpts", study, lambda r, s=study: _dup_row(r, s, EXC), ["excerpts.csv"], QUAL)
+    case(
+        f"excerpts-{tag}-no-text-column",
+        "excerpts",
+        study,
+        sub(study, EXC, ",text,", ",words,"),
+        ["excerpts.csv", "text"],
+        QUAL,
+    )
+    case(f"excerpts-{tag}-empty", "excerpts", study, write(study, EXC, b""), ["excerpts.csv"], QUAL)
+    case(
+        f"codings-{tag}-stray-quote",
+        "codings",
+        study,
+        append(study, COD, '"L-001,experiences,report'),
+        ["codings.csv"],
+        QUAL,
+    )
+    case(
+        f"codings-{tag}-unknown-code",
+        "codings",
+        study,
+        lambda r, s=study: _codings_row(r, s, COD, code="no_such_code"),
+        ["codings.csv", "no_such_code"],
+        QUAL,
+    )
+    case(
+        f"codings-{tag}-unknown-excerpt",
+        "codings",
+        study,
+        lambda r, s=study: _codings_row(r, s, COD, excerpt="Z-999"),
+        ["codings.csv", "Z-999"],
+        QUAL,
+    )
+    case(
+        f"codings-{tag}-no-column",
+        "codings",
+        study,
+        sub(study, COD, "excerpt_id,code_id", "excerpt,code_id"),
+        ["codings.csv", "row 1", "expected"],
+        QUAL,
+    )
+    case(
+        f"codings-{tag}-nul",
+        "codings",
+        study,
+        lambda r, s=study: _codings_row(r, s, COD, coder="rep\x00ort"),
+        ["codings.csv"],
+        QUAL,
+    )
+    case(f"codings-{tag}-latin1", "codings", study, recode(study, COD, "latin-1"), ["codings.csv"], QUAL)
+    case(
+        f"participants-{tag}-stray-quote",
+        "participants",
+        study,
+        append(study, PART, '"Someone,x,y'),
+        ["participants.csv"],
+        QUAL,
+    )
+    case(
+        f"codebook-{tag}-dup-key",
+        "codebook",
+        study,
+        sub(study, BOOK, "themes:", "themes: []\nthemes:"),
+        ["codebook.yml", "themes"],
+        QUAL,
+    )
+    case(
+        f"codebook-{tag}-alias",
+        "codebook",
+        study,
+        sub(study, BOOK, "themes:", "x: &a 1\ny: *a\nthemes:"),
+        ["codebook.yml"],
+        QUAL,
+    )
+    case(f"codebook-{tag}-list", "codebook", study, write(study, BOOK, b"- a\n"), ["codebook.yml"], QUAL)
+    case(f"codebook-{tag}-dup-id", "codebook", study, lambda r, s=study: _dup_theme(r, s), ["codebook.yml"], QUAL)
+case(
+    "codings2-unknown-code",
+    "codings",
+    S,
+    lambda r: _codings_row(r, S, COD2, code="no_such_code"),
+    ["codings_second_coder.csv", "no_such_code"],
+    QUAL,
+)
+case("codings2-stray-quote", "codings", S, append(S, COD2, '"S-001,x,y'), ["codings_second_coder.csv"], QUAL)
+
+
+def _dup_row(root, study, rel):
+    p = _p(root, study, rel)
+    lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+    p.write_text("".join(lines + [lines[1] if lines[1].endswith("\n") else "\n" + lines[1]]), encoding="utf-8")
+
+
+def _codings_row(root, study, rel, excerpt=None, code=None, coder=None):
+    p = _p(root, study, rel)
+    lines = p.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = dict(zip(header, lines[1].split(",")))
+    if excerpt:
+        row["excerpt_id"] = excerpt
+    if code:
+        row["code_id"] = code
+    if coder and "coder" in row:
+        row["coder"] = coder
+    lines.append(",".join(row[h] for h in header))
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _dup_theme(root, study):
+    import yaml  # noqa: PLC0415 - only this mutation parses YAML
+
+    p = _p(root, study, BOOK)
+    book = yaml.safe_load(p.read_text(encoding="utf-8"))
+    book["themes"].append(book["themes"][0])
+    p.write_text(yaml.safe_dump(book), encoding="utf-8")
+
+
+# --- triangulation and recommendations (05) -----------------------------------------------------
+for study in (L, S):
+    tag = study[:4]
+    case(
+        f"tri-{tag}-unknown-excerpt",
+        "triangulation",
+        study,
+        sub(study, TRI, "excerpts: [", "excerpts: [NO-SUCH, "),
+        ["triangulation.yml", "NO-SUCH"],
+        TRIS,
+    )
+    case(
+        f"tri-{tag}-dup-key",
+        "triangulation",
+        study,
+        sub(study, TRI, "findings:", "findings: []\nfindings:"),
+        ["triangulation.yml", "findings"],
+        TRIS,
+    )
+    case(
+        f"tri-{tag}-alias",
+        "triangulation",
+        study,
+        sub(study, TRI, "findings:", "a: &x 1\nb: *x\nfindings:"),
+        ["triangulation.yml"],
+        TRIS,
+    )
+    case(
+        f"tri-{tag}-title-list",
+        "triangulation",
+        study,
+        sub(study, TRI, "    title: ", "    title: [x] #"),
+        ["triangulation.yml", "title"],
+        TRIS,
+    )
+    case(
+        f"tri-{tag}-unknown-theme",
+        "triangulation",
+        study,
+        sub(study, TRI, "themes: [", "themes: [no_such_theme, "),
+        ["triangulation.yml", "no_such_theme"],
+        TRIS,
+    )
+    case(
+        f"tri-{tag}-not-mapping", "triangulation", study, write(study, TRI, b"just text\n"), ["triangulation.yml"], TRIS
+    )
+case(
+    "rec-unknown-finding",
+    "recommendations",
+    L,
+    sub(L, REC, "findings: [", "findings: [no_such_finding, "),
+    ["recommendations.yml", "no_such_finding"],
+    TRIS,
+)
+case(
+    "rec-dup-key",
+    "recommendations",
+    L,
+    sub(L, REC, "recommendations:", "recommendations: []\nrecommendations:"),
+    ["recommendations.yml"],
+    TRIS,
+)
+case(
+    "rec-text-list",
+    "recommendations",
+    L,
+    sub(L, REC, "    text: ", "    text: [x] #"),
+    ["recommendations.yml", "row"],
+    TRIS,
+)
+case("rec-not-list", "recommendations", L, write(L, REC, b"recommendations: 5\n"), ["recommendations.yml"], TRIS)
+
+# --- published figures ----------------------------------------------------------------------------
+PUBROW = "summary.1,Executive summary,summary,year the Serious Violence Strategy was published,,,2018,year,,,Serious Violence Strategy of 2018,"
+P = [
+    ("inf", "2018,year,,,", "inf,year,,,", ["value"]),
+    ("nan-text", "2018,year,,,", "NaN,year,,,", ["value"]),
+    ("value-text", "2018,year,,,", "lots,year,,,", ["value"]),
+    ("unit-bad", "2018,year,,,", "2018,furlongs,,,", ["unit"]),
+    ("restates-dangling", "2018,year,,,", "2018,year,,no.such.figure,", ["restates", "no.such.figure"]),
+    ("restates-self", "2018,year,,,", "2018,year,,summary.1,", ["restates"]),
+]
+for name, old, new, expect in P:
+    case(f"pub-{name}", "published", L, sub(L, PUB, old, new), ["figures.csv", *expect], OVER)
+case("pub-stray-quote", "published", L, append(L, PUB, '"x.1,Somewhere,text,m,,,1,count,,,'), ["figures.csv"], OVER)
+case("pub-dup-id", "published", L, append(L, PUB, PUBROW), ["figures.csv", "summary.1"], OVER)
+case("pub-no-column", "published", L, sub(L, PUB, "figure_id,", "figure,"), ["figures.csv", "figure_id"], OVER)
+case("pub-latin1", "published", L, recode(L, PUB, "latin-1"), ["figures.csv"], OVER)
+case("pub-nul", "published", L, sub(L, PUB, "Executive summary", "Executive\x00summary"), ["figures.csv"], OVER)
+case("pub-cycle", "published", L, lambda r: _restates_cycle(r), ["figures.csv", "restates"], OVER)
+case("pub-empty", "published", S, write(S, PUB, b""), ["figures.csv"], OVER)
+
+
+def _restates_cycle(root):
+    p = _p(root, L, PUB)
+    text = p.read_text(encoding="utf-8")
+    text += "x.1,Somewhere,table,participants,,,5,count,,x.2,5,\nx.2,Somewhere,table,participants,,,5,count,,x.1,5,\n"
+    p.write_text(text, encoding="utf-8")
+
+
+# --- REFI-QDA projects (codings given as a .qdpx) ----------------------------------------------------
+XXE = b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><Project name="&x;"/>'
+BOMB = b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Project name="&c;"/>'
+Q = [
+    ("xxe", {"project.qde": XXE}),
+    ("bomb", {"project.qde": BOMB}),
+    ("no-project", {"Sources/a.txt": b"text"}),
+    ("not-xml", {"project.qde": b"this is not xml"}),
+    ("wrong-root", {"project.qde": b'<?xml version="1.0"?><Other/>'}),
+    ("zip-slip", {"../../evil.qde": b"x", "project.qde": b"<Project/>"}),
+]
+for name, entries in Q:
+    case(f"qdpx-{name}", "qdpx", S, qdpx(S, entries), ["codings.qdpx"], QUAL)
+case(
+    "qdpx-not-zip",
+    "qdpx",
+    S,
+    both(
+        write(S, "raw/codings.qdpx", b"PK not a zip"),
+        sub(S, YML, "codings: raw/codings.csv", "codings: raw/codings.qdpx"),
+    ),
+    ["codings.qdpx"],
+    QUAL,
+)
