@@ -381,6 +381,7 @@ def test_clean_study_writes_the_contract_deterministically(project):
     resp = pd.read_csv(project / "data/processed/mini-nomad/responses.csv", dtype=str, keep_default_na=False)
     assert resp.loc[1].tolist() == [
         "mini-nomad",
+        "survey",
         resp.loc[1, "respondent_id"],
         "B1",
         "5",

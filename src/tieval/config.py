@@ -106,6 +106,7 @@ class FlowStage:
     approximate: bool = key("the report's number is approximate ('about 3000')", False)
     note: str = key("anything odd about the number", "")
     parent: str = key("stage it branches from (default: the previous stage)", "")
+    wave: str = key("the design.waves id the stage belongs to (none: the whole study)", "")
     stage: str = key(
         "the cleaned stage it counts: records, received, responses, complete, partial, "
         "partial_first_<k>, excluded_<reason> (default: matched by id)",
@@ -747,6 +748,12 @@ def _waves_fit_the_survey(f: StudyFile, where: Where) -> None:
         raise where.child("survey.file").fail("a value (this key is required)")
     if f.survey is not None and f.survey.link_key and len(waves) < 2:
         raise where.child("survey.link_key").fail("two or more design.waves to link", f.survey.link_key)
+    for i, stage in enumerate(f.design.flow):
+        if stage.wave and stage.wave not in seen:
+            at = where.child("design.flow").index(i).child("wave")
+            raise at.fail(
+                "one of the design.waves ids " + (", ".join(w.id for w in waves) or "(none declared)"), stage.wave
+            )
 
 
 _STUDY_CHECKS = (

@@ -23,21 +23,33 @@ __all__ = [
     "AUDIT",
     "EXCLUSIONS",
     "MISSING_REASONS",
+    "LINKAGE",
+    "SINGLE_WAVE",
     "require_columns",
 ]
 
-#: processed/<study>/respondents.csv — one row per response record in the export.
+#: The wave id of a study without ``design.waves`` (one cross-sectional survey).
+SINGLE_WAVE = "survey"
+
+#: processed/<study>/respondents.csv — one row per response record in the export(s).
+#: ``wave``: the wave id (``design.waves[].id``, or :data:`SINGLE_WAVE`); a respondent is
+#: identified by (``wave``, ``respondent_id``).
 #: ``status``: complete | partial | excluded; demographics follow as extra columns named by their ids.
-RESPONDENTS = ["study", "respondent_id", "status", "exclusion_reason", "n_items_answered"]
+RESPONDENTS = ["study", "wave", "respondent_id", "status", "exclusion_reason", "n_items_answered"]
 
 #: processed/<study>/responses.csv — one row per respondent x item (included respondents only).
 #: ``code``: numeric code on the item's scale (blank when missing or not relevant);
 #: ``category``: collapsed category (agree / neutral / disagree / not_relevant / a numeric bin / yes / no);
 #: ``missing_reason``: '' when answered, 'not_answered', or 'not_relevant'.
-RESPONSES = ["study", "respondent_id", "item_id", "code", "label", "category", "missing_reason"]
+RESPONSES = ["study", "wave", "respondent_id", "item_id", "code", "label", "category", "missing_reason"]
 
 #: processed/<study>/free_text.csv — one row per non-empty open answer, redacted.
-FREE_TEXT = ["study", "respondent_id", "question_id", "text"]
+FREE_TEXT = ["study", "wave", "respondent_id", "question_id", "text"]
+
+#: processed/<study>/linkage — one row per analysed response of a study with a link key: ``person``
+#: is a pseudonym (P0001, ... in order of first appearance, waves in time order, respondents by id
+#: within a wave), never the link key itself.  Never shown in outputs.
+LINKAGE = ["person", "wave", "respondent_id"]
 
 MISSING_REASONS = ("", "not_answered", "not_relevant")
 

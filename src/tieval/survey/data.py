@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tieval.config import Study
+from tieval.config import Study, Wave
 from tieval.errors import InputError
 from tieval.paths import processed_dir
-from tieval.schema import RESPONDENTS, RESPONSES, require_columns
+from tieval.schema import LINKAGE, RESPONDENTS, RESPONSES, SINGLE_WAVE, require_columns
 from tieval.store import read_csv
 from tieval.survey.validate import check_responses
 
@@ -25,11 +25,16 @@ __all__ = [
     "load_survey",
     "received",
     "NO_ITEMS_REASON",
+    "NO_LINK_KEY_REASON",
+    "load_linkage",
+    "waves",
 ]
 
 
 #: Exclusion reason (``tieval.survey.clean.EXCLUSION_REASONS``) of a real response that answered no item.
 NO_ITEMS_REASON = "no_items_answered"
+#: Exclusion reason of a real response without a link key, in a study whose waves are linked.
+NO_LINK_KEY_REASON = "no_link_key"
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -55,7 +60,8 @@ def included(respondents: pd.DataFrame) -> pd.DataFrame:
 def received(respondents: pd.DataFrame) -> pd.Series:
     """Mask of the responses received: analysed records and real responses that answered no rated
     item (excluded only for that); survey previews, tests and spam are not responses."""
-    return (respondents["status"] != "excluded") | (respondents["exclusion_reason"] == NO_ITEMS_REASON)
+    reasons = (NO_ITEMS_REASON, NO_LINK_KEY_REASON)
+    return (respondents["status"] != "excluded") | respondents["exclusion_reason"].isin(reasons)
 
 
 def load_responses(study: Study, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -81,3 +87,25 @@ def load_survey(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
     respondents = load_respondents(study)
     return respondents, load_responses(study, respondents)
+
+
+# --- waves and linkage (issue 14) -----------------------------------------------------------------
+def waves(study: Study) -> list[Wave]:
+    """The study's waves in time order (``design.waves``); a study without waves has the one wave
+    :data:`tieval.schema.SINGLE_WAVE`, labelled 'Survey'."""
+    return list(study.waves) or [Wave(SINGLE_WAVE, "Survey")]
+
+
+def load_linkage(study: Study) -> pd.DataFrame:
+    """Read ``processed/<study>/linkage.csv`` (``schema.LINKAGE``: person pseudonym, wave,
+    respondent_id; one row per analysed response of linked waves).  Empty for a study whose waves
+    are not linked by a link key (no such file is written)."""
+    linked = study.survey is not None and (
+        study.survey.link_key or any(w.survey is not None and w.survey.link_key for w in study.waves)
+    )
+    if not linked:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in LINKAGE})
+    path = processed_dir(study.id) / "linkage.csv"
+    frame = read_csv(path)
+    require_columns(frame, LINKAGE, path)
+    return frame
