@@ -19,6 +19,7 @@ from tieval import schema
 from tieval.config import load_study
 from tieval.errors import ConfigError, InputError
 from tieval.integrity import write_manifest
+from tieval.steps import clean as clean_step
 from tieval.survey import clean
 from tieval.survey.data import load_linkage, load_respondents, waves
 
@@ -235,3 +236,24 @@ def test_a_flow_stage_of_an_unknown_wave_is_a_one_line_error(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_study("two-waves", tmp_path)
     assert "design.flow[1].wave" in str(err.value) and "baseline, followup" in str(err.value)
+
+
+def test_the_cleaning_appendix_shows_each_wave_and_the_linkage(tmp_path, monkeypatch):
+    _study(tmp_path)
+    monkeypatch.setenv("TIEVAL_ROOT", str(tmp_path))
+    result = clean_step.run(load_study("two-waves", tmp_path))
+    captions = [b.caption for b in result.flow if hasattr(b, "caption")]
+    assert captions[:4] == [
+        "Exclusions and participant flow: Baseline",
+        "Exclusions and participant flow: Follow-up",
+        "Linkage of the waves (analysed responses paired by the link key)",
+        "Linkage stages, including non-response at follow-up",
+    ]
+    baseline = result.flow[0].frame.set_index("stage")["n"]
+    assert baseline["records"] == 5 and baseline["excluded_no_link_key"] == 1
+    assert [b.caption for b in result.export if hasattr(b, "caption")][::2] == [
+        "The survey export as read: Baseline",
+        "The survey export as read: Follow-up",
+    ]
+    roles = result.export[1].frame.set_index("column")["role"]
+    assert roles["Code"].startswith("link key")

@@ -1240,6 +1240,8 @@ def deidentification_summary(result: CleanResult) -> pd.DataFrame:
         ("columns not in study.yml skipped", len(export.extra_columns), ", ".join(export.extra_columns) or "none"),
         ("response ids replaced by pseudonymous ids", len(tables.respondents), "R + 10 hex digits of SHA-256"),
     ]
+    if result.linked:
+        rows.append(("link keys replaced by person pseudonyms", int(result.linkage["person"].nunique()), "P + a count"))
     rows += [(f"free-text redactions: {kind}", n, f"replaced by [{kind}]") for kind, n in tables.redactions.items()]
     return pd.DataFrame(rows, columns=["what", "n", "detail"])
 
@@ -1296,4 +1298,6 @@ def table_counts(result: CleanResult) -> pd.DataFrame:
         ("free_text.csv", len(t.free_text), "one per non-empty open answer of an analysed respondent, redacted"),
         ("exclusions.csv", len(t.exclusions), "one per stage of the participant flow"),
     ]
+    if result.linked:
+        rows.insert(3, ("linkage.csv", len(result.linkage), "one per analysed response of the linked waves"))
     return pd.DataFrame(rows, columns=["table", "rows", "one row is"])
