@@ -817,8 +817,8 @@ def _study(spec: StudyFile, raw: dict, folder: Path, file: Path) -> Study:
         design=dict(raw.get("design") or {}),
         scales={sid: Scale.from_spec(s) for sid, s in ins.scales.items()},
         items=list(ins.items),
-        demographics=list(ins.demographics),
-        free_text=list(ins.free_text),
+        demographics=[d for d in ins.demographics if ins.scales[d.scale].type != "text"],
+        free_text=list(ins.free_text) + _text_as_free_text(ins),
         constructs=constructs,
         survey=spec.survey,
         inputs={k: getattr(spec.inputs, k) for k in given_inputs if getattr(spec.inputs, k)},
@@ -828,6 +828,15 @@ def _study(spec: StudyFile, raw: dict, folder: Path, file: Path) -> Study:
         text_fields=ins.text_fields,
         spec=spec,
     )
+
+
+def _text_as_free_text(ins: Instrument) -> list[FreeText]:
+    """Text columns that are not scales, carried as free text (redacted, ``free_text.csv``) and never
+    counted: demographics on a ``text`` scale and ``text_fields`` other than participant codes
+    (a participant code is identifying: it is never read, unless it is the link key)."""
+    out = [FreeText(d.id, d.text, d.column) for d in ins.demographics if ins.scales[d.scale].type == "text"]
+    out += [FreeText(tf.id, tf.text, tf.column) for tf in ins.text_fields if tf.kind != "participant_code"]
+    return out
 
 
 def _study_folder(study: str | Path, root: Path | None) -> Path:
