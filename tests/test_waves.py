@@ -19,6 +19,7 @@ from tieval import schema
 from tieval.config import load_study
 from tieval.errors import ConfigError, InputError
 from tieval.integrity import write_manifest
+from tieval.report import overview
 from tieval.steps import clean as clean_step
 from tieval.survey import clean
 from tieval.survey.data import load_linkage, load_respondents, waves
@@ -257,3 +258,28 @@ def test_the_cleaning_appendix_shows_each_wave_and_the_linkage(tmp_path, monkeyp
     ]
     roles = result.export[1].frame.set_index("column")["role"]
     assert roles["Code"].startswith("link key")
+
+
+def test_the_reported_flow_carries_each_stage_s_wave(tmp_path):
+    _study(tmp_path)
+    flow = overview.flow_table(load_study("two-waves", tmp_path))
+    assert flow.values.tolist() == [
+        ["baseline.responses", "Baseline responses", 4, False, "", "baseline"],
+        ["followup.responses", "Follow-up responses", 3, False, "", "followup"],
+        ["linked", "Linked", 2, False, "followup.responses", ""],
+    ]
+
+
+def test_the_cleaned_flow_gives_per_wave_stages_and_attrition(cleaned):
+    result, _ = cleaned
+    stages = overview.cleaned_flow_stages(result.tables.exclusions, result.study)
+    assert stages[["stage", "n", "parent", "wave"]].values.tolist() == [
+        ["baseline.records", 5, "", "baseline"],
+        ["baseline.received", 5, "baseline.records", "baseline"],
+        ["baseline.responses", 3, "baseline.received", "baseline"],
+        ["followup.records", 3, "", "followup"],
+        ["followup.received", 3, "followup.records", "followup"],
+        ["followup.responses", 3, "followup.received", "followup"],
+        ["linkage.linked", 2, "baseline.responses", ""],
+        ["linkage.followup_nonresponse", 1, "baseline.responses", "followup"],
+    ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tieval.config import Study
+from tieval.report import overview
 from tieval.report.present import Block, Note, Table
 from tieval.survey import clean
 from tieval.survey.ingest import column_roles
@@ -168,6 +169,12 @@ def _flow_blocks(result: clean.CleanResult) -> list[Block]:
                 max_rows=None,
             ),
             Table(stages, "Linkage stages, including non-response at follow-up", "people", max_rows=None),
+            Table(
+                overview.cleaned_flow_stages(exclusions, study),
+                "Participant flow by wave as cleaned, with the attrition between waves",
+                "stages of the flow diagram (parent: the stage each one branches from)",
+                max_rows=None,
+            ),
             Note(LINKAGE_NOTE),
         ]
     return blocks
