@@ -1228,16 +1228,19 @@ def item_summary(validation: Validation) -> pd.DataFrame:
 
 
 def deidentification_summary(result: CleanResult) -> pd.DataFrame:
-    """What de-identification did, by kind (column names and counts only, never values)."""
-    export, tables = result.export, result.tables
+    """What de-identification did, by kind (column names and counts only, never values); with
+    several exports (waves), the columns of every export, each named once."""
+    exports = [e for w in result.waves for e in w.exports] or [result.export]
+    tables = result.tables
+
+    def columns(kind: str) -> list[str]:
+        return list(dict.fromkeys(c for e in exports for c in getattr(e, kind)))
+
+    identifying, metadata, extra = columns("identifying_dropped"), columns("metadata_dropped"), columns("extra_columns")
     rows = [
-        (
-            "identifying columns never read",
-            len(export.identifying_dropped),
-            ", ".join(export.identifying_dropped) or "none",
-        ),
-        ("metadata columns skipped", len(export.metadata_dropped), ", ".join(export.metadata_dropped) or "none"),
-        ("columns not in study.yml skipped", len(export.extra_columns), ", ".join(export.extra_columns) or "none"),
+        ("identifying columns never read", len(identifying), ", ".join(identifying) or "none"),
+        ("metadata columns skipped", len(metadata), ", ".join(metadata) or "none"),
+        ("columns not in study.yml skipped", len(extra), ", ".join(extra) or "none"),
         ("response ids replaced by pseudonymous ids", len(tables.respondents), "R + 10 hex digits of SHA-256"),
     ]
     if result.linked:
