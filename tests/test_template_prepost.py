@@ -9,6 +9,7 @@ cell-level facts of the processed data and that every appendix carries the inven
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -99,3 +100,17 @@ def test_prepost_template_builds_through_every_step(tmp_path):
         assert "INVENTED DATA" in page, step
     index = (root / "outputs" / "html" / "index.html").read_text(encoding="utf-8")
     assert "INVENTED DATA" in index
+
+
+def _make_n(*args: str) -> subprocess.CompletedProcess:
+    """``make -n`` as a user runs it (no parent make's flags)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, env=env)
+
+
+def test_make_new_study_passes_the_template_on():
+    proc = _make_n("new-study", "NAME=x", "TEMPLATE=prepost")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1].endswith("-m tieval new-study x --template prepost")
+    default = _make_n("new-study", "NAME=x")
+    assert default.stdout.strip().splitlines()[-1].endswith("-m tieval new-study x --template study")
