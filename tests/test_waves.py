@@ -283,3 +283,14 @@ def test_the_cleaned_flow_gives_per_wave_stages_and_attrition(cleaned):
         ["linkage.linked", 2, "baseline.responses", ""],
         ["linkage.followup_nonresponse", 1, "baseline.responses", "followup"],
     ]
+
+
+def test_a_linkage_row_of_an_unknown_wave_is_a_one_line_error(cleaned, monkeypatch):
+    _, root = cleaned
+    monkeypatch.setenv("TIEVAL_ROOT", str(root))
+    path = root / "data/processed/two-waves/linkage.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",followup,", ",later,", 1), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_linkage(load_study("two-waves", root))
+    message = str(err.value)
+    assert "\n" not in message and "linkage.csv" in message and "row 5" in message and "later" in message

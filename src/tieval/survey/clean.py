@@ -914,18 +914,19 @@ def link_keys(validation: Validation, column: str) -> np.ndarray:
     col = _frame_column(export, column)
     keys = export.frame[col].astype("str").str.strip().str.casefold().to_numpy(dtype=object)
     validation.reason = np.where(validation.included & (keys == ""), NO_LINK_KEY, validation.reason).astype(object)
-    seen: dict[str, int] = {}
-    for pos in np.flatnonzero(validation.included):
-        first = seen.setdefault(keys[pos], int(pos))
-        if first != pos:
-            raise InputError(
-                export.path,
-                f"each link key once among a wave's analysed responses (this key is also on row "
-                f"{export.row_of(first)}; exclude one of the two, or correct the code)",
-                row=export.row_of(int(pos)),
-                column=col,
-                found=export.frame[col].iloc[int(pos)],
-            )
+    analysed = np.flatnonzero(validation.included)
+    repeated = pd.Series(keys[analysed], dtype=object).duplicated().to_numpy()
+    if repeated.any():
+        pos = int(analysed[np.flatnonzero(repeated)[0]])
+        first = int(analysed[np.flatnonzero(keys[analysed] == keys[pos])[0]])
+        raise InputError(
+            export.path,
+            f"each link key once among a wave's analysed responses (this key is also on row "
+            f"{export.row_of(first)}; exclude one of the two, or correct the code)",
+            row=export.row_of(int(pos)),
+            column=col,
+            found=export.frame[col].iloc[int(pos)],
+        )
     return keys
 
 

@@ -108,4 +108,15 @@ def load_linkage(study: Study) -> pd.DataFrame:
     path = processed_dir(study.id) / "linkage.csv"
     frame = read_csv(path)
     require_columns(frame, LINKAGE, path)
+    known = [w.id for w in waves(study)]
+    bad = ~frame["wave"].isin(known) | frame[["wave", "respondent_id"]].duplicated()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            path,
+            "one row per (wave, respondent_id), the wave one of " + ", ".join(known),
+            row=i + 2,
+            column="wave",
+            found=f"{frame['wave'].iloc[i]}, {frame['respondent_id'].iloc[i]}",
+        )
     return frame
