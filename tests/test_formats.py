@@ -17,6 +17,7 @@ import pytest
 from tieval.config import ColumnRef, load_study
 from tieval.errors import InputError
 from tieval.survey.clean import build_tables, validate, validate_file
+from tieval.survey.exports.sheets import read_grid
 from tieval.survey.ingest import column_roles, read_export, summarise_names
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -181,7 +182,7 @@ def test_spss_code_without_a_label_is_an_error(study):
 # --- other tools --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["surveymonkey.csv", "surveymonkey.xlsx"])
+@pytest.mark.parametrize("name", ["surveymonkey.csv", "surveymonkey.xlsx", "surveymonkey.xls"])
 def test_surveymonkey_two_header_rows(auto, name):
     export = read_export(EXPORTS / name, auto)
     assert export.format.startswith("surveymonkey") and export.header_rows == 2 and export.row_of(0) == 3
@@ -204,6 +205,15 @@ def test_surveymonkey_two_header_rows(auto, name):
     answers = _answers(auto, name)
     assert answers["114000000001", "B1"] == "Strongly disagree"
     assert answers["114000000003", "D2"] == "Not relevant at this stage"
+
+
+def test_old_excel_xls_reads_cell_for_cell_like_the_xlsx():
+    """surveymonkey.xls is written by our BIFF8 writer (fixtures/exports/biff8.py): ids and codes as
+    Excel NUMBER cells, text in the shared-string table; xlrd reads it into the same grid."""
+    xls = read_grid(EXPORTS / "surveymonkey.xls", "xls", None)
+    xlsx = read_grid(EXPORTS / "surveymonkey.xlsx", "xlsx", None)
+    assert xls == xlsx
+    assert xls[2][0] == "114000000000" and xls[2][9] == "8" and xls[0][0] == "Respondent ID"
 
 
 def test_microsoft_forms_workbook(auto):

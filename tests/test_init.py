@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -14,8 +18,8 @@ from tieval.config import load_study
 from tieval.errors import InputError
 from tieval.integrity import read_manifest
 from tieval.survey.clean import validate_file
+from tieval.survey.exports.qsf import read_qsf
 from tieval.tools.init import CHECK_SEEN, MULTI_SELECT_READY, draft_study, init_study, read_raw_table
-from tieval.tools.qsf import read_qsf
 
 FIX = Path(__file__).parent / "fixtures" / "init"
 QSF = FIX / "wellbeing.qsf"
@@ -217,7 +221,7 @@ def test_sav_draft_value_labels_variable_labels_and_missing_codes():
     assert _levels(scales["agree7"])[6] == (7, "Strongly agree", "agree", 5)
     assert "check: order taken from the wording" in text
     items = doc["instrument"]["items"]
-    assert [(i["id"], i["scale"], i["text"]) for i in items] == [
+    assert [(i["id"], i["scale"], i["text"]) for i in items][:5] == [
         ("Q1_1", "agree5", "I understand the aims"),
         ("Q1_2", "agree5", "I use it"),
         ("Q1_3", "agree5", "It fits my role"),
@@ -307,3 +311,103 @@ def test_malformed_inputs_give_one_line_errors(name, words, capsys, tmp_path, mo
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and name in err
     assert not (tmp_path / "data" / "bad").exists()
+
+
+# --------------------------------------------------------------------------- multi-select drafts
+def _chosen(v, item: str) -> dict[str, list[bool]]:
+    return dict(zip(v.ids, v.multi[item].chosen.tolist()))
+
+
+def test_qsf_multi_select_draft_reads_the_numeric_export(tmp_path):
+    assert MULTI_SELECT_READY
+    path = init_study(QSF, "wellbeing", NUMERIC, root=tmp_path)
+    study = load_study(path.parent)
+    assert [it.id for it in study.multi_select] == ["Q4"]
+    v = validate_file(study.path("survey"), study)
+    assert v.export.multi_select_columns["Q4"] == ["Q4_1", "Q4_2", "Q4_3", "Q4_4"]
+    chosen = _chosen(v, "Q4")
+    assert chosen["R_1fixtureAAAA"] == [True, False, True, False]  # cells 1, blank, 1, blank
+    assert chosen["R_3fixtureCCCC"] == [False, False, False, True]  # the exclusive "None of these"
+    assert not v.multi["Q4"].answered[list(v.ids).index("R_4fixtureDDDD")]
+
+
+def test_sav_multi_select_group_drafted_and_read(tmp_path):
+    doc = yaml.safe_load(draft_study(SAV, "staff"))
+    scale = doc["instrument"]["scales"]["q4_options"]
+    assert scale["type"] == "multi_select" and scale["layout"] == "split"
+    assert [(o["label"], o["column"]) for o in scale["options"]] == [
+        ("Workshop", "Q4_1"),
+        ("Online module", "Q4_2"),
+        ("None of these", "Q4_3"),
+    ]
+    assert doc["instrument"]["items"][-1] == {
+        "id": "Q4",
+        "text": "Which parts did you attend?",
+        "scale": "q4_options",
+        "column": "Q4",
+    }
+    path = init_study(SAV, "staff", SAV, root=tmp_path)
+    study = load_study(path.parent)
+    v = validate_file(study.path("survey"), study)
+    assert _chosen(v, "Q4") == {
+        "R_s1": [True, True, False],
+        "R_s2": [False, False, True],
+        "R_s3": [True, False, False],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "separator"), [("microsoft_forms.xlsx", ";"), ("google_forms.csv", ",")], ids=["ms-forms", "google"]
+)
+def test_export_draft_joined_multi_select_reads_its_export(tmp_path, name, separator):
+    export = FIX.parent / "exports" / name
+    doc = yaml.safe_load(draft_study(export, "forms"))
+    scales = [s for s in doc["instrument"]["scales"].values() if s["type"] == "multi_select"]
+    assert len(scales) == 1 and scales[0]["layout"] == "joined" and scales[0]["separator"] == separator
+    assert [o["label"] for o in scales[0]["options"]] == ["Safety", "Trauma"]
+    path = init_study(export, "forms", export, root=tmp_path)
+    study = load_study(path.parent)
+    v = validate_file(study.path("survey"), study)
+    (item,) = study.multi_select
+    chosen = v.multi[item.id].chosen
+    assert chosen.sum(axis=0).tolist() == [7, 4] and v.multi[item.id].answered.all()
+
+
+# --------------------------------------------------------------------------- drafts build
+def _project(tmp_path: Path) -> Path:
+    """A project holding only drafted studies: this worktree's Makefile, notebooks and pyproject
+    copied, ``src`` and ``.venv`` linked (mtimes kept, so make sees the set-up as done)."""
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    here = Path(__file__).resolve().parents[1]
+    for name in ("Makefile", "pyproject.toml", "requirements.txt"):
+        shutil.copy2(here / name, root / name)
+    shutil.copytree(here / "notebooks", root / "notebooks")
+    (root / "src").symlink_to(here / "src")
+    (root / ".venv").symlink_to(here / ".venv")
+    return root
+
+
+@pytest.mark.slow
+def test_qsf_and_sav_drafts_build_through_make(tmp_path):
+    root = _project(tmp_path)
+    init_study(QSF, "wellbeing", NUMERIC, root=root)
+    init_study(SAV, "staff", SAV, root=root)
+    proc = subprocess.run(
+        ["make", "-o", ".venv/.installed", "study-wellbeing", "study-staff"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TIEVAL_ROOT")},
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    for study, complete in (("wellbeing", 3), ("staff", 1)):
+        out = root / "outputs" / study
+        flow = pd.read_csv(out / "02_clean" / "exclusions.csv").set_index("stage")["n"]
+        assert flow["complete"] == complete
+        assert (out / "06_audit" / "audit.csv").is_file()
+        multi = pd.read_csv(out / "03_tables" / "multi_select.csv")
+        assert multi["item_id"].unique().tolist() == ["Q4"]
+    staff = pd.read_csv(root / "outputs" / "staff" / "03_tables" / "multi_select.csv").set_index("label")
+    assert staff.loc["Workshop", ["count", "base"]].tolist() == [2, 3]

@@ -14,7 +14,8 @@ agreement, zero_ten; found 'agree'``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "Study",
     "StudyFile",
     "load_study",
+    "expand_loops",
     "load_yaml",
     "normalise_label",
     "check_top_keys",
@@ -57,6 +59,9 @@ SURVEY_FORMATS = ("qualtrics", "form", "auto", "surveymonkey", "microsoft-forms"
 #: Statistics an instrument may declare published reference values for.
 REFERENCE_STATISTICS = ("alpha", "omega", "mean", "sd", "median", "item_total")
 TEXT_FIELD_KINDS = ("participant_code", "other_specify", "note")
+
+
+_LOOP_STEP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def normalise_label(text: Any) -> str:
@@ -217,7 +222,7 @@ class Bin:
 
 @dataclass(frozen=True)
 class Option:
-    """One option of a ``multi_select`` scale (planned: issue 13)."""
+    """One option of a ``multi_select`` scale (read by :mod:`tieval.survey.multiselect`)."""
 
     label: str = key("the option as the export writes it")
     code: int | float | None = key("its code in a numeric export", None)
@@ -419,6 +424,12 @@ class Item:
     group: str = key("display group", "")
     wording_source: str = key("where the wording comes from", "printed", choices=("printed", "reconstructed"))
     published_as: str = key("how the report prints its result, for reference", "")
+    loop: tuple[int | str, ...] = key(
+        "loop-and-merge: the loop's iterations as the export prefixes its columns (Qualtrics `1_Q5`, `2_Q5`: "
+        "[1, 2]); one item `<id>_<n>` per iteration, read from column `<n>_<column>`; a blank iteration is "
+        "not a missing answer",
+        (),
+    )
 
 
 @dataclass(frozen=True)
@@ -518,6 +529,11 @@ class SurveySpec:
     )
     sheet: str | None = key("sheet of an XLSX export", None)
     link_key: str = key("column pairing respondents across waves (e.g. an embedded participant code)", "")
+    definition: str = key(
+        "the survey's Qualtrics definition (.qsf) under raw/, listed in the manifest: a numeric export's codes "
+        "are read through its recode values",
+        "",
+    )
 
 
 @dataclass(frozen=True)
@@ -577,6 +593,8 @@ class Study:
     text_fields: tuple[TextField, ...] = ()
     invented: bool = False
     spec: StudyFile | None = None
+    multi_select: list[Item] = field(default_factory=list)  # items on a multi_select scale (not in ``items``)
+    loops: dict[str, tuple[str, str]] = field(default_factory=dict)  # looped item id -> (item as declared, iteration)
 
     # -- lookups ---------------------------------------------------------------
     def item(self, item_id: str) -> Item:
@@ -589,7 +607,7 @@ class Study:
     def scale_of(self, item: Item | Demographic | str) -> Scale:
         """The scale an item (or item id) is answered on."""
         if isinstance(item, str):
-            item = self.item(item)
+            item = next((m for m in self.multi_select if m.id == item), None) or self.item(item)
         return self.scales[item.scale]
 
     def items_by_construct(self) -> dict[str, list[Item]]:
@@ -774,6 +792,41 @@ def _waves_fit_the_survey(f: StudyFile, where: Where) -> None:
             )
 
 
+def _loops_fit(f: StudyFile, where: Where) -> None:
+    ids = {it.id for it in f.instrument.items}
+    for i, item in enumerate(f.instrument.items):
+        if not item.loop:
+            continue
+        at = where.child("instrument.items").index(i)
+        if not isinstance(item.column, str):
+            raise at.child("column").fail(
+                "a column id for a looped item (its columns are <n>_<column>)", str(item.column)
+            )
+        if f.instrument.scales[item.scale].type == "multi_select":
+            raise at.child("loop").fail("a loop on an item that is not multi_select", item.scale)
+        steps = [str(n) for n in item.loop]
+        for j, n in enumerate(steps):
+            if not _LOOP_STEP.match(n) or n in steps[:j]:
+                raise at.child("loop").index(j).fail("distinct iteration prefixes of letters, digits, '_' or '-'", n)
+            if f"{item.id}_{n}" in ids:
+                raise at.child("loop").index(j).fail(f"an iteration whose item id {item.id}_{n} is not taken", n)
+
+
+def expand_loops(items: list[Item] | tuple[Item, ...]) -> tuple[list[Item], dict[str, tuple[str, str]]]:
+    """Items with each looped item (``loop``) replaced by one item per iteration: id ``<id>_<n>``, column
+    ``<n>_<column>`` (Qualtrics loop-and-merge naming); also the map looped id -> (declared id, iteration)."""
+    out: list[Item] = []
+    loops: dict[str, tuple[str, str]] = {}
+    for it in items:
+        if not it.loop:
+            out.append(it)
+            continue
+        for n in (str(x) for x in it.loop):
+            out.append(replace(it, id=f"{it.id}_{n}", column=f"{n}_{it.column}", loop=()))
+            loops[f"{it.id}_{n}"] = (it.id, n)
+    return out, loops
+
+
 _STUDY_CHECKS = (
     _theme_ids_once,
     _item_ids_once,
@@ -785,6 +838,7 @@ _STUDY_CHECKS = (
     _references_name_something,
     _text_fields_point_at_questions,
     _waves_fit_the_survey,
+    _loops_fit,
 )
 
 
@@ -826,6 +880,8 @@ def _study(spec: StudyFile, raw: dict, folder: Path, file: Path) -> Study:
         for cid, c in ins.constructs.items()
     }  # fmt: skip
     given_inputs = raw.get("inputs") or {}
+    scales = {sid: Scale.from_spec(s) for sid, s in ins.scales.items()}
+    items, loops = expand_loops(ins.items)
     return Study(
         id=spec.id,
         root=folder,
@@ -833,8 +889,8 @@ def _study(spec: StudyFile, raw: dict, folder: Path, file: Path) -> Study:
         reconstructed=spec.reconstructed,
         report=dict(raw.get("report") or {}),
         design=dict(raw.get("design") or {}),
-        scales={sid: Scale.from_spec(s) for sid, s in ins.scales.items()},
-        items=list(ins.items),
+        scales=scales,
+        items=[it for it in items if scales[it.scale].type != "multi_select"],
         demographics=[d for d in ins.demographics if ins.scales[d.scale].type != "text"],
         free_text=list(ins.free_text) + _text_as_free_text(ins),
         constructs=constructs,
@@ -846,6 +902,8 @@ def _study(spec: StudyFile, raw: dict, folder: Path, file: Path) -> Study:
         text_fields=ins.text_fields,
         invented=spec.invented,
         spec=spec,
+        multi_select=[it for it in items if scales[it.scale].type == "multi_select"],
+        loops=loops,
     )
 
 

@@ -41,6 +41,8 @@ RESPONDENTS = ["study", "wave", "respondent_id", "status", "exclusion_reason", "
 #: ``code``: numeric code on the item's scale (blank when missing or not relevant);
 #: ``category``: collapsed category (agree / neutral / disagree / not_relevant / a numeric bin / yes / no);
 #: ``missing_reason``: '' when answered, 'not_answered', or 'not_relevant'.
+#: A multi-select item (survey.multiselect) gives one row per respondent x option instead: ``label`` the
+#: option, ``code`` 1 / 0, ``category`` selected / not_selected (blank, not_answered, when unanswered).
 RESPONSES = ["study", "wave", "respondent_id", "item_id", "code", "label", "category", "missing_reason"]
 
 #: processed/<study>/free_text.csv — one row per non-empty open answer, redacted.

@@ -24,7 +24,7 @@ from tieval.report import charts
 from tieval.report.figures import AppendixFigure, proportion_figures, render, scale_figures, write_figure
 from tieval.report.present import Banner, Block, Note, Table, figures_in
 from tieval.report.survey_tables import render_comparison, render_distributions, respondent_summary, table_views
-from tieval.survey.counts import distributions
+from tieval.survey.counts import distributions, multi_select_cells
 from tieval.survey.data import included, load_survey
 from tieval.survey.disclosure import check_min_cell
 from tieval.survey.matching import match_summary
@@ -93,6 +93,7 @@ class TablesResult:
     proportion_figures: tuple[Block, ...] = ()
     word_figure: tuple[Block, ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
+    multi_select: pd.DataFrame | None = None  # counts.multi_select_cells; None without such items or under disclosure
 
     @property
     def figures(self) -> list[AppendixFigure]:
@@ -256,6 +257,7 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
         proportion_figures=tuple(proportions),
         word_figure=tuple(word_blocks),
         notes=notes,
+        multi_select=multi_select_cells(responses, study) if study.multi_select and not min_cell else None,
     )
 
 
@@ -272,5 +274,7 @@ def write(result: TablesResult) -> list[Path]:
         paths.append(store.write_csv(result.construct_summary, folder / "construct_summary.csv"))
     if result.construct_scores is not None:
         paths.append(store.write_csv(result.construct_scores, folder / "construct_scores.csv"))
+    if result.multi_select is not None:
+        paths.append(store.write_csv(result.multi_select, folder / "multi_select.csv"))
     paths += [write_figure(figure, folder) for figure in result.figures]
     return paths

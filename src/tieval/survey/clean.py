@@ -44,7 +44,9 @@ from tieval.errors import ConfigError, InputError, display_path
 from tieval.integrity import MANIFEST_NAME, verify_manifest
 from tieval.paths import processed_dir, step_dir
 from tieval.survey.columns import constant, distinct, texts
+from tieval.survey.definition import with_definition
 from tieval.survey.ingest import Export, format_words, looks_numeric, read_export
+from tieval.survey.multiselect import decode_all, expected_answers, multi_select_rows, with_multi_select
 from tieval.survey.redact import Redaction, first_duplicate, id_digests, pseudonyms, redact_series, withheld_columns
 
 __all__ = [
@@ -291,6 +293,8 @@ class Validation:
     answered_prefix: np.ndarray
     warnings: list[str] = field(default_factory=list)
     withheld: list = field(default_factory=list)  # identifying free-text columns kept out (redact.withheld_columns)
+    multi: dict = field(default_factory=dict)  # multi-select items (survey.multiselect.MultiSelect) by id
+    expected: np.ndarray | None = None  # per record: items asked (blank loop iterations left out); None: all
 
     @property
     def included(self) -> np.ndarray:
@@ -300,7 +304,8 @@ class Validation:
     @property
     def status_codes(self) -> np.ndarray:
         """Per record: the position of its status in :data:`STATUS_KINDS`."""
-        return np.where(self.included, self.n_answered == len(self.items), 2).astype(np.int8)
+        expected = len(self.items) if self.expected is None else self.expected
+        return np.where(self.included, self.n_answered >= expected, 2).astype(np.int8)
 
     @property
     def status(self) -> np.ndarray:
@@ -419,7 +424,10 @@ def unknown_answers(export: Export, decoded: Decoded, where: str, expected: str,
 
 
 def validate(export: Export, study: Study) -> Validation:
-    """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem."""
+    """Check every record of ``export`` against ``study``; raise :class:`InputError` at the first problem.
+    A survey definition study.yml names (``survey.definition``) supplies the recodes it leaves out
+    (:func:`tieval.survey.definition.with_definition`)."""
+    study = with_definition(study)
     ids, digests = _check_ids(export, study)
     problems: list[tuple[int, int, InputError]] = []
 
@@ -440,6 +448,7 @@ def validate(export: Export, study: Study) -> Validation:
         decoded, where, expected = problems[0][2]
         others = [p[2][1].split(" (")[0] for p in problems[1:]]
         raise unknown_answers(export, decoded, where, expected, others)
+    multi = decode_all(export, study)
     reason = _status_reasons(export)
 
     n = export.n_records
@@ -487,6 +496,8 @@ def validate(export: Export, study: Study) -> Validation:
         np.where(n_answered == prefix, n_answered, -1),
         warnings,
         withheld,
+        multi=multi,
+        expected=expected_answers(study, answered),
     )
 
 
@@ -784,6 +795,8 @@ def build_tables(validation: Validation, wave: str = schema.SINGLE_WAVE) -> Tabl
         copy=False,
     )
 
+    constants = {"study": study.id, "wave": wave}
+    responses = with_multi_select(responses, multi_select_rows(validation.multi, order), pseudo, constants)
     free, redaction = _free_text(validation, order, pseudo, wave)
     return Tables(
         respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],

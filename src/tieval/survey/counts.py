@@ -36,6 +36,7 @@ __all__ = [
     "percent_rounded",
     "MISSING_LABEL",
     "NOT_STATED",
+    "multi_select_cells",
 ]
 
 
@@ -335,6 +336,38 @@ def demographic_cells(respondents: pd.DataFrame, study: Study) -> pd.DataFrame:
         cells["percent_of_respondents"] = np.where(n_all > 0, 100.0 * cells["count"] / max(n_all, 1), np.nan)
     cells["part_demographic"] = np.where(cells["kind"] == "level", cells["demographic"], "")
     cells["exempt"] = cells["kind"] == "missing"
+    return cells
+
+
+def multi_select_cells(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Count every option of every multi-select question (:mod:`tieval.survey.multiselect`).
+
+    One row per question x option in instrument and option order: ``item_id``, ``option`` (its
+    position, from 1), ``label``, ``count`` (respondents choosing it), ``base`` (respondents who
+    answered the question: chose at least one option or, split layout, were recorded as shown with
+    none chosen), ``n_not_answered`` (included respondents with no answer to it), ``percent``
+    (100 x count / base) and its Wilson 95 % interval ``ci_lower``, ``ci_upper`` (percent).
+    Options are not exclusive, so the percents of a question may add up to more than 100."""
+    rows = []
+    for it in study.multi_select:
+        for k, opt in enumerate(study.scale_of(it).options, start=1):
+            rows.append((it.id, k, opt.label))
+    cells = pd.DataFrame(rows, columns=["item_id", "option", "label"])
+    if not len(cells):
+        return cells.assign(count=0, base=0, n_not_answered=0, percent=0.0, ci_lower=0.0, ci_upper=0.0)
+    sub = responses[responses["item_id"].astype("str").isin(set(cells["item_id"]))]
+    item = sub["item_id"].astype("str").to_numpy()
+    label = sub["label"].astype("str").to_numpy()
+    answered = sub["missing_reason"].astype("str").to_numpy() == ""
+    chosen = answered & (pd.to_numeric(sub["code"], errors="coerce").to_numpy(dtype=float) == 1.0)
+    by_option = pd.Series(chosen.astype(np.int64)).groupby([item, label]).sum()
+    answering = pd.Series(answered.astype(np.int64)).groupby([item, label]).sum()
+    missing = pd.Series((~answered).astype(np.int64)).groupby([item, label]).sum()
+    keys = list(zip(cells["item_id"], cells["label"]))
+    cells["count"] = np.array([by_option.get(key, 0) for key in keys], dtype=np.int64)
+    cells["base"] = np.array([answering.get(key, 0) for key in keys], dtype=np.int64)
+    cells["n_not_answered"] = np.array([missing.get(key, 0) for key in keys], dtype=np.int64)
+    _add_percent(cells)
     return cells
 
 

@@ -60,6 +60,7 @@ from tieval.survey.exports.layouts import (
 from tieval.survey.exports.sheets import read_grid
 from tieval.survey.exports.sniff import Sniffed, sniff
 from tieval.survey.exports.spss import sav_columns, sav_header
+from tieval.survey.multiselect import option_columns
 
 __all__ = [
     "Export",
@@ -168,6 +169,7 @@ class Export:
     extra_columns: list[str] = field(default_factory=list)
     skipped_rows: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    multi_select_columns: dict[str, list[str]] = field(default_factory=dict)  # item id -> its option columns
 
     @property
     def first_data_row(self) -> int:
@@ -257,6 +259,7 @@ class _Plan:
     identifying: list[str]
     metadata: list[str]
     extras: list[str]
+    multi_select: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _unique_keys(names: list[str]) -> list[str]:
@@ -352,6 +355,7 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
     items = {it.id: claim(it.column, f"item {it.id}", it.text) for it in study.items}
     demos = {d.id: claim(d.column, f"demographic {d.id}", d.text) for d in study.demographics}
     texts = {f.id: claim(f.column, f"free-text question {f.id}", f.text) for f in study.free_text}
+    multi = _claim_multi_select(study, claim)
     if spec and spec.link_key:  # waves: kept for linkage by tieval.survey.clean, never written
         claim(spec.link_key, "the link key (survey.link_key)")
 
@@ -379,7 +383,24 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
             metadata.append(f"(empty column {column_letter(pos)} after the last comma)")
         else:
             extras.append(name or f"(unnamed column {column_letter(pos)})")
-    return _Plan(sorted(used), keys, id_col, status_col, items, demos, texts, identifying, metadata, extras)
+    return _Plan(sorted(used), keys, id_col, status_col, items, demos, texts, identifying, metadata, extras, multi)
+
+
+def _claim_multi_select(study: Study, claim) -> dict[str, list[str]]:
+    """The columns of every multi-select item (:func:`tieval.survey.multiselect.option_columns`), each
+    claimed like an item's: split layout one per option, found by id or by ``<question> - <option>`` text."""
+    out: dict[str, list[str]] = {}
+    for it in study.multi_select:
+        scale = study.scale_of(it)
+        columns = option_columns(it, scale)
+        if scale.layout == "joined":
+            out[it.id] = [claim(columns[0], f"item {it.id}", it.text)]
+        else:
+            out[it.id] = [
+                claim(col, f"option {opt.label!r} of item {it.id}", f"{it.text} - {opt.label}")
+                for col, opt in zip(columns, scale.options)
+            ]
+    return out
 
 
 def column_roles(export: Export, study: Study) -> pd.DataFrame:
@@ -391,6 +412,9 @@ def column_roles(export: Export, study: Study) -> pd.DataFrame:
         role[export.status_column] = "Qualtrics Status (used for exclusions)"
     for iid, col in export.item_columns.items():
         role[col] = f"item {iid} ({study.scale_of(iid).id})"
+    for iid, cols in export.multi_select_columns.items():
+        for col in cols:
+            role[col] = f"multi-select item {iid} ({study.scale_of(iid).id})"
     for did, col in export.demographic_columns.items():
         role[col] = f"demographic {did}"
     for fid, col in export.free_text_columns.items():
@@ -541,6 +565,7 @@ _CODED = pa.dictionary(pa.int32(), pa.string())
 def _coded_columns(plan: _Plan) -> set[str]:
     """The kept columns holding answer codes or labels from a closed list (read as categoricals)."""
     coded = {*plan.item_columns.values(), *plan.demographic_columns.values()}
+    coded.update(c for cols in plan.multi_select.values() for c in cols)
     if plan.status_column:
         coded.add(plan.status_column)
     return coded
@@ -788,6 +813,7 @@ def _finish(
         extra_columns=plan.extras,
         skipped_rows=skipped,
         warnings=warnings,
+        multi_select_columns=plan.multi_select,
     )
 
 

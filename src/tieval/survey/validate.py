@@ -84,6 +84,8 @@ def _code_problems(table: np.ndarray, scales: list) -> np.ndarray:
     for k, scale in enumerate(scales):
         if scale.type == "numeric":
             problems[k, ~((table >= scale.min) & (table <= scale.max))] = 2 + k
+        elif scale.type == "multi_select":  # an option row: 1 chosen, 0 not (survey.multiselect)
+            problems[k, ~np.isin(table, [0.0, 1.0])] = 2 + k
         elif scale.type != "text":
             problems[k, ~np.isin(table, [float(lv.code) for lv in scale.levels])] = 2 + k
     problems[:, np.isnan(table)] = 1
@@ -103,7 +105,7 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
         i = int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
         fail_at(i if rows is None else int(rows[i]), column, expected)
 
-    known = {it.id: it for it in study.items}
+    known = {it.id: it for it in (*study.items, *study.multi_select)}
     scale_list = sorted({it.scale for it in known.values()})
     # one integer per row: the position of its item's scale in scale_list (-1: unknown item)
     scale_pos = per_unique(
@@ -150,6 +152,8 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
         if 2 + k in first_failing:
             if scale.type == "numeric":
                 expected = f"a number from {scale.min:g} to {scale.max:g} ({scale_id})"
+            elif scale.type == "multi_select":
+                expected = f"1 (option chosen) or 0 (not chosen) on the multi-select scale {scale_id}"
             else:
                 expected = f"a code of the scale {scale_id}: " + ", ".join(f"{lv.code:g}" for lv in scale.levels)
             fail_at(first_failing[2 + k], "code", expected)

@@ -2,7 +2,7 @@
 
 Three sources, best first:
 
-1. a Qualtrics survey definition (``.qsf``, read by :mod:`tieval.tools.qsf`): items with ids,
+1. a Qualtrics survey definition (``.qsf``, read by :mod:`tieval.survey.exports.qsf`): items with ids,
    export columns and wording; scales with codes, labels and order as the survey shows them and
    the recode values a numeric export writes; free-text, multi-select and identifying questions;
 2. an SPSS ``.sav`` (metadata only, through pyreadstat): value labels give codes and labels,
@@ -39,8 +39,8 @@ from tieval.errors import ConfigError, InputError
 from tieval.integrity import write_manifest
 from tieval.paths import study_dir
 from tieval.store import write_text
+from tieval.survey.exports.qsf import Option, QsfSurvey, Question, read_qsf
 from tieval.survey.ingest import STANDARD_IDENTIFYING, STANDARD_METADATA
-from tieval.tools.qsf import Option, QsfSurvey, Question, read_qsf
 
 __all__ = [
     "Level",
@@ -75,7 +75,7 @@ FIGURE_COLUMNS = "figure_id,location,location_type,measure,item_id,category,valu
 #: declares the type, but until :mod:`tieval.survey.ingest` and cleaning read such items
 #: (issue 13, point 5) a live one would stop validation ("no column Q4"), so they are written
 #: as a commented block; set this to True when cleaning reads them.
-MULTI_SELECT_READY = False
+MULTI_SELECT_READY = True
 _STUDY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SOURCE_KINDS = "a Qualtrics survey definition (.qsf), an SPSS file (.sav) or a survey export (.csv, .tsv, .xlsx)"
 
@@ -136,6 +136,7 @@ class ScaleDraft:
     layout: str = "split"
     notes: list[str] = field(default_factory=list)
     check: str = ""
+    separator: str = ";"
 
     def signature(self) -> tuple:
         """What makes two drafted scales the same scale."""
@@ -148,6 +149,8 @@ class ScaleDraft:
             self.max,
             tuple(sorted(self.anchors.items())),
             tuple(self.options),
+            self.layout,
+            self.separator,
         )
 
 
@@ -560,10 +563,11 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
     if not id_column:
         draft.survey_check = "check: no ResponseId variable; name the respondent id variable"
     groups: dict[tuple, list[str]] = {}
+    taken = _sav_multi_select(draft, names, labels, value_labels, getattr(meta, "mr_sets", None) or {})
     for name in names:
         text = (labels.get(name) or name).strip()
         fold = name.casefold()
-        if name == id_column or fold in metadata:
+        if name == id_column or fold in metadata or name in taken:
             continue
         if fold in identifying:
             draft.identify(name, "export metadata that identifies people")
@@ -599,6 +603,47 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
         for k, (name, row) in enumerate(zip(members, rows)):
             target.append(Entry(draft.entry_id(name), row, name, sid, "", "", (), (stem if k == 0 else "")))
     return draft
+
+
+#: Value labels of code 1 that say "chosen" rather than naming the option.
+_CHOSEN_WORDS = {"selected", "checked", "chosen", "yes", "1", "ticked", "true"}
+
+
+def _sav_multi_select(draft: Draft, names, labels: dict, value_labels: dict, mr_sets: dict) -> set[str]:
+    """Draft the multi-select questions of a .sav: its multiple-response sets (``mr_sets``: a
+    dichotomy set's variables, counted value 1) and groups of ``<stem>_<n>`` variables (two or
+    more) whose value labels hold only the codes 0 and 1, as Qualtrics' SPSS export writes a
+    "select all" question (1 labelled with the option's text).  Returns the variables drafted."""
+    sets: dict[str, tuple[str, list[str]]] = {}
+    for set_name, spec in mr_sets.items():
+        members = [v for v in (spec.get("variable_list") or []) if v in names]
+        if members and spec.get("is_dichotomy", spec.get("type") == "D"):
+            sets[str(set_name).lstrip("$")] = (str(spec.get("label") or set_name), members)
+    in_sets = {v for _, members in sets.values() for v in members}
+    stems: dict[str, list[str]] = {}
+    for name in names:
+        codes = set((value_labels.get(name) or {}).keys())
+        match = re.match(r"^(.*)_\d+$", name)
+        if match and name not in in_sets and codes and codes <= {0.0, 1.0} and 1.0 in codes:
+            stems.setdefault(match.group(1), []).append(name)
+    for stem, members in stems.items():
+        if len(members) > 1:
+            question = _common_stem([(labels.get(n) or n).strip() for n in members])[0]
+            sets[stem] = (question, members)
+    taken: set[str] = set()
+    for stem, (question, members) in sets.items():
+        options = []
+        for name in members:
+            label = str((value_labels.get(name) or {}).get(1.0, "")).strip()
+            if not label or label.casefold() in _CHOSEN_WORDS:
+                label = _question_parts((labels.get(name) or name).strip())[1] or name
+            options.append((label, None, name))
+        scale = ScaleDraft(f"{stem}_options".lower(), "multi_select", options=options)
+        scale.notes += [f"{stem}: {_short(question)}", "one variable per option: 1 chosen, 0 or blank not"]
+        sid = draft.add_scale(scale)
+        draft.multi_select.append(Entry(draft.entry_id(stem), question or stem, stem, sid, "", "", (), question))
+        taken.update(members)
+    return taken
 
 
 # --------------------------------------------------------------------------- from an export
@@ -730,12 +775,21 @@ def draft_from_export(path: Path, study_id: str) -> Draft:
         if why or any("@" in v and " " not in v for v in seen):
             draft.identify(name, why or "answers that look like e-mail addresses")
             continue
+        joined = _joined_options(values) if table.layout == "form" else None
+        if joined:
+            separator, options = joined
+            scale = ScaleDraft(f"q{pos + 1}_options", "multi_select", options=[(o, None, "") for o in options])
+            scale.layout, scale.separator, scale.check = "joined", separator, CHECK_SEEN
+            scale.notes += [f"{name}: {_short(text)}", f"one cell joining the chosen options with {separator!r}"]
+            sid = draft.add_scale(scale)
+            draft.multi_select.append(Entry(draft.entry_id(name), text, name, sid, "", "", (), text))
+            continue
         if _looks_numeric(seen) and not (table.layout != "form" and re.search(r"_\d+$", name) and seen == ["1"]):
             nums = [float(v) for v in seen]
             scale = ScaleDraft("s", "numeric", min=_number(min(nums)), max=_number(max(nums)))
             if scale.min == scale.max:
                 scale.max = scale.min + 1
-            scale.id = f"{name}_range".lower()
+            scale.id = (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or f"q{pos + 1}") + "_range"
             scale.check = (
                 "check: range taken from the answers seen (numbers may be recode values: confirm with the survey)"
             )
@@ -767,6 +821,23 @@ def draft_from_export(path: Path, study_id: str) -> Draft:
             group = question if k == 0 and len(members) > 1 else ""
             target.append(Entry(draft.entry_id(name), item_text, name, sid, "", "", (), group))
     return draft
+
+
+def _joined_options(seen: list[str]) -> tuple[str, list[str]] | None:
+    """A multi-select column whose cell joins the chosen options (``seen``: every answer, repeats
+    kept): Microsoft Forms ``A;B;`` (every answer ends with ';'), or Google Forms ``A, B`` (some answer
+    holds two or more options, and every option recurs: in two answers, or alone as a whole answer).
+    Returns (separator, options in first-seen order)."""
+    if all(v.endswith(";") for v in seen):
+        return ";", list(dict.fromkeys(t.strip() for v in seen for t in v.split(";") if t.strip()))
+    split = [[t.strip() for t in v.split(", ") if t.strip()] for v in seen]
+    if not any(len(parts) > 1 for parts in split):
+        return None
+    tokens = list(dict.fromkeys(t for parts in split for t in parts))
+    whole = set(seen)
+    if len(tokens) > 20 or any(sum(t in parts for parts in split) < 2 and t not in whole for t in tokens):
+        return None
+    return ",", tokens
 
 
 def _free_text_answers(seen: list[str]) -> bool:
@@ -872,6 +943,8 @@ def _scale_lines(scale: ScaleDraft) -> list[str]:
         for label, code, column in scale.options:
             out.append("        - " + _flow([("label", label), ("code", code), ("column", column)]))
         out.append(f"      layout: {scale.layout}")
+        if scale.layout == "joined":
+            out.append(f"      separator: {json.dumps(scale.separator)}")
     return out
 
 

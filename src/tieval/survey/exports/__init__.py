@@ -7,5 +7,7 @@
   their content, with each tool's identifying and metadata columns;
 - :mod:`.sheets`: the cells of an ``.xlsx`` or old ``.xls`` workbook as text;
 - :mod:`.spss`: an SPSS ``.sav`` file, its value labels applied and its variable labels read as
-  question text.
+  question text;
+- :mod:`.qsf`: a Qualtrics survey definition (``.qsf``): questions, answers and recode values (read by
+  ``python -m tieval init`` and, as ``survey.definition``, by :mod:`tieval.survey.definition`).
 """
