@@ -58,6 +58,7 @@ def test_new_study_prepost_creates_an_invented_two_wave_study(tmp_path):
     assert [it.id for it in study.items if it.reverse] == ["K3", "C2", "P3"]
     assert study.scales["agree7"].type == "ordinal" and len(study.scales["agree7"].levels) == 7
     assert [f.id for f in study.free_text] == ["comments", "role_other"]
+    assert [m.id for m in study.multi_select] == ["S1"] and "S1" not in [it.id for it in study.items]
     manifest = (folder / "raw" / "MANIFEST.sha256").read_text(encoding="utf-8")
     assert "baseline.csv" in manifest and "followup.csv" in manifest
     with pytest.raises(InputError, match="one of the templates study, prepost"):
@@ -90,7 +91,18 @@ def test_prepost_template_builds_through_every_step(tmp_path):
     text = "\n".join(p.read_text(encoding="utf-8") for p in processed.glob("*.csv"))
     assert "TR-0" not in text and "tr-0" not in text  # the link key never reaches processed data
     assert "a.example@example.org" not in text and "Alex Example" not in text
+    responses = pd.read_csv(processed / "responses.csv", dtype=str, keep_default_na=False)
+    select_all = responses[responses["item_id"] == "S1"]
+    assert select_all["label"].unique().tolist() == [
+        "Line manager",
+        "Peer supervision",
+        "Clinical supervisor",
+        "Online resources",
+    ]
+    assert set(select_all["wave"]) == {"baseline", "followup"}
     out = root / "outputs" / "pre-post"
+    options = pd.read_csv(out / "03_tables" / "multi_select.csv").set_index("label")
+    assert options.loc["Line manager", "count"] == 40 and options.loc["Line manager", "base"] == 64
     flow = pd.read_csv(out / "02_clean" / "exclusions.csv").set_index("stage")["n"]
     assert flow["linkage.linked"] == 30 and flow["linkage.followup_nonresponse"] == 10
     audit = pd.read_csv(out / "06_audit" / "audit.csv").set_index("figure_id")["status"]

@@ -8,8 +8,8 @@ so a student starts from a working study and replaces it piece by piece:
   a codebook and triangulation findings.
 - ``prepost`` (``src/tieval/templates/prepost/``): the same staff surveyed at baseline and at a
   3-month follow-up, linked by an embedded participant code; a 7-point agreement scale, three
-  subscales with reverse-scored items, a 0-10 item, a select-all question, an "other, please
-  specify" text field, a free-text question and identifying columns.  Its two Qualtrics exports
+  subscales with reverse-scored items, a 0-10 item, a select-all (multi-select, split layout)
+  question, an "other, please specify" text field, a free-text question and identifying columns.  Its two Qualtrics exports
   are generated here (:func:`prepost_exports`), from a fixed seed with Python's ``random`` (whose
   sequence for a seed is stable across Python versions), so every copy holds the same bytes; the
   study is marked ``invented: true`` and every appendix says so.
