@@ -25,12 +25,12 @@ RULES  := .make/rules.mk
 RULES_SOURCES := $(sort $(shell find src/tieval -name '*.py' 2>/dev/null) $(wildcard notebooks/*.ipynb) \
                    $(filter data/%/study.yml,$(wildcard data/*/study.yml)))
 
-.PHONY: all help setup lint test test-unit reconstruct manifest clean distclean lab bench new-study check-config
+.PHONY: all help setup lint test test-unit test-build test-notebooks test-fresh-clone reconstruct manifest clean distclean lab bench new-study check-config csv
 
 all: outputs/html/index.html ## set up .venv, run every notebook for every study, build outputs/html/index.html
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 setup: $(SETUP) ## create .venv and install the pinned requirements and the package
 
@@ -66,18 +66,36 @@ lint: $(SETUP) ## ruff lint and format check of src/ and tests/ (run first by CI
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
 
-test: all ## set up, build, then run unit, integration and notebook-regression (nbval) tests
-	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+# Test tiers.  `make test` builds once and runs the three tiers on that build (with --jobs, the unit
+# tier runs beside the build); the fresh-clone rebuild is its own target, run by CI.  Times: on the
+# 2-core machine, see README "Benchmarks" (measured with the load of the day).
+NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
+test: test-unit test-build test-notebooks ## build once, then run the unit, build and notebook tiers (~2 min)
 
-test-unit: $(SETUP) ## run the unit tests only (no build)
-	$(PY) -m pytest tests -m "not slow"
+test-unit: $(SETUP) ## unit tests only, no build (~35 s)
+	$(PY) -m pytest tests -m "not slow and not build" -p no:cacheprovider
+
+test-build: all ## tests over the finished build (links, manifest, no-op make) and the fixture-study builds (~40 s)
+	$(PY) -m pytest tests -m "slow or build" -k "not fresh_clone" -p no:cacheprovider
+
+test-notebooks: $(addprefix test-notebooks-,$(STUDIES)) ## nbval: re-run every executed notebook, outputs must match (~30 s)
+test-notebooks-%: all
+	$(PY) -m pytest $(filter outputs/$*/%,$(NOTEBOOKS)) $(NBVAL)
+
+test-fresh-clone: all ## rebuild every study in a fresh clone: outputs and processed data byte-identical (CI; ~1 min)
+	$(PY) -m pytest tests/test_build.py -k fresh_clone -p no:cacheprovider
+
+csv: all ## write CSV copies of the processed data (data/processed/<study>/<table>.csv beside the Parquet)
+	$(PY) -m tieval.tools.export_csv
 
 check-config: $(SETUP) ## load and check every study.yml
 	$(PY) -m tieval check-config
 
 BENCH_ARGS ?= --no-io
-bench: $(SETUP) ## time the survey path at 1e3..1e6 respondents -> outputs/bench/bench.json, bench.png
+E2E_ARGS ?= --sizes 1e5,1e6
+bench: $(SETUP) ## survey path 1e3..1e6 (bench.json), then `make` end to end at 1e5, 1e6 with peers (e2e.json); E2E_ARGS="--sizes 1e5,1e6,1e7"
 	$(PY) -m tieval.tools.bench $(BENCH_ARGS)
+	$(PY) -m tieval.tools.bench_e2e $(E2E_ARGS)
 
 # --- maintenance -------------------------------------------------------------------------------
 reconstruct: $(SETUP) ## regenerate the reconstructed stand-in exports in data/*/raw (committed)

@@ -201,3 +201,54 @@ def test_survey_path_runs_every_stage(small):
     assert result["responses_rows"] % 27 == 0 and 0 < result["responses_rows"] // 27 <= 200
     assert math.isclose(result["io_seconds"], result["write_seconds"] + result["read_seconds"])
     assert result["peak_rss_mb"] > 0
+
+
+# --- the user's path: peers and the end-to-end helpers (tools.bench_peers, tools.bench_e2e) ---------
+def test_pandas_and_duckdb_peers_compute_the_same_table5_and_scores(small, study):
+    from tieval.tools import bench_peers
+
+    p5, pscores = bench_peers.pandas_tables(str(small), study)
+    d5, dscores = bench_peers.duckdb_tables(str(small), study)
+    d5 = d5.pivot(index="item_id", columns="category", values="percent").fillna(0)
+    assert sorted(p5.index) == sorted(d5.index) and len(p5) == 27
+    for item in p5.index:
+        for cat in p5.columns:
+            assert math.isclose(p5.loc[item, cat], d5.loc[item, cat] if cat in d5.columns else 0.0, abs_tol=1e-9)
+    dscores = dscores.pivot(index="ResponseId", columns="construct", values="score")
+    assert sorted(pscores.index) == sorted(dscores.index)
+    first = pscores.index[0]
+    for construct in pscores.columns:
+        a, b = pscores.loc[first, construct], dscores.loc[first, construct]
+        assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b)
+
+
+def test_pandas_peer_table5_matches_a_hand_count(small, study):
+    from tieval.tools import bench_peers
+
+    table5, _ = bench_peers.pandas_tables(str(small), study)
+    rows = _records(small)
+    header, data = rows[0], rows[3:]
+    col = header.index("Q2_1")  # item B1, agreement scale
+    answers = [r[col] for r in data if r[header.index("Status")] == "IP Address" and r[col] != ""]
+    agree = sum(a in ("Agree", "Strongly agree") for a in answers)
+    assert math.isclose(table5.loc["B1", "agree"], 100 * agree / len(answers))
+
+
+def test_step_lines_of_a_build_are_parsed():
+    from tieval.tools.bench_e2e import _step_seconds
+
+    out = "setting up .venv\nlancashire-tiat    02_clean            12.5 s\nall studies        index                0.1 s\n"
+    assert _step_seconds(out) == {"lancashire-tiat 02_clean": 12.5, "all studies index": 0.1}
+
+
+def test_tree_run_measures_the_whole_process_tree(tmp_path):
+    import sys
+
+    from tieval.tools.bench_e2e import tree_run
+
+    # a parent holding ~50 MB that starts a child holding ~150 MB: the tree's peak is their sum
+    child = "import time; b = bytearray(150_000_000); time.sleep(1.0)"
+    parent = f"import subprocess, sys; a = bytearray(50_000_000); subprocess.run([sys.executable, '-c', {child!r}])"
+    result = tree_run([sys.executable, "-c", parent], tmp_path)
+    assert result["returncode"] == 0
+    assert result["peak_tree_mb"] > 200  # more than either process alone

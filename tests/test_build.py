@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "outputs"
 STEPS = step_names()
 
-pytestmark = pytest.mark.skipif(
-    not (OUT / "html" / "index.html").exists(), reason="needs a finished build (run `make` first)"
-)
+pytestmark = [
+    pytest.mark.build,  # `make test-build` runs them after the build, never beside it (`make test-unit`)
+    pytest.mark.skipif(not (OUT / "html" / "index.html").exists(), reason="needs a finished build (run `make` first)"),
+]
 
 
 def _html_files() -> list[Path]:

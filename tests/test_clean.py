@@ -35,6 +35,7 @@ from tieval.survey.clean import (
     validate,
     validate_file,
 )
+from tieval.survey.data import as_text
 from tieval.survey.ingest import read_export
 from tieval.survey.redact import pseudonymous_ids, redact_series, redact_text
 
@@ -369,16 +370,16 @@ def test_clean_study_writes_the_contract_deterministically(project):
     result = clean_study("mini-nomad", root=project)
     names = sorted(str(p.relative_to(project)) for p in result.written)
     assert names == [
-        "data/processed/mini-nomad/free_text.csv",
-        "data/processed/mini-nomad/respondents.csv",
-        "data/processed/mini-nomad/responses.csv",
+        "data/processed/mini-nomad/free_text.parquet",
+        "data/processed/mini-nomad/respondents.parquet",
+        "data/processed/mini-nomad/responses.parquet",
         "outputs/mini-nomad/02_clean/exclusions.csv",
     ]
     first = _snapshot(project)
     clean_study("mini-nomad", root=project)
     assert _snapshot(project) == first
     assert result.verified == ["survey.csv"]
-    resp = pd.read_csv(project / "data/processed/mini-nomad/responses.csv", dtype=str, keep_default_na=False)
+    resp = as_text(pd.read_parquet(project / "data/processed/mini-nomad/responses.parquet"), "responses")
     assert resp.loc[1].tolist() == [
         "mini-nomad",
         "survey",
@@ -443,6 +444,7 @@ def test_failure_while_writing_leaves_every_previous_file(project, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", failing(pd.DataFrame.to_csv))
     monkeypatch.setattr(store, "_write_csv_arrow", failing(store._write_csv_arrow))
+    monkeypatch.setattr(store.pq, "write_table", failing(store.pq.write_table))
     raw = project / "data" / "mini-nomad" / "raw"
     shutil.copy(EXPORTS / "numeric_recodes.csv", raw / "survey.csv")
     (raw / "survey.csv").write_bytes((raw / "survey.csv").read_bytes().replace(b"Not sure yet", b"Changed"))

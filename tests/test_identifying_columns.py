@@ -28,6 +28,7 @@ import pytest
 
 from tieval.integrity import write_manifest
 from tieval.survey.clean import clean_study
+from tieval.survey.data import as_text
 from tieval.survey.redact import identifying_columns, withheld_columns
 
 STUDY = Path(__file__).parent / "fixtures" / "studies" / "mini-nomad"
@@ -152,7 +153,9 @@ def contact_study(tmp_path):
 
 def test_cleaning_keeps_an_identifying_question_out_of_processed_data(contact_study):
     result = clean_study("mini-nomad", root=contact_study)
-    free = (contact_study / "data" / "processed" / "mini-nomad" / "free_text.csv").read_text(encoding="utf-8")
+    free = as_text(pd.read_parquet(contact_study / "data/processed/mini-nomad/free_text.parquet"), "free_text").to_csv(
+        index=False
+    )
     assert ",contact," not in free and "Q7" not in free
     assert ",comments," in free  # the other question is kept (redacted)
     assert [c.column for c in result.validation.withheld] == ["Q7_TEXT"]

@@ -25,6 +25,7 @@ import pytest  # noqa: E402
 from tieval import store  # noqa: E402
 from tieval.report import present  # noqa: E402
 from tieval.report.figures import AppendixFigure, render, write_figure  # noqa: E402
+from tieval.survey.data import load_respondents  # noqa: E402
 
 TABLES_ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 
@@ -140,7 +141,7 @@ def test_start_loads_the_study_and_shows_the_reconstruction_notice(project, ctx,
 
 
 def test_finish_writes_the_provenance_record(project, ctx, shown):
-    store.read_csv(Path("data") / "processed" / "mini-tables" / "respondents.csv")
+    load_respondents(ctx.study)
     store.write_csv(pd.DataFrame({"a": [1]}), Path("outputs") / "mini-tables" / "03_tables" / "t.csv")
     shown.clear()
     present.finish(ctx)
@@ -151,7 +152,7 @@ def test_finish_writes_the_provenance_record(project, ctx, shown):
     assert record["reconstructed"] is True
     assert record["outputs"] == ["outputs/mini-tables/03_tables/t.csv"]
     inputs = record["inputs"]
-    assert sorted(inputs) == ["data/mini-tables/study.yml", "data/processed/mini-tables/respondents.csv"]
+    assert sorted(inputs) == ["data/mini-tables/study.yml", "data/processed/mini-tables/respondents.parquet"]
     assert inputs["data/mini-tables/study.yml"] == store.sha256_file(project / "data" / "mini-tables" / "study.yml")
     assert shown[0].startswith('<footer class="tieval-footer" id="provenance"><h2>Provenance</h2>')
     assert (

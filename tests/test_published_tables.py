@@ -33,7 +33,7 @@ from tieval.survey.counts import (
     item_cells,
     scale_counts,
 )
-from tieval.survey.data import NO_ITEMS_REASON, load_respondents, load_responses
+from tieval.survey.data import NO_ITEMS_REASON, as_text, load_respondents, load_responses, load_table
 from tieval.survey.intervals import wilson_interval
 from tieval.survey.published_tables import reproduce
 from tieval.survey.validate import check_responses
@@ -252,7 +252,7 @@ def test_renderers_produce_readable_frames(mini, rep):
 # --- bad input ------------------------------------------------------------------------------------
 def _responses(mini):
     study, respondents, _ = mini
-    frame = pd.read_csv(ROOT / "data" / "processed" / "mini-tables" / "responses.csv", dtype=str, keep_default_na=False)
+    frame = as_text(load_table(study, "responses"), "responses")
     return study, respondents, frame
 
 
@@ -332,7 +332,7 @@ def test_unknown_demographic_label(mini):
 def test_missing_processed_file_names_the_step(monkeypatch, tmp_path):
     monkeypatch.setenv("TIEVAL_ROOT", str(tmp_path))
     study = load_study(ROOT / "data" / "mini-tables", check_files=False)
-    with pytest.raises(InputError, match="respondents.csv.*run the earlier pipeline steps"):
+    with pytest.raises(InputError, match="respondents.parquet.*run the earlier pipeline steps"):
         load_respondents(study)
 
 

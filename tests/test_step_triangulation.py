@@ -22,7 +22,7 @@ from tieval.report.figures import AppendixFigure  # noqa: E402
 from tieval.report.present import Html, Note, Table  # noqa: E402
 from tieval.steps import triangulation  # noqa: E402
 from tieval.survey import disclosure  # noqa: E402
-from tieval.survey.data import load_survey
+from tieval.survey.data import load_survey, write_tables
 from tieval.survey.published_tables import reproduce
 
 FIX = Path(__file__).resolve().parent / "fixtures"
@@ -37,15 +37,12 @@ def study(tmp_path, monkeypatch):
     config["survey"] = {"format": "form", "file": "raw/survey.csv", "id_column": "respondent_id"}
     (folder / "study.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (folder / "raw" / "survey.csv").write_text("respondent_id\n")  # placeholder: the step reads processed data
-    processed = root / "data" / "processed" / "qualfix"
-    processed.mkdir(parents=True)
     responses = pd.DataFrame(
         ANSWERS, columns=["respondent_id", "item_id", "code", "label", "category", "missing_reason"]
     )
     responses.insert(0, "study", "qualfix")
     responses.insert(1, "wave", "survey")  # the data contract's wave column (schema.SINGLE_WAVE)
-    responses.to_csv(processed / "responses.csv", index=False)
-    pd.DataFrame(
+    respondents = pd.DataFrame(
         {
             "study": "qualfix",
             "wave": "survey",
@@ -54,7 +51,8 @@ def study(tmp_path, monkeypatch):
             "exclusion_reason": "",
             "n_items_answered": [3, 3, 3, 2],
         }
-    ).to_csv(processed / "respondents.csv", index=False)
+    )
+    write_tables("qualfix", {"responses": responses, "respondents": respondents}, root)
     monkeypatch.setenv("TIEVAL_ROOT", str(root))
     return load_study(folder, check_files=False)
 

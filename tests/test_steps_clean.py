@@ -67,12 +67,12 @@ def test_write_writes_the_processed_tables_and_exclusions(root, study):
     result = clean.run(study)
     written = clean.write(result)
     assert sorted(str(p.relative_to(root)) for p in written) == [
-        "data/processed/mini-nomad/free_text.csv",
-        "data/processed/mini-nomad/respondents.csv",
-        "data/processed/mini-nomad/responses.csv",
+        "data/processed/mini-nomad/free_text.parquet",
+        "data/processed/mini-nomad/respondents.parquet",
+        "data/processed/mini-nomad/responses.parquet",
         "outputs/mini-nomad/02_clean/exclusions.csv",
     ]
-    respondents = pd.read_csv(root / "data" / "processed" / "mini-nomad" / "respondents.csv", keep_default_na=False)
+    respondents = pd.read_parquet(root / "data" / "processed" / "mini-nomad" / "respondents.parquet")
     assert len(respondents) == 8
     assert (respondents["status"] == "excluded").sum() == 2
 

@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tieval.store import read_csv
 from tieval.survey.counts import item_cells
-from tieval.survey.data import included
+from tieval.survey.data import as_text, included, load_table
 from tieval.survey.scores import (
     _grid,
     construct_scores,
@@ -33,7 +32,7 @@ ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
 @pytest.fixture()
 def mini(mini_tables):
     study, respondents = mini_tables
-    return study, respondents, read_csv(ROOT / "data" / "processed" / "mini-tables" / "responses.csv")
+    return study, respondents, as_text(load_table(study, "responses"), "responses")
 
 
 def as_categorical(frame: pd.DataFrame) -> pd.DataFrame:

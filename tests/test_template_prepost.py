@@ -20,6 +20,7 @@ import pytest
 
 from tieval.config import load_study
 from tieval.errors import InputError
+from tieval.survey import data
 from tieval.tools.template import create_study, prepost_exports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +33,11 @@ def _project(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     return root
+
+
+def _processed(folder: Path, name: str) -> pd.DataFrame:
+    """A processed table of the built project as its CSV copy reads (every cell text)."""
+    return data.as_text(pd.read_parquet(folder / f"{name}.parquet"), name)
 
 
 def test_the_exports_are_generated_deterministically():
@@ -79,19 +85,19 @@ def test_prepost_template_builds_through_every_step(tmp_path):
         assert proc.returncode == 0, f"{step}: {proc.stderr[-2000:]}"
     assert run("index").returncode == 0
     processed = root / "data" / "processed" / "pre-post"
-    respondents = pd.read_csv(processed / "respondents.csv", dtype=str, keep_default_na=False)
+    respondents = _processed(processed, "respondents")
     assert list(respondents.columns[:3]) == ["study", "wave", "respondent_id"]
     assert respondents["wave"].value_counts().to_dict() == {"baseline": 43, "followup": 34}
     reasons = respondents.groupby("wave")["exclusion_reason"].value_counts().to_dict()
     assert reasons[("baseline", "no_link_key")] == 1 and reasons[("baseline", "survey_preview")] == 1
-    linkage = pd.read_csv(processed / "linkage.csv", dtype=str)
+    linkage = _processed(processed, "linkage")
     per_person = linkage.groupby("person")["wave"].agg(lambda w: "+".join(sorted(w)))
     assert per_person.value_counts().to_dict() == {"baseline+followup": 30, "baseline": 10, "followup": 3}
     assert linkage["person"].iloc[0] == "P0001"
-    text = "\n".join(p.read_text(encoding="utf-8") for p in processed.glob("*.csv"))
-    assert "TR-0" not in text and "tr-0" not in text  # the link key never reaches processed data
-    assert "a.example@example.org" not in text and "Alex Example" not in text
-    responses = pd.read_csv(processed / "responses.csv", dtype=str, keep_default_na=False)
+    raw = b"".join(p.read_bytes() for p in processed.iterdir())
+    assert b"TR-0" not in raw and b"tr-0" not in raw  # the link key never reaches processed data
+    assert b"a.example@example.org" not in raw and b"Alex Example" not in raw
+    responses = _processed(processed, "responses")
     select_all = responses[responses["item_id"] == "S1"]
     assert select_all["label"].unique().tolist() == [
         "Line manager",

@@ -21,7 +21,7 @@ from tieval.errors import ConfigError, InputError
 from tieval.integrity import write_manifest
 from tieval.report import overview
 from tieval.steps import clean as clean_step
-from tieval.survey import clean
+from tieval.survey import clean, data
 from tieval.survey.data import load_linkage, load_respondents, waves
 
 STUDY_YML = """\
@@ -83,6 +83,11 @@ def _study(root: Path, *, link_key="Code", yml=None, baseline=BASELINE, followup
     return folder
 
 
+def _processed(root: Path, name: str) -> pd.DataFrame:
+    """A processed table as its CSV copy reads (every cell text), read with the data module."""
+    return data.as_text(pd.read_parquet(data.table_path("two-waves", name, root)), name)
+
+
 def _pid(original: str) -> str:
     return "R" + hashlib.sha256(f"two-waves:{original}".encode()).hexdigest()[:10]
 
@@ -95,7 +100,7 @@ def cleaned(tmp_path):
 
 def test_processed_tables_carry_the_wave_right_after_the_study(cleaned):
     result, root = cleaned
-    resp = pd.read_csv(root / "data/processed/two-waves/respondents.csv", dtype=str, keep_default_na=False)
+    resp = _processed(root, "respondents")
     assert list(resp.columns)[:3] == ["study", "wave", "respondent_id"]
     # waves in time order; within a wave, by pseudonymous id
     assert resp["wave"].tolist() == ["baseline"] * 5 + ["followup"] * 3
@@ -105,21 +110,21 @@ def test_processed_tables_carry_the_wave_right_after_the_study(cleaned):
     assert by_id.loc[("baseline", _pid("r3")), "exclusion_reason"] == "no_link_key"
     assert by_id.loc[("baseline", _pid("r4")), "exclusion_reason"] == "no_items_answered"
     assert by_id.loc[("followup", _pid("f1")), "status"] == "complete"
-    responses = pd.read_csv(root / "data/processed/two-waves/responses.csv", dtype=str, keep_default_na=False)
+    responses = _processed(root, "responses")
     assert list(responses.columns) == schema.RESPONSES
     f3 = responses[(responses["wave"] == "followup") & (responses["respondent_id"] == _pid("f3"))]
     assert f3[["item_id", "label"]].values.tolist() == [["Q1", "Agree"], ["Q2", "Disagree"]]
     assert len(responses) == 2 * (3 + 3)  # r1, r2, r5 and f1-f3, two items each
-    free = pd.read_csv(root / "data/processed/two-waves/free_text.csv", dtype=str, keep_default_na=False)
+    free = _processed(root, "free_text")
     assert free[["wave", "text"]].values.tolist() == [["baseline", "Good course"], ["followup", "Still useful"]]
 
 
 def test_linkage_pairs_by_the_key_with_counted_pseudonyms(cleaned):
     result, root = cleaned
-    text = (root / "data/processed/two-waves/linkage.csv").read_text(encoding="utf-8")
-    for key in ("AB1", "ab1", "CD2", "IJ5", "GH4"):
-        assert key not in text  # the key itself never reaches the processed data
-    link = pd.read_csv(root / "data/processed/two-waves/linkage.csv", dtype=str)
+    raw = b"".join(p.read_bytes() for p in (root / "data/processed/two-waves").iterdir())
+    for key in (b"AB1", b"ab1", b"CD2", b"cd2", b"IJ5", b"GH4"):
+        assert key not in raw  # the key itself never reaches the processed data
+    link = _processed(root, "linkage")
     assert list(link.columns) == ["person", "wave", "respondent_id"]
     person = {(w, r): p for p, w, r in link.itertuples(index=False)}
     # ab1 (case and spaces ignored) is AB1; CD2 with spaces is CD2
@@ -130,7 +135,7 @@ def test_linkage_pairs_by_the_key_with_counted_pseudonyms(cleaned):
     base_order = sorted(_pid(r) for r in ["r1", "r2", "r5"])
     assert [person[("baseline", r)] for r in base_order] == ["P0001", "P0002", "P0003"]
     assert person[("followup", _pid("f2"))] == "P0004"
-    assert result.linkage.equals(link)
+    assert result.linkage.values.tolist() == link.values.tolist()
 
 
 def test_exclusions_per_wave_and_linkage_stages(cleaned):
@@ -288,9 +293,10 @@ def test_the_cleaned_flow_gives_per_wave_stages_and_attrition(cleaned):
 def test_a_linkage_row_of_an_unknown_wave_is_a_one_line_error(cleaned, monkeypatch):
     _, root = cleaned
     monkeypatch.setenv("TIEVAL_ROOT", str(root))
-    path = root / "data/processed/two-waves/linkage.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(",followup,", ",later,", 1), encoding="utf-8")
+    link = _processed(root, "linkage")
+    link.loc[3, "wave"] = "later"
+    data.write_tables("two-waves", {"linkage": link}, root)
     with pytest.raises(InputError) as err:
         load_linkage(load_study("two-waves", root))
     message = str(err.value)
-    assert "\n" not in message and "linkage.csv" in message and "row 5" in message and "later" in message
+    assert "\n" not in message and "linkage.parquet" in message and "row 5" in message and "later" in message

@@ -34,10 +34,10 @@ import time
 from pathlib import Path
 
 from tieval import notebook_io
+from tieval.atomic import atomic_write
 from tieval.errors import InputError
 from tieval.paths import project_root, step_dir
 from tieval.report.html import render_views
-from tieval.store import atomic_write
 
 __all__ = [
     "StepFailed",

@@ -28,8 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tieval.atomic import atomic_write
 from tieval.paths import discover_studies, invalid_study_folders, project_root, step_dir
-from tieval.store import atomic_write
 
 __all__ = [
     "Step",

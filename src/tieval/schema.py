@@ -25,19 +25,23 @@ __all__ = [
     "MISSING_REASONS",
     "LINKAGE",
     "SINGLE_WAVE",
+    "PROCESSED_TYPES",
+    "DEMOGRAPHIC_TYPE",
+    "COLUMN_TYPES",
+    "column_type",
     "require_columns",
 ]
 
 #: The wave id of a study without ``design.waves`` (one cross-sectional survey).
 SINGLE_WAVE = "survey"
 
-#: processed/<study>/respondents.csv — one row per response record in the export(s).
+#: processed/<study>/respondents.parquet — one row per response record in the export(s).
 #: ``wave``: the wave id (``design.waves[].id``, or :data:`SINGLE_WAVE`); a respondent is
 #: identified by (``wave``, ``respondent_id``).
 #: ``status``: complete | partial | excluded; demographics follow as extra columns named by their ids.
 RESPONDENTS = ["study", "wave", "respondent_id", "status", "exclusion_reason", "n_items_answered"]
 
-#: processed/<study>/responses.csv — one row per respondent x item (included respondents only).
+#: processed/<study>/responses.parquet — one row per respondent x item (included respondents only).
 #: ``code``: numeric code on the item's scale (blank when missing or not relevant);
 #: ``category``: collapsed category (agree / neutral / disagree / not_relevant / a numeric bin / yes / no);
 #: ``missing_reason``: '' when answered, 'not_answered', or 'not_relevant'.
@@ -45,15 +49,64 @@ RESPONDENTS = ["study", "wave", "respondent_id", "status", "exclusion_reason", "
 #: option, ``code`` 1 / 0, ``category`` selected / not_selected (blank, not_answered, when unanswered).
 RESPONSES = ["study", "wave", "respondent_id", "item_id", "code", "label", "category", "missing_reason"]
 
-#: processed/<study>/free_text.csv — one row per non-empty open answer, redacted.
+#: processed/<study>/free_text.parquet — one row per non-empty open answer, redacted.
 FREE_TEXT = ["study", "wave", "respondent_id", "question_id", "text"]
 
-#: processed/<study>/linkage — one row per analysed response of a study with a link key: ``person``
-#: is a pseudonym (P0001, ... in order of first appearance, waves in time order, respondents by id
-#: within a wave), never the link key itself.  Never shown in outputs.
+#: processed/<study>/linkage.parquet — one row per analysed response of a study with a link key:
+#: ``person`` is a pseudonym (P0001, ... in order of first appearance, waves in time order,
+#: respondents by id within a wave), never the link key itself.  Never shown in outputs.
 LINKAGE = ["person", "wave", "respondent_id"]
 
 MISSING_REASONS = ("", "not_answered", "not_relevant")
+
+# --- column types of the processed tables (Parquet) -------------------------------------------------
+#: The type of every column of the processed tables (``data/processed/<study>/*.parquet``), by
+#: column name: one declaration per concept, used by the writer and checked by the reader
+#: (:func:`tieval.store.write_parquets`, :func:`tieval.store.read_parquet`).
+#:
+#: - ``category``: text stored dictionary-encoded (each distinct text once, one small integer
+#:   per row); read back as a pandas ``Categorical`` whose categories are sorted (code-point
+#:   order, as Python sorts text), so sorting and grouping behave as on plain text;
+#: - ``text``: plain UTF-8 text (every value distinct, or nearly: ids, open answers);
+#: - ``int32``: a count, never missing;
+#: - ``float64``: a number that may be missing (the answer code: blank in a CSV copy).
+#:
+#: A missing text is the empty text ``''`` (never null), as in the CSV copies.
+COLUMN_TYPES: dict[str, str] = {
+    "study": "category",
+    "wave": "category",
+    "respondent_id": "text",
+    "person": "text",
+    "status": "category",
+    "exclusion_reason": "category",
+    "n_items_answered": "int32",
+    "item_id": "category",
+    "code": "float64",
+    "label": "category",
+    "category": "category",
+    "missing_reason": "category",
+    "question_id": "category",
+    "text": "text",
+}
+
+#: Per processed table, the column types that differ from :data:`COLUMN_TYPES` (in responses one
+#: respondent has many rows, so its id is dictionary-encoded there).
+PROCESSED_TYPES: dict[str, dict[str, str]] = {
+    "respondents": {},
+    "responses": {"respondent_id": "category"},
+    "free_text": {"respondent_id": "category"},
+    "linkage": {"respondent_id": "text"},
+}
+
+#: Type of a demographic column of respondents (named by the demographic's id).
+DEMOGRAPHIC_TYPE = "category"
+
+
+def column_type(table: str, column: str) -> str:
+    """The declared type of ``column`` of the processed ``table`` (:data:`COLUMN_TYPES`, then
+    :data:`PROCESSED_TYPES`); any other column is a demographic (:data:`DEMOGRAPHIC_TYPE`)."""
+    return PROCESSED_TYPES.get(table, {}).get(column, COLUMN_TYPES.get(column, DEMOGRAPHIC_TYPE))
+
 
 #: outputs/<study>/tables/exclusions.csv — participant flow of the survey export.
 EXCLUSIONS = ["stage", "n", "reason"]

@@ -1,9 +1,9 @@
 """Writing derived files safely and reproducibly.
 
-Every derived file goes through :func:`atomic_write`: it is written to a
-temporary file beside its target and renamed into place only when complete,
-so a failed run never leaves a half-written table and never destroys the
-previous good one.  CSVs are written with fixed formatting (``\\n`` line
+Every derived file goes through :func:`atomic_write` (from :mod:`tieval.atomic`, re-exported
+here with the provenance record): it is written to a temporary file beside its target and
+renamed into place only when complete, so a failed run never leaves a half-written table and
+never destroys the previous good one.  CSVs are written with fixed formatting (``\\n`` line
 endings, UTF-8 without BOM, fixed float format) so that the same data give
 byte-identical files.
 
@@ -14,17 +14,18 @@ before such a text (:func:`neutralise`, the OWASP rule), unless the text is a
 plain number (``-3``, ``+4.5``, ``-0.25``, ``1e-05``), which stays as it is.
 Numeric columns are never touched.  :func:`formula_cells` finds the formula
 cells of an XLSX input so that a reader can flag them.
+
+Processed data (the tables passed between steps, possibly millions of rows) are Parquet
+(:func:`write_parquets`, :func:`read_parquet`): every column has a declared type
+(:data:`tieval.schema.COLUMN_TYPES`: dictionary-encoded text, plain text, integers, floats),
+written with fixed options and no time-dependent metadata, so the same data give
+byte-identical files, and checked when read.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
 import re
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from tieval.atomic import (
+    atomic_write,
+    inputs_read,
+    note_input,
+    note_output,
+    outputs_written,
+    reset_provenance,
+    sha256_file,
+    write_json,
+    write_text,
+)
 from tieval.errors import InputError
 
 __all__ = [
@@ -52,45 +65,16 @@ __all__ = [
     "formula_cells",
     "formula_warnings",
     "read_csv",
+    "write_parquets",
+    "read_parquet",
+    "parquet_columns",
+    "ROW_GROUP",
     "note_input",
     "note_output",
     "inputs_read",
     "outputs_written",
     "reset_provenance",
 ]
-
-# Provenance: which files this process read and wrote (reported in each notebook's footer
-# and in outputs/manifest.json).  Paths are kept as given (relative to the project root).
-_INPUTS: dict[str, None] = {}
-_OUTPUTS: dict[str, None] = {}
-
-
-def note_input(path: str | Path) -> Path:
-    """Record that ``path`` was read by this step. Returns it unchanged."""
-    _INPUTS[str(Path(path))] = None
-    return Path(path)
-
-
-def note_output(path: str | Path) -> Path:
-    """Record that ``path`` was written by this step. Returns it unchanged."""
-    _OUTPUTS[str(Path(path))] = None
-    return Path(path)
-
-
-def inputs_read() -> list[str]:
-    """Files read so far, in first-read order."""
-    return list(_INPUTS)
-
-
-def outputs_written() -> list[str]:
-    """Files written so far, in first-write order."""
-    return list(_OUTPUTS)
-
-
-def reset_provenance() -> None:
-    """Forget recorded inputs and outputs (start of a notebook step)."""
-    _INPUTS.clear()
-    _OUTPUTS.clear()
 
 
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
@@ -253,30 +237,6 @@ def formula_cells(path: str | Path, sheet: str | None = None) -> list[FormulaCel
         workbook.close()
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w", **kwargs) -> Iterator:
-    """Open a temporary file beside ``path``; on success rename it over ``path``.
-
-    On any exception the temporary file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if "b" not in mode:
-        kwargs.setdefault("encoding", "utf-8")
-        kwargs.setdefault("newline", "")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with open(tmp, mode, **kwargs) as handle:
-            yield handle
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write ``frame`` as a reproducible CSV, atomically. Returns the path."""
     return write_csvs({path: frame}, index=index)[0]
@@ -295,13 +255,18 @@ def write_csvs(frames: dict, *, index: bool = False) -> list[Path]:
     one Python object at a time."""
     with contextlib.ExitStack() as stack:
         for path, frame in frames.items():
-            if not index and _arrow_formattable(frame):
-                _write_csv_arrow(frame, stack.enter_context(atomic_write(path, "wb")))
-            else:
-                handle = stack.enter_context(atomic_write(path))
-                safe = neutralise_frame(frame, index=index)
-                safe.to_csv(handle, index=index, lineterminator="\n", float_format=FLOAT_FORMAT)
+            _stage_csv(stack, path, frame, index)
     return [note_output(path) for path in frames]
+
+
+def _stage_csv(stack: contextlib.ExitStack, path, frame: pd.DataFrame, index: bool) -> None:
+    """Write ``frame`` to the temporary file of ``path`` (renamed when ``stack`` closes cleanly)."""
+    if not index and _arrow_formattable(frame):
+        _write_csv_arrow(frame, stack.enter_context(atomic_write(path, "wb")))
+    else:
+        handle = stack.enter_context(atomic_write(path))
+        safe = neutralise_frame(frame, index=index)
+        safe.to_csv(handle, index=index, lineterminator="\n", float_format=FLOAT_FORMAT)
 
 
 #: Rows per batch of the Arrow CSV formatter.
@@ -398,30 +363,6 @@ def write_text_array(lines, handle) -> None:
         handle.write(memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
 
 
-def write_json(obj, path: str | Path) -> Path:
-    """Write ``obj`` as sorted, indented JSON with a trailing newline, atomically."""
-    with atomic_write(path) as handle:
-        json.dump(obj, handle, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-        handle.write("\n")
-    return note_output(path)
-
-
-def write_text(text: str, path: str | Path) -> Path:
-    """Write ``text`` atomically (UTF-8, ``\\n`` line endings)."""
-    with atomic_write(path) as handle:
-        handle.write(text)
-    return note_output(path)
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def formula_warnings(path: str | Path, sheet: str | None = None) -> list[str]:
     """The warning (a list of at most one) a reader of an XLSX input gives for its formula cells
     (:func:`formula_cells`): how many, and the first few cell references (never their content)."""
@@ -433,3 +374,152 @@ def formula_warnings(path: str | Path, sheet: str | None = None) -> list[str]:
         f"{len(cells)} formula cell(s) on sheet {cells[0].sheet!r} (cells {shown}): read as the value the "
         "spreadsheet last computed (a text starting with '=' as that text); check them, or paste them as values"
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet (processed data)
+
+#: Rows per Parquet row group (a reader streams one group at a time).
+ROW_GROUP = 1 << 20
+
+#: Fixed writer options: the same table always gives the same bytes (no timestamps are written;
+#: ``created_by`` names the pinned pyarrow version).
+_PARQUET_OPTIONS = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "row_group_size": ROW_GROUP,
+    "store_schema": True,
+}
+
+
+def _index_type(n: int):
+    """The smallest signed integer type that indexes ``n`` dictionary entries."""
+    return pa.int8() if n < 2**7 else pa.int16() if n < 2**15 else pa.int32()
+
+
+def _sorted_categorical(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``(codes, categories)`` of a text column: categories sorted in code-point order, a missing
+    value as the empty text ``''``."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, cats = np.asarray(column.cat.codes), [str(c) for c in column.cat.categories]
+    else:
+        codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+        cats = [str(c) for c in uniques]
+    if len(codes) and codes.min() < 0:
+        if "" not in cats:
+            cats.append("")
+        codes = np.where(codes < 0, cats.index(""), codes)
+    order = sorted(range(len(cats)), key=cats.__getitem__)
+    remap = np.empty(len(cats), dtype=np.int64)
+    remap[order] = np.arange(len(cats))
+    return remap[codes] if len(cats) else codes.astype(np.int64), [cats[i] for i in order]
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A column of numbers (or of number texts, '' meaning missing) as float64 (NaN = missing)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = pd.to_numeric(pd.Series(column.cat.categories, dtype=object).replace("", np.nan), errors="raise")
+        table = np.append(np.asarray(cats, dtype=float), np.nan)
+        return table[np.asarray(column.cat.codes)]
+    if column.dtype.kind in "iuf":
+        return np.asarray(column, dtype=float)
+    return np.asarray(pd.to_numeric(column.astype(object).replace("", np.nan), errors="raise"), dtype=float)
+
+
+def _arrow_column(column: pd.Series, kind: str) -> pa.Array:
+    """``column`` as an Arrow array of the declared ``kind`` (see :data:`tieval.schema.COLUMN_TYPES`)."""
+    if kind == "category":
+        codes, cats = _sorted_categorical(column)
+        return pa.DictionaryArray.from_arrays(
+            pa.array(codes, type=_index_type(len(cats))), pa.array(cats, type=pa.string())
+        )
+    if kind == "text":
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes, cats = _sorted_categorical(column)
+            return pa.array(cats, type=pa.string()).take(pa.array(codes)) if len(codes) else pa.array([], pa.string())
+        return pc.fill_null(pa.array(column.astype(object), type=pa.string()), "")
+    if kind == "int32":
+        return pa.array(np.asarray(column, dtype=np.int64).astype(np.int32), type=pa.int32())
+    if kind == "float64":
+        return pa.array(_numbers(column), type=pa.float64(), from_pandas=True)
+    raise ValueError(f"unknown column type {kind!r}")
+
+
+def _arrow_type_matches(arrow_type, kind: str) -> bool:
+    """Whether a Parquet column's Arrow type is the declared ``kind``."""
+    if kind == "category":
+        return pa.types.is_dictionary(arrow_type) and pa.types.is_string(arrow_type.value_type)
+    return {
+        "text": pa.types.is_string,
+        "int32": lambda t: t == pa.int32(),
+        "float64": lambda t: t == pa.float64(),
+    }[kind](arrow_type)
+
+
+def write_parquets(tables: dict, kinds, csvs: dict | None = None) -> list[Path]:
+    """Write several frames as Parquet ({path: frame}), and the ``csvs`` ({path: frame}) as
+    :func:`write_csvs` does, as one unit: every file is complete before any is renamed into
+    place, so a failure leaves all the previous files as they were.
+
+    ``kinds(path, column)`` gives each column's declared type (``category``, ``text``, ``int32``,
+    ``float64``); the frame's index is not written and no pandas metadata is stored, so the file
+    depends only on the values and their declared types (byte-identical for the same data)."""
+    csvs = csvs or {}
+    with contextlib.ExitStack() as stack:
+        for path, frame in tables.items():
+            arrays = [_arrow_column(frame.iloc[:, j], kinds(path, str(c))) for j, c in enumerate(frame.columns)]
+            table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+            handle = stack.enter_context(atomic_write(path, "wb"))
+            pq.write_table(table, handle, **_PARQUET_OPTIONS)
+        for path, frame in csvs.items():
+            _stage_csv(stack, path, frame, False)
+    return [note_output(path) for path in list(tables) + list(csvs)]
+
+
+def parquet_columns(path: str | Path) -> list[str]:
+    """The column names of a Parquet file (read from its footer only)."""
+    return list(pq.read_schema(path).names)
+
+
+def read_parquet(
+    path: str | Path, kinds, required: list[str], columns: list[str] | None = None, *, categorical: bool = True
+) -> pd.DataFrame:
+    """Read a processed Parquet table (all columns, or only ``columns``), recording it as an input.
+
+    The file must hold the ``required`` columns, each of the type ``kinds(column)`` declares;
+    otherwise (or when the file is missing or not Parquet) :class:`InputError` names the file and
+    column.  Dictionary columns come back as ``Categorical`` with sorted categories (as plain
+    ``str`` when not ``categorical``), texts as ``str``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "an existing file (run the earlier pipeline steps first: `make`)")
+    note_input(path)
+    try:
+        file_schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(path, "a Parquet file written by the cleaning step", found=str(exc).splitlines()[0]) from None
+    names = list(file_schema.names)
+    wanted = names if columns is None else list(columns)
+    for column in dict.fromkeys(list(required) + wanted):
+        if column not in names:
+            expected = "the columns " + ", ".join(required) if column in required else f"a column {column}"
+            raise InputError(path, expected, column=column, found="missing")
+        arrow_type = file_schema.field(column).type
+        if not _arrow_type_matches(arrow_type, kinds(column)):
+            raise InputError(path, f"a column of type {kinds(column)}", column=column, found=str(arrow_type))
+    table = pq.read_table(path, columns=wanted)
+    if not categorical:
+        table = pa.Table.from_arrays(
+            [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns], names=wanted
+        )
+    frame = table.to_pandas()
+    for column in wanted:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            cats = frame[column].cat.categories
+            if not cats.is_monotonic_increasing:
+                frame[column] = frame[column].cat.reorder_categories(sorted(cats))
+    return frame

@@ -29,6 +29,15 @@ def _quotation(f: Finding, excerpts: pd.DataFrame) -> tuple[str, str]:
     return str(row["text"]), f"{who} ({f.quote})"
 
 
+def _what(r) -> str:
+    """What a statistic is of: its category, or with a wave or a change its label (with the wave)."""
+    if getattr(r, "statistic", "percent") == "change":
+        return r.category_label
+    if getattr(r, "wave", ""):
+        return f"{r.category} ({r.wave})"
+    return r.category
+
+
 def joint_display(
     tri: Triangulation, stats: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame, study: Study
 ) -> pd.DataFrame:
@@ -39,7 +48,7 @@ def joint_display(
     rows = []
     for f in tri.findings:
         mine = stats[stats["finding"] == f.id]
-        shown = "; ".join(f"{r.item_id} {r.category}: {r.shown}" for r in mine.itertuples())
+        shown = "; ".join(f"{r.item_id} {_what(r)}: {r.shown}" for r in mine.itertuples())
         constructs = list(dict.fromkeys(c for c in mine["construct"] if c))
         if not constructs:
             constructs = list(

@@ -27,9 +27,9 @@ import re
 from pathlib import Path
 
 from tieval import notebook_io, registry
+from tieval.atomic import sha256_file, write_json, write_text
 from tieval.config import load_study
 from tieval.paths import discover_studies, outputs_dir, project_root, step_dir
-from tieval.store import sha256_file, write_json, write_text
 
 __all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title", "toc", "decorate"]
 

@@ -42,7 +42,8 @@ from tieval import schema, store
 from tieval.config import Scale, Study, load_study, normalise_label
 from tieval.errors import ConfigError, InputError, display_path
 from tieval.integrity import MANIFEST_NAME, verify_manifest
-from tieval.paths import processed_dir, step_dir
+from tieval.paths import step_dir
+from tieval.survey import data
 from tieval.survey.columns import constant, distinct, texts
 from tieval.survey.definition import with_definition
 from tieval.survey.ingest import Export, format_words, looks_numeric, read_export
@@ -851,12 +852,10 @@ def _free_text(
 def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:
     """Where the cleaning step writes: the three processed tables, the linkage table (studies with a
     link key only) and the exclusions table."""
-    base = processed_dir(study_id, root)
     return {
-        "respondents": base / "respondents.csv",
-        "responses": base / "responses.csv",
-        "free_text": base / "free_text.csv",
-        "linkage": base / "linkage.csv",
+        **{
+            name: data.table_path(study_id, name, root) for name in ("respondents", "responses", "free_text", "linkage")
+        },
         "exclusions": step_dir(study_id, "02_clean", root) / "exclusions.csv",
     }
 
@@ -1191,16 +1190,12 @@ def write_processed(result: CleanResult, root: Path | None = None) -> list[Path]
     """Write the processed tables, the linkage (linked waves only) and the exclusions table of
     ``result`` as one unit (atomically: on any error nothing under ``data/processed/<study>/`` or
     the exclusions table changes)."""
-    paths = processed_paths(result.study.id, root)
-    frames = {
-        paths["respondents"]: result.tables.respondents,
-        paths["responses"]: result.tables.responses,
-        paths["free_text"]: result.tables.free_text,
-        paths["exclusions"]: result.tables.exclusions,
-    }
+    t = result.tables
+    tables = {"respondents": t.respondents, "responses": t.responses, "free_text": t.free_text}
     if result.linked:
-        frames[paths["linkage"]] = result.linkage
-    return store.write_csvs(frames)
+        tables["linkage"] = result.linkage
+    exclusions = {processed_paths(result.study.id, root)["exclusions"]: t.exclusions}
+    return data.write_tables(result.study.id, tables, root, extra=exclusions)
 
 
 def clean_study(study: str | Path, root: Path | None = None) -> CleanResult:

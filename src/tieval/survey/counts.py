@@ -17,9 +17,8 @@ import pandas as pd
 from tieval.audit.rounding import rounded_percent
 from tieval.config import Study, normalise_label
 from tieval.errors import InputError
-from tieval.paths import processed_dir
 from tieval.survey.columns import BLOCK, distinct, take
-from tieval.survey.data import received
+from tieval.survey.data import received, table_path
 from tieval.survey.intervals import wilson_interval
 from tieval.survey.validate import ANSWERED, NOT_RELEVANT, reason_table
 
@@ -135,7 +134,7 @@ def item_cells(responses: pd.DataFrame, study: Study, n_included: int) -> pd.Dat
     if (cells["count"] < 0).any():
         bad = cells.loc[cells["count"] < 0, "item_id"].iloc[0]
         raise InputError(
-            processed_dir(study.id) / "responses.csv",
+            table_path(study.id, "responses"),
             f"at most {n_included} answers per item (the included respondents)",
             column="item_id",
             found=bad,
@@ -260,7 +259,7 @@ def demographic_cells(respondents: pd.DataFrame, study: Study) -> pd.DataFrame:
     percent_of_respondents, part_demographic, exempt.  A label that is not a level of the
     demographic's scale raises :class:`InputError`.
     """
-    path = processed_dir(study.id) / "respondents.csv"
+    path = table_path(study.id, "respondents")
     mask = received(respondents)
     n_all = int(mask.sum())
     frames = []

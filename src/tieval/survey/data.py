@@ -1,26 +1,39 @@
-"""Loading the processed survey tables (respondents, responses) that the cleaning step wrote.
+"""Writing and loading the processed survey tables (respondents, responses, free text, linkage).
 
-``data/processed/<study>/respondents.csv`` and ``responses.csv`` are read, their columns
-checked against :mod:`tieval.schema` and the responses validated against the instrument
-(:func:`tieval.survey.validate.check_responses`).  :func:`included` and :func:`received` say who
-is analysed and who counts as a response.
+The one place that knows where and how processed data are stored: ``data/processed/<study>/
+<table>.parquet``, each column of the type :mod:`tieval.schema` declares (checked on read).
+:func:`write_tables` writes them (the cleaning step), :func:`load_respondents`,
+:func:`load_responses` and :func:`load_free_text` read them (only the columns asked for, when
+given), the responses validated against the instrument
+(:func:`tieval.survey.validate.check_responses`).  :func:`export_csv` writes CSV copies.
+:func:`included` and :func:`received` say who is analysed and who counts as a response.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from tieval import store
 from tieval.config import Study, Wave
 from tieval.errors import InputError
 from tieval.paths import processed_dir
-from tieval.schema import LINKAGE, RESPONDENTS, RESPONSES, SINGLE_WAVE, require_columns
-from tieval.store import read_csv
+from tieval.schema import FREE_TEXT, LINKAGE, RESPONDENTS, RESPONSES, SINGLE_WAVE, column_type
 from tieval.survey.validate import check_responses
 
 __all__ = [
+    "TABLES",
+    "table_path",
+    "write_tables",
+    "load_table",
     "load_respondents",
     "load_responses",
+    "load_free_text",
+    "export_csv",
+    "as_text",
+    "CATEGORICAL",
     "included",
     "load_survey",
     "received",
@@ -37,12 +50,67 @@ NO_ITEMS_REASON = "no_items_answered"
 NO_LINK_KEY_REASON = "no_link_key"
 
 
+#: The processed tables, by name (the file is ``<name>.parquet``): their required columns.
+TABLES = {"respondents": RESPONDENTS, "responses": RESPONSES, "free_text": FREE_TEXT, "linkage": LINKAGE}
+
+#: The tables whose dictionary-encoded columns are read as ``Categorical`` (the long responses
+#: table: one small integer per row); the others' are read as plain text.
+CATEGORICAL = ("responses",)
+
+
+def table_path(study_id: str, name: str, root: Path | None = None) -> Path:
+    """``data/processed/<study>/<name>.parquet``."""
+    return processed_dir(study_id, root) / f"{name}.parquet"
+
+
+def _kind(name: str):
+    """The column-type lookup of processed table ``name`` (:func:`tieval.schema.column_type`)."""
+    return lambda column: column_type(name, column)
+
+
+def write_tables(study_id: str, tables: dict[str, pd.DataFrame], root: Path | None = None, extra=None) -> list[Path]:
+    """Write processed tables ({name: frame}) of a study as Parquet, as one unit with the ``extra``
+    CSVs ({path: frame}, e.g. the exclusions table): every file is complete before any is renamed
+    into place, so a failure changes nothing.  Returns the paths written (Parquet first)."""
+    by_path = {table_path(study_id, name, root): (name, frame) for name, frame in tables.items()}
+    return store.write_parquets(
+        {path: frame for path, (_, frame) in by_path.items()},
+        lambda path, column: column_type(by_path[path][0], column),
+        extra,
+    )
+
+
+def load_table(study: Study, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read processed table ``name`` of ``study`` (only ``columns`` when given), its required
+    columns and their types checked (:func:`tieval.store.read_parquet`)."""
+    required = TABLES.get(name, [])
+    if name == "respondents":
+        required = required + [d.id for d in study.demographics]
+    path = table_path(study.id, name)
+    return store.read_parquet(path, _kind(name), required, columns, categorical=name in CATEGORICAL)
+
+
+def as_text(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A processed table as its CSV copy reads (every column text, a missing code ``''``): the
+    answer code written as the cleaning step writes it (``%.6g``), categories as plain text."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if column_type(name, column) == "float64":
+            numbers = values.to_numpy(dtype=float).tolist()
+            values = ["" if np.isnan(v) else store.FLOAT_FORMAT % v for v in numbers]
+        out[column] = pd.array(np.asarray(values, dtype=object).astype(str), dtype="str")
+    return pd.DataFrame(out, columns=frame.columns)
+
+
 # --- loading --------------------------------------------------------------------------------------
-def load_respondents(study: Study) -> pd.DataFrame:
-    """Read ``processed/<study>/respondents.csv`` and check its columns and statuses."""
-    path = processed_dir(study.id) / "respondents.csv"
-    frame = read_csv(path)
-    require_columns(frame, RESPONDENTS + [d.id for d in study.demographics], path)
+def load_respondents(study: Study, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read ``processed/<study>/respondents.parquet`` (only ``columns`` when given) and check its
+    columns and statuses."""
+    path = table_path(study.id, "respondents")
+    frame = load_table(study, "respondents", columns)
+    if "status" not in frame.columns:
+        return frame
     bad = ~frame["status"].isin(("complete", "partial", "excluded"))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -65,16 +133,36 @@ def received(respondents: pd.DataFrame) -> pd.Series:
 
 
 def load_responses(study: Study, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Read ``processed/<study>/responses.csv``, check it against the instrument, return it with a numeric ``code``.
+    """Read ``processed/<study>/responses.parquet``, check it against the instrument, return it with a numeric ``code``.
 
-    Raises :class:`InputError` (file, spreadsheet row, column) for an unknown item,
-    an unknown missing reason, an answered row without a valid code, a not-relevant
-    label the scale does not list, or a respondent not among the included ones.
+    Raises :class:`InputError` (file, row counted as in its CSV copy: header = row 1, column) for
+    an unknown item, an unknown missing reason, an answered row without a valid code, a
+    not-relevant label the scale does not list, or a respondent not among the included ones.
     """
-    path = processed_dir(study.id) / "responses.csv"
-    frame = read_csv(path)
-    require_columns(frame, RESPONSES, path)
-    return check_responses(frame, study, path, respondents)
+    path = table_path(study.id, "responses")
+    return check_responses(load_table(study, "responses"), study, path, respondents)
+
+
+def load_free_text(study: Study, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read ``processed/<study>/free_text.parquet`` (the redacted open answers)."""
+    return load_table(study, "free_text", columns)
+
+
+def export_csv(study: Study, root: Path | None = None) -> list[Path]:
+    """Write a CSV copy (``<name>.csv`` beside each ``<name>.parquet``) of every processed table
+    of ``study``, with the compendium's CSV conventions (:func:`tieval.store.write_csvs`): the
+    answer code written as in the cleaning step (``%.6g``, blank when missing)."""
+    frames = {}
+    for name in TABLES:
+        path = table_path(study.id, name, root)
+        if not path.is_file():
+            continue
+        frame = store.read_parquet(path, _kind(name), [])
+        frame = frame.assign(
+            **{c: as_text(frame[[c]], name)[c] for c in frame.columns if column_type(name, c) == "float64"}
+        )
+        frames[path.with_suffix(".csv")] = frame
+    return store.write_csvs(frames)
 
 
 # --- the notebook's building blocks ---------------------------------------------------------------
@@ -97,26 +185,26 @@ def waves(study: Study) -> list[Wave]:
 
 
 def load_linkage(study: Study) -> pd.DataFrame:
-    """Read ``processed/<study>/linkage.csv`` (``schema.LINKAGE``: person pseudonym, wave,
-    respondent_id; one row per analysed response of linked waves).  Empty for a study whose waves
-    are not linked by a link key (no such file is written)."""
+    """Read ``processed/<study>/linkage.parquet`` (``schema.LINKAGE``: person pseudonym, wave,
+    respondent_id; one row per analysed response of linked waves), checking that each row's wave
+    is one of the study's and (wave, respondent_id) is unique.  Empty for a study whose waves are
+    not linked by a link key (no such file is written)."""
     linked = study.survey is not None and (
         study.survey.link_key or any(w.survey is not None and w.survey.link_key for w in study.waves)
     )
     if not linked:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in LINKAGE})
-    path = processed_dir(study.id) / "linkage.csv"
-    frame = read_csv(path)
-    require_columns(frame, LINKAGE, path)
+    frame = load_table(study, "linkage")
     known = [w.id for w in waves(study)]
-    bad = ~frame["wave"].isin(known) | frame[["wave", "respondent_id"]].duplicated()
+    wave = frame["wave"].astype("str")
+    bad = ~wave.isin(known) | pd.DataFrame({"w": wave, "r": frame["respondent_id"].astype("str")}).duplicated()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            path,
+            table_path(study.id, "linkage"),
             "one row per (wave, respondent_id), the wave one of " + ", ".join(known),
             row=i + 2,
             column="wave",
-            found=f"{frame['wave'].iloc[i]}, {frame['respondent_id'].iloc[i]}",
+            found=f"{wave.iloc[i]}, {frame['respondent_id'].iloc[i]}",
         )
     return frame

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tieval.config import FreeText, Study
-from tieval.paths import processed_dir
-from tieval.schema import FREE_TEXT, require_columns
-from tieval.store import read_csv
+from tieval.survey.data import load_free_text
 
 __all__ = [
     "WORD",
@@ -80,14 +78,12 @@ def compare_with_report(freq: pd.DataFrame, question: FreeText) -> pd.DataFrame:
 
 
 def answers(study: Study, question: FreeText) -> pd.Series:
-    """The redacted answers to ``question`` from ``processed/<study>/free_text.csv`` (empty for a
+    """The redacted answers to ``question`` from the processed free text (:func:`~tieval.survey.data.load_free_text`) (empty for a
     study without a survey)."""
     if study.survey is None:
         return pd.Series(dtype=str)
-    path = processed_dir(study.id) / "free_text.csv"
-    frame = read_csv(path)
-    require_columns(frame, FREE_TEXT, path)
-    return frame.loc[frame["question_id"] == question.id, "text"].reset_index(drop=True)
+    frame = load_free_text(study, ["question_id", "text"])
+    return frame.loc[frame["question_id"] == question.id, "text"].astype(str).reset_index(drop=True)
 
 
 @dataclass(frozen=True)

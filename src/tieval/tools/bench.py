@@ -16,7 +16,7 @@ What it does
    ``ingest.read_export`` -> ``clean.validate`` -> ``clean.build_tables`` ->
    ``validate.check_responses`` + ``published_tables.reproduce`` (Table 5 and the other
    published tables) -> ``scores.construct_summary`` + ``scores.scores_table``.
-   Writing the processed CSVs and reading them back (what the notebooks do
+   Writing the processed Parquet tables and reading them back (what the notebooks do
    between the cleaning and tables steps) is timed separately in the same
    process (first run of each size), after the peak memory of the in-memory
    path has been taken, and reported as ``io_seconds``; it is not part of
@@ -58,6 +58,7 @@ import numpy as np
 from tieval import store
 from tieval.config import Study, load_study
 from tieval.paths import outputs_dir
+from tieval.schema import column_type
 from tieval.tools import reconstruct
 
 __all__ = [
@@ -405,17 +406,15 @@ def survey_path(path: str | Path, *, io: bool = True, scratch: Path | None = Non
         with tempfile.TemporaryDirectory(dir=scratch) as tmp:
             folder = Path(tmp)
             t = time.perf_counter()
-            store.write_csvs(
-                {
-                    folder / "respondents.csv": tables.respondents,
-                    folder / "responses.csv": tables.responses,
-                    folder / "free_text.csv": tables.free_text,
-                }
+            kinds = {folder / f"{name}.parquet": name for name in ("respondents", "responses", "free_text")}
+            store.write_parquets(
+                {path: getattr(tables, name) for path, name in kinds.items()},
+                lambda path, column: column_type(kinds[path], column),
             )
             out["write_seconds"] = time.perf_counter() - t
             t = time.perf_counter()
-            store.read_csv(folder / "respondents.csv")
-            store.read_csv(folder / "responses.csv")
+            for name in ("respondents", "responses"):
+                store.read_parquet(folder / f"{name}.parquet", lambda c, n=name: column_type(n, c), [])
             out["read_seconds"] = time.perf_counter() - t
             out["processed_mb"] = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
         out["io_seconds"] = out["write_seconds"] + out["read_seconds"]
@@ -669,8 +668,8 @@ def run(
             "in a fresh process per run, after imports: load_study + load_published, "
             "ingest.read_export, clean.validate, clean.build_tables, validate.check_responses "
             "+ published_tables.reproduce (Table 5), scores.construct_summary + scores.scores_table; "
-            "io_seconds (processed CSVs written with store.write_csvs and read back with "
-            "store.read_csv) timed separately in the first run of each size, not in seconds; "
+            "io_seconds (processed Parquet written with store.write_parquets and read back with "
+            "store.read_parquet) timed separately in the first run of each size, not in seconds; "
             "peak_rss_mb is ru_maxrss taken before that I/O"
         ),
         "floor": (
@@ -742,7 +741,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="runs per size (median reported)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", default=None, help="output folder (default outputs/bench)")
-    parser.add_argument("--no-io", action="store_true", help="do not time writing/reading the processed CSVs")
+    parser.add_argument("--no-io", action="store_true", help="do not time writing/reading the processed Parquet tables")
     parser.add_argument("--no-bad", action="store_true", help="skip the planted bad-cell validation")
     parser.add_argument("--replot", action="store_true", help="only redraw bench.png from an existing bench.json")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)

@@ -1,0 +1,112 @@
+"""Processed data as typed Parquet: declared column types, byte-identical writes, checked reads, CSV copies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tieval import store
+from tieval.errors import InputError
+from tieval.schema import column_type
+from tieval.survey import data
+
+
+def _responses() -> pd.DataFrame:
+    """Three rows as the cleaning step builds them (categorical text, the code as %.6g text)."""
+    cat = pd.Categorical
+    return pd.DataFrame(
+        {
+            "study": cat(["s", "s", "s"]),
+            "respondent_id": cat(["R2", "R2", "R1"]),
+            "item_id": cat(["Q1", "Q2", "Q1"], categories=["Q2", "Q1"]),
+            "code": cat(["5", "", "2.5"]),
+            "label": cat(["=Agree", "", "Disagree"]),
+            "category": cat(["agree", "not_relevant", "disagree"]),
+            "missing_reason": cat(["", "not_relevant", ""]),
+        }
+    )
+
+
+def _kinds(path, column):
+    return column_type("responses", column)
+
+
+def test_two_writes_of_the_same_data_are_byte_identical(tmp_path):
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    store.write_parquets({a: _responses()}, _kinds)
+    store.write_parquets({b: _responses().sample(frac=1, random_state=1).sort_index()}, _kinds)
+    assert a.read_bytes() == b.read_bytes()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_columns_are_stored_with_their_declared_types(tmp_path):
+    path = tmp_path / "r.parquet"
+    store.write_parquets({path: _responses()}, _kinds)
+    schema = pq.read_schema(path)
+    assert schema.field("item_id").type == pa.dictionary(pa.int8(), pa.string())
+    assert schema.field("code").type == pa.float64()
+    assert schema.metadata is None or b"pandas" not in schema.metadata  # no pandas metadata
+    table = pq.read_table(path)
+    assert table.column("code").to_pylist() == [5.0, None, 2.5]
+    assert table.column("label").to_pylist() == ["=Agree", "", "Disagree"]  # stored as is, '' for missing
+
+
+def test_read_gives_sorted_categories_and_checks_types(tmp_path):
+    path = tmp_path / "r.parquet"
+    store.write_parquets({path: _responses()}, _kinds)
+    frame = store.read_parquet(path, lambda c: column_type("responses", c), ["item_id"])
+    assert list(frame["item_id"].cat.categories) == ["Q1", "Q2"]
+    assert frame["item_id"].tolist() == ["Q1", "Q2", "Q1"]
+    text = store.read_parquet(path, lambda c: column_type("responses", c), [], ["label"], categorical=False)
+    assert list(text.columns) == ["label"] and text["label"].dtype == "str"
+    with pytest.raises(InputError, match=r"r\.parquet.*column code.*a column of type text; found 'double'"):
+        store.read_parquet(path, lambda c: "text" if c == "code" else column_type("responses", c), [])
+    with pytest.raises(InputError, match="column wave.*missing"):
+        store.read_parquet(path, lambda c: column_type("responses", c), ["wave"])
+    (tmp_path / "bad.parquet").write_text("study,code\n")
+    with pytest.raises(InputError, match="bad.parquet: expected a Parquet file"):
+        store.read_parquet(tmp_path / "bad.parquet", lambda c: "text", [])
+
+
+def test_csv_copy_is_what_the_csv_writer_wrote(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIEVAL_ROOT", str(tmp_path))
+    frame = _responses()
+    data.write_tables("s", {"responses": frame}, tmp_path)
+    store.write_csv(frame, tmp_path / "direct.csv")
+
+    class _Study:
+        id = "s"
+        demographics = ()
+
+    (written,) = data.export_csv(_Study(), tmp_path)
+    assert written.name == "responses.csv"
+    assert written.read_bytes() == (tmp_path / "direct.csv").read_bytes()
+    assert written.read_text().splitlines()[1] == "s,R2,Q1,5,'=Agree,agree,"
+
+
+def test_a_failed_write_leaves_the_previous_files(tmp_path, monkeypatch):
+    path, other = tmp_path / "r.parquet", tmp_path / "x.csv"
+    store.write_parquets({path: _responses()}, _kinds, {other: pd.DataFrame({"a": [1]})})
+    before = path.read_bytes(), other.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(store, "_stage_csv", fail)
+    with pytest.raises(OSError, match="simulated"):
+        store.write_parquets({path: _responses().iloc[:1]}, _kinds, {other: pd.DataFrame({"a": [2]})})
+    assert (path.read_bytes(), other.read_bytes()) == before
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_mini_tables_fixture_reads_as_its_contract(mini_tables):
+    study, respondents = mini_tables
+    responses = data.load_responses(study, respondents)
+    assert respondents["status"].dtype == "str" and respondents["n_items_answered"].dtype == np.int32
+    assert isinstance(responses["item_id"].dtype, pd.CategoricalDtype)
+    assert responses["code"].dtype == float
+    free = data.load_free_text(study, ["text"])
+    assert list(free.columns) == ["text"] and free["text"].iloc[0] == "Hopeful, excited and calm"
