@@ -117,9 +117,10 @@ manifest: $(SETUP) ## record checksums of raw files after a deliberate change: m
 	@test -n "$(STUDY)" || { echo "usage: make manifest STUDY=<study id>"; exit 2; }
 	$(PY) -m tieval manifest --study $(STUDY)
 
-new-study: $(SETUP) ## create data/$(NAME)/ from the documented template: make new-study NAME=<id>
-	@test -n "$(NAME)" || { echo "usage: make new-study NAME=<study id>"; exit 2; }
-	$(PY) -m tieval new-study $(NAME)
+TEMPLATE ?= study
+new-study: $(SETUP) ## create data/$(NAME)/ from a template: make new-study NAME=<id> [TEMPLATE=prepost]
+	@test -n "$(NAME)" || { echo "usage: make new-study NAME=<study id> [TEMPLATE=study|prepost]"; exit 2; }
+	$(PY) -m tieval new-study $(NAME) --template $(TEMPLATE)
 
 lab: $(SETUP) ## open JupyterLab on the project's kernel
 	$(VENV)/bin/jupyter lab notebooks/

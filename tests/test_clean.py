@@ -382,6 +382,7 @@ def test_clean_study_writes_the_contract_deterministically(project):
     resp = as_text(pd.read_parquet(project / "data/processed/mini-nomad/responses.parquet"), "responses")
     assert resp.loc[1].tolist() == [
         "mini-nomad",
+        "survey",
         resp.loc[1, "respondent_id"],
         "B1",
         "5",

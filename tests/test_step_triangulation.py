@@ -41,9 +41,11 @@ def study(tmp_path, monkeypatch):
         ANSWERS, columns=["respondent_id", "item_id", "code", "label", "category", "missing_reason"]
     )
     responses.insert(0, "study", "qualfix")
+    responses.insert(1, "wave", "survey")  # the data contract's wave column (schema.SINGLE_WAVE)
     respondents = pd.DataFrame(
         {
             "study": "qualfix",
+            "wave": "survey",
             "respondent_id": ["R1", "R2", "R3", "R4"],
             "status": "complete",
             "exclusion_reason": "",

@@ -11,7 +11,7 @@ index                         write outputs/html/index.html and outputs/manifest
 make-rules [-o FILE]          write the make rules generated from the step registry
 manifest --study STUDY        record the checksums of the study's raw files
 check-config [STUDY ...]      load every study.yml and report the first problem
-new-study NAME                create data/NAME/ from the documented template
+new-study NAME [--template T] create data/NAME/ from a documented template (study, prepost)
 migrate STUDY ...             rewrite study folders written for an older schema
 schema-docs [--check]         regenerate (or check) the key tables of data/README.md
 init --from FILE [--id ID] [--export EXPORT]   draft data/ID/study.yml from a .qsf, .sav or export
@@ -75,8 +75,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-config", help="load and check study.yml files")
     p.add_argument("studies", nargs="*")
 
-    p = sub.add_parser("new-study", help="create a study folder from the template")
+    p = sub.add_parser("new-study", help="create a study folder from a template (study or prepost)")
     p.add_argument("name")
+    p.add_argument("--template", default="study", help="study (cross-sectional, default) or prepost (two waves)")
 
     sub.add_parser("migrate", help="rewrite study folders for the current schema").add_argument("studies", nargs="+")
     sub.add_parser("schema-docs", help="regenerate data/README.md's key tables").add_argument(
@@ -175,7 +176,7 @@ def _dispatch(args) -> int:
     if args.command == "new-study":
         from tieval.tools.template import create_study
 
-        path = create_study(args.name)
+        path = create_study(args.name, template=args.template)
         print(f"created {path}")
         return 0
     if args.command == "migrate":

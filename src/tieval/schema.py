@@ -24,6 +24,8 @@ __all__ = [
     "AUDIT",
     "EXCLUSIONS",
     "MISSING_REASONS",
+    "LINKAGE",
+    "SINGLE_WAVE",
     "PROCESSED_TYPES",
     "DEMOGRAPHIC_TYPE",
     "COLUMN_TYPES",
@@ -31,9 +33,14 @@ __all__ = [
     "require_columns",
 ]
 
-#: processed/<study>/respondents.parquet — one row per response record in the export.
+#: The wave id of a study without ``design.waves`` (one cross-sectional survey).
+SINGLE_WAVE = "survey"
+
+#: processed/<study>/respondents.parquet — one row per response record in the export(s).
+#: ``wave``: the wave id (``design.waves[].id``, or :data:`SINGLE_WAVE`); a respondent is
+#: identified by (``wave``, ``respondent_id``).
 #: ``status``: complete | partial | excluded; demographics follow as extra columns named by their ids.
-RESPONDENTS = ["study", "respondent_id", "status", "exclusion_reason", "n_items_answered"]
+RESPONDENTS = ["study", "wave", "respondent_id", "status", "exclusion_reason", "n_items_answered"]
 
 #: processed/<study>/responses.parquet — one row per respondent x item (included respondents only).
 #: ``code``: numeric code on the item's scale (blank when missing or not relevant);
@@ -41,10 +48,15 @@ RESPONDENTS = ["study", "respondent_id", "status", "exclusion_reason", "n_items_
 #: ``missing_reason``: '' when answered, 'not_answered', or 'not_relevant'.
 #: A multi-select item (survey.multiselect) gives one row per respondent x option instead: ``label`` the
 #: option, ``code`` 1 / 0, ``category`` selected / not_selected (blank, not_answered, when unanswered).
-RESPONSES = ["study", "respondent_id", "item_id", "code", "label", "category", "missing_reason"]
+RESPONSES = ["study", "wave", "respondent_id", "item_id", "code", "label", "category", "missing_reason"]
 
 #: processed/<study>/free_text.parquet — one row per non-empty open answer, redacted.
-FREE_TEXT = ["study", "respondent_id", "question_id", "text"]
+FREE_TEXT = ["study", "wave", "respondent_id", "question_id", "text"]
+
+#: processed/<study>/linkage.parquet — one row per analysed response of a study with a link key:
+#: ``person`` is a pseudonym (P0001, ... in order of first appearance, waves in time order,
+#: respondents by id within a wave), never the link key itself.  Never shown in outputs.
+LINKAGE = ["person", "wave", "respondent_id"]
 
 MISSING_REASONS = ("", "not_answered", "not_relevant")
 

@@ -61,11 +61,23 @@ def check_participants(participants: pd.DataFrame, excerpts: pd.DataFrame) -> No
         )
 
 
+#: Speaker labels that name a role in the research, not a sector ('Interviewee 2', 'Participant 3').
+ROLE_LABELS = frozenset(
+    "participant interviewee interviewer respondent informant speaker facilitator moderator researcher person p".split()
+)
+
+
+#: Words that may lead a role label ('Focus group participant', 'Staff interviewee').
+_ROLE_PREFIXES = frozenset("focus group staff study research key anonymous".split())
+
+
 def speaker_sector(speaker: str) -> str:
     """Sector of a speaker label as printed: the label without its number, in sentence case
-    ('Youth Work 1' -> 'Youth work'); '' for numbered labels without a sector ('Participant 3')."""
+    ('Youth Work 1' -> 'Youth work'); '' for numbered labels without a sector and for role labels
+    (:data:`ROLE_LABELS`: 'Participant 3', 'Interviewee 2', 'Focus group participant 1')."""
     base = re.sub(r"\s*\d+\s*$", "", str(speaker)).strip()
-    if not base or base.casefold() == "participant":
+    words = base.casefold().split()
+    if not base or (words and words[-1] in ROLE_LABELS and (len(words) == 1 or words[0] in _ROLE_PREFIXES)):
         return ""
     return base[0].upper() + base[1:].lower()
 

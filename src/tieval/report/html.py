@@ -182,11 +182,7 @@ def build_index(root: Path | None = None) -> Path:
         downloads = []
         tables = sorted(outputs_dir(sid, root).glob("*/*.csv"))
         downloads += [f'<a href="../{sid}/{t.parent.name}/{t.name}">{t.name}</a>' for t in tables]
-        notice = (
-            f'<p class="notice"><strong>{html.escape(cfg.reconstruction_notice)}</strong></p>'
-            if cfg.reconstructed
-            else ""
-        )
+        notice = f'<p class="notice"><strong>{html.escape(cfg.data_notice)}</strong></p>' if cfg.data_notice else ""
         report = cfg.report
         sections.append(
             f'<section id="{sid}"><h2>{html.escape(cfg.title)}</h2>'

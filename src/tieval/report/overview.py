@@ -12,6 +12,8 @@ from tieval.config import Study
 __all__ = [
     "report_table",
     "flow_table",
+    "waves_table",
+    "cleaned_flow_stages",
     "flow_figure",
     "flow_alt_text",
     "instrument_table",
@@ -29,22 +31,78 @@ def report_table(study: Study) -> pd.DataFrame:
 
 
 def flow_table(study: Study) -> pd.DataFrame:
-    """Participant-flow stages with their parent stage (the previous stage unless ``parent`` is set)."""
+    """Participant-flow stages with their parent stage (the previous stage unless ``parent`` is set)
+    and their wave (``design.flow[].wave``; '' for a stage of the whole study, such as the people
+    linked across waves or those lost at follow-up).
+
+    A stage id used in more than one wave is qualified by its wave (``baseline.responses``); a
+    ``parent`` naming such an id means the stage of the same wave (else its first use)."""
+    flow = study.flow
+    counts: dict[str, int] = {}
+    for stage in flow:
+        counts[stage["id"]] = counts.get(stage["id"], 0) + 1
+    keys = [f"{st['wave']}.{st['id']}" if counts[st["id"]] > 1 and st.get("wave") else st["id"] for st in flow]
+
+    def resolve(parent: str, wave: str) -> str:
+        if counts.get(parent, 0) <= 1:
+            return parent
+        same = [k for k, st in zip(keys, flow) if st["id"] == parent and st.get("wave", "") == wave]
+        return same[0] if same else next(k for k, st in zip(keys, flow) if st["id"] == parent)
+
     rows = []
     previous = ""
-    for stage in study.flow:
-        parent = stage.get("parent", previous)
+    for key, stage in zip(keys, flow):
+        wave = str(stage.get("wave", "") or "")
+        parent = resolve(stage["parent"], wave) if "parent" in stage else previous
         rows.append(
             {
-                "stage": stage["id"],
+                "stage": key,
                 "label": stage["label"],
                 "n": stage["n"],
                 "approximate": bool(stage.get("approximate", False)),
                 "parent": parent,
+                "wave": wave,
             }
         )
-        previous = stage["id"]
-    return pd.DataFrame(rows, columns=["stage", "label", "n", "approximate", "parent"])
+        previous = key
+    return pd.DataFrame(rows, columns=["stage", "label", "n", "approximate", "parent", "wave"])
+
+
+def waves_table(study: Study) -> pd.DataFrame:
+    """The study's waves (``design.waves``) in time order: id, label, timing and export file(s)."""
+    rows = []
+    for wave in study.waves:
+        ws = wave.survey
+        files = (
+            ", ".join((ws.file,) if ws and ws.file else ws.files) if ws else (study.survey.file if study.survey else "")
+        )
+        rows.append({"wave": wave.id, "label": wave.label, "timing": wave.timing, "export": files})
+    return pd.DataFrame(rows, columns=["wave", "label", "timing", "export"])
+
+
+def cleaned_flow_stages(exclusions: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The cleaned participant flow of a study with waves, as flow-diagram stages (the columns of
+    :func:`flow_table`): per wave its records, responses received and analysed; then the people
+    linked across all waves and each later wave's non-response, both branching from the first
+    wave's analysed responses (the attrition between waves).  Built from the cleaning step's
+    ``exclusions.csv`` (:func:`tieval.survey.clean.linkage_counts`)."""
+    n = dict(zip(exclusions["stage"], exclusions["n"].astype(int)))
+    rows = []
+    for wave in study.waves:
+        parent = ""
+        for stage, what in (("records", "records"), ("received", "responses received"), ("responses", "analysed")):
+            key = f"{wave.id}.{stage}"
+            if key in n:
+                rows.append((key, f"{wave.label}: {what}", n[key], False, parent, wave.id))
+                parent = key
+    first = f"{study.waves[0].id}.responses" if study.waves else ""
+    if "linkage.linked" in n:
+        rows.append(("linkage.linked", "Linked: analysed in every wave", n["linkage.linked"], False, first, ""))
+    for wave in study.waves[1:]:
+        key = f"linkage.{wave.id}_nonresponse"
+        if key in n:
+            rows.append((key, f"No {wave.label} response (non-response)", n[key], False, first, wave.id))
+    return pd.DataFrame(rows, columns=["stage", "label", "n", "approximate", "parent", "wave"])
 
 
 def _layout(flow: pd.DataFrame) -> dict[str, tuple[float, float]]:

@@ -84,7 +84,7 @@ def _display_html(markup: str) -> None:
 
 def start(study: str, step: str, **parameters) -> StepContext:
     """Begin a notebook step: move to the project root, load the study, set the plot style,
-    and show the reconstruction notice when the study's survey data are reconstructed."""
+    and show the reconstruction (or invention) notice when the study's data are reconstructed (or invented)."""
     root = project_root(Path.cwd())
     if str(root) not in ("", "."):
         os.chdir(root)
@@ -93,8 +93,8 @@ def start(study: str, step: str, **parameters) -> StepContext:
     store.note_input(cfg.config_file)
     _plot_style()
     ctx = StepContext(cfg, step, {"study": study, **parameters})
-    if cfg.reconstructed:
-        banner(cfg.reconstruction_notice)
+    if cfg.data_notice:
+        banner(cfg.data_notice)
     return ctx
 
 

@@ -8,10 +8,11 @@ tables (:func:`tieval.survey.clean.prepare_study`), writing nothing; :func:`writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tieval.config import Study
+from tieval.report import overview
 from tieval.report.present import Block, Note, Table
 from tieval.survey import clean
 from tieval.survey.ingest import column_roles
@@ -21,6 +22,13 @@ __all__ = ["STEP", "NO_SURVEY", "RECONSTRUCTED", "CleanStepResult", "run", "writ
 STEP = "02_clean"
 #: Shown when the study has no survey export.
 NO_SURVEY = "This study has no survey export (no survey section in study.yml), so there is nothing to clean."
+#: Shown under the linkage tables of a study whose waves are linked.
+LINKAGE_NOTE = (
+    "Responses are paired across waves by the link key (compared ignoring case and surrounding "
+    "spaces); each person gets a counted pseudonym (P0001, ...) and the key itself is never written. "
+    "A person analysed at an earlier wave with no analysed response at a later one is follow-up "
+    "non-response, counted on its own and never as unanswered items."
+)
 #: Shown under the flow comparison when the export is a reconstruction.
 RECONSTRUCTED = (
     "The export is a reconstruction built to reproduce the report's counts, so a match here "
@@ -43,23 +51,18 @@ class CleanStepResult:
 
 
 def run(study: Study) -> CleanStepResult:
-    """Clean ``study``'s survey export in memory: every check, every table, nothing written.
+    """Clean ``study``'s survey export(s) in memory: every check, every table, nothing written.
 
-    Raises :class:`tieval.errors.InputError` for the first answer that does not fit the instrument."""
+    A study with ``design.waves`` shows each wave's export, answers and exclusions, and the
+    linkage of its waves.  Raises :class:`tieval.errors.InputError` for the first answer that does
+    not fit the instrument."""
     if study.survey is None:
         return CleanStepResult(study, None, export=(Note(NO_SURVEY),), notes={"export": NO_SURVEY})
     result = clean.prepare_study(study)
-    export, validation, tables = result.export, result.validation, result.tables
+    tables = result.tables
     exclusions = tables.exclusions
     comparison = clean.compare_flow(study, exclusions)
-    flow: list[Block] = [
-        Table(
-            exclusions,
-            "Exclusions and participant flow of the survey export",
-            f"{export.n_records} records",
-            max_rows=None,
-        )
-    ]
+    flow: list[Block] = _flow_blocks(result)
     if len(comparison):
         flow += [
             Table(
@@ -72,27 +75,24 @@ def run(study: Study) -> CleanStepResult:
         ]
     if study.reconstructed:
         flow.append(Note(RECONSTRUCTED))
+    export_blocks: list[Block] = []
+    validation_blocks: list[Block] = []
+    for wave in result.waves:
+        for export, validation in zip(wave.exports, wave.validations):
+            export_blocks += _export_blocks(result, wave, export, validation)
+            validation_blocks.append(
+                Table(
+                    clean.item_summary(validation),
+                    "Answers per item after validation" + _of(result, wave, export),
+                    f"{validation.counts()['responses']} analysed respondents",
+                    max_rows=None,
+                )
+            )
     return CleanStepResult(
         study,
         result,
-        export=(
-            Table(clean.export_overview(result), "The survey export as read", f"{export.n_records} records"),
-            Table(
-                column_roles(export, study),
-                "Every column of the export and its role in cleaning",
-                f"{len(export.columns)} columns",
-                max_rows=None,
-            ),
-            *(Note("Warning: " + warning + ".") for warning in validation.warnings),
-        ),
-        validation=(
-            Table(
-                clean.item_summary(validation),
-                "Answers per item after validation",
-                f"{validation.counts()['responses']} analysed respondents",
-                max_rows=None,
-            ),
-        ),
+        export=tuple(export_blocks),
+        validation=tuple(validation_blocks),
         flow=tuple(flow),
         tables=(
             Table(clean.table_counts(result), "Tables written by this step"),
@@ -110,6 +110,74 @@ def run(study: Study) -> CleanStepResult:
         ),
         deidentification=(Table(clean.deidentification_summary(result), "De-identification summary", max_rows=None),),
     )
+
+
+def _of(result: clean.CleanResult, wave: clean.WaveClean, export) -> str:
+    """'' for a study without waves; else ': <wave label>' (and the file when a wave has several)."""
+    if not result.study.waves:
+        return ""
+    return f": {wave.label}" + (f" ({export.path.name})" if len(wave.exports) > 1 else "")
+
+
+def _export_blocks(result: clean.CleanResult, wave: clean.WaveClean, export, validation) -> list[Block]:
+    """The export as read, its columns' roles and its warnings (one export of one wave)."""
+    view = replace(result, export=export, validation=validation)
+    of = _of(result, wave, export)
+    return [
+        Table(clean.export_overview(view), "The survey export as read" + of, f"{export.n_records} records"),
+        Table(
+            column_roles(export, validation.study),
+            "Every column of the export and its role in cleaning" + of,
+            f"{len(export.columns)} columns",
+            max_rows=None,
+        ),
+        *(Note("Warning: " + warning + ".") for warning in validation.warnings),
+    ]
+
+
+def _flow_blocks(result: clean.CleanResult) -> list[Block]:
+    """The exclusions table: as one table without waves; per wave with waves, then the linkage."""
+    exclusions, study = result.tables.exclusions, result.study
+    if not study.waves:
+        return [
+            Table(
+                exclusions,
+                "Exclusions and participant flow of the survey export",
+                f"{result.export.n_records} records",
+                max_rows=None,
+            )
+        ]
+    blocks: list[Block] = []
+    for wave in result.waves:
+        rows = exclusions[exclusions["stage"].str.startswith(wave.id + ".")]
+        blocks.append(
+            Table(
+                rows.assign(stage=rows["stage"].str.removeprefix(wave.id + ".")).reset_index(drop=True),
+                f"Exclusions and participant flow: {wave.label}",
+                f"{sum(e.n_records for e in wave.exports)} records",
+                max_rows=None,
+            )
+        )
+    if result.linked:
+        waves = [(w.id, w.label) for w in result.waves]
+        stages = exclusions[exclusions["stage"].str.startswith("linkage.")].reset_index(drop=True)
+        blocks += [
+            Table(
+                clean.linkage_summary(result.linkage, waves),
+                "Linkage of the waves (analysed responses paired by the link key)",
+                f"{len(result.linkage)} analysed responses",
+                max_rows=None,
+            ),
+            Table(stages, "Linkage stages, including non-response at follow-up", "people", max_rows=None),
+            Table(
+                overview.cleaned_flow_stages(exclusions, study),
+                "Participant flow by wave as cleaned, with the attrition between waves",
+                "stages of the flow diagram (parent: the stage each one branches from)",
+                max_rows=None,
+            ),
+            Note(LINKAGE_NOTE),
+        ]
+    return blocks
 
 
 def write(result: CleanStepResult) -> list[Path]:

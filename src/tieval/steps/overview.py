@@ -53,7 +53,13 @@ def run(study: Study) -> OverviewResult:
         study,
         report=(Table(overview.report_table(study), "Report"), Note(study.design.get("summary", ""))),
         flow=(
-            Table(overview.flow_table(study), "Participant flow as reported", base="counts printed in the report"),
+            *_waves(study),
+            Table(
+                overview.flow_table(study) if study.waves else overview.flow_table(study).drop(columns="wave"),
+                "Participant flow as reported",
+                base="counts printed in the report"
+                + ("; wave: the design.waves stage it belongs to" if study.waves else ""),
+            ),
             flow_figure,
         ),
         sessions=(
@@ -73,6 +79,20 @@ def run(study: Study) -> OverviewResult:
             Table(inventory(figures), "Published figures by location", base=f"{len(figures)} figures", max_rows=None),
             Table(figures.groupby("unit").size().rename("figures").reset_index(), "Published figures by unit"),
         ),
+    )
+
+
+def _waves(study: Study) -> tuple[Block, ...]:
+    """The waves of a study with ``design.waves`` (nothing for a cross-sectional study)."""
+    if not study.waves:
+        return ()
+    linked = (
+        f"; respondents are paired across waves by {study.survey.link_key}"
+        if study.survey and study.survey.link_key
+        else ""
+    )
+    return (
+        Table(overview.waves_table(study), "Survey waves", base=f"{len(study.waves)} waves, in time order{linked}"),
     )
 
 

@@ -32,7 +32,7 @@ The cleaning step (``notebooks/02_clean.ipynb``, ``python -m tieval validate``):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,16 @@ __all__ = [
     "STATUS_REASONS",
     "FLOW_ALIASES",
     "Tables",
+    "WaveSource",
+    "WaveClean",
+    "NO_LINK_KEY",
+    "LINK_EXCLUSION",
+    "wave_sources",
+    "clean_wave",
+    "link_keys",
+    "linkage_table",
+    "linkage_counts",
+    "linkage_summary",
     "Decoded",
     "Validation",
     "CleanResult",
@@ -91,6 +101,9 @@ EXCLUSION_REASONS = {
     "spam": "Flagged as spam (Qualtrics Status 'Spam')",
     "no_items_answered": "No questionnaire item answered",
 }
+
+#: The exclusion of a study whose waves are linked (a link key): an analysable response without a key.
+LINK_EXCLUSION = ("no_link_key", "No link key (participant code) to pair the response across waves")
 
 #: Exclusions decided by the Qualtrics Status (the others concern what was answered).
 STATUS_EXCLUSIONS = ("survey_preview", "survey_test", "spam")
@@ -311,6 +324,8 @@ class Validation:
         out = {"records": len(self.reason)}
         for code in EXCLUSION_REASONS:
             out[f"excluded_{code}"] = int((self.reason == code).sum())
+        if self.study.survey and self.study.survey.link_key:
+            out[f"excluded_{LINK_EXCLUSION[0]}"] = int((self.reason == LINK_EXCLUSION[0]).sum())
         out["received"] = out["records"] - sum(out[f"excluded_{c}"] for c in STATUS_EXCLUSIONS)
         out["responses"] = int(self.included.sum())
         out["complete"] = int((status == "complete").sum())
@@ -516,7 +531,8 @@ def summary_text(validation: Validation) -> str:
     """A short plain-text summary: format and records, responses, exclusions by reason, warnings."""
     export = validation.export
     c = validation.counts()
-    excluded = {code: c[f"excluded_{code}"] for code in EXCLUSION_REASONS if c[f"excluded_{code}"]}
+    codes = [*EXCLUSION_REASONS, LINK_EXCLUSION[0]]
+    excluded = {code: c[f"excluded_{code}"] for code in codes if c.get(f"excluded_{code}")}
     lines = [
         f"{display_path(export.path)}: {format_words(export.format)}, {c['records']} record(s)",
         f"received: {c['received']} (records that are not previews, tests or spam)",
@@ -557,7 +573,10 @@ def flow_table(validation: Validation) -> pd.DataFrame:
         for code, text in EXCLUSION_REASONS.items()
         if code not in STATUS_EXCLUSIONS
     ]
-    rows.append(("responses", c["responses"], "Responses analysed (at least one item answered)"))
+    if study.survey and study.survey.link_key:
+        rows.append((f"excluded_{LINK_EXCLUSION[0]}", c[f"excluded_{LINK_EXCLUSION[0]}"], LINK_EXCLUSION[1]))
+    analysed = "at least one item answered" + (", with a link key" if study.survey and study.survey.link_key else "")
+    rows.append(("responses", c["responses"], f"Responses analysed ({analysed})"))
     rows.append(("complete", c["complete"], "Every item answered (a not-relevant answer counts as an answer)"))
     rows.append(("partial", c["partial"], "At least one item not answered"))
     partial = validation.status == "partial"
@@ -619,6 +638,20 @@ def _flow_counterpart(stage_id: str, stages: set[str]) -> str | None:
     return None
 
 
+def _wave_counterpart(stage_id: str, wave: str, stages: set[str]) -> str | None:
+    """The cleaned stage of a flow stage of one wave (``design.flow[].wave``): the wave's own
+    stages (``<wave>.<stage>``) matched as :func:`_flow_counterpart` matches a single export's; a
+    stage without a wave is matched among all stages (``linkage.linked`` ... by id, e.g. ``linked``)."""
+    if not wave:
+        found = _flow_counterpart(stage_id, stages)
+        if found is None and f"linkage.{stage_id}" in stages:
+            return f"linkage.{stage_id}"
+        return found
+    prefix = f"{wave}."
+    found = _flow_counterpart(stage_id, {s.removeprefix(prefix) for s in stages if s.startswith(prefix)})
+    return None if found is None else prefix + found
+
+
 def compare_flow(study: Study, exclusions: pd.DataFrame) -> pd.DataFrame:
     """The report's participant flow (``design.flow``) beside the cleaned counts.
 
@@ -632,15 +665,16 @@ def compare_flow(study: Study, exclusions: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for i, stage in enumerate(study.flow):
         declared = str(stage.get("stage") or "")
-        if declared and declared not in counts and not re.fullmatch(r"partial_first_\d+", declared):
+        if declared and declared not in counts and not re.fullmatch(r"([^.]+\.)?partial_first_\d+", declared):
             raise ConfigError(
                 study.config_file,
                 "a stage of the cleaned export: " + ", ".join(sorted(known)),
                 column=f"design.flow[{i}].stage",
                 found=declared,
             )
-        target = declared or _flow_counterpart(str(stage["id"]), set(counts))
-        cleaned = counts.get(target, 0 if target and target.startswith("partial_first_") else None) if target else None
+        target = declared or _wave_counterpart(str(stage["id"]), str(stage.get("wave") or ""), set(counts))
+        partial = bool(target and re.fullmatch(r"([^.]+\.)?partial_first_\d+", target))
+        cleaned = counts.get(target, 0 if partial else None) if target else None
         published = stage["n"]
         if target is None:
             check = "not a stage of the survey export"
@@ -704,8 +738,9 @@ def _stacked(values: list[np.ndarray], pairs: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(small[pairs], categories=categories.astype(object), validate=False)
 
 
-def build_tables(validation: Validation) -> Tables:
-    """Respondents, long responses, redacted free text and the flow table, sorted deterministically.
+def build_tables(validation: Validation, wave: str = schema.SINGLE_WAVE) -> Tables:
+    """Respondents, long responses, redacted free text and the flow table, sorted deterministically;
+    every row carries ``wave`` (:data:`tieval.schema.SINGLE_WAVE` for a study without waves).
 
     The pseudonymous ids are sorted once: that order sorts the respondents table, and its
     included part orders the responses and the free text."""
@@ -715,6 +750,7 @@ def build_tables(validation: Validation) -> Tables:
     reason_codes, reasons = pd.factorize(validation.reason)
     columns = {
         "study": constant(study.id, len(by_id)),
+        "wave": constant(wave, len(by_id)),
         "respondent_id": ids.take(by_id),
         "status": texts(validation.status_codes[by_id], STATUS_KINDS),
         "exclusion_reason": texts(reason_codes[by_id], reasons),
@@ -748,6 +784,7 @@ def build_tables(validation: Validation) -> Tables:
     responses = pd.DataFrame(
         {
             "study": pd.Categorical.from_codes(np.zeros(n_inc * m, dtype=np.int8), categories=[study.id]),
+            "wave": pd.Categorical.from_codes(np.zeros(n_inc * m, dtype=np.int8), categories=[wave]),
             "respondent_id": pd.Categorical.from_codes(respondent, categories=pd.Index(pseudo), validate=False),
             "item_id": pd.Categorical.from_codes(item, categories=[d.id for d in items], validate=False),
             "code": stacked(code_text),
@@ -759,8 +796,9 @@ def build_tables(validation: Validation) -> Tables:
         copy=False,
     )
 
-    responses = with_multi_select(responses, multi_select_rows(validation.multi, order), pseudo, {"study": study.id})
-    free, redaction = _free_text(validation, order, pseudo)
+    constants = {"study": study.id, "wave": wave}
+    responses = with_multi_select(responses, multi_select_rows(validation.multi, order), pseudo, constants)
+    free, redaction = _free_text(validation, order, pseudo, wave)
     return Tables(
         respondents[schema.RESPONDENTS + [d.id for d in study.demographics]],
         responses,
@@ -771,7 +809,9 @@ def build_tables(validation: Validation) -> Tables:
     )
 
 
-def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.DataFrame, Redaction]:
+def _free_text(
+    validation: Validation, order: np.ndarray, pseudo, wave: str = schema.SINGLE_WAVE
+) -> tuple[pd.DataFrame, Redaction]:
     """The free-text table: non-empty answers of the included records (``order``: their positions,
     by pseudonymous id ``pseudo``), line ends made ``\\n``, stripped and redacted; sorted by
     respondent, then question in ``study.yml`` order.  Also the redaction counts."""
@@ -799,6 +839,7 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
     free = pd.DataFrame(
         {
             "study": constant(study.id, len(by)),
+            "wave": constant(wave, len(by)),
             "respondent_id": pd.array(pseudo, dtype="str").take(rank),
             "question_id": texts(question, [ft.id for ft in study.free_text]),
             "text": redaction.texts.array,
@@ -809,16 +850,296 @@ def _free_text(validation: Validation, order: np.ndarray, pseudo) -> tuple[pd.Da
 
 
 def processed_paths(study_id: str, root: Path | None = None) -> dict[str, Path]:
-    """Where the cleaning step writes: the three processed tables and the exclusions table."""
+    """Where the cleaning step writes: the three processed tables, the linkage table (studies with a
+    link key only) and the exclusions table."""
     return {
-        **{name: data.table_path(study_id, name, root) for name in ("respondents", "responses", "free_text")},
+        **{
+            name: data.table_path(study_id, name, root) for name in ("respondents", "responses", "free_text", "linkage")
+        },
         "exclusions": step_dir(study_id, "02_clean", root) / "exclusions.csv",
     }
 
 
+# --------------------------------------------------------------------------------------------
+# waves and linkage
+
+
+#: Exclusion of an analysable response without a link key, in a study whose waves are linked.
+NO_LINK_KEY = LINK_EXCLUSION[0]
+
+
+@dataclass
+class WaveSource:
+    """One wave to clean: its id, label, and one study view per export file (each view's
+    ``survey`` names that file, with the wave's format, sheet, id column and link key)."""
+
+    id: str
+    label: str
+    views: list[Study]
+
+    @property
+    def link_key(self) -> str:
+        """The wave's link key column ('' when its waves are not linked)."""
+        return self.views[0].survey.link_key if self.views else ""
+
+
+def wave_sources(study: Study) -> list[WaveSource]:
+    """The waves of ``study`` in time order with their export files; a study without
+    ``design.waves`` is one wave, :data:`tieval.schema.SINGLE_WAVE`, of ``survey.file``."""
+    _require_survey(study)
+    base = study.survey
+    if not study.waves:
+        return [WaveSource(schema.SINGLE_WAVE, "Survey", [study])]
+    out = []
+    for wave in study.waves:
+        ws = wave.survey
+        files = (base.file,) if ws is None else ((ws.file,) if ws.file else ws.files)
+        spec = base
+        if ws is not None:
+            spec = replace(
+                base,
+                format=ws.format or base.format,
+                sheet=ws.sheet or base.sheet,
+                id_column=ws.id_column or base.id_column,
+                link_key=ws.link_key or base.link_key,
+            )
+        out.append(WaveSource(wave.id, wave.label, [replace(study, survey=replace(spec, file=f)) for f in files]))
+    return out
+
+
+def _frame_column(export: Export, name: str) -> str:
+    """The key of the column ``name`` among the columns the export kept (exact, else ignoring case)."""
+    for col in export.frame.columns:
+        if col == name:
+            return col
+    folded = [c for c in export.frame.columns if str(c).split(" [")[0].casefold() == name.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise InputError(export.path, f"a column for the link key {name!r} (survey.link_key in study.yml)", row=1)
+
+
+def link_keys(validation: Validation, column: str) -> np.ndarray:
+    """Per record: the link key, stripped and compared ignoring case; an analysable record with a
+    blank key is excluded (:data:`NO_LINK_KEY`, set in ``validation.reason``), and a key given
+    twice among the analysed records of one export is an error naming both rows."""
+    export = validation.export
+    col = _frame_column(export, column)
+    keys = export.frame[col].astype("str").str.strip().str.casefold().to_numpy(dtype=object)
+    validation.reason = np.where(validation.included & (keys == ""), NO_LINK_KEY, validation.reason).astype(object)
+    analysed = np.flatnonzero(validation.included)
+    repeated = pd.Series(keys[analysed], dtype=object).duplicated().to_numpy()
+    if repeated.any():
+        pos = int(analysed[np.flatnonzero(repeated)[0]])
+        first = int(analysed[np.flatnonzero(keys[analysed] == keys[pos])[0]])
+        raise InputError(
+            export.path,
+            f"each link key once among a wave's analysed responses (this key is also on row "
+            f"{export.row_of(first)}; exclude one of the two, or correct the code)",
+            row=export.row_of(int(pos)),
+            column=col,
+            found=export.frame[col].iloc[int(pos)],
+        )
+    return keys
+
+
+@dataclass
+class WaveClean:
+    """One wave as cleaned: per export file its export and validation; the wave's tables; and, when
+    the waves are linked, the link key of each analysed respondent (index ``respondent_id``; kept in
+    memory only, never written)."""
+
+    id: str
+    label: str
+    exports: list[Export]
+    validations: list[Validation]
+    tables: Tables
+    keys: pd.Series | None = None
+
+
+def clean_wave(source: WaveSource) -> WaveClean:
+    """Read, validate and tabulate every export of one wave (the same reading, exclusions and
+    de-identification as a single export); several files of a wave are combined, and a response id
+    in two of them is an error."""
+    exports, validations, parts, keys = [], [], [], []
+    for view in source.views:
+        export = read_export(view.path("survey"), view)
+        validation = validate(export, view)
+        record_keys = link_keys(validation, source.link_key) if source.link_key else None
+        tables = build_tables(validation, source.id)
+        if record_keys is not None:
+            ids = pseudonyms(validation.digests).ids.to_numpy(dtype=object)
+            inc = validation.included
+            keys.append(pd.Series(record_keys[inc], index=ids[inc], dtype=object))
+        exports.append(export)
+        validations.append(validation)
+        parts.append(tables)
+    tables = parts[0] if len(parts) == 1 else _combine_files(parts, exports)
+    key_series = None
+    if keys:
+        key_series = pd.concat(keys) if len(keys) > 1 else keys[0]
+        dup = key_series[key_series.duplicated(keep=False)]
+        if len(dup):
+            raise InputError(
+                exports[-1].path,
+                f"each link key once among the analysed responses of wave {source.id} (the key is also "
+                f"in another of the wave's files)",
+                column=source.link_key,
+                found=str(dup.iloc[0]),
+            )
+    return WaveClean(source.id, source.label, exports, validations, tables, key_series)
+
+
+def _combine_files(parts: list[Tables], exports: list[Export]) -> Tables:
+    """The tables of several exports of one wave as one: rows sorted by pseudonymous id (stable, so
+    each respondent's items and answers keep their order), flow counts summed stage by stage."""
+    respondents = pd.concat([t.respondents for t in parts], ignore_index=True)
+    repeat = respondents["respondent_id"].duplicated()
+    if repeat.any():
+        raise InputError(
+            exports[-1].path,
+            "each response id once across the files of a wave (the same id is in two of its files)",
+            column=exports[-1].id_column,
+        )
+
+    def by_id(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = pd.concat([frame], ignore_index=True)
+        order = np.argsort(frame["respondent_id"].astype("str").to_numpy(dtype=object), kind="stable")
+        return frame.take(order).reset_index(drop=True)
+
+    flows = pd.concat([t.exclusions for t in parts], ignore_index=True)
+    flow = flows.groupby("stage", sort=False).agg(n=("n", "sum"), reason=("reason", "first")).reset_index()
+    partial = flow["stage"].str.startswith("partial_first_")
+    k = flow.loc[partial, "stage"].str.removeprefix("partial_first_").astype(int)
+    flow = pd.concat([flow[~partial], flow[partial].iloc[np.argsort(k.to_numpy(), kind="stable")]], ignore_index=True)
+    redactions: dict[str, int] = {}
+    for t in parts:
+        for kind, n in t.redactions.items():
+            redactions[kind] = redactions.get(kind, 0) + n
+    groups = [t.redactions_by_question for t in parts if t.redactions_by_question is not None]
+    by_question = None
+    if groups:
+        joined = pd.concat(groups, ignore_index=True)
+        by_question = joined.groupby(joined.columns[0], sort=False).sum(numeric_only=True).reset_index()
+    return Tables(
+        by_id(respondents),
+        by_id(pd.concat([t.responses for t in parts], ignore_index=True)),
+        by_id(pd.concat([t.free_text for t in parts], ignore_index=True)),
+        flow[schema.EXCLUSIONS],
+        redactions,
+        by_question,
+    )
+
+
+def linkage_table(waves: list[WaveClean]) -> pd.DataFrame:
+    """The linkage (``schema.LINKAGE``): one row per analysed response of linked waves.
+
+    Waves are taken in time order and respondents by pseudonymous id within a wave; each distinct
+    link key gets the next pseudonym ``P0001``, ``P0002``, ... when first met (the digits widen
+    beyond 9999 people).  The pseudonym is a count, not derived from the key, and the key itself
+    is not kept."""
+    rows = [(w.id, rid, key) for w in waves if w.keys is not None for rid, key in sorted(w.keys.items())]
+    persons: dict[str, int] = {}
+    for _, _, key in rows:
+        persons.setdefault(key, len(persons) + 1)
+    width = max(4, len(str(len(persons))))
+    return pd.DataFrame(
+        {
+            "person": [f"P{persons[key]:0{width}d}" for _, _, key in rows],
+            "wave": [w for w, _, _ in rows],
+            "respondent_id": [rid for _, rid, _ in rows],
+        },
+        columns=schema.LINKAGE,
+    ).astype("str")
+
+
+def linkage_counts(linkage: pd.DataFrame, waves: list[tuple[str, str]]) -> pd.DataFrame:
+    """Stages of the linkage (``schema.EXCLUSIONS`` rows) for the waves ``[(id, label), ...]``:
+    people, linked (an analysed response in every wave), each wave only, and per later wave the
+    follow-up non-response (people analysed in an earlier wave with no analysed response in it).
+    Non-response is a stage of its own, never counted as skipped items."""
+    if not len(linkage):
+        return pd.DataFrame(columns=schema.EXCLUSIONS)
+    ids = [w for w, _ in waves]
+    seen = linkage.groupby("person", sort=True)["wave"].agg(frozenset)
+    rows = [("linkage.persons", len(seen), "People: distinct link keys among the analysed responses")]
+    rows.append(
+        ("linkage.linked", int((seen.map(len) == len(ids)).sum()), "Linked: an analysed response in every wave")
+    )
+    for w, label in waves:
+        only = int((seen == frozenset([w])).sum())
+        rows.append((f"linkage.{w}_only", only, f"{label} only: no analysed response in another wave"))
+    for j, (w, label) in enumerate(waves[1:], start=1):
+        earlier = set(ids[:j])
+        lost = int(seen.map(lambda s, w=w, earlier=earlier: bool(s & earlier) and w not in s).sum())
+        rows.append(
+            (
+                f"linkage.{w}_nonresponse",
+                lost,
+                f"{label} non-response: analysed in an earlier wave, no analysed response in this one",
+            )
+        )
+    return pd.DataFrame(rows, columns=schema.EXCLUSIONS)
+
+
+def linkage_summary(linkage: pd.DataFrame, waves: list[tuple[str, str]]) -> pd.DataFrame:
+    """The linkage at a glance, for the cleaning appendix: per wave its analysed responses, how
+    many of them are linked (the person has an analysed response in every wave) and how many are
+    in that wave only; then the people in total."""
+    seen = linkage.groupby("person", sort=True)["wave"].agg(frozenset)
+    everywhere = set(seen.index[seen.map(len) == len(waves)])
+    only = {w: set(seen.index[seen == frozenset([w])]) for w, _ in waves}
+    rows = []
+    for w, label in waves:
+        people = linkage.loc[linkage["wave"] == w, "person"]
+        rows.append(
+            {
+                "wave": label,
+                "analysed responses": int(len(people)),
+                "linked (in every wave)": int(people.isin(everywhere).sum()),
+                "this wave only": int(people.isin(only[w]).sum()),
+            }
+        )
+    rows.append(
+        {
+            "wave": "people (distinct link keys)",
+            "analysed responses": int(len(seen)),
+            "linked (in every wave)": len(everywhere),
+            "this wave only": int(sum(len(v) for v in only.values())),
+        }
+    )
+    return pd.DataFrame(rows, columns=["wave", "analysed responses", "linked (in every wave)", "this wave only"])
+
+
+def _study_exclusions(waves: list[WaveClean], linkage: pd.DataFrame) -> pd.DataFrame:
+    """The exclusions table of the study: a single wave's as it is; with waves, every wave's
+    stages (``<wave>.<stage>``, the reason led by the wave's label), then the linkage stages."""
+    if len(waves) == 1 and waves[0].id == schema.SINGLE_WAVE:
+        return waves[0].tables.exclusions
+    parts = [
+        w.tables.exclusions.assign(
+            stage=w.id + "." + w.tables.exclusions["stage"], reason=w.label + ": " + w.tables.exclusions["reason"]
+        )
+        for w in waves
+    ]
+    parts.append(linkage_counts(linkage, [(w.id, w.label) for w in waves]))
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    return frame.astype({"n": "int64"})[schema.EXCLUSIONS]
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables of several waves, one after the other (waves in time order); text columns as text."""
+    if len(frames) == 1:
+        return frames[0]
+    joined = pd.concat([f.astype({c: "str" for c in f.columns if f[c].dtype == "category"}) for f in frames])
+    return joined.reset_index(drop=True)
+
+
 @dataclass
 class CleanResult:
-    """What :func:`clean_study` read, decided and wrote (``written`` is empty before :func:`write_processed`)."""
+    """What :func:`clean_study` read, decided and wrote (``written`` is empty before :func:`write_processed`).
+
+    ``export`` and ``validation`` are the first wave's first export (the only one of a study
+    without waves); ``waves`` holds every wave; ``linkage`` is empty unless the waves are linked."""
 
     study: Study
     export: Export
@@ -826,36 +1147,62 @@ class CleanResult:
     tables: Tables
     written: list[Path]
     verified: list[str]
+    waves: list[WaveClean] = field(default_factory=list)
+    linkage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.LINKAGE))
+
+    @property
+    def linked(self) -> bool:
+        """Whether the study's waves are linked by a link key (a linkage table is written)."""
+        return any(w.keys is not None for w in self.waves)
 
 
 def prepare_study(study: str | Path | Study, root: Path | None = None) -> CleanResult:
-    """Verify the raw manifest, read and validate the export and build the processed tables,
-    writing nothing (``written`` is empty); :func:`write_processed` writes them."""
+    """Verify the raw manifest, then read, validate and tabulate every wave's export(s) and build
+    the processed tables (one set, with a ``wave`` column) and the linkage, writing nothing
+    (``written`` is empty); :func:`write_processed` writes them."""
     cfg = study if isinstance(study, Study) else load_study(study, root)
     _require_survey(cfg)
     verified = verify_manifest(cfg.root / "raw")
     store.note_input(cfg.root / "raw" / MANIFEST_NAME)
-    export = read_export(cfg.path("survey"), cfg)
-    validation = validate(export, cfg)
-    tables = build_tables(validation)
-    return CleanResult(cfg, export, validation, tables, [], verified)
+    waves = [clean_wave(source) for source in wave_sources(cfg)]
+    linkage = linkage_table(waves)
+    first = waves[0]
+    tables = Tables(
+        _stack([w.tables.respondents for w in waves]),
+        _stack([w.tables.responses for w in waves]),
+        _stack([w.tables.free_text for w in waves]),
+        _study_exclusions(waves, linkage),
+        first.tables.redactions if len(waves) == 1 else _sum_counts([w.tables.redactions for w in waves]),
+        first.tables.redactions_by_question,
+    )
+    return CleanResult(cfg, first.exports[0], first.validations[0], tables, [], verified, waves, linkage)
+
+
+def _sum_counts(counts: list[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in counts:
+        for kind, n in c.items():
+            out[kind] = out.get(kind, 0) + n
+    return out
 
 
 def write_processed(result: CleanResult, root: Path | None = None) -> list[Path]:
-    """Write the three processed tables and the exclusions table of ``result`` as one unit
-    (atomically: on any error nothing under ``data/processed/<study>/`` or the exclusions
-    table changes)."""
+    """Write the processed tables, the linkage (linked waves only) and the exclusions table of
+    ``result`` as one unit (atomically: on any error nothing under ``data/processed/<study>/`` or
+    the exclusions table changes)."""
     t = result.tables
     tables = {"respondents": t.respondents, "responses": t.responses, "free_text": t.free_text}
+    if result.linked:
+        tables["linkage"] = result.linkage
     exclusions = {processed_paths(result.study.id, root)["exclusions"]: t.exclusions}
     return data.write_tables(result.study.id, tables, root, extra=exclusions)
 
 
 def clean_study(study: str | Path, root: Path | None = None) -> CleanResult:
-    """Verify the raw manifest, read and validate the export, and write the processed tables
+    """Verify the raw manifest, read and validate every export, and write the processed tables
     (:func:`prepare_study`, then :func:`write_processed`).
 
-    All four files are written as one unit after every check has passed; on any error
+    All files are written as one unit after every check has passed; on any error
     nothing under ``data/processed/<study>/`` or the exclusions table changes."""
     result = prepare_study(study, root)
     result.written = write_processed(result, root)
@@ -890,18 +1237,23 @@ def item_summary(validation: Validation) -> pd.DataFrame:
 
 
 def deidentification_summary(result: CleanResult) -> pd.DataFrame:
-    """What de-identification did, by kind (column names and counts only, never values)."""
-    export, tables = result.export, result.tables
+    """What de-identification did, by kind (column names and counts only, never values); with
+    several exports (waves), the columns of every export, each named once."""
+    exports = [e for w in result.waves for e in w.exports] or [result.export]
+    tables = result.tables
+
+    def columns(kind: str) -> list[str]:
+        return list(dict.fromkeys(c for e in exports for c in getattr(e, kind)))
+
+    identifying, metadata, extra = columns("identifying_dropped"), columns("metadata_dropped"), columns("extra_columns")
     rows = [
-        (
-            "identifying columns never read",
-            len(export.identifying_dropped),
-            ", ".join(export.identifying_dropped) or "none",
-        ),
-        ("metadata columns skipped", len(export.metadata_dropped), ", ".join(export.metadata_dropped) or "none"),
-        ("columns not in study.yml skipped", len(export.extra_columns), ", ".join(export.extra_columns) or "none"),
+        ("identifying columns never read", len(identifying), ", ".join(identifying) or "none"),
+        ("metadata columns skipped", len(metadata), ", ".join(metadata) or "none"),
+        ("columns not in study.yml skipped", len(extra), ", ".join(extra) or "none"),
         ("response ids replaced by pseudonymous ids", len(tables.respondents), "R + 10 hex digits of SHA-256"),
     ]
+    if result.linked:
+        rows.append(("link keys replaced by person pseudonyms", int(result.linkage["person"].nunique()), "P + a count"))
     rows += [(f"free-text redactions: {kind}", n, f"replaced by [{kind}]") for kind, n in tables.redactions.items()]
     return pd.DataFrame(rows, columns=["what", "n", "detail"])
 
@@ -958,4 +1310,6 @@ def table_counts(result: CleanResult) -> pd.DataFrame:
         ("free_text.csv", len(t.free_text), "one per non-empty open answer of an analysed respondent, redacted"),
         ("exclusions.csv", len(t.exclusions), "one per stage of the participant flow"),
     ]
+    if result.linked:
+        rows.insert(3, ("linkage.csv", len(result.linkage), "one per analysed response of the linked waves"))
     return pd.DataFrame(rows, columns=["table", "rows", "one row is"])

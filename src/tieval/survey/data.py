@@ -1,4 +1,4 @@
-"""Writing and loading the processed survey tables (respondents, responses, free text).
+"""Writing and loading the processed survey tables (respondents, responses, free text, linkage).
 
 The one place that knows where and how processed data are stored: ``data/processed/<study>/
 <table>.parquet``, each column of the type :mod:`tieval.schema` declares (checked on read).
@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from tieval import store
-from tieval.config import Study
+from tieval.config import Study, Wave
 from tieval.errors import InputError
 from tieval.paths import processed_dir
-from tieval.schema import FREE_TEXT, RESPONDENTS, RESPONSES, column_type
+from tieval.schema import FREE_TEXT, LINKAGE, RESPONDENTS, RESPONSES, SINGLE_WAVE, column_type
 from tieval.survey.validate import check_responses
 
 __all__ = [
@@ -38,15 +38,20 @@ __all__ = [
     "load_survey",
     "received",
     "NO_ITEMS_REASON",
+    "NO_LINK_KEY_REASON",
+    "load_linkage",
+    "waves",
 ]
 
 
 #: Exclusion reason (``tieval.survey.clean.EXCLUSION_REASONS``) of a real response that answered no item.
 NO_ITEMS_REASON = "no_items_answered"
+#: Exclusion reason of a real response without a link key, in a study whose waves are linked.
+NO_LINK_KEY_REASON = "no_link_key"
 
 
 #: The processed tables, by name (the file is ``<name>.parquet``): their required columns.
-TABLES = {"respondents": RESPONDENTS, "responses": RESPONSES, "free_text": FREE_TEXT}
+TABLES = {"respondents": RESPONDENTS, "responses": RESPONSES, "free_text": FREE_TEXT, "linkage": LINKAGE}
 
 #: The tables whose dictionary-encoded columns are read as ``Categorical`` (the long responses
 #: table: one small integer per row); the others' are read as plain text.
@@ -123,7 +128,8 @@ def included(respondents: pd.DataFrame) -> pd.DataFrame:
 def received(respondents: pd.DataFrame) -> pd.Series:
     """Mask of the responses received: analysed records and real responses that answered no rated
     item (excluded only for that); survey previews, tests and spam are not responses."""
-    return (respondents["status"] != "excluded") | (respondents["exclusion_reason"] == NO_ITEMS_REASON)
+    reasons = (NO_ITEMS_REASON, NO_LINK_KEY_REASON)
+    return (respondents["status"] != "excluded") | respondents["exclusion_reason"].isin(reasons)
 
 
 def load_responses(study: Study, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -169,3 +175,36 @@ def load_survey(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
     respondents = load_respondents(study)
     return respondents, load_responses(study, respondents)
+
+
+# --- waves and linkage (issue 14) -----------------------------------------------------------------
+def waves(study: Study) -> list[Wave]:
+    """The study's waves in time order (``design.waves``); a study without waves has the one wave
+    :data:`tieval.schema.SINGLE_WAVE`, labelled 'Survey'."""
+    return list(study.waves) or [Wave(SINGLE_WAVE, "Survey")]
+
+
+def load_linkage(study: Study) -> pd.DataFrame:
+    """Read ``processed/<study>/linkage.parquet`` (``schema.LINKAGE``: person pseudonym, wave,
+    respondent_id; one row per analysed response of linked waves), checking that each row's wave
+    is one of the study's and (wave, respondent_id) is unique.  Empty for a study whose waves are
+    not linked by a link key (no such file is written)."""
+    linked = study.survey is not None and (
+        study.survey.link_key or any(w.survey is not None and w.survey.link_key for w in study.waves)
+    )
+    if not linked:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in LINKAGE})
+    frame = load_table(study, "linkage")
+    known = [w.id for w in waves(study)]
+    wave = frame["wave"].astype("str")
+    bad = ~wave.isin(known) | pd.DataFrame({"w": wave, "r": frame["respondent_id"].astype("str")}).duplicated()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            table_path(study.id, "linkage"),
+            "one row per (wave, respondent_id), the wave one of " + ", ".join(known),
+            row=i + 2,
+            column="wave",
+            found=f"{wave.iloc[i]}, {frame['respondent_id'].iloc[i]}",
+        )
+    return frame

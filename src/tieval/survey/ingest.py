@@ -356,6 +356,8 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
     demos = {d.id: claim(d.column, f"demographic {d.id}", d.text) for d in study.demographics}
     texts = {f.id: claim(f.column, f"free-text question {f.id}", f.text) for f in study.free_text}
     multi = _claim_multi_select(study, claim)
+    if spec and spec.link_key:  # waves: kept for linkage by tieval.survey.clean, never written
+        claim(spec.link_key, "the link key (survey.link_key)")
 
     study_identifying = {c.casefold() for c in (spec.identifying_columns if spec else ())}
     for pos, what in used.items():
@@ -404,6 +406,8 @@ def _claim_multi_select(study: Study, claim) -> dict[str, list[str]]:
 def column_roles(export: Export, study: Study) -> pd.DataFrame:
     """One row per column of the file: its letter, name and what the pipeline did with it."""
     role: dict[str, str] = {export.id_column: "response id (replaced by a pseudonymous id)"}
+    if study.survey and study.survey.link_key:
+        role[study.survey.link_key] = "link key (pairs waves; replaced by a person pseudonym, never written)"
     if export.status_column:
         role[export.status_column] = "Qualtrics Status (used for exclusions)"
     for iid, col in export.item_columns.items():
