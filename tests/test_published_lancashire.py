@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from tieval.schema import EXCERPTS, PUBLISHED
+from tieval.schema import EXCERPTS, PUBLISHED, PUBLISHED_OPTIONAL
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "data" / "lancashire-tiat"
 
-FIGURE_COLUMNS = PUBLISHED  # the data contract (tieval.schema)
+FIGURE_COLUMNS = PUBLISHED + PUBLISHED_OPTIONAL  # the data contract (tieval.schema), optional columns present
 EXCERPT_COLUMNS = [c for c in EXCERPTS if c != "study"]  # raw/excerpts.csv has no study column
-UNITS = {"count", "percent", "mean", "n", "percent_bound", "context", "year"}
+UNITS = {"count", "percent", "mean", "n", "percent_bound", "context", "year", "quantifier"}
 LOCATION_TYPES = {"table", "text", "summary"}
 T5_CATEGORIES = {"0-5", "6-10", "disagree", "neutral", "agree", "not_relevant"}
 SOURCES = {"interview", "focus group", "interview or focus group", "questionnaire free text"}
@@ -55,7 +55,7 @@ def figures():
 @pytest.fixture(scope="module")
 def fig(figures):
     """figure_id -> numeric value."""
-    return {r.figure_id: float(r.value) for r in figures.itertuples()}
+    return {r.figure_id: float(r.value) for r in figures.itertuples() if r.value != ""}
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,8 @@ def test_figures_structure(figures, items):
     assert set(figures.location_type) <= LOCATION_TYPES
     assert (figures.printed.str.len() > 0).all()
     assert (figures.measure.str.len() > 0).all()
-    pd.to_numeric(figures.value)  # every value is numeric
+    pd.to_numeric(figures.value[figures.unit != "quantifier"])  # every value is numeric
+    assert (figures.value[figures.unit != "quantifier"] != "").all()  # a quantifier ("most") may have none
     ids = set(figures.figure_id)
     restating = figures[figures.restates != ""]
     assert set(restating.restates) <= ids
@@ -279,7 +280,7 @@ def test_text_table_disagreements_are_kept(figures, fig):
 
 
 def test_counts_by_location_type(figures):
-    assert figures.location_type.value_counts().to_dict() == {"table": 114, "text": 63, "summary": 11}
+    assert figures.location_type.value_counts().to_dict() == {"table": 114, "text": 65, "summary": 11}
 
 
 def test_excerpt_counts_and_repeats(excerpts):

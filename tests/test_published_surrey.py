@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from tieval.schema import EXCERPTS, PUBLISHED
+from tieval.schema import EXCERPTS, PUBLISHED, PUBLISHED_OPTIONAL
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "data" / "surrey-als"
 
-FIGURE_COLUMNS = PUBLISHED  # the data contract (tieval.schema)
+FIGURE_COLUMNS = PUBLISHED + PUBLISHED_OPTIONAL  # the data contract (tieval.schema), optional columns present
 EXCERPT_COLUMNS = [c for c in EXCERPTS if c != "study"]  # raw/excerpts.csv has no study column
-UNITS = {"count", "percent", "mean", "n", "context", "year"}
+UNITS = {"count", "percent", "mean", "n", "context", "year", "quantifier"}
 SOURCES = {"interview", "focus group", "interview or focus group", "questionnaire free text"}
 TOP_KEYS = {"id", "reconstructed", "report", "design", "instrument", "survey", "inputs"}
 QUESTIONNAIRE = "questionnaire free text"
@@ -185,14 +185,16 @@ def test_figures_structure(figures, study):
     assert set(figures.location_type) <= {"table", "text", "summary"}
     assert set(figures.unit) <= UNITS
     assert (figures.printed != "").all() and (figures.measure != "").all()
-    values = pd.to_numeric(figures.value)
-    assert values.notna().all()
+    values = pd.to_numeric(figures.value.replace("", None))
+    assert values[figures.unit != "quantifier"].notna().all()  # a quantifier ("several") may have no value
     bases = pd.to_numeric(figures.base.replace("", None))
     has_base = bases.notna()
     assert (values[has_base] <= bases[has_base]).all()
-    # restated figures resolve to a table cell
-    restates = figures.restates[figures.restates != ""]
+    # restated figures resolve to a table cell; a quantifier claim restates the count it quantifies
+    restates = figures.restates[(figures.restates != "") & (figures.unit != "quantifier")]
     assert restates.isin(figures.figure_id[figures.location_type == "table"]).all()
+    claims = figures[figures.unit == "quantifier"]
+    assert claims.restates[claims.restates != ""].isin(figures.figure_id).all()
     # item ids and categories exist in study.yml
     items = {it["id"]: it for it in study["instrument"]["items"]}
     scales = study["instrument"]["scales"]
@@ -218,8 +220,9 @@ def test_figures_table1(figures):
 
 def test_figures_count(figures):
     assert 35 <= len(figures) <= 70
-    assert len(figures) == 55
-    assert figures.location_type.value_counts().to_dict() == {"text": 50, "table": 5}
+    assert len(figures) == 65  # 55 numbers and 10 quantifier claims (quant.1-10)
+    assert figures.location_type.value_counts().to_dict() == {"text": 60, "table": 5}
+    assert (figures.unit == "quantifier").sum() == 10
 
 
 HAND_CHECKED = {

@@ -65,7 +65,13 @@ def test_write_writes_the_three_tables(root):
     result = audit.run(load_study("audit-mini"))
     paths = audit.write(result)
     folder = root / "outputs" / "audit-mini" / "06_audit"
-    assert [Path(p).name for p in paths] == ["audit.csv", "audit_checks.csv", "audit_denominators.csv"]
+    assert [Path(p).name for p in paths] == [
+        "audit.csv",
+        "audit_checks.csv",
+        "audit_denominators.csv",
+        "audit_rules.csv",
+        "erratum.csv",
+    ]
     assert all(Path(p).resolve().parent == folder.resolve() for p in paths)
     written = pd.read_csv(folder / "audit.csv", dtype=str, keep_default_na=False)
     assert len(written) == 43 and list(written["figure_id"]) == list(result.tables.audit["figure_id"])

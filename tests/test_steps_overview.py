@@ -89,7 +89,7 @@ def test_run_holds_every_section(surrey):
     assert result.figures == [figure]
     by_unit = result.published[1].frame.set_index("unit")["figures"]
     assert by_unit["count"] == 31
-    assert result.published[0].base == "55 figures"
+    assert result.published[0].base == "65 figures"
     assert result.questionnaire[1].base == "14 items" and result.questionnaire[1].max_rows is None
 
 

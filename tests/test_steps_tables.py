@@ -47,7 +47,8 @@ def test_run_writes_nothing_and_fills_every_section(root, study):
     before = _files(root)
     result = tables.run(study)
     assert _files(root) == before
-    assert result.notes == {}
+    assert result.notes == {"waves": tables.ONE_WAVE}  # cross-sectional: a one-line note, no change section
+    assert result.waves == (Note(tables.ONE_WAVE),) and result.change is None
     assert [type(b) for b in result.data] == [Note]
     assert result.data[0].text.startswith("6 respondents are analysed (5 complete, 1 partial).")
     # Table 1: agreement items in one frame, then the 0-10 item, then the comparison; Table 2; Table 3 skipped
@@ -90,6 +91,7 @@ def test_run_under_disclosure_control_says_why_sections_are_empty(study):
         "scale_figures": tables.NO_FIGURES_DISCLOSURE,
         "proportion_figures": "No single-proportion table or text-only proportion to draw (disclosure control is on).",
         "word_figure": tables.NO_WORDS_DISCLOSURE,
+        "waves": tables.ONE_WAVE,
     }
     assert result.figures == []
     assert result.construct_scores is None  # per-respondent rows are not published under control
@@ -116,6 +118,8 @@ def test_write_writes_every_table_and_figure(root, study):
             "distributions.csv",
             "construct_summary.csv",
             "construct_scores.csv",
+            "reliability.csv",
+            "item_total.csv",
             "diverging_agreement.png",
             "histograms_zero_ten.png",
             "proportions_text.png",

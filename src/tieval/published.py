@@ -13,15 +13,42 @@ import pandas as pd
 
 from tieval.config import Study
 from tieval.errors import InputError
-from tieval.schema import PUBLISHED, require_columns
+from tieval.schema import PUBLISHED, PUBLISHED_OPTIONAL, require_columns
 from tieval.store import read_csv
 
-__all__ = ["LOCATION_TYPES", "UNITS", "load_published", "inventory", "bound_direction"]
+__all__ = [
+    "LOCATION_TYPES",
+    "UNITS",
+    "STATISTIC_UNITS",
+    "SOURCES",
+    "load_published",
+    "inventory",
+    "bound_direction",
+    "printed_cells",
+]
 
 LOCATION_TYPES = ("table", "text", "summary")
-#: count/percent/mean/n are statistics of the study's data; context/year are background numbers;
-#: percent_bound is a verbal bound such as "less than half".
-UNITS = ("count", "percent", "mean", "n", "context", "year", "percent_bound")
+#: Statistics of a distribution or a test (mean and the rest): compared within the tolerance of their
+#: printed precision (:mod:`tieval.audit.statistics`).
+STATISTIC_UNITS = (
+    "mean",
+    "sd",
+    "median",
+    "min",
+    "max",
+    "range",
+    "effect_size",
+    "statistic",
+    "p_value",
+    "ci_low",
+    "ci_high",
+)
+#: count/percent/n and the statistic units are results of the study's data; context/year are background
+#: numbers; percent_bound is a verbal bound such as "less than half"; quantifier is a claim about a group
+#: ("all participants", "most", "none", "prominent at both timepoints").
+UNITS = ("count", "percent", "n", "context", "year", "percent_bound", "quantifier", *STATISTIC_UNITS)
+#: Where a figure's evidence comes from (the optional ``source`` column).
+SOURCES = ("", "questionnaire", "interview", "focus group", "document")
 
 
 def load_published(study: Study) -> pd.DataFrame:
@@ -29,6 +56,9 @@ def load_published(study: Study) -> pd.DataFrame:
     path = study.path("published")
     frame = read_csv(path)
     require_columns(frame, PUBLISHED, path)
+    for column in PUBLISHED_OPTIONAL:
+        if column not in frame.columns:
+            frame[column] = ""
     header_rows = 1
 
     def fail(mask: pd.Series, column: str, expected: str):
@@ -47,6 +77,9 @@ def load_published(study: Study) -> pd.DataFrame:
     bad = ~frame["unit"].isin(UNITS)
     if bad.any():
         fail(bad, "unit", "one of " + ", ".join(UNITS))
+    bad = ~frame["source"].isin(SOURCES)
+    if bad.any():
+        fail(bad, "source", "one of " + ", ".join(s or "blank" for s in SOURCES))
     for column in ("value", "base"):
         numeric = pd.to_numeric(frame[column].where(frame[column] != ""), errors="coerce")
         bad = numeric.isna() & (frame[column] != "")
@@ -97,3 +130,18 @@ def bound_direction(text: str) -> str:
     if lo >= 0:
         return "lower"
     return ""
+
+
+def printed_cells(study: Study) -> dict[tuple[str, str], str]:
+    """The percentage each published table prints for (item, category), as printed (``"73"``); empty when the
+    study has no published record.  Displays that show a reproduced cell set the printed value beside it."""
+    if not study.has_input("published"):
+        return {}
+    frame = load_published(study)
+    raw = read_csv(study.path("published"))["value"].str.strip()
+    cells = (frame["location_type"] == "table") & (frame["unit"] == "percent") & (frame["item_id"] != "")
+    return {
+        (r.item_id, r.category): str(raw.iloc[i])
+        for i, r in enumerate(frame.itertuples())
+        if cells.iloc[i] and r.category
+    }

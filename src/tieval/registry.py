@@ -106,7 +106,12 @@ STEPS: tuple[Step, ...] = (
     Step("02_clean", "clean", (), ("config", "raw"), writes_processed=True),
     Step("03_tables", "tables", ("02_clean",), ("config", "published")),
     Step("04_qualitative", "qualitative", ("02_clean",), ("config", "raw", "analysis", "published")),
-    Step("05_triangulation", "triangulation", ("02_clean", "03_tables", "04_qualitative"), ("config", "analysis")),
+    Step(
+        "05_triangulation",
+        "triangulation",
+        ("02_clean", "03_tables", "04_qualitative"),
+        ("config", "analysis", "published"),
+    ),
     Step(
         "06_audit",
         "audit",

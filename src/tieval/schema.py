@@ -19,6 +19,7 @@ __all__ = [
     "CODINGS",
     "CODEBOOK",
     "PUBLISHED",
+    "PUBLISHED_OPTIONAL",
     "REPRODUCED",
     "AUDIT",
     "EXCLUSIONS",
@@ -123,6 +124,10 @@ PUBLISHED = [
     "printed",
     "note",
 ]
+
+#: published/figures.csv, optional columns (blank when absent): ``wave`` (the wave or timepoint a figure
+#: is about) and ``source`` (questionnaire, interview, ...).
+PUBLISHED_OPTIONAL = ["wave", "source"]
 
 #: outputs/<study>/tables/reproduced.csv — every number the pipeline reproduces, keyed by figure id.
 REPRODUCED = ["figure_id", "value", "unit", "base", "source_table", "note"]

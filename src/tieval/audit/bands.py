@@ -117,8 +117,8 @@ def check_means(inputs: AuditInputs) -> list[Check]:
     their band, the largest at the upper limit, under two readings of the band edges
     (whole units; continuous, each band running up to the next).  The printed mean covers
     everything that rounds to it; it is attainable if that interval meets the range, and
-    only ``possible`` if it meets only the lowest or highest tenth of it (everyone bunched
-    at one edge of their band)."""
+    ``implausible`` if it meets only the lowest or highest tenth of it (everyone bunched
+    at one edge of their band: the mean needs an extreme)."""
     pub = inputs.published
     banded = []
     for part in partitions(pub):
@@ -128,8 +128,9 @@ def check_means(inputs: AuditInputs) -> list[Check]:
     checks = []
     for r in pub[pub["unit"] == "mean"].itertuples():
         cid = f"MEAN-{r.figure_id}"
+        # a mean naming an item is about that item: never fall back on another question's bands
         choice = [b for b in banded if b[0].item_id and b[0].item_id == r.item_id] or (
-            banded if len(banded) == 1 else []
+            banded if len(banded) == 1 and not r.item_id else []
         )
         if len(choice) != 1:
             if banded or r.item_id:
@@ -213,5 +214,15 @@ def _mean_check(cid, r, part: Partition, parsed, limits, condition) -> Check:
         edge_mean = lo if edge == "lower" else hi_whole
         if rounding.prints_as(edge_mean, r.value, r.decimals):
             text += f" The mean of the bands' {edge} limits ({edge_mean:.3f}) prints as {r.value_text}, which suggests it was computed that way."
-        return Check(cid, "mean vs bins", r.location, figures, "possible", text)
+        allowed = (
+            f"From the bands: {lo:.2f} (all at lower limits) to {hi_whole:.2f} (all at upper limits); "
+            f"midpoints give {mid_whole:.2f}-{mid_cont:.2f}."
+        )
+        suggestion = (
+            f"Recompute the mean from the unbanded answers (band midpoints suggest about {mid_whole:.1f}-{mid_cont:.1f}), "
+            f"or state that it takes every respondent at the {edge} limit of their band."
+        )
+        return Check(
+            cid, "mean vs bins", r.location, figures, "implausible", text, (r.figure_id,), False, allowed, suggestion
+        )
     return Check(cid, "mean vs bins", r.location, figures, "consistent", text + f"{r.value_text} lies within it.")

@@ -212,15 +212,17 @@ def check_totals(inputs: AuditInputs) -> list[Check]:
                     else "."
                 )
             )
+        short = bool(stated) and all(p.total < stated[0].total for p in odd)
+        # a column short of a stated total is what a question some left unanswered gives: no cell is wrong
         checks.append(
             Check(
                 f"TOT-{prefix}",
                 "text vs table total",
                 location,
                 figures,
-                "inconsistent",
+                "possible" if short else "inconsistent",
                 text,
-                tuple(f for p in odd for f in p.figures),
+                () if short else tuple(f for p in odd for f in p.figures),
             )
         )
     bases = pub[pub["base"].notna()]
@@ -275,6 +277,15 @@ def check_restatements(inputs: AuditInputs) -> list[Check]:
         figures = (r.figure_id, r.restates)
         cid = f"RES-{r.figure_id}"
         result, text = _restatement(r, cell, where, sets, inputs.n_max)
+        allowed = suggestion = ""
+        if result == "inconsistent":
+            sym = "%" if cell.unit == "percent" else ""
+            allowed = f"The cell it restates, {r.restates} ({cell.location}), prints {cell.value_text}{sym}."
+            suggestion = (
+                f"Print {cell.value_text}{sym} in the text, as {cell.location} does."
+                if r.unit == cell.unit
+                else f"Make the text agree with {r.restates} ({cell.value_text}{sym})."
+            )
         checks.append(
             Check(
                 cid,
@@ -284,6 +295,9 @@ def check_restatements(inputs: AuditInputs) -> list[Check]:
                 result,
                 text,
                 (r.figure_id,) if result == "inconsistent" else (),
+                False,
+                allowed,
+                suggestion,
             )
         )
     return checks

@@ -29,7 +29,16 @@ Two questions are asked of every number a report prints
                             agreement scale ("agreed or strongly disagreed");
    ``item numbering``       item numbers cited in the text against the instrument;
    ``flow``                 the participant flow in ``study.yml`` against the
-                            counts of the cleaned export (``02_clean/exclusions.csv``).
+                            counts of the cleaned export (``02_clean/exclusions.csv``), and
+                            completion claims ("fully completed") against the complete stage
+                            and the table bases (:mod:`tieval.audit.completion`);
+   ``quantifier``           "all", "most", "none", "prominent" claims against the cases,
+                            the coded excerpts and the survey (:mod:`tieval.audit.quantifiers`).
+
+Every row of percentages is judged by one rounding rule, its table's
+(:mod:`tieval.audit.rules`, :mod:`tieval.audit.table_rules`); an infeasible row flags only its
+culprit cells (:mod:`tieval.audit.culprits`); statistics are matched within their printed
+precision (:mod:`tieval.audit.statistics`); the erratum is :mod:`tieval.audit.erratum`.
 
 The inputs are :mod:`tieval.audit.inputs`; the checks :mod:`tieval.audit.denominators`,
 :mod:`tieval.audit.checks`, :mod:`tieval.audit.bands`, :mod:`tieval.audit.wording` and
@@ -39,7 +48,8 @@ and a note pointing at the checks),
 ``outputs/<study>/06_audit/audit_checks.csv`` (one row per check) and
 ``outputs/<study>/06_audit/audit_denominators.csv`` (one row per set of
 percentages).  Statuses, most important first: ``inconsistent within
-report``, ``differs``, ``match``, ``not reproducible``.  A figure keeps its
+report``, ``implausible``, ``differs``, ``match``, ``not reproducible``; a text figure
+restating a cell faithfully takes the cell's status when that is inconsistent or differs.  A figure keeps its
 reproduction in the ``reproduced`` column even when a check marks it as
 part of an inconsistent set.
 """
@@ -55,9 +65,11 @@ import pandas as pd
 from tieval.audit import rounding
 from tieval.audit.bands import check_means
 from tieval.audit.checks import check_category_sums, check_restatements, check_totals
+from tieval.audit.completion import check_completion
 from tieval.audit.denominators import check_denominators
 from tieval.audit.flow import check_flow
 from tieval.audit.inputs import AuditInputs
+from tieval.audit.quantifiers import SELECTIVE, check_quantifiers, judge, quantifier_word
 from tieval.audit.records import (
     AUDIT_COLUMNS,
     CHECK_COLUMNS,
@@ -69,6 +81,9 @@ from tieval.audit.records import (
     num,
     unit_symbol,
 )
+from tieval.audit.rules import RULE_LABELS
+from tieval.audit.statistics import compare_statistic, is_statistic
+from tieval.audit.table_rules import ruled_values, rules_frame, table_rules
 from tieval.audit.wording import check_item_numbering, check_wording
 from tieval.config import Study
 from tieval.published import bound_direction
@@ -95,14 +110,20 @@ class AuditTables:
     audit: pd.DataFrame
     checks: pd.DataFrame
     denominators: pd.DataFrame
+    #: one row per table and rounding rule (:func:`tieval.audit.table_rules.rules_frame`)
+    rules: pd.DataFrame = None  # type: ignore[assignment]
 
 
 # ----------------------------------------------------------------------------- one-to-one comparison
 
 
-def compare_figure(fig, rep) -> tuple[str, float, str]:
+def compare_figure(fig, rep, ruled: tuple[float, str] | None = None) -> tuple[str, float, str]:
     """Compare one published figure with its reproduction (a row of the reproduced table or
-    None).  Returns (status, reproduced value as the report would print it, note)."""
+    None).  Returns (status, reproduced value as the report would print it, note).
+
+    ``ruled`` is the reproduction printed by its table's rounding rule (value, rule;
+    :func:`tieval.audit.table_rules.ruled_values`): a table percentage then matches only if that
+    value is the printed one, so "match" never sets two different numbers side by side."""
     if rep is None:
         if fig.unit in ("context", "year"):
             return "not reproducible", np.nan, "Background number or date, not a result of the study's data."
@@ -112,6 +133,9 @@ def compare_figure(fig, rep) -> tuple[str, float, str]:
         return "not reproducible", np.nan, f"Not reproducible: {why}."
     value, unit = float(rep.value), rep.unit
     base = rep.base
+    special = _claim_or_statistic(fig, rep, value, unit, base)
+    if special is not None:
+        return special
     if unit != fig.unit and not ({unit, fig.unit} <= {"count", "n"}):
         if fig.unit == "count" and unit == "percent" and pd.notna(base):
             value = value * float(base) / 100
@@ -126,6 +150,12 @@ def compare_figure(fig, rep) -> tuple[str, float, str]:
         if ok is None:
             return "not reproducible", value, "A verbal bound whose direction the wording does not make clear."
         return ("match" if ok else "differs"), value, f"Reproduced {num(value)}%{src}; printed as a bound."
+    if fig.unit == "percent" and ruled is not None:
+        shown, rule = ruled
+        how = f"{num(value)}% of n = {num(base)} prints as {num(shown)} under {RULE_LABELS[rule]}"
+        if abs(shown - fig.value) < 1e-9:
+            return "match", shown, f"Reproduced{src}: {how}, the table's rule."
+        return "differs", shown, f"Reproduced{src}: {how}, the table's rule; printed {fig.value_text}%."
     if fig.unit in ("percent", "mean"):
         shown = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-int(fig.decimals)), rounding=ROUND_HALF_UP))
         ok = rounding.prints_as(value, fig.value, int(fig.decimals))
@@ -137,6 +167,28 @@ def compare_figure(fig, rep) -> tuple[str, float, str]:
     if ok:
         return "match", shown, f"Reproduced{src}."
     return "differs", shown, f"Reproduced {num(value)}{sym}{of}{src}, printed {fig.value_text}{sym}."
+
+
+def _claimed_share(fig, reps: dict):
+    """A questionnaire claim restating a count ("all who answered ... agreed", restating 10 of 10) is
+    reproduced as that count's reproduction, a share of its base; None for other figures."""
+    target = reps.get(fig.restates) if fig.unit == "quantifier" and fig.restates else None
+    if target is None or pd.isna(target.value) or pd.isna(target.base) or not target.base:
+        return None
+    share = 100 * float(target.value) / float(target.base) if target.unit in ("count", "n") else float(target.value)
+    return target._replace(figure_id=fig.figure_id, value=share, unit="quantifier", note=f"share from {fig.restates}")
+
+
+def _claim_or_statistic(fig, rep, value: float, unit: str, base) -> tuple[str, float, str] | None:
+    """A statistic within its printed precision (:mod:`tieval.audit.statistics`), or a quantifier claim
+    judged against the share the evidence shows (:mod:`tieval.audit.quantifiers`); None for other units."""
+    if is_statistic(fig.unit) and unit == fig.unit:
+        return compare_statistic(fig, rep)
+    if fig.unit == "quantifier":
+        result, reason = judge(quantifier_word(fig.printed), value, base, str(rep.source_table) == SELECTIVE)
+        status = {"consistent": "match", "inconsistent": "differs"}.get(result, "not reproducible")
+        return status, value, f"Claim checked against {rep.source_table}: {reason}."
+    return None
 
 
 # ----------------------------------------------------------------------------- putting it together
@@ -160,14 +212,16 @@ def _checks_frame(checks: list[Check]) -> pd.DataFrame:
                 "kind": c.kind,
                 "location": c.location,
                 "figures": join_ids(c.figures),
-                "flagged": join_ids(c.flagged) if c.result == "inconsistent" else "",
+                "flagged": join_ids(c.flagged) if c.result in ("inconsistent", "implausible") else "",
                 "result": c.result,
                 "explanation": c.explanation,
                 "overview": c.overview,
+                "allowed": c.allowed,
+                "suggestion": c.suggestion,
                 "_order": len(rows),
             }
         )
-    frame = pd.DataFrame(rows, columns=[*CHECK_COLUMNS, "overview", "_order"])
+    frame = pd.DataFrame(rows, columns=[*CHECK_COLUMNS, "overview", "allowed", "suggestion", "_order"])
     frame["_kind"] = frame["kind"].map(_KIND_ORDER.index)
     frame = frame.sort_values(["_kind", "_order"], kind="stable").drop(columns=["_kind", "_order"])
     return frame.reset_index(drop=True)
@@ -175,7 +229,8 @@ def _checks_frame(checks: list[Check]) -> pd.DataFrame:
 
 def audit_tables(inputs: AuditInputs) -> AuditTables:
     """Run every check and the one-to-one comparison; return the three audit tables."""
-    den_checks, den_table = check_denominators(inputs)
+    by_location = table_rules(inputs.study, inputs.published, inputs.n_max)
+    den_checks, den_table = check_denominators(inputs, by_location)
     checks = (
         den_checks
         + check_category_sums(inputs)
@@ -185,30 +240,36 @@ def audit_tables(inputs: AuditInputs) -> AuditTables:
         + check_wording(inputs)
         + check_item_numbering(inputs)
         + check_flow(inputs)
+        + check_completion(inputs, by_location)
+        + check_quantifiers(inputs)
     )
     check_frame = _checks_frame(checks)
-    audit = _audit_frame(inputs, check_frame, den_table)
-    return AuditTables(audit, check_frame, den_table)
+    ruled = ruled_values(inputs.study, inputs.published, inputs.reproduced, by_location)
+    audit = _audit_frame(inputs, check_frame, den_table, ruled)
+    return AuditTables(audit, check_frame, den_table, rules_frame(by_location))
 
 
-def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.DataFrame) -> pd.DataFrame:
+def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.DataFrame, ruled: dict) -> pd.DataFrame:
     pub = inputs.published
     row_ns = {f: r.compatible_n for r in denominators.itertuples() for f in r.figures.split(", ")}
     reps = {r.figure_id: r for r in inputs.reproduced.itertuples()}
     involved: dict[str, list[str]] = {}
     flagged: dict[str, list[str]] = {}
     attention: dict[str, list[str]] = {}
+    contradicted: set[str] = set()
     for c in checks.itertuples():
         for f in filter(None, c.figures.split(", ")):
             involved.setdefault(f, []).append(c.check_id)
-            if c.result in ("inconsistent", "possible") and not c.overview:
+            if c.result in ("inconsistent", "possible", "implausible") and not c.overview:
                 attention.setdefault(f, []).append(c.check_id)
         for f in filter(None, c.flagged.split(", ")):
             flagged.setdefault(f, []).append(c.check_id)
+            if c.result == "inconsistent":
+                contradicted.add(f)
     rows = []
     for fig in pub.itertuples():
-        rep = reps.get(fig.figure_id)
-        status, shown, note = compare_figure(fig, rep)
+        rep = reps.get(fig.figure_id) or _claimed_share(fig, reps)
+        status, shown, note = compare_figure(fig, rep, ruled.get(fig.figure_id))
         comparison = status
         if status == "differs" and fig.figure_id in row_ns and pd.notna(rep.base):
             fits = row_ns[fig.figure_id]
@@ -223,7 +284,7 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
                 if rep is None or pd.isna(rep.value)
                 else f"Reproduction {'matches' if status == 'match' else 'differs'}: {note}"
             )
-            status = "inconsistent within report"
+            status = "inconsistent within report" if fig.figure_id in contradicted else "implausible"
         else:
             others = [c for c in attention.get(fig.figure_id, [])]
             if others:
@@ -249,7 +310,24 @@ def _audit_frame(inputs: AuditInputs, checks: pd.DataFrame, denominators: pd.Dat
                 "checks": join_ids(involved.get(fig.figure_id, [])),
             }
         )
-    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+    return _inherit(pd.DataFrame(rows, columns=AUDIT_COLUMNS), pub, checks)
+
+
+def _inherit(audit: pd.DataFrame, pub: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
+    """A text figure that restates a cell faithfully takes the cell's status when the cell is
+    inconsistent or differs (the fault is the cell's; the text repeats it)."""
+    status = audit.set_index("figure_id")["status"]
+    results = checks.set_index("check_id")["result"]
+    out = audit.copy()
+    for i, r in enumerate(pub.itertuples()):
+        target = r.restates
+        if not target or target not in status.index or results.get(f"RES-{r.figure_id}") != "consistent":
+            continue
+        inherited = status[target]
+        if inherited in ("inconsistent within report", "differs") and out.at[i, "status"] != inherited:
+            out.at[i, "status"] = inherited
+            out.at[i, "note"] = f"Restates {target}, whose status is {inherited}. " + out.at[i, "note"]
+    return out
 
 
 # ----------------------------------------------------------------------------- summaries for the appendix
@@ -320,11 +398,12 @@ def discrepancies(result: AuditTables) -> pd.DataFrame:
     differ), then figures whose reproduction differs without a check explaining it, then
     checks that hold only under an assumption the report does not state."""
     checks = result.checks
-    order = {"inconsistent": 0, "differs": 1, "possible": 3}
+    order = {"inconsistent": 0, "implausible": 0, "differs": 1, "possible": 3}
     found = checks[checks["result"].isin(order)].copy()
     found["what"] = found["result"].map(
         {
             "inconsistent": "inconsistent within report",
+            "implausible": "implausible",
             "differs": "data differ from report",
             "possible": "needs an unstated assumption",
         }

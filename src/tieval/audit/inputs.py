@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tieval import store
+from tieval.audit.completion import COMPLETE, completion_claims, completion_reproductions
 from tieval.audit.records import (
     printed_decimals,
 )
@@ -56,7 +57,8 @@ class AuditInputs:
     n_max_basis: str = ""
 
 
-def _load_published(study: Study) -> pd.DataFrame:
+def published_record(study: Study) -> pd.DataFrame:
+    """:func:`tieval.published.load_published` plus ``value_text`` (the value as written) and ``decimals``."""
     frame = load_published(study)
     raw = store.read_csv(study.path("published"))
     frame["value_text"] = raw["value"].str.strip().to_numpy()
@@ -236,10 +238,15 @@ def flow_figures(study: Study, published: pd.DataFrame, exclusions: pd.DataFrame
         for r in compared.itertuples():
             if r.check in ("matches", "differs") and str(r.cleaned_n) != "" and pd.notna(r.cleaned_n):
                 cleaned[str(r.flow_stage)] = (r.cleaned_stage, float(r.cleaned_n))
+    claims = set(completion_claims(published)["figure_id"])
     rows = []
     for stage in study.flow:
         label = _stems(stage["label"])
+        # a claim that every item was answered states only a stage whose own label (asides removed) says so
+        says_complete = bool(COMPLETE.search(re.sub(r"\([^)]*\)", "", str(stage["label"]))))
         for r in cand.itertuples():
+            if r.figure_id in claims and not says_complete:
+                continue
             if abs(r.value - float(stage["n"])) < 1e-9 and _stems(r.measure) & label:
                 stage_id = str(stage["id"])
                 target, n = cleaned.get(stage_id, ("", np.nan))
@@ -270,13 +277,16 @@ def load_inputs(study: Study, *, n_max: int | None = None, tables: Path | None =
 
     Figures stating a stage of the participant flow (:func:`flow_figures`) that no step
     reproduced are reproduced here from the cleaned export's counts."""
-    published = _load_published(study)
+    published = published_record(study)
     reproduced = load_reproduced(study, published, tables)
     exclusions = load_exclusions(study, tables)
     flow = flow_figures(study, published, exclusions)
     extra = _flow_reproductions(flow, reproduced, published)
-    if len(extra):
-        reproduced = pd.concat([reproduced, extra], ignore_index=True)
+    complete = completion_reproductions(published, exclusions)
+    complete = complete[~complete["figure_id"].isin(set(reproduced["figure_id"]) | set(extra["figure_id"]))]
+    for more in (extra, complete):
+        if len(more):
+            reproduced = pd.concat([reproduced, more], ignore_index=True)
     totals = stated_totals(study, published)
     if n_max:
         limit, basis = int(n_max), "set by the parameter n_max"

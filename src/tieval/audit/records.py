@@ -17,18 +17,20 @@ __all__ = [
     "AUDIT_COLUMNS",
     "CHECK_COLUMNS",
     "DENOMINATOR_COLUMNS",
+    "ERRATUM_COLUMNS",
     "Check",
 ]
 
 
 #: Figure statuses, most important first.
-STATUSES = ("inconsistent within report", "differs", "match", "not reproducible")
+STATUSES = ("inconsistent within report", "implausible", "differs", "match", "not reproducible")
 
 
 #: Check results.  ``possible``: arithmetically possible only under something the report does not
-#: state (a base it never gives, everyone at the edge of a band); ``differs``: the data disagree
-#: with the report (flow checks); ``not checked``: an input the check needs is missing.
-RESULTS = ("inconsistent", "differs", "possible", "consistent", "not checked")
+#: state (a base it never gives, a rounding rule other than its table's); ``implausible``: possible
+#: only at an extreme (a banded mean needing everyone at one limit of their band); ``differs``: the
+#: data disagree with the report (flow checks); ``not checked``: an input the check needs is missing.
+RESULTS = ("inconsistent", "differs", "implausible", "possible", "consistent", "not checked")
 
 
 #: Check kinds and the prefix of their check ids.
@@ -41,6 +43,8 @@ KINDS = {
     "wording": "WORD",
     "item numbering": "ITEM",
     "flow": "FLOW",
+    "quantifier": "QUANT",
+    "statistic": "STAT",
 }
 
 
@@ -56,7 +60,9 @@ AUDIT_COLUMNS = [*AUDIT, "comparison", "unit", "reproduced_exact", "reproduced_b
 CHECK_COLUMNS = ["check_id", "kind", "location", "figures", "flagged", "result", "explanation"]
 
 
-#: tables/audit_denominators.csv: one row per set of rounded percentages.
+#: audit_denominators.csv: one row per set of rounded percentages; ``rule`` is the rule it is judged by
+#: (its table's), ``compatible_n`` the bases under it, ``closest_*``/``culprits``/``suggested`` the
+#: minimal edit of an infeasible row.
 DENOMINATOR_COLUMNS = [
     "check_id",
     "location",
@@ -67,15 +73,19 @@ DENOMINATOR_COLUMNS = [
     "printed_sum",
     "complete",
     "n_searched",
+    "rule",
     "compatible_n",
     "compatible_n_half_up",
     "compatible_n_half_even",
+    "compatible_n_largest_remainder",
+    "compatible_n_truncation",
     "stated_totals_fitting",
     "reproduced_base",
     "smallest_n_above",
     "closest_n",
     "closest_counts",
-    "closest_deviation",
+    "culprits",
+    "suggested",
     "result",
 ]
 
@@ -93,6 +103,9 @@ class Check:
     flagged: tuple[str, ...] = ()
     #: True for a check about a whole table (its figures are not pointed at it one by one).
     overview: bool = False
+    #: for the erratum: what the data or arithmetic allow, and the suggested correction ('' if none)
+    allowed: str = ""
+    suggestion: str = ""
 
 
 def printed_decimals(text: str) -> int:
@@ -146,3 +159,16 @@ def join_ids(ids) -> str:
 
 def unit_symbol(unit: str) -> str:
     return "%" if unit in ("percent", "percent_bound") else ""
+
+
+#: erratum.csv: one row per substantive inconsistency of the report, most serious first.
+ERRATUM_COLUMNS = [
+    "rank",
+    "location",
+    "culprits",
+    "printed",
+    "allowed",
+    "evidence",
+    "suggested_correction",
+    "checks",
+]

@@ -41,6 +41,8 @@ class PercentSet:
     decimals: int
     complete: bool
     conflicts: tuple[str, ...] = ()
+    #: the figure id printing each category, in ``categories`` order
+    cells: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def percent_sets(study: Study, published: pd.DataFrame) -> list[PercentSet]:
                 decimals=max(printed_decimals(cats[c][1]) for c in ordered),
                 complete=_is_complete(study, item, ordered),
                 conflicts=tuple(dict.fromkeys(conflicts)),
+                cells=tuple(cats[c][0] for c in ordered),
             )
         )
     return sets

@@ -21,12 +21,15 @@ from tieval.qual.codings import with_ancestors
 from tieval.spec import ID_PATTERN, Where, key, load_yaml, read
 from tieval.store import note_input
 from tieval.survey.counts import MISSING_CATEGORIES, RATED_TYPES
+from tieval.survey.scores import score_sets
+from tieval.survey.wave_change import change_items, dichotomy
 
 __all__ = [
     "CONVERGENCE",
     "TYPED_CONVERGENCE",
     "SILENCE",
     "STATISTICS",
+    "MEAN",
     "QuantSpec",
     "QualEvidence",
     "FindingSpec",
@@ -49,17 +52,26 @@ TYPED_CONVERGENCE = ("agreement", "partial agreement", "dissonance")
 CONVERGENCE = TYPED_CONVERGENCE + (SILENCE,)
 
 
-#: Statistics a finding can name for an item.
-STATISTICS = ("percent",)
+#: Statistics a finding can name for an item: a category's share (in one wave, or of all answers),
+#: or the change between waves (of a category's share, or of the mean: category ``mean``).
+STATISTICS = ("percent", "change")
+
+#: The ``category`` of a change in the mean of an item or a subscale score.
+MEAN = "mean"
 
 
 @dataclass(frozen=True)
 class QuantSpec:
-    """One piece of quantitative evidence: a statistic of one answer category of one item."""
+    """One piece of quantitative evidence: a statistic of one answer category of one item (or,
+    for a change in the mean, of an item or subscale score)."""
 
-    item: str = key("an item id of study.yml (answered on a rated scale)")
-    category: str = key("a category of the item's scale (agree, yes, 6-10, not_relevant, ...)")
-    statistic: str = key("the statistic shown", "percent", choices=STATISTICS)
+    item: str = key("an item id of study.yml (answered on a rated scale); for a change in the mean also a subscale id")
+    category: str = key(
+        "a category of the item's scale (agree, yes, 6-10, not_relevant, ...); mean for a change in the mean"
+    )
+    statistic: str = key("the statistic shown: percent, or change between waves", "percent", choices=STATISTICS)
+    wave: str = key("a wave id of design.waves: the share in that wave, or the follow-up wave of a change "
+                    "(default: all answers; for a change, the second wave)", "")  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,7 +258,14 @@ def _excerpt_carries_theme(eid: str, themes: tuple[str, ...], ev: _Evidence, at:
 
 
 def _quantitative_fits(q: QuantSpec, study: Study, at: Where) -> None:
-    """The item must be a rated item of the instrument and the category one of its scale's."""
+    """The item must be a rated item of the instrument and the category one of its scale's; a wave
+    one of the study's; a change needs two waves and a mean or the scale's dichotomised category."""
+    waves = [w.id for w in study.waves]
+    if q.wave and q.wave not in waves:
+        raise at.child("wave").fail("a wave id of design.waves (" + ", ".join(waves) + ")", q.wave)
+    if q.statistic == "change":
+        _change_fits(q, study, waves, at)
+        return
     if q.item not in {it.id for it in study.items}:
         raise at.child("item").fail("an item id of study.yml", q.item)
     scale = study.scale_of(q.item)
@@ -255,6 +274,23 @@ def _quantitative_fits(q: QuantSpec, study: Study, at: Where) -> None:
     allowed = list(scale.categories) + list(MISSING_CATEGORIES)
     if q.category not in allowed:
         raise at.child("category").fail(f"a category of the scale {scale.id} (" + ", ".join(allowed) + ")", q.category)
+
+
+def _change_fits(q: QuantSpec, study: Study, waves: list[str], at: Where) -> None:
+    if len(waves) < 2:
+        raise at.child("statistic").fail("percent (a change needs two or more design.waves)", q.statistic)
+    if q.wave and q.wave == waves[0]:
+        raise at.child("wave").fail("a follow-up wave (the change is from the first wave to it)", q.wave)
+    if q.item in score_sets(study):
+        if q.category != MEAN:
+            raise at.child("category").fail(f"{MEAN} (a subscale's change is in its mean score)", q.category)
+        return
+    if q.item not in {it.id for it in change_items(study)}:
+        raise at.child("item").fail("an item on an ordinal scale or a numeric range, or a subscale id", q.item)
+    split = dichotomy(study.scale_of(q.item))
+    allowed = [MEAN] + ([split[0]] if split else [])
+    if q.category not in allowed:
+        raise at.child("category").fail(" or ".join(allowed) + " (what a change is computed for)", q.category)
 
 
 def _check_convergence(f: Finding, fail) -> None:

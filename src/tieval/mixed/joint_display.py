@@ -11,6 +11,7 @@ import pandas as pd
 from tieval.config import Study
 from tieval.mixed.convergence import COLOURS
 from tieval.mixed.findings import Finding, Triangulation, finding_anchor
+from tieval.published import printed_cells
 from tieval.qual.codebook import Codebook, theme_anchor
 from tieval.qual.excerpts import anonymous_label
 
@@ -29,17 +30,39 @@ def _quotation(f: Finding, excerpts: pd.DataFrame) -> tuple[str, str]:
     return str(row["text"]), f"{who} ({f.quote})"
 
 
+def _what(r) -> str:
+    """What a statistic is of: its category, or with a wave or a change its label (with the wave)."""
+    if getattr(r, "statistic", "percent") == "change":
+        return r.category_label
+    if getattr(r, "wave", ""):
+        return f"{r.category} ({r.wave})"
+    return r.category
+
+
+def _printed_key(r) -> tuple[str, str] | None:
+    """The published table cell a statistic reproduces: a share of one category, not a change or one wave's share."""
+    if getattr(r, "statistic", "percent") == "change" or getattr(r, "wave", ""):
+        return None
+    return (r.item_id, r.category)
+
+
 def joint_display(
     tri: Triangulation, stats: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame, study: Study
 ) -> pd.DataFrame:
     """One row per finding: construct, statistics (with base and 95% interval), themes, one
     quotation with attribution, convergence code, meta-inference (the ``joint_display.csv`` table).
+    Each statistic of a published table cell has the printed value beside it ("(published 73%)").
 
     ``data`` says when the statistics come from a reconstructed stand-in export."""
     rows = []
+    printed = printed_cells(study)
     for f in tri.findings:
         mine = stats[stats["finding"] == f.id]
-        shown = "; ".join(f"{r.item_id} {r.category}: {r.shown}" for r in mine.itertuples())
+        shown = "; ".join(
+            f"{r.item_id} {_what(r)}: {r.shown}"
+            + (f" (published {printed[(r.item_id, r.category)]}%)" if _printed_key(r) in printed else "")
+            for r in mine.itertuples()
+        )
         constructs = list(dict.fromkeys(c for c in mine["construct"] if c))
         if not constructs:
             constructs = list(

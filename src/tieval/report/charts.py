@@ -311,14 +311,15 @@ def numeric_histograms(
         ax.tick_params(axis="y", labelsize=8)
     for k in range(n, nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
-    fig.legend(
-        [Patch(color=bin_colours[b % len(bin_colours)]) for b in range(len(bins))],
-        [f"{label}" for label, _, _ in bins],
-        loc="lower center",
-        ncol=len(bins),
-        frameon=False,
-        fontsize=8,
-    )
+    if bins:  # a numeric scale without bands has no legend
+        fig.legend(
+            [Patch(color=bin_colours[b % len(bin_colours)]) for b in range(len(bins))],
+            [f"{label}" for label, _, _ in bins],
+            loc="lower center",
+            ncol=len(bins),
+            frameon=False,
+            fontsize=8,
+        )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 

@@ -27,16 +27,23 @@ __all__ = [
     "item_groups",
     "item_label",
     "proportion_rows",
+    "p_text",
+    "render_wave_distributions",
+    "render_change",
+    "render_reliability",
+    "render_item_total",
 ]
 
 
-def percent_cell(percent, count, base, lower, upper) -> str:
-    """One table cell as the appendix shows it: ``85% (39/46) [72–93]`` (percent, count/base, Wilson 95 %)."""
+def percent_cell(percent, count, base, lower, upper, exact=None) -> str:
+    """One table cell as the appendix shows it: ``85% (39/46) [72–93]`` (percent, count/base, Wilson 95 %);
+    with ``exact`` (the unrounded percentage) when rounding changed it: ``2% (1/40 = 2.5%) [0–13]``."""
     if any(pd.isna(x) for x in (percent, count, base)):
         return ""
     lo = "" if pd.isna(lower) else f"{lower:.0f}"
     hi = "" if pd.isna(upper) else f"{upper:.0f}"
-    return f"{percent:.0f}% ({int(count)}/{int(base)}) [{lo}–{hi}]"
+    shown = "" if exact is None or pd.isna(exact) or abs(exact - percent) < 1e-9 else f" = {exact:g}%"
+    return f"{percent:.0f}% ({int(count)}/{int(base)}{shown}) [{lo}–{hi}]"
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -54,6 +61,7 @@ def _cell_text(frame: pd.DataFrame, cat: str) -> list[str]:
                 frame[f"{cat}_base"].iloc[i],
                 frame[f"{cat}_ci_lower"].iloc[i],
                 frame[f"{cat}_ci_upper"].iloc[i],
+                frame[f"{cat}_exact"].iloc[i] if f"{cat}_exact" in frame else None,
             )
         )
     return out
@@ -241,3 +249,125 @@ def proportion_rows(rows: pd.DataFrame, study: Study, *, with_category: bool = T
             "ci_upper": 100 * hi,
         }
     )
+
+
+# --- waves, change and reliability ---------------------------------------------------------------
+def _num(x, digits: int = 2) -> str:
+    return "" if pd.isna(x) else f"{x:.{digits}f}"
+
+
+def p_text(p) -> str:
+    """A p-value as the appendix prints it: 3 decimals, ``<0.001`` below that, blank when none."""
+    if pd.isna(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _interval(lo, hi, digits: int = 2) -> str:
+    return "" if pd.isna(lo) or pd.isna(hi) else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def render_wave_distributions(dist: pd.DataFrame, study: Study) -> list[tuple[str, pd.DataFrame]]:
+    """Per scale, the answers of every item in every wave side by side: rows item and answer
+    (a first row ``n`` per item with each wave's base), one column per wave, cells ``n (p%)``."""
+    out = []
+    waves = list(dict.fromkeys(dist["wave_label"]))
+    by_scale: dict[str, list[str]] = {}
+    for iid in dict.fromkeys(dist["item_id"]):
+        by_scale.setdefault(study.scale_of(iid).id, []).append(iid)
+    for scale_id, ids in by_scale.items():
+        rows = []
+        sub = dist[dist["item_id"].isin(ids)]
+        supp = sub["suppressed"] if "suppressed" in sub else pd.Series(False, index=sub.index)
+        cell = [
+            "suppressed" if s else ("" if pd.isna(k) else f"{k} ({p:.0f}%)")
+            for s, k, p in zip(supp, sub["count"], sub["percent"])
+        ]
+        sub = sub.assign(cell=cell)
+        for iid in ids:
+            one = sub[sub["item_id"] == iid]
+            bases = one.groupby("wave_label", sort=False)["base"].first()
+            rows.append({"Item": iid, "Answer": "n", **{w: "" if w not in bases else str(bases[w]) for w in waves}})
+            for label in dict.fromkeys(one["label"]):
+                cells = one[one["label"] == label].set_index("wave_label")["cell"]
+                shown = "No answer" if label == MISSING_LABEL else label
+                rows.append({"Item": iid, "Answer": shown, **{w: cells.get(w, "") for w in waves}})
+        out.append((scale_id, pd.DataFrame(rows, columns=["Item", "Answer", *waves])))
+    return out
+
+
+def render_change(change: pd.DataFrame, family: str) -> pd.DataFrame:
+    """Display frame of one family of ``change.csv`` rows: comparison, item or score, n, means,
+    mean difference with its 95 % interval, test, statistic, p, Holm p, effect size(s)."""
+    rows = change[change["family"] == family]
+    frame = pd.DataFrame(
+        {
+            "Comparison": rows["comparison"].to_numpy(),
+            "Measure": rows["item"].to_numpy(),
+            "n": [
+                f"{int(n)}" if rows["design"].iloc[0] == "linked" else f"{int(a)} / {int(b)}"
+                for n, a, b in zip(rows["n"], rows["n_before"], rows["n_after"])
+            ],  # fmt: skip
+        }
+    )
+    if family == "agreement":
+        frame["Counted as yes"] = rows["yes_codes"].to_numpy()
+        frame["Change in proportion [95% CI]"] = [
+            f"{_num(e)} {_interval(lo, hi)}".strip()
+            for e, lo, hi in zip(rows["estimate"], rows["ci_lower"], rows["ci_upper"])
+        ]
+    else:
+        frame["Mean before"] = [_num(x) for x in rows["mean_before"]]
+        frame["Mean after"] = [_num(x) for x in rows["mean_after"]]
+        frame["Mean difference [95% CI]"] = [
+            f"{_num(e)} {_interval(lo, hi)}".strip()
+            for e, lo, hi in zip(rows["mean_diff"], rows["mean_diff_lower"], rows["mean_diff_upper"])
+        ]
+    frame["Test"] = rows["test"].to_numpy()
+    frame["Statistic"] = [_num(x) for x in rows["statistic"]]
+    frame["p"] = [p_text(p) + (" (exact)" if "exact" in str(m) else "") for p, m in zip(rows["p"], rows["method"])]
+    frame["p (Holm)"] = [p_text(p) for p in rows["p_holm"]]
+    if family == "items":
+        frame["Rank-biserial r"] = [_num(x) for x in rows["rank_biserial"]]
+    elif family == "subscales":
+        if rows["design"].iloc[0] == "linked":
+            frame["d_z"] = [_num(x) for x in rows["d_z"]]
+            frame["g_av"] = [_num(x) for x in rows["g_av"]]
+        else:
+            frame["Hedges' g"] = [_num(x) for x in rows["hedges_g"]]
+    return frame
+
+
+def render_reliability(scales: pd.DataFrame, *, with_wave: bool) -> pd.DataFrame:
+    """Display frame of ``reliability.csv``: scale, (wave), items, n, alpha with its Feldt
+    interval, omega, why one is missing, and the published reference alpha only where the
+    instrument declares one."""
+    frame = pd.DataFrame({"Scale": scales["label"].to_numpy()})
+    if with_wave:
+        frame["Wave"] = scales["wave"].to_numpy()
+    frame["Items"] = scales["k"].to_numpy()
+    frame["n"] = scales["n"].to_numpy()
+    frame["Alpha [95% CI]"] = [
+        f"{_num(a)} {_interval(lo, hi)}".strip()
+        for a, lo, hi in zip(scales["alpha"], scales["alpha_lower"], scales["alpha_upper"])
+    ]
+    frame["Omega"] = [_num(x) for x in scales["omega"]]
+    frame["Note"] = scales["note"].to_numpy()
+    if scales["reference_alpha"].notna().any():
+        frame["Reference alpha"] = [_num(x) for x in scales["reference_alpha"]]
+    return frame
+
+
+def render_item_total(items: pd.DataFrame, *, with_wave: bool) -> pd.DataFrame:
+    """Display frame of the item statistics: scale, (wave), item (marked when reversed), n,
+    mean, SD, item-rest correlation, alpha if the item is deleted."""
+    frame = pd.DataFrame({"Scale": items["scale"].to_numpy()})
+    if with_wave:
+        frame["Wave"] = items["wave"].to_numpy()
+    frame["Item"] = [i + (" (reversed)" if r else "") for i, r in zip(items["item"], items["reverse"])]
+    frame["n"] = items["n"].to_numpy()
+    frame["Mean"] = [_num(x) for x in items["mean"]]
+    frame["SD"] = [_num(x) for x in items["sd"]]
+    frame["Item-rest r"] = [_num(x) for x in items["item_rest_r"]]
+    frame["Alpha if deleted"] = [_num(x) for x in items["alpha_if_deleted"]]
+    return frame

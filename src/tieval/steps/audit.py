@@ -3,14 +3,17 @@
 :func:`run` reads the published figures, every reproduction the earlier steps wrote and the cleaned
 export's participant flow (:func:`tieval.audit.inputs.load_inputs`), runs every check and the
 one-to-one comparison (:func:`tieval.audit.comparison.audit_tables`) and builds the appendix's
-summaries, writing nothing; :func:`write` writes ``audit.csv``, ``audit_checks.csv`` and
-``audit_denominators.csv`` to ``outputs/<study>/06_audit/``.
+summaries, writing nothing; :func:`write` writes ``erratum.csv`` (:mod:`tieval.audit.erratum`),
+``audit.csv``, ``audit_checks.csv``, ``audit_denominators.csv`` and ``audit_rules.csv`` (the rounding
+rule inferred for each table, :mod:`tieval.audit.table_rules`) through :func:`tieval.paths.step_dir`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from tieval import store
 from tieval.audit.comparison import (
@@ -22,8 +25,9 @@ from tieval.audit.comparison import (
     status_summary,
     summary_sentence,
 )
+from tieval.audit.erratum import erratum
 from tieval.audit.inputs import AuditInputs, load_inputs
-from tieval.audit.records import AUDIT_COLUMNS, CHECK_COLUMNS, DENOMINATOR_COLUMNS
+from tieval.audit.records import AUDIT_COLUMNS, CHECK_COLUMNS, DENOMINATOR_COLUMNS, ERRATUM_COLUMNS
 from tieval.config import Study
 from tieval.paths import step_dir
 from tieval.report.present import Block, Note, Table
@@ -34,6 +38,8 @@ STEP = "06_audit"
 
 NO_DISCREPANCY = "The audit finds no discrepancy: every reproduced figure matches and every check holds."
 NO_DENOMINATORS = "The report prints no sets of rounded percentages, so there are no denominators to search."
+NO_ERRATUM = "The audit finds nothing to correct: no printed figure contradicts the report or the arithmetic."
+NO_RULES = "The report prints no table of rounded percentages, so there is no rounding rule to infer."
 RECONSTRUCTED = (
     "Reproductions from the survey tables are computed on the reconstructed stand-in "
     "export: they test the pipeline, not the study's respondents."
@@ -47,6 +53,9 @@ class AuditResult:
     study: Study
     inputs: AuditInputs
     tables: AuditTables
+    erratum: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ERRATUM_COLUMNS))
+    errata: tuple[Block, ...] = ()
+    rules: tuple[Block, ...] = ()
     summary: tuple[Block, ...] = ()
     discrepancies: tuple[Block, ...] = ()
     figures: tuple[Block, ...] = ()
@@ -98,10 +107,41 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
                 max_rows=None,
             ),
         )
+    errata = erratum(result.checks, inputs.published)
+    if errata.empty:
+        notes["erratum"] = NO_ERRATUM
+        shown_errata: tuple[Block, ...] = (Note(NO_ERRATUM),)
+    else:
+        shown_errata = (
+            Table(
+                errata,
+                f"Erratum: inconsistencies to send to the report's authors (outputs/{study.id}/06_audit/erratum.csv)",
+                base=f"{len(errata)} entries, most serious first",
+                max_rows=None,
+            ),
+        )
+    if result.rules.empty:
+        notes["rules"] = NO_RULES
+        shown_rules: tuple[Block, ...] = (Note(NO_RULES),)
+    else:
+        inferred = result.rules[result.rules["inferred"]]
+        shown_rules = tuple(
+            Note(f"{r.location}: inferred rule {r.description}. {r.evidence}") for r in inferred.itertuples()
+        ) + (
+            Table(
+                result.rules,
+                f"Rows explained by each rounding rule (outputs/{study.id}/06_audit/audit_rules.csv)",
+                base=f"bases searched 1-{inputs.n_max}",
+                max_rows=None,
+            ),
+        )
     return AuditResult(
         study,
         inputs,
         result,
+        erratum=errata,
+        errata=shown_errata,
+        rules=shown_rules,
         summary=(
             Note(summary_sentence(result, study)),
             Table(
@@ -127,11 +167,14 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
 
 
 def write(result: AuditResult) -> list[Path]:
-    """Write audit.csv, audit_checks.csv and audit_denominators.csv to ``outputs/<study>/06_audit/``."""
+    """Write audit.csv, audit_checks.csv, audit_denominators.csv, audit_rules.csv and erratum.csv to the
+    step's folder (``paths.step_dir``: ``outputs/<study>/06_audit/``)."""
     folder = step_dir(result.study.id, STEP)
     tables = result.tables
     return [
         store.write_csv(tables.audit[AUDIT_COLUMNS], folder / "audit.csv"),
         store.write_csv(tables.checks[CHECK_COLUMNS], folder / "audit_checks.csv"),
         store.write_csv(tables.denominators[DENOMINATOR_COLUMNS], folder / "audit_denominators.csv"),
+        store.write_csv(tables.rules, folder / "audit_rules.csv"),
+        store.write_csv(result.erratum[ERRATUM_COLUMNS], folder / "erratum.csv"),
     ]

@@ -15,6 +15,7 @@ words for its chart).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,11 +36,12 @@ from tieval.qual.analysis import (
     quotations_html,
     theme_matrix,
 )
-from tieval.qual.codings import compare_codings, derive_codings, load_codings, qdpx_round_trip
+from tieval.qual.codings import compare_codings, derive_codings, load_codings, qdpx_round_trip, with_ancestors
 from tieval.qual.data import QualitativeData, load
 from tieval.qual.excerpts import redacted
 from tieval.qual.participants import participants_reproduced, participants_table
 from tieval.report.present import Banner, Block, Html, Note, Table
+from tieval.schema import REPRODUCED
 from tieval.survey import words
 
 __all__ = ["STEP", "NO_QUALITATIVE", "QualitativeResult", "run", "write"]
@@ -216,12 +218,107 @@ def _codings(study: Study, qual: QualitativeData, shown: pd.DataFrame) -> tuple[
     return tuple(blocks), data
 
 
+#: A printed total of qualitative participants ("qualitative participants in total", "(N=10)").
+_TOTAL = re.compile(r"\bparticipants\b.*\b(?:in total|total|overall)\b|\btotal\b.*\bparticipants\b", re.I)
+
+
+def _total_reproduced(people: pd.DataFrame, file_name: str, published: pd.DataFrame) -> pd.DataFrame:
+    """The printed total of qualitative participants, reproduced as the sum of a block of the participants
+    table counted from the excerpts (not reconstructed): every person falls in one category of a block."""
+    counted = people[~people["reconstructed"].astype(bool)]
+    blocks = counted.groupby("block", sort=False)["participants"].sum()
+    figures = published[
+        published["unit"].isin(["n", "count"])
+        & (published["category"] == "")
+        & (published["item_id"] == "")
+        & published["measure"].map(lambda m: bool(_TOTAL.search(str(m))))
+    ]
+    if blocks.empty or figures.empty:
+        return pd.DataFrame(columns=REPRODUCED)
+    block, total = blocks.index[0], int(blocks.iloc[0])
+    return pd.DataFrame(
+        {
+            "figure_id": figures["figure_id"],
+            "value": total,
+            "unit": figures["unit"],
+            "base": "",
+            "source_table": file_name,
+            "note": f"distinct speakers of the published excerpts, all {block} categories together",
+        },
+        columns=REPRODUCED,
+    ).reset_index(drop=True)
+
+
+#: A case account that says the issue did not move on; one that says the report gives no account.
+_NO_PROGRESS = re.compile(r"^\s*no change", re.I)
+_UNTOLD = re.compile(r"^\s*not reported", re.I)
+
+
+def _interviewed_at(people: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """The interviewees with an interview at ``wave`` (a timepoint of participants.csv; blank: all)."""
+    if not wave:
+        return people
+    return people[people["timepoints"].str.split(";").map(lambda t: wave in [x.strip() for x in t])]
+
+
+def _quantifier_reproduced(qual: QualitativeData, published: pd.DataFrame) -> pd.DataFrame:
+    """Interview claims about participants (unit ``quantifier``, source ``interview``, the code in
+    ``category``, the timepoint in ``wave``) reproduced as the share of interviewed participants.
+
+    A code whose children are cases ("reported progress"): of the cases with a progress account (not
+    "Not reported"), the share whose account does not begin "No change" (``cases.csv``).  Any other code: the share of the
+    participants interviewed at ``wave`` (all interviewees when blank) with a published excerpt coded
+    with it or a code below it (``prevalence_timepoint.csv``).  Published excerpts are a selection, so a
+    share below 100 shows what the report quotes, not what was said."""
+    figs = published[(published["unit"] == "quantifier") & (published["source"] == "interview")]
+    figs = figs[figs["category"].isin(list(qual.codebook.codes))]
+    if figs.empty or qual.participants is None:
+        return pd.DataFrame(columns=REPRODUCED)
+    people = qual.participants[qual.participants["session_kind"].str.strip() == "interview"]
+    coded = with_ancestors(qual.codings, qual.codebook).drop_duplicates(["excerpt_id", "code_id"])
+    coded = coded.merge(qual.excerpts[["excerpt_id", "speaker", "timepoint"]], on="excerpt_id")
+    coded = coded[coded["speaker"].str.strip() != ""]
+    rows = []
+    for f in figs.itertuples():
+        cases = [c for c in qual.codebook.codes.values() if c.parent == f.category and c.case is not None]
+        if cases:
+            told = [c for c in cases if not _UNTOLD.match(str(c.case.get("progress", "")))]
+            off = [c for c in told if _NO_PROGRESS.match(str(c.case.get("progress", "")))]
+            detail = "; ".join(f"{c.label}: {c.case['progress']}" for c in off)
+            base, source = len(told), "cases.csv"
+            value = 100 * (base - len(off)) / base if base else float("nan")
+            note = f"{base - len(off)} of the {base} cases with a progress account report progress" + (
+                f" ({detail})" if off else ""
+            )
+            if len(told) < len(cases):
+                note += f"; {len(cases) - len(told)} case(s) give no account"
+        else:
+            wave = str(f.wave).strip()
+            group = _interviewed_at(people, wave)
+            mine = coded[(coded["code_id"] == f.category) & coded["speaker"].isin(group["participant"])]
+            if wave:
+                mine = mine[mine["timepoint"].str.strip() == wave]
+            k, base, source = mine["speaker"].nunique(), len(group), "prevalence_timepoint.csv"
+            value = 100 * k / base if base else float("nan")
+            note = f"{k} of {base} interviewed {('at ' + wave) if wave else ''} have a published excerpt coded {f.category}"
+        rows.append((f.figure_id, round(value, 4), "quantifier", base, source, " ".join(note.split())))
+    return pd.DataFrame(rows, columns=REPRODUCED)
+
+
 def _participants(study: Study, qual: QualitativeData, tables: dict) -> tuple[Block, ...]:
-    people, people_file = participants_table(qual.excerpts, qual.participants, load_published(study))
+    published = load_published(study)
+    people, people_file = participants_table(qual.excerpts, qual.participants, published)
     blocks: list[Block] = []
+    claims = _quantifier_reproduced(qual, published)
     if len(people):
         tables[people_file] = people
-        tables["reproduced_qualitative.csv"] = participants_reproduced(people, people_file)
+        reproduced = participants_reproduced(people, people_file)
+        tables["reproduced_qualitative.csv"] = pd.concat(
+            [reproduced, _total_reproduced(people, people_file, published), claims], ignore_index=True
+        )
+    elif len(claims):
+        tables["reproduced_qualitative.csv"] = claims
+    if len(people):
         blocks.append(Table(people, "Qualitative participants", base="distinct speakers of the published quotations"))
         if people["reconstructed"].any():
             blocks.append(Banner(RECONSTRUCTED_PARTICIPANTS))

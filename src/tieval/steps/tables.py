@@ -7,6 +7,14 @@ the constructs and renders the figures, writing nothing; :func:`write` writes ev
 (``table<k>.csv``, ``text_proportions.csv``, ``reproduced.csv`` for the audit,
 ``published_comparison.csv``, ``distributions.csv``, ``construct_summary.csv`` and, without
 disclosure control, ``construct_scores.csv``) and every figure to ``outputs/<study>/03_tables/``.
+
+Any instrument: the internal consistency of every scored item set (named subscales, else the
+constructs; :func:`tieval.survey.scores.reliability_table`) goes to ``reliability.csv`` and
+``item_total.csv``.  A study with waves also gets its answers per wave side by side
+(``wave_distributions.csv``) and the change between waves (``change.csv``,
+:func:`tieval.survey.wave_change.study_change`); a cross-sectional study gets a one-line note.
+Published statistics (means, SDs, effect sizes, p-values, ...) the data reproduce go to
+``reproduced_statistics.csv`` for the audit (none written when the record prints none).
 """
 
 from __future__ import annotations
@@ -23,13 +31,31 @@ from tieval.published import load_published
 from tieval.report import charts
 from tieval.report.figures import AppendixFigure, proportion_figures, render, scale_figures, write_figure
 from tieval.report.present import Banner, Block, Note, Table, figures_in
-from tieval.report.survey_tables import render_comparison, render_distributions, respondent_summary, table_views
+from tieval.report.survey_tables import (
+    render_change,
+    render_comparison,
+    render_distributions,
+    render_item_total,
+    render_reliability,
+    render_wave_distributions,
+    respondent_summary,
+    table_views,
+)
 from tieval.survey.counts import distributions, multi_select_cells
 from tieval.survey.data import included, load_survey
 from tieval.survey.disclosure import check_min_cell
 from tieval.survey.matching import match_summary
-from tieval.survey.published_tables import Reproduction, reproduce
-from tieval.survey.scores import construct_summary, scored_constructs, scores_table
+from tieval.survey.published_tables import Reproduction, reproduce, rounding_note
+from tieval.survey.scores import (
+    construct_summary,
+    reliability_table,
+    score_range_text,
+    score_sets,
+    scored_constructs,
+    scores_table,
+)
+from tieval.survey.wave_change import FAMILIES, descriptives, statistic_figures, study_change, wave_distributions
+from tieval.survey.wave_data import is_linked_design, study_linkage, wave_ids, wave_labels, wave_subset
 from tieval.survey.words import WordTable, word_table
 
 __all__ = ["STEP", "TablesResult", "run", "write"]
@@ -55,6 +81,8 @@ RECONSTRUCTED_SCORES = (
     "reconstructed data cannot know: they are properties of the reconstruction, not findings "
     "of the study. Only the item marginals above are constrained by the report."
 )
+ONE_WAVE = "One survey wave (a cross-sectional study): no tables by wave and no change between waves."
+NO_RELIABILITY = "No internal consistency: the instrument has no set of two or more items scored together."
 RECONSTRUCTED_WORDS = (
     "The answers are part of the reconstructed stand-in data: the chart shows the pipeline at work, "
     "not what respondents wrote."
@@ -74,7 +102,10 @@ class TablesResult:
     """What the tables step computed and every section of its appendix, as display blocks.
 
     ``construct_summary`` and ``construct_scores`` are None when there are no construct scores
-    (``construct_scores`` also under disclosure control: per-respondent rows are not published)."""
+    (``construct_scores`` also under disclosure control: per-respondent rows are not published);
+    ``change`` and ``wave_distributions`` None for a study with one wave; ``reliability`` and
+    ``item_total`` None without a scored item set; ``statistics`` holds the published statistics
+    reproduced (empty when the record prints none)."""
 
     study: Study
     min_cell: int
@@ -83,12 +114,18 @@ class TablesResult:
     construct_summary: pd.DataFrame | None
     construct_scores: pd.DataFrame | None
     words: WordTable
+    change: pd.DataFrame | None = None
+    wave_distributions: pd.DataFrame | None = None
+    reliability: pd.DataFrame | None = None
+    item_total: pd.DataFrame | None = None
+    statistics: pd.DataFrame | None = None
     data: tuple[Block, ...] = ()
     published: tuple[Block, ...] = ()
     text: tuple[Block, ...] = ()
     summary: tuple[Block, ...] = ()
     full_distributions: tuple[Block, ...] = ()
     constructs: tuple[Block, ...] = ()
+    waves: tuple[Block, ...] = ()
     scale_figures: tuple[Block, ...] = ()
     proportion_figures: tuple[Block, ...] = ()
     word_figure: tuple[Block, ...] = ()
@@ -105,6 +142,8 @@ def _published_section(rep: Reproduction, study: Study) -> list[Block]:
     blocks: list[Block] = []
     for table in rep.tables:
         blocks += [Table(frame, caption, base, max_rows=None) for frame, caption, base in table_views(table, study)]
+        if table.number in rep.rules:
+            blocks.append(Note(rounding_note(rep.rules[table.number])))
         shown = rep.comparison[rep.comparison["figure_id"].isin(table.figures["figure_id"])]
         blocks.append(
             Table(
@@ -144,6 +183,86 @@ def _word_section(words: WordTable, study: Study, min_cell: int, notes: dict[str
             )
         )
     return blocks
+
+
+def _change_caption(family: str, rows: pd.DataFrame) -> str:
+    design = rows["design"].iloc[0]
+    tests = ", ".join(f"{c}: {n}" for c, n in rows.groupby("comparison", sort=False)["tests_in_family"].first().items())
+    what = {
+        "items": "Change per item (answer codes)",
+        "agreement": "Change in the proportion agreeing per item (dichotomised)",
+        "subscales": "Change per score (mean of answered items, reversed where negatively worded)",
+    }[family]
+    pairs = "linked respondents, paired" if design == "linked" else "independent waves"
+    return f"{what}, follow-up minus baseline ({pairs}); Holm adjustment over {tests} tests"
+
+
+def _change_base(rows: pd.DataFrame) -> str:
+    if rows["design"].iloc[0] == "linked":
+        return "n = people answering the item (or with the score) in both waves"
+    return "n = respondents answering in the baseline / follow-up wave"
+
+
+def _wave_section(
+    study: Study, respondents: pd.DataFrame, responses: pd.DataFrame, min_cell: int, notes: dict[str, str]
+) -> tuple[list[Block], pd.DataFrame | None, pd.DataFrame | None]:
+    """The appendix section on waves: answers per wave side by side, then the change tables."""
+    if len(wave_ids(study)) < 2:
+        notes["waves"] = ONE_WAVE
+        return [Note(ONE_WAVE)], None, None
+    dist = wave_distributions(study, respondents, responses, min_cell)
+    blocks: list[Block] = [
+        Table(frame, f"Answers to every item on the scale '{scale_id}' by wave: n (% of respondents)",
+              "n = respondents of the wave who could answer each item", max_rows=None)
+        for scale_id, frame in render_wave_distributions(dist, study)
+    ]  # fmt: skip
+    linkage = study_linkage(study)
+    change = study_change(study, responses, linkage)
+    labels = wave_labels(study)
+    if is_linked_design(study) and linkage is not None:
+        people = linkage.groupby("person")["wave"].nunique()
+        blocks.append(Note(f"Linked design: {int((people == len(labels)).sum())} people answered every wave "
+                           f"({', '.join(labels.values())}); change is computed on the people in both waves "
+                           "of each comparison."))  # fmt: skip
+    else:
+        blocks.append(Note("Waves are compared as independent samples (no link key pairs respondents across waves)."))
+    for family in FAMILIES:
+        rows = change[change["family"] == family]
+        if len(rows):
+            blocks.append(Table(render_change(change, family), _change_caption(family, rows), _change_base(rows),
+                                max_rows=None))  # fmt: skip
+    if change.empty:
+        notes["waves"] = "No item or score can be compared between waves."
+        blocks.append(Note(notes["waves"]))
+    return blocks, change, dist
+
+
+def _by_wave(table, responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """``table(responses, study)`` (construct summary or scores), per wave with a first ``wave``
+    column for a study with waves (respondent ids are unique only within a wave)."""
+    waves = wave_ids(study)
+    if len(waves) < 2:
+        return table(responses, study)
+    return pd.concat([table(wave_subset(responses, w), study).assign(wave=w) for w in waves], ignore_index=True).pipe(
+        lambda f: f[["wave", *[c for c in f.columns if c != "wave"]]]
+    )
+
+
+def _reliability_section(study: Study, responses: pd.DataFrame) -> tuple[list[Block], pd.DataFrame, pd.DataFrame]:
+    scales, items = reliability_table(responses, study, wave_ids(study))
+    with_wave = len(wave_ids(study)) > 1
+    blocks: list[Block] = [
+        Table(render_reliability(scales, with_wave=with_wave),
+              "Internal consistency: Cronbach's alpha with its Feldt 95% interval and McDonald's omega",
+              "n = respondents answering every item of the scale", max_rows=None),
+        Table(render_item_total(items, with_wave=with_wave),
+              "Items: corrected item-total (item-rest) correlation and alpha if the item is deleted",
+              "n = respondents answering every item of the scale", max_rows=None),
+    ]  # fmt: skip
+    sources = sorted({s for s in scales["reference_source"] if s})
+    if sources:
+        blocks.append(Note("Reference alphas as published: " + "; ".join(sources) + "."))
+    return blocks, scales, items
 
 
 def run(study: Study, *, min_cell: int = 0) -> TablesResult:
@@ -206,21 +325,39 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
 
     summary_table = scores = None
     constructs: list[Block] = []
-    if has_data and scored_constructs(study):
-        summary_table = construct_summary(responses, study)
-        scores = None if min_cell else scores_table(responses, study)
+    scored = scored_constructs(study)
+    if has_data and scored:
+        summary_table = _by_wave(construct_summary, responses, study)
+        scores = None if min_cell else _by_wave(scores_table, responses, study)
         if study.reconstructed:
             constructs.append(Banner(RECONSTRUCTED_SCORES))
         constructs.append(
             Table(
                 summary_table,
-                "Construct scores (mean of answered items, 1-5) and internal consistency",
+                "Construct scores (mean of answered items, "
+                f"{score_range_text(study, [it for its in scored.values() for it in its])}) and internal consistency",
                 "n = respondents with a score; alpha_n = respondents answering every item",
             )
         )
     else:
         notes["constructs"] = NO_CONSTRUCTS
         constructs.append(Note(NO_CONSTRUCTS))
+    reliability = item_total = None
+    if has_data and score_sets(study):
+        more, reliability, item_total = _reliability_section(study, responses)
+        constructs += more
+    else:
+        notes["reliability"] = NO_RELIABILITY
+        constructs.append(Note(NO_RELIABILITY))
+    wave_blocks, change, wave_dist = (
+        _wave_section(study, respondents, responses, min_cell, notes) if has_data else ([Note(NO_DATA)], None, None)
+    )
+    statistics = None
+    if has_data:
+        statistics = statistic_figures(
+            load_published(study), study, descriptives(study, responses),
+            change if change is not None else pd.DataFrame(columns=["item", "followup", "family"]),
+        )  # fmt: skip
 
     if min_cell:
         notes["scale_figures"] = NO_FIGURES_DISCLOSURE
@@ -247,12 +384,18 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
         summary_table,
         scores,
         words,
+        change=change,
+        wave_distributions=wave_dist,
+        reliability=reliability,
+        item_total=item_total,
+        statistics=statistics,
         data=tuple(data),
         published=tuple(published),
         text=tuple(text_blocks),
         summary=tuple(summary),
         full_distributions=tuple(full),
         constructs=tuple(constructs),
+        waves=tuple(wave_blocks),
         scale_figures=tuple(scale),
         proportion_figures=tuple(proportions),
         word_figure=tuple(word_blocks),
@@ -274,6 +417,14 @@ def write(result: TablesResult) -> list[Path]:
         paths.append(store.write_csv(result.construct_summary, folder / "construct_summary.csv"))
     if result.construct_scores is not None:
         paths.append(store.write_csv(result.construct_scores, folder / "construct_scores.csv"))
+    if result.reliability is not None:
+        paths.append(store.write_csv(result.reliability, folder / "reliability.csv"))
+        paths.append(store.write_csv(result.item_total, folder / "item_total.csv"))
+    if result.change is not None:
+        paths.append(store.write_csv(result.change, folder / "change.csv"))
+        paths.append(store.write_csv(result.wave_distributions, folder / "wave_distributions.csv"))
+    if result.statistics is not None and len(result.statistics):
+        paths.append(store.write_csv(result.statistics, folder / "reproduced_statistics.csv"))
     if result.multi_select is not None:
         paths.append(store.write_csv(result.multi_select, folder / "multi_select.csv"))
     paths += [write_figure(figure, folder) for figure in result.figures]

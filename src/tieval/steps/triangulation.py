@@ -37,6 +37,8 @@ from tieval.report.figures import AppendixFigure, render, write_figure
 from tieval.report.present import Block, Html, Note, Table
 from tieval.survey import disclosure
 from tieval.survey.data import included, load_survey
+from tieval.survey.wave_change import study_change
+from tieval.survey.wave_data import study_linkage, wave_ids, wave_subset
 
 __all__ = ["STEP", "NOTHING_TO_TRIANGULATE", "TriangulationResult", "run", "write"]
 
@@ -83,6 +85,21 @@ class TriangulationResult:
     notes: dict[str, str] = field(default_factory=dict)
 
 
+def _wave_evidence(study: Study, tri, respondents, responses, min_cell: int) -> dict:
+    """The per-wave item cells and the change table, when a finding names a wave or a change
+    (the same functions as the tables step: :func:`tieval.survey.wave_change.study_change`)."""
+    specs = [q for f in tri.findings for q in f.quantitative]
+    out: dict = {}
+    if any(q.wave for q in specs):
+        out["wave_cells"] = {
+            w: disclosure.item_cells(study, wave_subset(responses, w), wave_subset(respondents, w), min_cell)
+            for w in wave_ids(study)
+        }
+    if any(q.statistic == "change" for q in specs):
+        out["change"] = study_change(study, responses, study_linkage(study))
+    return out
+
+
 def run(study: Study, *, min_cell: int = 0) -> TriangulationResult:
     """Triangulate ``study``'s findings (writes nothing).
 
@@ -108,7 +125,7 @@ def run(study: Study, *, min_cell: int = 0) -> TriangulationResult:
     tri = load_triangulation(study, qual.codebook, qual.excerpts, qual.codings)
     respondents, responses = load_survey(study)
     cells = disclosure.item_cells(study, responses, respondents, min_cell)
-    stats = finding_statistics(tri, cells, study)
+    stats = finding_statistics(tri, cells, study, **_wave_evidence(study, tri, respondents, responses, min_cell))
     joint = joint_display(tri, stats, qual.codebook, shown, study)
     matrix = convergence_matrix(tri, qual.excerpts)
     figure = render(

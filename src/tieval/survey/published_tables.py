@@ -28,11 +28,14 @@ Conventions (choices a reviewer may want to check)
   (analysed records and real responses that answered nothing; not previews,
   tests or spam), because that is what such sentences describe.  Table CSVs
   carry both.
-- **Rounding**: percentages in table CSVs are rounded half up to whole numbers
-  (:func:`tieval.audit.rounding.rounded_percent`, as Excel and SPSS print them); Wilson
-  bounds are given in percent to one decimal place.  The reports do not always
-  round half up (Lancashire prints 2.5 % as 2 and 97.5 % as 98 in one row), so
-  comparisons accept either half-up or half-even rounding.
+- **Rounding**: each rebuilt item table is printed by the rounding rule its published rows
+  were most likely rounded with (:func:`tieval.audit.table_rules.study_table_rules`: half up,
+  half even, largest remainder forced to 100 or truncation; half up, as Excel and SPSS print,
+  when the table prints no percentages), the whole row at once, with the unrounded
+  percentage beside it (``<category>_exact``).  Lancashire's Table 5 prints 2.5 % as 2 and
+  97.5 % as 98 in one row: largest remainder explains 26 of its 27 rows, half up 23, so the
+  rebuilt Table 5 prints 1 of 40 as 2 % where that gives the printed row.  Wilson bounds are
+  given in percent to one decimal place.
 - **Disclosure control** (``min_cell``, default 0 = off): applied to the cells
   before anything is tabulated (:mod:`tieval.survey.disclosure`); the partitions are
   "the levels and not-relevant answers of an item add up to its answered base",
@@ -59,6 +62,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tieval.audit.rules import RULE_LABELS, TableRule, round_row
+from tieval.audit.table_rules import study_table_rules
 from tieval.config import Study, normalise_label
 from tieval.survey import disclosure
 from tieval.survey.counts import (
@@ -82,6 +87,7 @@ __all__ = [
     "single_category_tables",
     "table_rows",
     "standalone_text",
+    "rounding_note",
 ]
 
 
@@ -203,9 +209,46 @@ def figure_values(figures: pd.DataFrame, cells: pd.DataFrame, demo_cells: pd.Dat
     )
 
 
-def item_table(cells: pd.DataFrame, study: Study, item_ids: list[str], categories: list[str]) -> pd.DataFrame:
+def _ruled_percents(out: pd.DataFrame, categories: list[str], rule: str, printed: dict) -> None:
+    """Replace each row's ``<category>_percent`` by the row rounded under ``rule`` (all its cells at
+    once: largest remainder needs them all; ties go towards the ``printed`` row)."""
+    for i in range(len(out)):
+        iid = out["item_id"].iloc[i]
+        cats = [
+            c
+            for c in categories
+            if pd.notna(out[f"{c}_count"].iloc[i])
+            and pd.notna(out[f"{c}_base"].iloc[i])
+            and ((iid, c) in printed or out[f"{c}_count"].iloc[i] > 0)  # an empty category the row does not print
+        ]
+        if not cats:
+            continue
+        counts = [int(out[f"{c}_count"].iloc[i]) for c in cats]
+        base = int(out[f"{cats[0]}_base"].iloc[i])
+        prefer = [printed.get((iid, c)) for c in cats]
+        if sum(counts) == base and base > 0 and all(p is not None for p in prefer):
+            row = round_row(counts, 0, rule, prefer=prefer)
+        elif base > 0:
+            cell_rule = "half_up" if rule in ("largest_remainder", "none") else rule
+            row = tuple(round_row([k, base - k], 0, cell_rule)[0] for k in counts)
+        else:
+            continue
+        for c, v in zip(cats, row):
+            out.loc[out.index[i], f"{c}_percent"] = v
+
+
+def item_table(
+    cells: pd.DataFrame,
+    study: Study,
+    item_ids: list[str],
+    categories: list[str],
+    rule: str = "half_up",
+    printed: dict | None = None,
+) -> pd.DataFrame:
     """A published table of items, one row per item (``item_id`` column), with per category
-    ``<category>_count``, ``_base``, ``_percent`` (rounded like the report), ``_ci_lower``, ``_ci_upper``."""
+    ``<category>_count``, ``_base``, ``_percent`` (rounded by ``rule``, the table's, over the whole
+    row; :func:`tieval.audit.rules.round_row`), ``_exact`` (unrounded, 2 decimals), ``_ci_lower``,
+    ``_ci_upper``.  ``printed`` maps (item, category) to the published value (largest-remainder ties)."""
     order = {it.id: i for i, it in enumerate(study.items)}
     ids = sorted(dict.fromkeys(item_ids), key=lambda i: order.get(i, len(order)))
     out = pd.DataFrame({"item_id": ids, "item": [study.item(i).text for i in ids]})
@@ -218,10 +261,13 @@ def item_table(cells: pd.DataFrame, study: Study, item_ids: list[str], categorie
         out[f"{cat}_count"] = count.to_numpy()
         out[f"{cat}_base"] = base.to_numpy()
         out[f"{cat}_percent"] = [percent_rounded(k, n) for k, n in zip(count, base)]
+        out[f"{cat}_exact"] = [np.nan if pd.isna(k) or not n else round(100 * k / n, 2) for k, n in zip(count, base)]
         out[f"{cat}_ci_lower"] = sub["ci_lower"].round(1).to_numpy()
         out[f"{cat}_ci_upper"] = sub["ci_upper"].round(1).to_numpy()
         if "suppressed" in sub:
             out[f"{cat}_suppressed"] = sub["suppressed"].fillna(False).astype(bool).to_numpy()
+    if rule != "half_up":
+        _ruled_percents(out, categories, rule, printed or {})
     for col in out.columns:
         if col.endswith(("_count", "_base")):
             out[col] = out[col].astype("Int64")
@@ -271,6 +317,8 @@ class Reproduction:
     figures: pd.DataFrame  # published record with subjects resolved
     values: pd.DataFrame  # figure_values of every computable figure
     tables: list[PublishedTable] = field(default_factory=list)
+    #: the rounding rule each rebuilt table is printed by (table location -> TableRule)
+    rules: dict = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     text: pd.DataFrame | None = None
     reproduced: pd.DataFrame | None = None
@@ -306,6 +354,7 @@ def reproduce(
     rep = Reproduction(cells, demo_cells, figures, values, min_cell=min_cell)
 
     tab = figures[figures["table"] != ""]
+    rules = study_table_rules(study) if len(tab) else {}
     table_ids = sorted(tab["table"].unique(), key=lambda t: int(t[5:]))
     for tid in table_ids:
         rows = tab[tab["table"] == tid]
@@ -324,7 +373,9 @@ def reproduce(
         kinds = set(comp["subject_kind"])
         if kinds == {"item"}:
             cats = list(dict.fromkeys(comp["category"]))
-            frame = item_table(cells, study, list(comp["subject"]), cats)
+            rule = rules[number].rule if number in rules else "half_up"
+            printed = {(r.subject, r.category): r.value for r in comp.itertuples() if r.unit == "percent"}
+            frame = item_table(cells, study, list(comp["subject"]), cats, rule, printed)
             base = base_text(pd.concat([frame[f"{c}_base"] for c in cats]))
             rep.tables.append(PublishedTable(tid, number, "items", frame, cats, comp, base))
         elif kinds == {"demographic"}:
@@ -333,6 +384,7 @@ def reproduce(
             rep.tables.append(PublishedTable(tid, number, "demographics", frame, [], comp, base))
         else:
             rep.skipped[tid] = f"{number}: mixes items and demographics; not laid out automatically"
+    rep.rules = {t.number: rules[t.number] for t in rep.tables if t.number in rules}
     rep.text = text_proportions(figures, values)
     rep.reproduced = reproduced_list(figures, values, rep)
     rep.comparison = comparison(figures, values, rep)
@@ -357,3 +409,12 @@ def standalone_text(rep: Reproduction) -> pd.DataFrame:
     """Text proportions that do not repeat a table cell (the numbers only the prose gives)."""
     t = rep.text
     return t[(t["restates"] == "") & t["unit"].isin(["count", "percent"])].reset_index(drop=True)
+
+
+def rounding_note(rule: TableRule) -> str:
+    """The note under a rebuilt table saying which rounding rule prints it, and why."""
+    return (
+        f"{rule.location} is printed here by {RULE_LABELS[rule.rule]}, the rule inferred from its published rows. "
+        f"{rule.evidence} A cell whose percentage rounding changed shows the exact value beside the count; "
+        "the comparison below shows one decimal more than printed."
+    )

@@ -175,7 +175,7 @@ def cronbach_alpha(items, *, missing: Missing = "listwise", confidence: float = 
     Reference: Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
     Psychometrika 16:297-334.
 
-    This is the alpha the NoMAD construct summary reports (listwise, ``n`` = complete rows):
+    This is the alpha the construct summary reports (listwise, ``n`` = complete rows):
     ``cronbach_alpha(matrix).alpha`` and ``.n`` equal ``tieval.survey.scores.cronbach_alpha(matrix)``.
     """
     frame = _frame(items)

@@ -1,12 +1,12 @@
 """Construct scores of a multi-item instrument and their internal consistency (Cronbach's alpha).
 
-An instrument groups its agreement items under constructs (NoMAD, Finch et al. 2018; Rapley
-et al. 2018, groups them under the four constructs of Normalisation Process Theory).  For
-every construct of a study that has at least two items on an ordinal scale:
+An instrument groups its items under constructs (an instrument built on a theory, such as one
+from Normalisation Process Theory, groups them under that theory's constructs) or names
+subscales.  For every construct of a study that has at least two items on an ordinal scale:
 
 - **item scores**: the answer code; an item marked ``reverse`` in ``study.yml``
   (negatively worded, e.g. "... disrupts working relationships") is reversed as
-  ``min + max - code`` (``6 - code`` on a 1-5 scale), so that a higher score
+  ``lowest + highest - code`` on the item's own range (``8 - code`` on a 1..7 scale), so that a higher score
   always means more of the construct; not-relevant answers and skipped items
   are missing, not a scale point;
 - **construct score**: each respondent's mean of the items they answered
@@ -16,7 +16,11 @@ every construct of a study that has at least two items on an ordinal scale:
   variance ``s_T²`` of their sum, ``alpha = k / (k - 1) · (1 - Σ s_i² / s_T²)`` (sample
   variances, n - 1), on the respondents who answered *every* item of the construct
   (listwise), with that number reported as ``alpha_n``, set beside the construct's
-  published validation alpha (``reference_alpha``).
+  published validation alpha (``reference_alpha``), where the instrument declares one.
+
+Any instrument (:func:`score_sets`, :func:`set_scores`, :func:`reliability_table`): the named
+``subscales`` (else the constructs), each respondent's mean score, Cronbach's alpha with its
+Feldt interval, McDonald's omega and item-rest correlations, per wave.
 
 When the study's survey data are reconstructed, how answers combine within a
 respondent is an artefact of the reconstruction, so alphas and score spreads are
@@ -35,6 +39,7 @@ import pyarrow.compute as pc
 from tieval.config import Item, Study
 from tieval.survey import reliability
 from tieval.survey.validate import is_answered
+from tieval.survey.wave_data import wave_subset
 
 __all__ = [
     "RECONSTRUCTION_BASIS",
@@ -47,6 +52,12 @@ __all__ = [
     "construct_summary",
     "basis",
     "scores_table",
+    "score_sets",
+    "score_range_text",
+    "set_scores",
+    "reliability_table",
+    "RELIABILITY_COLUMNS",
+    "ITEM_TOTAL_COLUMNS",
 ]
 
 RECONSTRUCTION_BASIS = "property of the reconstruction"
@@ -69,9 +80,10 @@ def scored_constructs(study: Study) -> dict[str, list[Item]]:
 
 
 def reverse_codes(codes, scale):
-    """Reverse ordinal codes (a Series or array): ``min + max - code`` over the scale's level codes."""
-    level_codes = [lv.code for lv in scale.levels]
-    return (min(level_codes) + max(level_codes)) - codes
+    """Reverse codes (a Series or array) on any range: ``lowest + highest - code``
+    (:meth:`tieval.config.Scale.reversed_code`: the level codes of an ordinal scale, ``min`` and
+    ``max`` of a numeric one)."""
+    return scale.reversed_code(codes)
 
 
 def item_matrix(responses: pd.DataFrame, study: Study, items: list[Item]) -> pd.DataFrame:
@@ -266,3 +278,133 @@ def scores_table(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -
     scores = scores.iloc[scored].round(4).reset_index()
     scores["basis"] = basis(study)
     return scores
+
+
+# --- scales of any instrument: subscales, their range, reliability ------------------------------
+#: Columns of :func:`reliability_table`.
+RELIABILITY_COLUMNS = [
+    "scale", "label", "wave", "items", "reversed", "k", "n", "alpha", "alpha_lower", "alpha_upper",
+    "omega", "note", "reference_alpha", "reference_source", "basis",
+]  # fmt: skip
+
+#: Columns of :func:`item_total_table`.
+ITEM_TOTAL_COLUMNS = ["scale", "wave", "item", "reverse", "n", "mean", "sd", "item_rest_r", "alpha_if_deleted"]
+
+
+def _scorable(study: Study, item: Item) -> bool:
+    return study.scale_of(item).type == "ordinal" or (
+        study.scale_of(item).type == "numeric" and study.scale_of(item).reversible
+    )
+
+
+def score_sets(study: Study) -> dict[str, tuple[str, list[Item]]]:
+    """The item sets scored together, by id, with their label: the instrument's named
+    ``subscales`` (items on an ordinal scale or a numeric range), or, when it names none,
+    the :func:`scored_constructs`.  Sets with fewer than two such items are left out."""
+    if study.subscales:
+        out = {}
+        for sid, sub in study.subscales.items():
+            items = [study.item(i) for i in sub.items if _scorable(study, study.item(i))]
+            if len(items) >= 2:
+                out[sid] = (sub.label, items)
+        return out
+    return {cid: (study.constructs[cid].label if cid in study.constructs else cid, items)
+            for cid, items in scored_constructs(study).items()}  # fmt: skip
+
+
+def _range(scale) -> str:
+    if scale.type == "numeric":
+        lo, hi = scale.min, scale.max
+    else:
+        codes = [lv.code for lv in scale.levels]
+        lo, hi = min(codes), max(codes)
+    return f"{lo:g}-{hi:g}"
+
+
+def score_range_text(study: Study, items: list[Item]) -> str:
+    """The range a score of ``items`` lies on, from their scales: ``1-5`` for items on one
+    1-5 scale, ``'agree7' 1-7; 'zero_ten' 0-10`` for items on several."""
+    scales = list(dict.fromkeys(it.scale for it in items))
+    if len(scales) == 1:
+        return _range(study.scales[scales[0]])
+    return "; ".join(f"'{s}' {_range(study.scales[s])}" for s in scales)
+
+
+def set_scores(responses: pd.DataFrame, study: Study, *, min_items: int = 1) -> pd.DataFrame:
+    """Per respondent (index, sorted) and :func:`score_sets` set (columns): the mean of the
+    answered items, reversed where negatively worded (NaN with fewer than ``min_items``).
+    ``responses`` holds one wave (respondent ids are unique within a wave)."""
+    sets = score_sets(study)
+    items = list({it.id: it for _, its in sets.values() for it in its}.values())
+    matrix = item_matrix(responses, study, items)
+    return _scores(matrix, {sid: its for sid, (_, its) in sets.items()}, min_items)
+
+
+def _references(study: Study) -> dict[str, tuple[float, str]]:
+    """Declared reference alphas by construct or subscale id, with their source ('' if none)."""
+    out = {cid: (c.reference_alpha, "") for cid, c in study.constructs.items() if c.reference_alpha is not None}
+    for r in study.references:
+        if r.statistic == "alpha":
+            out[r.of] = (r.value, r.source)
+    return out
+
+
+def _alpha_note(alpha: reliability.AlphaResult, omega: reliability.OmegaResult | None) -> str:
+    """Why alpha or omega is missing ('' when both are there); ``omega`` None for fewer than 3 items."""
+    notes = []
+    if np.isnan(alpha.alpha):
+        notes.append(f"no alpha: {alpha.n} respondents answered every item (2 needed) or the total does not vary")
+    if omega is None:
+        notes.append("no omega: fewer than 3 items")
+    elif np.isnan(omega.omega):
+        notes.append(f"no omega: {omega.reason}")
+    return "; ".join(notes)
+
+
+def reliability_table(responses: pd.DataFrame, study: Study, waves: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Internal consistency of every :func:`score_sets` set in every wave: ``(scales, items)``.
+
+    Scales (:data:`RELIABILITY_COLUMNS`): Cronbach's alpha with its Feldt 95 % interval
+    (:func:`tieval.survey.reliability.cronbach_alpha`, listwise: ``n`` respondents answered
+    every item) and McDonald's omega total (:func:`tieval.survey.reliability.omega_total`,
+    3 or more items); ``note`` says why either is missing.  ``reference_alpha`` and
+    ``reference_source`` are the published values the instrument declares (constructs'
+    ``reference_alpha`` or ``instrument.reference`` entries), blank otherwise.  Items
+    (:data:`ITEM_TOTAL_COLUMNS`): :func:`tieval.survey.reliability.item_statistics`
+    (item-rest correlation and alpha if deleted).  ``waves`` in order; ``responses`` has a
+    ``wave`` column or is one wave."""
+    sets = score_sets(study)
+    refs = _references(study)
+    scale_rows, item_frames = [], []
+    for wave in waves:
+        one = wave_subset(responses, wave)
+        for sid, (label, items) in sets.items():
+            m = item_matrix(one, study, items).reset_index(drop=True)
+            alpha = reliability.cronbach_alpha(m)
+            omega = reliability.omega_total(m) if len(items) >= 3 else None
+            ref, source = refs.get(sid, (np.nan, ""))
+            scale_rows.append(
+                {
+                    "scale": sid, "label": label, "wave": wave,
+                    "items": ", ".join(it.id for it in items),
+                    "reversed": ", ".join(it.id for it in items if it.reverse),
+                    "k": len(items), "n": alpha.n,
+                    "alpha": _r4(alpha.alpha), "alpha_lower": _r4(alpha.ci[0]), "alpha_upper": _r4(alpha.ci[1]),
+                    "omega": _r4(omega.omega) if omega is not None else np.nan,
+                    "note": _alpha_note(alpha, omega),
+                    "reference_alpha": ref, "reference_source": source, "basis": basis(study),
+                }
+            )  # fmt: skip
+            stats = reliability.item_statistics(m) if alpha.n >= 2 else None
+            if stats is not None:
+                stats = stats.assign(scale=sid, wave=wave, reverse=[study.item(i).reverse for i in stats["item"]])
+                for c in ("mean", "sd", "item_rest_r", "alpha_if_deleted"):
+                    stats[c] = stats[c].round(4)
+                item_frames.append(stats[ITEM_TOTAL_COLUMNS])
+    scales = pd.DataFrame(scale_rows, columns=RELIABILITY_COLUMNS)
+    items_table = pd.concat(item_frames, ignore_index=True) if item_frames else pd.DataFrame(columns=ITEM_TOTAL_COLUMNS)
+    return scales, items_table
+
+
+def _r4(x: float) -> float:
+    return round(float(x), 4) if not np.isnan(x) else np.nan
