@@ -462,7 +462,9 @@ def _sorted_categorical(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """``(codes, categories)`` of a text column: categories sorted in code-point order, a missing
     value as the empty text ``''``."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes, cats = np.asarray(column.cat.codes), [str(c) for c in column.cat.categories]
+        categories = column.cat.categories
+        text = isinstance(categories.dtype, pd.StringDtype)  # already str: no per-value str()
+        codes, cats = np.asarray(column.cat.codes), categories.tolist() if text else [str(c) for c in categories]
     else:
         codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
         cats = [str(c) for c in uniques]
@@ -470,7 +472,8 @@ def _sorted_categorical(column: pd.Series) -> tuple[np.ndarray, list[str]]:
         if "" not in cats:
             cats.append("")
         codes = np.where(codes < 0, cats.index(""), codes)
-    order = sorted(range(len(cats)), key=cats.__getitem__)
+    # code-point order (as sorted() orders str): Arrow sorts UTF-8 bytes, which is the same order
+    order = np.asarray(pc.sort_indices(pa.array(cats, type=pa.string())), dtype=np.int64) if cats else []
     remap = np.empty(len(cats), dtype=np.int64)
     remap[order] = np.arange(len(cats))
     return remap[codes] if len(cats) else codes.astype(np.int64), [cats[i] for i in order]

@@ -36,6 +36,7 @@ __all__ = [
     "MISSING_LABEL",
     "NOT_STATED",
     "multi_select_cells",
+    "ITEM_CELL_COLUMNS",
 ]
 
 
@@ -45,6 +46,11 @@ RATED_TYPES = ("ordinal", "numeric", "binary", "categorical")
 
 #: Published category names that mean "did not answer the item".
 MISSING_CATEGORIES = ("no_answer", "missing", "not_answered")
+
+
+#: The responses columns :func:`item_cells` reads (``load_survey(study, columns=ITEM_CELL_COLUMNS)``
+#: reads only these: a step that only counts answers never holds the long table's respondent ids).
+ITEM_CELL_COLUMNS = ["item_id", "code", "label", "missing_reason"]
 
 
 #: Label of the skipped-item cell.

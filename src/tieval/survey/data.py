@@ -30,6 +30,7 @@ __all__ = [
     "load_table",
     "load_respondents",
     "load_responses",
+    "CHECKED",
     "load_free_text",
     "export_csv",
     "as_text",
@@ -132,15 +133,29 @@ def received(respondents: pd.DataFrame) -> pd.Series:
     return (respondents["status"] != "excluded") | respondents["exclusion_reason"].isin(reasons)
 
 
-def load_responses(study: Study, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
+#: The responses columns :func:`tieval.survey.validate.check_responses` reads to check answers.
+CHECKED = ["item_id", "code", "label", "missing_reason"]
+
+
+def load_responses(
+    study: Study, respondents: pd.DataFrame | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Read ``processed/<study>/responses.parquet``, check it against the instrument, return it with a numeric ``code``.
+
+    With ``columns``, only those columns and the ones the check needs (:data:`CHECKED`) are read
+    (a step that counts answers need not hold every row's respondent id); the respondents are
+    then checked only when ``respondent_id`` is among them.
 
     Raises :class:`InputError` (file, row counted as in its CSV copy: header = row 1, column) for
     an unknown item, an unknown missing reason, an answered row without a valid code, a
     not-relevant label the scale does not list, or a respondent not among the included ones.
     """
     path = table_path(study.id, "responses")
-    return check_responses(load_table(study, "responses"), study, path, respondents)
+    if columns is not None:
+        columns = [c for c in RESPONSES if c in {*columns, *CHECKED}]
+        if "respondent_id" not in columns:
+            respondents = None
+    return check_responses(load_table(study, "responses", columns), study, path, respondents)
 
 
 def load_free_text(study: Study, columns: list[str] | None = None) -> pd.DataFrame:
@@ -166,15 +181,20 @@ def export_csv(study: Study, root: Path | None = None) -> list[Path]:
 
 
 # --- the notebook's building blocks ---------------------------------------------------------------
-def load_survey(study: Study) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The processed respondents and responses of a study (empty tables for a study without a survey)."""
+def load_survey(study: Study, columns: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The processed respondents and responses of a study (empty tables for a study without a survey).
+
+    ``columns``: read only these responses columns (and the checked ones, :func:`load_responses`),
+    e.g. ``counts.ITEM_CELL_COLUMNS`` for a step that only counts answers: at a million respondents
+    the respondent ids of the long table are most of its memory."""
     if study.survey is None:
+        kept = RESPONSES if columns is None else [c for c in RESPONSES if c in {*columns, *CHECKED}]
         return (
             pd.DataFrame(columns=RESPONDENTS + [d.id for d in study.demographics], dtype=str),
-            pd.DataFrame({c: pd.Series(dtype=float if c == "code" else str) for c in RESPONSES}),
+            pd.DataFrame({c: pd.Series(dtype=float if c == "code" else str) for c in kept}),
         )
     respondents = load_respondents(study)
-    return respondents, load_responses(study, respondents)
+    return respondents, load_responses(study, respondents, columns)
 
 
 # --- waves and linkage (issue 14) -----------------------------------------------------------------

@@ -15,7 +15,7 @@ import pandas as pd
 from tieval.config import Study, normalise_label
 from tieval.errors import InputError
 from tieval.schema import MISSING_REASONS
-from tieval.survey.columns import distinct, per_unique, take
+from tieval.survey.columns import BLOCK, distinct, per_unique, take
 
 __all__ = [
     "check_responses",
@@ -92,6 +92,38 @@ def _code_problems(table: np.ndarray, scales: list) -> np.ndarray:
     return problems
 
 
+def _first_code_problems(
+    values: pd.Series, scale_pos: np.ndarray, answered: np.ndarray, scales: list, as_float: bool
+) -> tuple[dict[int, int], np.ndarray | None]:
+    """The first answered row of each kind of code problem (:func:`_code_problems`: 1 not a number,
+    ``2 + k`` not on the k-th scale of ``scales``; ``scale_pos``: each row's scale), and the codes as
+    floats when ``as_float``.
+
+    The long table is judged in blocks of :data:`~tieval.survey.columns.BLOCK` rows, each block's
+    distinct codes once per scale, so the temporaries stay the size of a block (the whole table's
+    row-length arrays of positions and pairs would be several times the code column itself)."""
+    n = len(values)
+    code = np.empty(n, dtype=float) if as_float else None
+    first_failing: dict[int, int] = {}
+    for start in range(0, n, BLOCK):
+        block = slice(start, start + BLOCK)
+        code_codes, table = _code_values(values.iloc[block])
+        if code is not None:
+            code[block] = take(table, code_codes)
+        problems = _code_problems(table, scales)
+        pair = scale_pos[block].astype(np.int32 if problems.size >= 2**15 else np.int16) * len(table)
+        if len(code_codes) and code_codes.min() < 0:  # a missing code: the table's last entry
+            code_codes = np.where(code_codes < 0, len(table) - 1, code_codes.astype(pair.dtype))
+        pair += code_codes
+        row_problem = take(problems.ravel(), pair)
+        row_problem *= answered[block]
+        failing = np.flatnonzero(row_problem)
+        kinds, first = np.unique(row_problem[failing], return_index=True)
+        for kind, row in zip(kinds.tolist(), (failing[first] + start).tolist()):
+            first_failing.setdefault(kind, row)
+    return first_failing, code
+
+
 def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.DataFrame | None = None) -> pd.DataFrame:  # noqa: C901 - above the ceiling before this round; to split (see CHANGELOG)
     """Validate a responses table (see :func:`load_responses`); returns a copy with ``code`` as float
     (text, numeric or categorical codes are read; the copy is shallow, copy-on-write)."""
@@ -126,19 +158,10 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
             fail(bad, "respondent_id", "an included respondent of respondents.csv")
     # each answered row's code must be a number on its item's scale: judged once per pair of
     # (scale, distinct code), then each row looks its pair up (first failing row of each kind)
-    answered = reason == ANSWERED
-    code_codes, table = _code_values(frame["code"])
-    code = take(table, code_codes)
-    problems = _code_problems(table, [study.scales[sid] for sid in scale_list])
-    pair = scale_pos.astype(np.int32 if problems.size >= 2**15 else np.int16) * len(table)
-    if len(code_codes) and code_codes.min() < 0:  # a missing code: the table's last entry
-        code_codes = np.where(code_codes < 0, len(table) - 1, code_codes.astype(pair.dtype))
-    pair += code_codes
-    row_problem = take(problems.ravel(), pair)
-    row_problem *= answered
-    failing = np.flatnonzero(row_problem)
-    kinds, first = np.unique(row_problem[failing], return_index=True)
-    first_failing = dict(zip(kinds.tolist(), failing[first].tolist()))
+    as_float = frame["code"].dtype != np.float64  # a float column is kept as it is
+    first_failing, code = _first_code_problems(
+        frame["code"], scale_pos, reason == ANSWERED, [study.scales[sid] for sid in scale_list], as_float
+    )
     if 1 in first_failing:
         fail_at(first_failing[1], "code", "a numeric answer code")
     # codes must lie on the item's scale; not-relevant labels must be the scale's
@@ -178,6 +201,6 @@ def check_responses(frame: pd.DataFrame, study: Study, path, respondents: pd.Dat
                     nr_rows,
                 )
     out = frame.copy(deep=False)  # shallow (copy-on-write): only the code column is new
-    if frame["code"].dtype != np.float64:  # a float column is kept as it is
+    if as_float:
         out["code"] = pd.Series(code, index=frame.index, copy=False)  # the new array itself, not a copy
     return out
