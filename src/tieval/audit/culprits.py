@@ -20,7 +20,8 @@ from fractions import Fraction
 from itertools import combinations
 
 from tieval.audit import rounding
-from tieval.audit.rules import _vectors, cell_counts
+from tieval.audit.rounding import count_vectors
+from tieval.audit.rules import cell_counts
 
 __all__ = ["Diagnosis", "diagnose"]
 
@@ -62,7 +63,7 @@ def _edits(printed: Sequence, free: tuple[int, ...], n: int, decimals: int, rule
         ]
     if any(not o for o in options):
         return
-    for vec in _vectors(options, n):
+    for vec in count_vectors(options, n):
         for row in _printed_rows(vec, decimals, rule):
             if all(abs(row[i] - values[i]) < 1e-9 for i in range(len(values)) if i not in free):
                 yield vec, row

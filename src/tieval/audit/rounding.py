@@ -51,6 +51,7 @@ __all__ = [
     "rounded_percent",
     "count_range",
     "counts_for",
+    "count_vectors",
     "compatible_ns",
     "closest_fit",
     "Fit",
@@ -152,6 +153,13 @@ def counts_for(
     options = [count_range(p, n, decimals, rule) for p in percentages]
     if any(not opt for opt in options):
         return []
+    return count_vectors(options, n, limit)
+
+
+def count_vectors(options: Sequence[Sequence[int]], n: int, limit: int | None = None) -> list[tuple[int, ...]]:
+    """Every vector of counts, one taken from each cell's sorted ``options``, that sums to ``n``
+    (at most ``limit`` of them), found depth first with the remaining cells' smallest and largest
+    reachable sums as bounds."""
     # suffix bounds for pruning: the smallest and largest sum the remaining categories can reach
     lows = [0] * (len(options) + 1)
     highs = [0] * (len(options) + 1)

@@ -92,29 +92,6 @@ def _lr_prints(counts: Sequence[int], units: Sequence[int], decimals: int) -> bo
     return min(raised) > 0 and (not kept or min(raised) >= max(kept))
 
 
-def _vectors(options: list[list[int]], n: int, limit: int | None = None):
-    """Count vectors (one count per cell, from ``options``) summing to ``n``."""
-    lows = [0] * (len(options) + 1)
-    highs = [0] * (len(options) + 1)
-    for i in range(len(options) - 1, -1, -1):
-        lows[i] = lows[i + 1] + options[i][0]
-        highs[i] = highs[i + 1] + options[i][-1]
-    found: list[tuple[int, ...]] = []
-
-    def walk(i: int, remaining: int, prefix: tuple[int, ...]) -> bool:
-        if i == len(options):
-            found.append(prefix)
-            return limit is not None and len(found) >= limit
-        for k in options[i]:
-            rest = remaining - k
-            if lows[i + 1] <= rest <= highs[i + 1] and walk(i + 1, rest, prefix + (k,)):
-                return True
-        return False
-
-    walk(0, n, ())
-    return found
-
-
 def counts_at(printed: Sequence, n: int, decimals: int, rule: str, complete: bool = True) -> tuple[int, ...] | None:
     """One count vector of base ``n`` that prints as the row under ``rule`` (None if there is none).
 
@@ -127,10 +104,10 @@ def counts_at(printed: Sequence, n: int, decimals: int, rule: str, complete: boo
         low = tuple(o[0] for o in options)
         return low if sum(low) <= n else None
     if rule != "largest_remainder":
-        found = _vectors(options, n, limit=1)
+        found = rounding.count_vectors(options, n, limit=1)
         return found[0] if found else None
     units = [_units(p, decimals) for p in printed]
-    for vec in _vectors(options, n):
+    for vec in rounding.count_vectors(options, n):
         if _lr_prints(vec, units, decimals):
             return vec
     return None
