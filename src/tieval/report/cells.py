@@ -18,7 +18,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["STATUS_TONES", "column_cells", "status_slug", "status_column", "human_header", "is_missing"]
+__all__ = ["STATUS_TONES", "reader_words", "column_cells", "status_slug", "status_column", "human_header", "is_missing"]
 
 #: Every status or result a table cell may carry, with its tone: ``bad`` (the report or the data
 #: disagree), ``warn`` (holds only under something unstated, or cannot be checked) and ``good``.
@@ -54,6 +54,27 @@ _HEADERS = {
 _WORDS = {"sd": "SD", "ci": "CI", "pct": "%"}
 
 _MACHINE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+#: Configuration keys that the audit's explanations name, as a reader would say them (the CSVs keep
+#: the keys); longest first.
+_CONFIG_WORDS = (
+    (re.compile(r"\bdesign\.qualitative\.sessions:(\S+?)(?=[\s:;,)]|$)"), r"qualitative session \1"),
+    (re.compile(r"\bdesign\.qualitative\.sessions\b"), "the qualitative sessions"),
+    (re.compile(r"\bdesign\.flow[: ](\w+)"), r"participant flow stage \1"),
+    (re.compile(r"\bdesign\.flow\b"), "the participant flow"),
+    (re.compile(r"\bdesign\.waves\b"), "survey waves"),
+)
+
+
+def reader_words(text: str) -> str:
+    """``text`` with the configuration keys it names (``design.flow:analysed``) in words
+    (``participant flow stage analysed``)."""
+    if "design." not in text:
+        return text
+    for pattern, words in _CONFIG_WORDS:
+        text = pattern.sub(words, text)
+    return text
 
 
 def is_missing(value) -> bool:
@@ -96,7 +117,7 @@ def column_cells(column: pd.Series, *, numeric: bool = False) -> tuple[list[str]
         elif isinstance(v, numbers.Real):
             out.append(f"{float(v):.{digits}f}" if math.isfinite(float(v)) else str(v))
         else:
-            out.append(str(v))
+            out.append(reader_words(str(v)))
     return out, is_numeric
 
 

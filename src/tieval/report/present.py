@@ -41,7 +41,7 @@ import pandas as pd
 from tieval import store
 from tieval.config import Study, load_study
 from tieval.paths import project_root, step_dir
-from tieval.report.cells import STATUS_TONES, column_cells, human_header, status_column, status_slug
+from tieval.report.cells import STATUS_TONES, column_cells, human_header, reader_words, status_column, status_slug
 from tieval.report.figures import AppendixFigure
 
 __all__ = [
@@ -142,7 +142,7 @@ def banner(text: str) -> None:
 
 def note(text: str) -> None:
     """Show a short explanatory sentence (plain text, escaped)."""
-    _display_html(f'<p class="tieval-note">{html.escape(text)}</p>')
+    _display_html(f'<p class="tieval-note">{html.escape(reader_words(text))}</p>')
 
 
 #: Tables longer than this are summarised: status counts and the rows to look at first, the full
@@ -174,7 +174,7 @@ def _unique_id(ident: str) -> str:
 def _caption(caption: str, base: str, csv: str) -> str:
     cap = html.escape(caption)
     if base:
-        cap += f' <span class="tieval-base">(base: {html.escape(base)})</span>'
+        cap += f' <span class="tieval-base">(base: {html.escape(reader_words(base))})</span>'
     if csv:
         name = csv.rsplit("/", 1)[-1]
         cap += f' <a class="tieval-csv" href="{html.escape(csv)}" download>Download CSV ({html.escape(name)})</a>'
@@ -297,9 +297,7 @@ def show_table(
     """Display a table with its caption and the base (n) it is computed on
     (``escape=False``: cells hold markup built by tieval, e.g. links), its id unique on the page."""
     ident = _unique_id("tbl-" + (ident or slug(caption))).removeprefix("tbl-")
-    _display_html(
-        table_html(frame, caption, base, index=index, max_rows=max_rows, escape=escape, csv=csv, ident=ident)
-    )
+    _display_html(table_html(frame, caption, base, index=index, max_rows=max_rows, escape=escape, csv=csv, ident=ident))
 
 
 def show_html(markup: str) -> None:

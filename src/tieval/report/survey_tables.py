@@ -119,23 +119,30 @@ def render_demographic_table(table: PublishedTable, study: Study) -> pd.DataFram
     f = table.frame
     text = {d.id: d.text for d in study.demographics}
     supp = f["suppressed"] if "suppressed" in f else pd.Series(False, index=f.index)
-    return _numeric(pd.DataFrame(
-        {
-            "Question": f["demographic"].map(text),
-            "Answer": f["level"],
-            "n": ["suppressed" if s else str(c) for s, c in zip(supp, f["count"])],
-            "% of those answering [95% CI]": [
-                "suppressed"
-                if s
-                else ("" if pd.isna(p) or lv == NOT_STATED else f"{p:.0f}% [{lo:.0f}–{hi:.0f}] of {b}")
-                for s, p, lo, hi, b, lv in zip(supp, f["percent"], f["ci_lower"], f["ci_upper"], f["base"], f["level"])
-            ],
-            "% of all respondents": [
-                "suppressed" if s else ("" if pd.isna(p) else f"{p:.0f}% of {r}")
-                for s, p, r in zip(supp, f["percent_of_respondents"], f["respondents"])
-            ],
-        }
-    ), "n", "% of those answering [95% CI]", "% of all respondents")
+    return _numeric(
+        pd.DataFrame(
+            {
+                "Question": f["demographic"].map(text),
+                "Answer": f["level"],
+                "n": ["suppressed" if s else str(c) for s, c in zip(supp, f["count"])],
+                "% of those answering [95% CI]": [
+                    "suppressed"
+                    if s
+                    else ("" if pd.isna(p) or lv == NOT_STATED else f"{p:.0f}% [{lo:.0f}–{hi:.0f}] of {b}")
+                    for s, p, lo, hi, b, lv in zip(
+                        supp, f["percent"], f["ci_lower"], f["ci_upper"], f["base"], f["level"]
+                    )
+                ],
+                "% of all respondents": [
+                    "suppressed" if s else ("" if pd.isna(p) else f"{p:.0f}% of {r}")
+                    for s, p, r in zip(supp, f["percent_of_respondents"], f["respondents"])
+                ],
+            }
+        ),
+        "n",
+        "% of those answering [95% CI]",
+        "% of all respondents",
+    )
 
 
 def _numeric(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -148,18 +155,24 @@ def _numeric(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 def render_comparison(comp: pd.DataFrame) -> pd.DataFrame:
     """Display frame: figure, published, reproduced (at the printed precision), count/base, 95% CI, match."""
     ci = [("" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}") for lo, hi in zip(comp["ci_lower"], comp["ci_upper"])]
-    return _numeric(pd.DataFrame(
-        {
-            "Figure": comp["figure_id"],
-            "Category": comp["category"],
-            "Unit": comp["unit"],
-            "Published": comp["published"].map(lambda v: f"{v:g}"),
-            "Reproduced": comp["reproduced"],
-            "Count/base": [("" if pd.isna(k) else f"{k}/{n}") for k, n in zip(comp["count"], comp["base"])],
-            "95% CI (%)": ci,
-            "Match": comp["match"].map({"yes": "match", "no": "differs"}).fillna(""),
-        }
-    ), "Published", "Reproduced", "Count/base", "95% CI (%)")
+    return _numeric(
+        pd.DataFrame(
+            {
+                "Figure": comp["figure_id"],
+                "Category": comp["category"],
+                "Unit": comp["unit"],
+                "Published": comp["published"].map(lambda v: f"{v:g}"),
+                "Reproduced": comp["reproduced"],
+                "Count/base": [("" if pd.isna(k) else f"{k}/{n}") for k, n in zip(comp["count"], comp["base"])],
+                "95% CI (%)": ci,
+                "Match": comp["match"].map({"yes": "match", "no": "differs"}).fillna(""),
+            }
+        ),
+        "Published",
+        "Reproduced",
+        "Count/base",
+        "95% CI (%)",
+    )
 
 
 def render_distributions(dist: pd.DataFrame, study: Study) -> list[tuple[str, pd.DataFrame]]:

@@ -167,12 +167,14 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
         ),
         discrepancies=shown_found,
         figures=tuple(figure_blocks),
-        check_counts=(Table(
+        check_counts=(
+            Table(
                 check_summary(result),
                 "Checks by kind and result",
                 base=f"{len(result.checks)} checks",
                 ident="check-counts",
-            ),),
+            ),
+        ),
         checks=(
             Table(
                 result.checks[CHECK_COLUMNS],

@@ -50,7 +50,7 @@ STEP = "04_qualitative"
 
 #: Shown (once, at the start) when the study has no qualitative material.
 NO_QUALITATIVE = (
-    "This study has no published quotations or no codebook (inputs.excerpts, inputs.codebook), "
+    "This study has no published quotations or no codebook (no excerpts or codebook file in its study.yml), "
     "so there is no qualitative evidence to show."
 )
 NO_BREAKDOWN = "No participant list with timepoints or sectors (raw/participants.csv), so there is no breakdown."
@@ -353,7 +353,13 @@ def _prevalence(qual: QualitativeData, tables: dict, notes: dict) -> tuple[Block
         tables[f"prevalence_{by}.csv"] = prev
         wide, bases = prevalence_table(prev, qual.codebook)
         blocks.append(
-            Table(wide, f"Participants quoted on each code, by {by}", base=bases, max_rows=None, csv=f"prevalence_{by}.csv")
+            Table(
+                wide,
+                f"Participants quoted on each code, by {by}",
+                base=bases,
+                max_rows=None,
+                csv=f"prevalence_{by}.csv",
+            )
         )
     if not groups:
         notes["prevalence"] = NO_BREAKDOWN

@@ -32,7 +32,6 @@ from tieval.report import charts
 from tieval.report.figures import AppendixFigure, proportion_figures, render, scale_figures, write_figure
 from tieval.report.present import Banner, Block, Note, Table, figures_in
 from tieval.report.survey_tables import (
-    scale_name,
     render_change,
     render_comparison,
     render_distributions,
@@ -40,6 +39,7 @@ from tieval.report.survey_tables import (
     render_reliability,
     render_wave_distributions,
     respondent_summary,
+    scale_name,
     table_views,
 )
 from tieval.survey.counts import distributions, multi_select_cells

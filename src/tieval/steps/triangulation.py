@@ -45,10 +45,10 @@ __all__ = ["STEP", "NOTHING_TO_TRIANGULATE", "TriangulationResult", "run", "writ
 STEP = "05_triangulation"
 
 NOTHING_TO_TRIANGULATE = (
-    "This study has no findings file (inputs.triangulation) or no qualitative material, so there is "
+    "This study has no findings file (no triangulation file in its study.yml) or no qualitative material, so there is "
     "nothing to triangulate."
 )
-NO_RECOMMENDATIONS = "The study records no recommendations (inputs.recommendations)."
+NO_RECOMMENDATIONS = "The study records no recommendations (no recommendations file in its study.yml)."
 EVERY_CODE_LINKED = "Every code is linked to at least one survey item."
 RECONSTRUCTED_STATISTICS = (
     "The survey statistics come from the reconstructed stand-in data. Single-item proportions are "

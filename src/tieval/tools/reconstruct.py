@@ -60,8 +60,8 @@ from tieval.integrity import write_manifest
 from tieval.published import load_published
 from tieval.schema import EXCERPTS, require_columns
 from tieval.spec import Where, load_yaml, read
-from tieval.survey.exports.layouts import STANDIN_NOTICE_COLUMN
 from tieval.spec import key as _key
+from tieval.survey.exports.layouts import STANDIN_NOTICE_COLUMN
 
 __all__ = [
     "LOG_COLUMNS",
