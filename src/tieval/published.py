@@ -71,7 +71,7 @@ def _check_restates(frame: pd.DataFrame, fail) -> None:
 def load_published(study: Study) -> pd.DataFrame:
     """Load and check the study's published figures (one row per printed number)."""
     path = study.path("published")
-    frame = read_csv(path)
+    frame = read_csv(path, **study.text_options("published"))
     require_columns(frame, PUBLISHED, path)
     for column in PUBLISHED_OPTIONAL:
         if column not in frame.columns:
@@ -152,7 +152,7 @@ def printed_cells(study: Study) -> dict[tuple[str, str], str]:
     if not study.has_input("published"):
         return {}
     frame = load_published(study)
-    raw = read_csv(study.path("published"))["value"].str.strip()
+    raw = read_csv(study.path("published"), **study.text_options("published"))["value"].str.strip()
     cells = (frame["location_type"] == "table") & (frame["unit"] == "percent") & (frame["item_id"] != "")
     return {
         (r.item_id, r.category): str(raw.iloc[i])

@@ -84,7 +84,7 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
     code raises :class:`InputError` naming the export, with the reason."""
     path = study.path(name)
     if path.suffix.lower() == ".csv" and _is_tidy_csv(path):
-        frame = read_csv(path)
+        frame = read_csv(path, **study.text_options(name))
         require_columns(frame, CODINGS, path)
         frame = frame[CODINGS]
     else:
