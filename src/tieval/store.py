@@ -25,6 +25,7 @@ byte-identical files, and checked when read.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import re
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ def read_csv(path: str | Path, *, declared: str = "", **kwargs) -> pd.DataFrame:
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
     text = checked_text(path, kwargs.pop("encoding", "utf-8"), declared)
+    _columns_once(path, text)
     try:
         return pd.read_csv(io.StringIO(text), **kwargs)
     except pd.errors.EmptyDataError:
@@ -111,6 +113,10 @@ def read_csv(path: str | Path, *, declared: str = "", **kwargs) -> pd.DataFrame:
 
 #: Characters a CSV data file never holds (NUL, C0 controls but tab and line ends, DEL).
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): in a hand-made
+#: input (a name, an id, a quotation) they only reorder what a reader sees, so they are refused there.
+_BIDI_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -141,13 +147,27 @@ def checked_text(path: Path, encoding: str = "utf-8", declared: str = "") -> str
             expected = "UTF-8 text"
         row = data.count(b"\n", 0, exc.start) + 1
         raise InputError(path, expected, row=row, found=f"byte 0x{data[exc.start]:02X} at offset {exc.start}") from None
-    control = _CONTROL_CHARS.search(text)
+    control = _CONTROL_CHARS.search(text) or (_BIDI_CHARS.search(text) if declared else None)
     if control is not None:
         row = text.count("\n", 0, control.start()) + 1
+        code = ord(control.group())
         raise InputError(
-            path, "text without NUL or other control characters", row=row, found=f"\\x{ord(control.group()):02x}"
+            path,
+            "text without NUL, bidirectional-override or other control characters",
+            row=row,
+            found=f"\\x{code:02x}" if code < 0x100 else f"U+{code:04X}",
         )
     return text
+
+
+def _columns_once(path: Path, text: str) -> None:
+    """Refuse a header naming a column twice (pandas would rename the second ``text.1``)."""
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError(path, "each column name once in the header row", row=1, found=f"{name!r} twice")
+        seen.add(name)
 
 
 def _unclosed_quote_row(text: str) -> int | None:
