@@ -150,7 +150,9 @@ def test_a_failing_late_step_leaves_the_previous_outputs_and_names_the_step(buil
 )
 def test_a_killed_build_leaves_outputs_intact_and_the_next_make_is_byte_identical(built, baseline, sig, point):
     _outdate_one_step(built)
-    proc = _popen_make(built, start_new_session=True)
+    # a shell without job control starts background jobs with SIGINT ignored, and an ignored signal stays
+    # ignored across exec: give make the default action, or SIGINT would not reach the build at all
+    proc = _popen_make(built, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         _wait_for(proc, point(built))
     finally:

@@ -18,7 +18,7 @@ from tieval.qual import qda
 from tieval.qual.codebook import Codebook
 from tieval.qual.excerpts import first_bad
 from tieval.schema import CODINGS, require_columns
-from tieval.store import note_input, read_csv
+from tieval.store import checked_text, note_input, read_csv
 from tieval.survey.redact import redact_series
 
 __all__ = [
@@ -84,7 +84,7 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
     are attributed to the file's name (stem).  A coding that matches no excerpt or no
     code raises :class:`InputError` naming the export, with the reason."""
     path = study.path(name)
-    if path.suffix.lower() == ".csv" and _is_tidy_csv(path):
+    if path.suffix.lower() == ".csv" and _is_tidy_csv(path, study.text_options(name)):
         frame = read_csv(path, **study.text_options(name))
         require_columns(frame, CODINGS, path)
         frame = frame[CODINGS]
@@ -105,10 +105,10 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
     return check_codings(frame, codebook, excerpts, path, names)
 
 
-def _is_tidy_csv(path: Path) -> bool:
-    """Whether a CSV's header holds the tidy codings columns (else it is a program's export)."""
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:  # the reader names a bad byte
-        header = handle.readline()
+def _is_tidy_csv(path: Path, options: dict[str, str]) -> bool:
+    """Whether a CSV's header holds the tidy codings columns (else it is a program's export); a file
+    not in its declared encoding (``options``: :meth:`tieval.config.Study.text_options`) is refused here."""
+    header = checked_text(path, **options).split("\n", 1)[0]
     return all(c in [h.strip().strip('"') for h in header.split(",")] for c in CODINGS)
 
 
