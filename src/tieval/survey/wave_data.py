@@ -17,7 +17,6 @@ from tieval.survey.data import load_linkage
 __all__ = ["SINGLE_WAVE", "wave_ids", "wave_labels", "wave_column", "wave_subset", "is_linked_design", "study_linkage"]
 
 
-
 def wave_ids(study: Study) -> list[str]:
     """The study's wave ids in time order (``[SINGLE_WAVE]`` for a cross-sectional study)."""
     return [w.id for w in study.waves] or [SINGLE_WAVE]
