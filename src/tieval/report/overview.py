@@ -182,7 +182,7 @@ def _flow_stages(flow: pd.DataFrame) -> list[dict]:
     return [
         {
             "id": row.stage,
-            "text": "\n".join(textwrap.wrap(str(row.label), FLOW_WRAP) or [str(row.label)])
+            "text": "\n".join(textwrap.wrap(str(row.label), FLOW_WRAP, break_on_hyphens=False) or [str(row.label)])
             + f"\nn = {flow_number(row.n, row.approximate)}",
             "parents": _parents(row.parent),
         }
