@@ -453,9 +453,9 @@ def _reproduce(
         if comp.empty and n_included == 0:
             rep.skipped[tid] = f"{number}: there are no survey responses to rebuild it from"
             continue
-        if comp.empty and rows["unit"].isin(STATISTIC_UNITS).all():
-            rep.skipped[tid] = (
-                f"{number}: its figures are statistics (means, SDs, changes, effect sizes, tests, p-values, "
+        if comp.empty and rows["unit"].isin(STATISTIC_UNITS).all():  # one note for every wave of the table
+            rep.skipped[tid.removesuffix(suffix)] = (
+                f"{location}: its figures are statistics (means, SDs, changes, effect sizes, tests, p-values, "
                 "intervals), reproduced from the descriptives and change.csv and compared in the audit"
             )
             continue
