@@ -472,7 +472,7 @@ class TextField:
 
 @dataclass(frozen=True)
 class Construct:
-    """A construct (NoMAD / NPT or study-specific) that items are grouped under."""
+    """A construct that items are grouped under (from the instrument's theory, or the study's own)."""
 
     id: str = key("construct id", from_key=True, pattern=ID_PATTERN)
     label: str = key("name in tables", default_from="id")

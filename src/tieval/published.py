@@ -121,9 +121,13 @@ def load_published(study: Study) -> pd.DataFrame:
         frame[column] = numeric
     _check_restates(frame, fail)
     known = {it.id for it in study.items} | {d.id for d in study.demographics}
+    scored = set(study.subscales) | set(study.constructs)  # a statistic may be of a score (a mean, a change)
     bad = (frame["item_id"] != "") & ~frame["item_id"].isin(known)
+    bad &= ~(frame["item_id"].isin(scored) & frame["unit"].isin(STATISTIC_UNITS))
     if bad.any():
-        fail(bad, "item_id", "an item or demographic id from study.yml")
+        fail(
+            bad, "item_id", "an item or demographic id from study.yml (or, for a statistic, a subscale or construct id)"
+        )
     return frame
 
 

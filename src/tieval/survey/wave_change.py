@@ -235,6 +235,8 @@ def _change_value(row: pd.Series, unit: str, category: str) -> float:
         return float(row["statistic"])
     if unit == "p_value":
         return float(row["p_holm"] if "holm" in category else row["p"])
+    if unit == "mean":  # category mean_diff: the mean of the differences (paired) or of the waves' means
+        return float(row["mean_diff"])
     side = "lower" if unit == "ci_low" else "upper"
     return float(row[f"mean_diff_{side}"] if category.startswith("mean_diff") else row[f"ci_{side}"])
 
@@ -246,7 +248,8 @@ def statistic_figures(
     figures with a :data:`STATISTIC_UNITS` unit whose ``item_id`` names an item or score set.
 
     - ``mean``, ``sd``, ``median``, ``min``, ``max``: of the item's answers or the set's scores
-      in the figure's ``wave`` (blank: the first wave);
+      in the figure's ``wave`` (blank: the first wave); a ``mean`` whose ``category`` is
+      ``mean_diff`` is the mean change instead (follow-up minus baseline, below);
     - ``effect_size``, ``statistic``, ``p_value``, ``ci_low``, ``ci_high``: of the change from the
       first wave to the figure's ``wave`` (blank: the second), in the family ``agreement`` when
       ``category`` starts with ``agreement``, else the item's (``items``) or set's (``subscales``);
@@ -263,7 +266,7 @@ def statistic_figures(
         unit, subject, category = fig["unit"], str(fig.get("item_id", "") or ""), str(fig.get("category", "") or "")
         if unit not in STATISTIC_UNITS or not subject:
             continue
-        if unit in ("mean", "sd", "median", "min", "max"):
+        if unit in ("mean", "sd", "median", "min", "max") and not category.startswith("mean_diff"):
             hit = descriptive[(descriptive["subject"] == subject) & (descriptive["wave"] == (wave or waves[0]))]
             if hit.empty:
                 continue
