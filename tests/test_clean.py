@@ -331,7 +331,7 @@ def test_id_digests_are_sha256_of_study_and_id():
     got = redact.id_digests("study-x", pd.Series(ids, dtype=object))
     assert got.shape == (6, 32) and got.dtype == np.uint8
     for row, value in zip(got, ids):
-        assert row.tobytes() == hashlib.sha256(f"study-x:{value}".encode("utf-8")).digest()
+        assert row.tobytes() == hashlib.sha256(f"study-x:{value}".encode()).digest()
     assert redact.id_digests("s", pd.Series([], dtype="str")).shape == (0, 32)
 
 

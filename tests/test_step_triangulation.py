@@ -6,8 +6,8 @@ B1 (agree, agree, disagree, not relevant), B2 (agree x3, neutral) and Y1 (yes x3
 small questionnaire with item non-response and a not-relevant answer would give."""
 
 import shutil
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
 import pandas as pd
