@@ -35,12 +35,13 @@ from tieval.qual.data import QualitativeData, load
 from tieval.qual.excerpts import redacted
 from tieval.report.figures import AppendixFigure, render, write_figure
 from tieval.report.present import Block, Html, Note, Table
-from tieval.survey import disclosure
+from tieval.schema import RESPONDENTS
+from tieval.survey import counts, disclosure
 from tieval.survey.data import included, load_survey
 from tieval.survey.wave_change import study_change
 from tieval.survey.wave_data import study_linkage, wave_ids, wave_subset
 
-__all__ = ["STEP", "NOTHING_TO_TRIANGULATE", "TriangulationResult", "run", "write"]
+__all__ = ["STEP", "NOTHING_TO_TRIANGULATE", "TriangulationResult", "survey_columns", "run", "write"]
 
 STEP = "05_triangulation"
 
@@ -85,6 +86,17 @@ class TriangulationResult:
     notes: dict[str, str] = field(default_factory=dict)
 
 
+def survey_columns(tri: Triangulation) -> list[str] | None:
+    """The responses (and respondents) columns the findings' statistics need: the item-cell
+    columns (:data:`tieval.survey.counts.ITEM_CELL_COLUMNS`), with ``wave`` when a finding names a
+    wave; every column (None) when one names a change (the paired tests read respondent ids).
+    At a million respondents this is what lets an edit of the findings re-run in seconds."""
+    specs = [q for f in tri.findings for q in f.quantitative]
+    if any(q.statistic == "change" for q in specs):
+        return None
+    return counts.ITEM_CELL_COLUMNS + (["wave"] if any(q.wave for q in specs) else [])
+
+
 def _wave_evidence(study: Study, tri, respondents, responses, min_cell: int) -> dict:
     """The per-wave item cells and the change table, when a finding names a wave or a change
     (the same functions as the tables step: :func:`tieval.survey.wave_change.study_change`)."""
@@ -123,7 +135,9 @@ def run(study: Study, *, min_cell: int = 0) -> TriangulationResult:
         )
     shown = redacted(qual.excerpts, study)
     tri = load_triangulation(study, qual.codebook, qual.excerpts, qual.codings)
-    respondents, responses = load_survey(study)
+    columns = survey_columns(tri)
+    people = None if columns is None else [c for c in columns if c in RESPONDENTS]
+    respondents, responses = load_survey(study, columns, people)
     cells = disclosure.item_cells(study, responses, respondents, min_cell)
     stats = finding_statistics(tri, cells, study, **_wave_evidence(study, tri, respondents, responses, min_cell))
     joint = joint_display(tri, stats, qual.codebook, shown, study)

@@ -32,8 +32,8 @@ from tieval.survey.change import CHANGE_COLUMNS, change_table
 from tieval.survey.counts import distributions, rated_items
 from tieval.survey.disclosure import item_cells
 from tieval.survey.scores import score_sets, set_scores
-from tieval.survey.validate import is_answered
-from tieval.survey.wave_data import is_linked_design, wave_column, wave_ids, wave_labels, wave_subset
+from tieval.survey.validate import is_answered, is_in
+from tieval.survey.wave_data import as_text, is_linked_design, wave_column, wave_ids, wave_labels, wave_subset
 
 __all__ = [
     "COLUMNS",
@@ -88,15 +88,15 @@ def item_values(responses: pd.DataFrame, item_ids: list[str]) -> pd.DataFrame:
     """Long ``wave, respondent_id, item, value`` of the given items: the answer code, NaN for a
     skipped or not-relevant answer (as answered, not reversed: a per-item change is read on the
     item's own wording)."""
-    keep = responses["item_id"].astype(str).isin(item_ids).to_numpy()
-    sub = responses[keep]
+    keep = is_in(responses["item_id"], item_ids)
+    sub = responses[keep] if not keep.all() else responses
     value = sub["code"].to_numpy(dtype=float).copy()
     value[~is_answered(sub["missing_reason"])] = np.nan
     return pd.DataFrame(
         {
-            "wave": wave_column(sub).to_numpy(),
-            "respondent_id": sub["respondent_id"].astype(str).to_numpy(),
-            "item": sub["item_id"].astype(str).to_numpy(),
+            "wave": as_text(sub["wave"]) if "wave" in sub.columns else wave_column(sub).array,
+            "respondent_id": as_text(sub["respondent_id"]),
+            "item": as_text(sub["item_id"]),
             "value": value,
         }
     )
