@@ -520,12 +520,19 @@ class Instrument:
 
 
 # --------------------------------------------------------------------------- survey and inputs
+#: ``survey.id_column`` of an export with no id column (an SPSS file of cases, a sheet of answers):
+#: each respondent is known by its row (spreadsheet row, or SPSS case number).
+ROW_ID = "#row"
+
+
 @dataclass(frozen=True)
 class SurveySpec:
     """Where the survey export is and how to read it."""
 
     format: str = key("export format", choices=lambda: SURVEY_FORMATS)
-    id_column: str = key("respondent id column in the export")
+    id_column: str = key(
+        f"respondent id column in the export; {ROW_ID!r} when the file has none (respondents numbered by row)"
+    )
     file: str = key("the export, relative to the study folder (with design.waves: each wave's own)", "")
     identifying_columns: tuple[str, ...] = key("columns that identify people; never reach processed data", ())
     redact_names: tuple[str, ...] = key("names to redact from free text", ())

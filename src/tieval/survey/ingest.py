@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from tieval import store
-from tieval.config import ColumnRef, Study, normalise_label
+from tieval.config import ROW_ID, ColumnRef, Study, normalise_label
 from tieval.errors import InputError
 from tieval.survey.columns import take
 from tieval.survey.exports.layouts import (
@@ -344,6 +344,8 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
         id_col = claim(candidate, "the response id (survey.id_column)", required=False)
         if id_col:
             break
+    if id_col is None and id_name == ROW_ID:
+        id_col = ROW_ID  # no id in the file: respondents are numbered by their row (see _finish)
     if id_col is None:
         raise InputError(
             path,
@@ -751,6 +753,8 @@ def _finish(
     frame = frame.astype({c: "str" for c in frame.columns if c not in coded})
     for col in coded:
         frame[col] = _categorical(frame[col])
+    if plan.id_column == ROW_ID:
+        frame[ROW_ID] = ""  # numbered below, once rows with no answer at all are dropped
     blank = np.array(frame[plan.id_column].str.strip() == "", dtype=bool)
     candidates = np.flatnonzero(blank)
     if len(candidates):
@@ -765,6 +769,8 @@ def _finish(
         skipped = [int(rows[i]) for i in inner]
         frame = frame.iloc[:end][~blank[:end]].reset_index(drop=True)
         rows = rows[:end][~blank[:end]]
+    if plan.id_column == ROW_ID:
+        frame[ROW_ID] = pd.array([str(r) for r in rows], dtype="str")
     # header rows and skipped rows may have left categories unused
     frame = pd.DataFrame({c: _drop_unused(frame[c]) if c in coded else frame[c] for c in frame.columns}, copy=False)
     skipped = sorted(set(skipped) | {r for r in space_rows if len(rows) and r < rows[-1]})
