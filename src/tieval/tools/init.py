@@ -608,7 +608,12 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
         target = draft.items if scale.type in ("ordinal", "binary") else draft.demographics
         for k, (name, row) in enumerate(zip(members, rows)):
             target.append(Entry(draft.entry_id(name), row, name, sid, "", "", (), (stem if k == 0 else "")))
-    if not draft.items and unlabelled:
+    if not draft.items and draft.demographics:
+        # no question on an ordered scale: the labelled questions are what the survey asked
+        draft.items, draft.demographics = draft.demographics, []
+        for entry in draft.items:
+            draft.scales[entry.scale].notes.append("check: no ordered scale in the .sav; its labelled questions are the items")
+    elif not draft.items and unlabelled:
         _sav_numeric_items(draft, path, unlabelled)
     return draft
 
