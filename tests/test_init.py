@@ -483,3 +483,19 @@ def test_sav_with_numbers_only_drafts_numeric_items_from_the_values(tmp_path):
     study = load_study(_init_with_export(sav, "numbers", tmp_path).parent)
     v = validate_file(study.path("survey"), study)
     assert [a[0] for a in _answers(v, "years").values()] == ["33", "4", "15"]
+
+
+def test_sav_codes_in_the_data_without_a_value_label_are_drafted_flagged(tmp_path):
+    # a dictionary is not checked against the cases: code 4 of a labelled nominal variable, code 9 of
+    # an ordered one; the first becomes a flagged level, the second flags its scale (never a guess)
+    frame = pd.DataFrame(
+        {"ResponseId": ["R1", "R2", "R3"], "colour": [1.0, 4.0, 2.0], "Q1": [1.0, 2.0, 9.0]},
+    )
+    labels = {"colour": {1: "red", 2: "green"}, "Q1": {1: "Disagree", 2: "Neither", 3: "Agree"}}
+    sav = _write_sav(tmp_path / "codes.sav", frame, variable_value_labels=labels)
+    text = draft_study(sav, "codes")
+    doc = yaml.safe_load(text)
+    colour = next(s for s in doc["instrument"]["scales"].values() if "red" in str(s))
+    assert colour["levels"][-1] == {"code": 4, "label": "4", "recode": 4}
+    assert "check: a code in the data with no value label" in _line(text, 'label: "4"')
+    assert "check: codes 9 occur in the data with no value label" in text

@@ -592,6 +592,7 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
             draft.skipped.append(
                 f"{name} ({_short(text, 50)}): a number without value labels; add a numeric scale with min and max if analysed"
             )
+    unlabelled_codes = _codes_without_labels(path, groups, missing)
     for key, members in groups.items():
         miss = {v for name in members for v, _ in key if _user_missing(v, missing.get(name, []))}
         answers = [(lab, _number(v) if isinstance(v, float) else None) for v, lab in key if v not in miss]
@@ -602,13 +603,66 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
         scale.id = _scale_name(scale, members[0])
         stem, rows = _common_stem([(labels.get(n) or n).strip() for n in members])
         scale.notes.insert(0, f"value labels of {', '.join(members)}")
+        _add_unlabelled_codes(scale, sorted({c for n in members for c in unlabelled_codes.get(n, ())}))
         sid = draft.add_scale(scale)
         target = draft.items if scale.type in ("ordinal", "binary") else draft.demographics
         for k, (name, row) in enumerate(zip(members, rows)):
             target.append(Entry(draft.entry_id(name), row, name, sid, "", "", (), (stem if k == 0 else "")))
-    if not draft.items and unlabelled:
+    if not draft.items and draft.demographics:
+        # no question on an ordered scale: the labelled questions are what the survey asked
+        draft.items, draft.demographics = draft.demographics, []
+        for entry in draft.items:
+            draft.scales[entry.scale].notes.append("check: no ordered scale in the .sav; its labelled questions are the items")
+    elif not draft.items and unlabelled:
         _sav_numeric_items(draft, path, unlabelled)
     return draft
+
+
+def _codes_without_labels(path: Path, groups: dict[tuple, list[str]], missing: dict) -> dict[str, set[float]]:
+    """Per labelled numeric variable, the codes found in the file's cases that have no value label
+    and are not user-missing (an SPSS file may hold them: a dictionary is not checked against data)."""
+    numeric = [n for key, names in groups.items() if key and isinstance(key[0][0], float) for n in names]
+    if not numeric:
+        return {}
+    try:
+        frame, _ = _pyreadstat().read_sav(str(path), usecols=numeric, user_missing=True)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is one line naming the file
+        raise InputError(path, "an SPSS .sav file pyreadstat can read", found=" ".join(str(exc).split())) from None
+    labelled = {n: {v for v, _ in key} for key, names in groups.items() for n in names}
+    found: dict[str, set[float]] = {}
+    for name in numeric:
+        seen = set(pd.to_numeric(frame[name], errors="coerce").dropna().astype(float).unique())
+        extra = {v for v in seen - labelled[name] if not _user_missing(v, missing.get(name, []))}
+        if extra:
+            found[name] = extra
+    return found
+
+
+def _add_unlabelled_codes(scale: ScaleDraft, codes: list[float]) -> None:
+    """Codes seen in the cases with no value label: a categorical scale gets a level per code,
+    labelled with the code and flagged; on an ordered scale the place of a code cannot be guessed,
+    so the scale is flagged and the build stops on them until study.yml declares them."""
+    if not codes:
+        return
+    shown = ", ".join(_fmt(_number(c)) for c in codes)
+    if scale.type == "categorical":
+        top = max((lv.code for lv in scale.levels), default=0)
+        rising = all(lv.code == lv.recode for lv in scale.levels)
+        for k, code in enumerate(codes, start=1):
+            value = _number(code)
+            scale.levels.append(
+                Level(
+                    value if rising else top + k,
+                    _fmt(value),
+                    _fmt(value),
+                    value,
+                    "check: a code in the data with no value label",
+                )
+            )
+    else:
+        scale.notes.append(
+            f"check: codes {shown} occur in the data with no value label: declare each as a level or under not_relevant"
+        )
 
 
 #: SPSS print formats of dates and times (DATE11, ADATE10, DATETIME20, TIME8, MOYR6...).
