@@ -323,6 +323,18 @@ def test_pseudonyms_sort_as_text_and_lengthen_whole_clashing_groups(monkeypatch,
     assert {len(i) for i in ids} <= {1 + digits, 17, 65}
 
 
+def test_id_digests_are_sha256_of_study_and_id():
+    """The Arrow-joined digests are the SHA-256 of ``"<study>:<id>"`` in UTF-8, row by row."""
+    import hashlib  # noqa: PLC0415 - only this test
+
+    ids = ["R_1", "Ré_2", "", "R_1", "日本", 17]
+    got = redact.id_digests("study-x", pd.Series(ids, dtype=object))
+    assert got.shape == (6, 32) and got.dtype == np.uint8
+    for row, value in zip(got, ids):
+        assert row.tobytes() == hashlib.sha256(f"study-x:{value}".encode()).digest()
+    assert redact.id_digests("s", pd.Series([], dtype="str")).shape == (0, 32)
+
+
 def test_first_duplicate_names_the_first_repeat_and_its_first_row():
     d = redact.id_digests("s", pd.Series(["a", "b", "c", "b", "a", "b"]))
     assert redact.first_duplicate(d) == (3, 1)

@@ -76,6 +76,8 @@ def _without_recodes(study):
     ],
 )
 def test_qualtrics_vintages_give_the_same_responses(study, reference, name, fmt):
+    if name == "excel_resaved.csv":  # Excel's 'CSV (Comma delimited)': Windows-1252, read when declared
+        study = _encoded(study, "cp1252")
     export = read_export(EXPORTS / name, study)
     assert export.format == fmt and export.header_rows == 3 and export.row_of(0) == 4
     tables = build_tables(validate(export, study))
@@ -96,10 +98,30 @@ def test_tsv_download_is_utf16_with_tabs(study):
     assert export.frame.loc[0, "Q6_TEXT"] == "Great session.\nThanks to Jo for running it, and to Priya Shah."
 
 
-def test_excel_resaved_windows_1252_is_read_with_a_warning(study):
-    export = read_export(EXPORTS / "excel_resaved.csv", study)
+def _encoded(study, encoding):
+    return dataclasses.replace(study, survey=dataclasses.replace(study.survey, encoding=encoding))
+
+
+def test_excel_resaved_windows_1252_is_read_when_declared(study):
+    export = read_export(EXPORTS / "excel_resaved.csv", _encoded(study, "cp1252"))
     assert export.frame.loc[5, "Q6_TEXT"] == "Not sure yet \u2013 it\u2019s early days"
-    assert any("read as Windows-1252" in w and "row 9, column Q6_TEXT" in w for w in export.warnings)
+    assert not any("1252" in w for w in export.warnings)
+    latin = read_export(EXPORTS / "excel_resaved.csv", _encoded(study, "latin-1"))  # what the study declares
+    assert latin.frame.loc[5, "Q6_TEXT"] == "Not sure yet \x96 it\x92s early days"
+
+
+def test_an_undeclared_windows_1252_export_is_one_line_naming_the_byte_and_the_key(study):
+    with pytest.raises(InputError) as info:
+        read_export(EXPORTS / "excel_resaved.csv", study)
+    message = info.value.one_line()
+    assert "row 9, column Q6_TEXT: expected UTF-8 text" in message and "survey.encoding: cp1252" in message
+    assert "found 'byte 0x96 at offset 3575'" in message and "\n" not in message
+
+
+def test_a_byte_the_declared_encoding_lacks_is_named(study):
+    with pytest.raises(InputError) as info:
+        read_export(EXPORTS / "not_cp1252.csv", _encoded(study, "cp1252"))
+    assert "expected cp1252 text (survey.encoding)" in str(info.value) and "byte 0x81" in str(info.value)
 
 
 def test_legacy_repeated_ids_found_by_question_text(study):
@@ -254,7 +276,7 @@ def test_column_roles_of_a_two_row_export(auto):
 BAD = {
     "importid_row_cut.csv": "row 3, column Q5 (X): expected an ImportId in every column of header row 3",
     "truncated_header.csv": "row 3: expected a Qualtrics export with its ImportId row 3",
-    "not_cp1252.csv": "row 9, column Q6_TEXT: expected UTF-8 or Windows-1252 text",
+    "not_cp1252.csv": "row 9, column Q6_TEXT: expected UTF-8 text",
     "utf16_no_bom.csv": "found UTF-16 text without a byte-order mark",
     "stata.dta": "found a Stata .dta file",
     "report.pdf": "found a PDF document",

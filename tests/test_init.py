@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -240,11 +239,7 @@ def test_sav_draft_loads_and_validates_the_sav_when_ingest_reads_it(tmp_path):
     path = init_study(SAV, "staff", root=tmp_path)
     study = load_study(path.parent, check_files=False)
     assert study.scale_of("Q1_1").not_relevant == ("Not applicable",)
-    if importlib.util.find_spec("tieval.survey.exports") is None:
-        pytest.skip("this branch's ingest does not read .sav exports yet (survey/exports/spss.py)")
-    raw = path.parent / "raw"
-    raw.mkdir()
-    (raw / SAV.name).write_bytes(SAV.read_bytes())
+    assert (path.parent / "raw" / SAV.name).read_bytes() == SAV.read_bytes()  # the .sav is the export
     study = load_study(path.parent)
     v = validate_file(study.path("survey"), study)
     assert _answers(v, "Q2_1")["R_s1"][0] == "Somewhat disagree"
@@ -411,3 +406,80 @@ def test_qsf_and_sav_drafts_build_through_make(tmp_path):
         assert multi["item_id"].unique().tolist() == ["Q4"]
     staff = pd.read_csv(root / "outputs" / "staff" / "03_tables" / "multi_select.csv").set_index("label")
     assert staff.loc["Workshop", ["count", "base"]].tolist() == [2, 3]
+
+
+# ------------------------------------------------------- .sav dictionaries seen in public test files
+def _write_sav(path: Path, frame: pd.DataFrame, **kwargs) -> Path:
+    import pyreadstat  # noqa: PLC0415 - the .sav writer, only for these fixtures
+
+    pyreadstat.write_sav(frame, str(path), **kwargs)
+    return path
+
+
+def _init_with_export(sav: Path, sid: str, root: Path) -> Path:
+    path = init_study(sav, sid, root=root)  # a .sav is copied into raw/ as the study's export
+    assert (path.parent / "raw" / sav.name).read_bytes() == sav.read_bytes()
+    return path
+
+
+def test_sav_string_variable_with_value_labels_is_drafted_and_read(tmp_path):
+    # pyreadstat's own test files label string codes ('a' = ...): the draft used to die on float('a')
+    frame = pd.DataFrame(
+        {"ResponseId": ["R1", "R2", "R3"], "team": ["a", "b", "a"], "Q1": [1.0, 2.0, 2.0]},
+    )
+    sav = _write_sav(
+        tmp_path / "strings.sav",
+        frame,
+        column_labels=["Response id", "Your team", "The training helped me"],
+        variable_value_labels={"team": {"a": "Adult services", "b": "Children's services"}, "Q1": {1: "No", 2: "Yes"}},
+    )
+    doc = yaml.safe_load(draft_study(sav, "strings"))
+    scale = next(s for s in doc["instrument"]["scales"].values() if "Adult services" in str(s))
+    assert [lv["label"] for lv in scale["levels"]] == ["Adult services", "Children's services"]
+    assert all(lv.get("recode") is None for lv in scale["levels"])  # the .sav reader gives the labels
+    path = _init_with_export(sav, "strings", tmp_path)
+    study = load_study(path.parent)
+    v = validate_file(study.path("survey"), study)
+    assert [a[0] for a in _answers(v, "team").values()] == ["Adult services", "Children's services", "Adult services"]
+
+
+def test_sav_variable_labelled_only_with_missing_codes_is_a_number(tmp_path):
+    # a label only on its user-missing code (1 = "missing") gives no answer level: not a categorical scale
+    frame = pd.DataFrame({"ResponseId": ["R1", "R2"], "Q1": [1.0, 2.0], "wellbeing": [3.0, 7.0]})
+    sav = _write_sav(
+        tmp_path / "missing_only.sav",
+        frame,
+        variable_value_labels={"Q1": {1: "Strongly disagree", 2: "Strongly agree"}, "wellbeing": {99: "refused"}},
+        missing_ranges={"wellbeing": [99]},
+    )
+    text = draft_study(sav, "missing-only")
+    doc = yaml.safe_load(text)
+    assert all(s.get("levels") != [] for s in doc["instrument"]["scales"].values())
+    assert "wellbeing (wellbeing): a number without value labels" in text
+
+
+def test_sav_with_numbers_only_drafts_numeric_items_from_the_values(tmp_path):
+    # a .sav whose dictionary has no value labels at all (a single unlabelled variable, a date) used to
+    # stop with "found 'none'"; its numbers become numeric items over the range seen, flagged
+    import datetime  # noqa: PLC0415
+
+    frame = pd.DataFrame(
+        {
+            "ResponseId": ["R1", "R2", "R3"],
+            "years": [33.0, 4.0, 15.0],
+            "when": [datetime.date(2024, 1, d) for d in (1, 2, 3)],
+        }
+    )
+    sav = _write_sav(tmp_path / "numbers.sav", frame, column_labels=["id", "Years in post", "Date"])
+    text = draft_study(sav, "numbers")
+    doc = yaml.safe_load(text)
+    assert doc["instrument"]["items"] == [
+        {"id": "years", "text": "Years in post", "scale": "years_range", "column": "years"}
+    ]
+    scale = doc["instrument"]["scales"]["years_range"]
+    assert (scale["type"], scale["min"], scale["max"]) == ("numeric", 4, 33)
+    assert "check: no value labels in the .sav" in _line(text, "years_range:")
+    assert "when (Date): a date or time" in text
+    study = load_study(_init_with_export(sav, "numbers", tmp_path).parent)
+    v = validate_file(study.path("survey"), study)
+    assert [a[0] for a in _answers(v, "years").values()] == ["33", "4", "15"]

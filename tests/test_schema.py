@@ -89,7 +89,7 @@ STUDY_CASES = [
     (
         "unknown key",
         lambda c: c["survey"].update(formt="form"),
-        "study.yml, key survey.formt: expected one of the keys definition, file, format, id_column, identifying_columns, "
+        "study.yml, key survey.formt: expected one of the keys definition, encoding, file, format, id_column, identifying_columns, "
         "keep_columns, link_key, redact_names, sheet; found 'formt'",
     ),
     (

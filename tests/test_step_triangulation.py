@@ -7,6 +7,7 @@ small questionnaire with item non-response and a not-relevant answer would give.
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
 import pandas as pd
@@ -21,7 +22,7 @@ from tieval.published import load_published  # noqa: E402
 from tieval.report.figures import AppendixFigure  # noqa: E402
 from tieval.report.present import Html, Note, Table  # noqa: E402
 from tieval.steps import triangulation  # noqa: E402
-from tieval.survey import disclosure  # noqa: E402
+from tieval.survey import counts, disclosure  # noqa: E402
 from tieval.survey.data import load_survey, write_tables
 from tieval.survey.published_tables import reproduce
 
@@ -129,3 +130,33 @@ def test_a_study_without_findings_has_notes(tmp_path, monkeypatch):
     assert triangulation.write(result) == []
     with pytest.raises(ValueError):
         triangulation.run(load_study(root / "data" / "mini-tables", check_files=False), min_cell=-1)
+
+
+def test_the_step_reads_only_the_columns_its_statistics_need(study, monkeypatch):
+    """An edit of the findings at a million respondents re-runs in seconds because the step reads
+    the item-cell columns only (no respondent ids); the statistics are those of the full read."""
+    full = triangulation.run(study).tables["triangulation_statistics.csv"]
+    asked = []
+
+    def spy(study, columns=None, respondent_columns=None):
+        asked.append((columns, respondent_columns))
+        return load_survey(study, columns, respondent_columns)
+
+    monkeypatch.setattr(triangulation, "load_survey", spy)
+    narrow = triangulation.run(study)
+    assert asked == [(counts.ITEM_CELL_COLUMNS, [])]
+    pd.testing.assert_frame_equal(narrow.tables["triangulation_statistics.csv"], full)
+    respondents, responses = load_survey(study, counts.ITEM_CELL_COLUMNS, [])
+    assert list(respondents.columns) == ["status"] and "respondent_id" not in responses.columns
+
+
+def test_survey_columns_follow_the_statistics_named():
+    def tri(*specs):
+        return SimpleNamespace(findings=[SimpleNamespace(quantitative=specs)])
+
+    percent = SimpleNamespace(statistic="percent", wave="")
+    assert triangulation.survey_columns(tri(percent)) == counts.ITEM_CELL_COLUMNS
+    in_wave = SimpleNamespace(statistic="percent", wave="t2")
+    assert triangulation.survey_columns(tri(percent, in_wave)) == [*counts.ITEM_CELL_COLUMNS, "wave"]
+    change = SimpleNamespace(statistic="change", wave="t2")
+    assert triangulation.survey_columns(tri(in_wave, change)) is None

@@ -2,13 +2,17 @@
 
 The fast tests check the generated exports (seeded, so byte-identical on every call) and the
 creation; the slow test creates the study in a temporary copy of the project (never in the
-repository's data/, which ``make`` would then build) and runs every step on it, asserting
-cell-level facts of the processed data and that every appendix carries the invented label.
+repository's data/, which ``make`` would then build), plants one wrong published statistic in
+that copy, and runs every step on it, asserting cell-level facts of the processed data, the flow
+by wave with its linkage, per-wave tables, the change statistics (Holm checked by hand), the
+audit verdicts (every statistic a match but the planted one), that every appendix carries the
+invented label and that none names an instrument or scale range the config does not.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,10 +24,16 @@ import pytest
 
 from tieval.config import load_study
 from tieval.errors import InputError
+from tieval.report import overview
 from tieval.survey import data
 from tieval.tools.template import create_study, prepost_exports
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A deliberately wrong published statistic added to the built copy only (never to the template).
+PLANTED = (
+    "t2.confidence.gav,Table 2,table,effect size of the confidence change (Hedges' g_av),confidence,g_av,1.32,"
+    "effect_size,30,,g_av = 1.32,PLANTED ERROR of the test (the data give 1.22),followup\n"
+)
 STEPS = ["01_study_overview", "02_clean", "03_tables", "04_qualitative", "05_triangulation", "06_audit"]
 
 
@@ -80,6 +90,9 @@ def test_prepost_template_builds_through_every_step(tmp_path):
 
     made = run("new-study", "pre-post", "--template", "prepost")
     assert made.returncode == 0, made.stderr
+    figures_csv = root / "data" / "pre-post" / "published" / "figures.csv"
+    with figures_csv.open("a", encoding="utf-8") as handle:  # a planted error: g_av is 1.22, printed 1.32
+        handle.write(PLANTED)
     for step in STEPS:
         proc = run("run", step, "--study", "pre-post")
         assert proc.returncode == 0, f"{step}: {proc.stderr[-2000:]}"
@@ -113,9 +126,44 @@ def test_prepost_template_builds_through_every_step(tmp_path):
     assert flow["linkage.linked"] == 30 and flow["linkage.followup_nonresponse"] == 10
     audit = pd.read_csv(out / "06_audit" / "audit.csv").set_index("figure_id")["status"]
     assert audit[["text.1", "text.2", "text.3"]].tolist() == ["match", "match", "match"]
+    # the flow by wave: reported (01) and cleaned with the linkage and non-response (02), no box overlapping
+    for step in ("01_study_overview", "02_clean"):
+        layout = json.loads((out / step / "participant_flow.layout.json").read_text(encoding="utf-8"))
+        assert overview.boxes_overlap(layout) == [], step
+    boxes = {b["id"]: b for b in layout["boxes"]}
+    assert boxes["linkage.linked"]["parents"] == ["baseline.responses", "followup.responses"]
+    assert boxes["linkage.linked"]["label"].endswith("n = 30")
+    assert "non-response" in boxes["linkage.followup_nonresponse"]["label"]
+    assert boxes["linkage.followup_only"]["label"].endswith("n = 3")
+    # per-wave tables in 03: answers by wave side by side
+    by_wave = pd.read_csv(out / "03_tables" / "wave_distributions.csv")
+    assert {"baseline", "followup"} <= set(by_wave["wave"])
+    # paired change per item and per subscale, with effect sizes, intervals and Holm-adjusted p
+    change = pd.read_csv(out / "03_tables" / "change.csv")
+    items = change[change["family"] == "items"].set_index("item")
+    scales = change[change["family"] == "subscales"].set_index("item")
+    assert {"K1", "C2", "P3", "R1"} <= set(items.index) and set(scales.index) == {"knowledge", "confidence", "practice"}
+    assert set(items["test"]) == {"Wilcoxon signed-rank"} and set(scales["test"]) == {"paired t"}
+    assert items["rank_biserial"].notna().all() and scales[["d_z", "g_av"]].notna().all().all()
+    assert (change["mean_diff_lower"] <= change["mean_diff"]).all() and (
+        change["mean_diff"] <= change["mean_diff_upper"]
+    ).all()
+    assert (change["p_holm"] >= change["p"] - 1e-12).all()
+    assert (items["tests_in_family"] == len(items)).all() and (scales["tests_in_family"] == 3).all()
+    ranked = scales["p"].sort_values()  # Holm by hand: k-th smallest p times (m - k + 1), running maximum
+    holm = (ranked * [3, 2, 1]).cummax().clip(upper=1)
+    assert scales.loc[holm.index, "p_holm"].to_numpy() == pytest.approx(holm.to_numpy(), rel=1e-4)
+    # every published statistic audited within its printed precision; the planted error singled out
+    statistics = audit[audit.index.str.startswith(("t2.", "t3."))]
+    assert statistics.drop("t2.confidence.gav").eq("match").all(), statistics.to_dict()
+    assert audit["t2.confidence.gav"] == "differs"
+    assert len(statistics) == 19
     for step in STEPS:
         page = (root / "outputs" / "html" / "pre-post" / f"{step}.html").read_text(encoding="utf-8")
         assert "INVENTED DATA" in page, step
+        # no instrument the config does not name, no scale range it does not have
+        for phrase in ("NoMAD", "1-5", "1–5", "five-point", "5-point", "five point"):
+            assert phrase not in page, (step, phrase)
     index = (root / "outputs" / "html" / "index.html").read_text(encoding="utf-8")
     assert "INVENTED DATA" in index
 

@@ -70,7 +70,7 @@ BAD_INPUTS = {
     ],
     "unclosed_quote.csv": ["row 9", 'a quote (") opened in this row is never closed'],
     "not_cp1252.csv": [
-        "row 9, column Q6_TEXT: expected UTF-8 or Windows-1252 text",
+        "row 9, column Q6_TEXT: expected UTF-8 text",
         "found 'byte 0x81 at offset",
     ],
     "utf16_no_bom.csv": ["found UTF-16 text without a byte-order mark"],

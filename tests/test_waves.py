@@ -285,9 +285,18 @@ def test_the_cleaned_flow_gives_per_wave_stages_and_attrition(cleaned):
         ["followup.records", 3, "", "followup"],
         ["followup.received", 3, "followup.records", "followup"],
         ["followup.responses", 3, "followup.received", "followup"],
-        ["linkage.linked", 2, "baseline.responses", ""],
         ["linkage.followup_nonresponse", 1, "baseline.responses", "followup"],
+        ["linkage.followup_only", 1, "followup.responses", "followup"],
+        ["linkage.linked", 2, "baseline.responses, followup.responses", ""],
     ]
+    # two waves: "baseline only" and follow-up non-response are the same people, one box
+    assert stages.set_index("stage").loc["linkage.followup_nonresponse", "label"] == (
+        "Baseline only: no Follow-up response (non-response)"
+    )
+    layout = overview.flow_layout(stages)
+    assert overview.boxes_overlap(layout) == []
+    linked = next(b for b in layout["boxes"] if b["id"] == "linkage.linked")
+    assert linked["parents"] == ["baseline.responses", "followup.responses"]
 
 
 def test_a_linkage_row_of_an_unknown_wave_is_a_one_line_error(cleaned, monkeypatch):
@@ -300,3 +309,48 @@ def test_a_linkage_row_of_an_unknown_wave_is_a_one_line_error(cleaned, monkeypat
         load_linkage(load_study("two-waves", root))
     message = str(err.value)
     assert "\n" not in message and "linkage.parquet" in message and "row 5" in message and "later" in message
+
+
+PUBLISHED_BY_WAVE = """\
+figure_id,location,location_type,measure,item_id,category,value,unit,base,restates,printed,note,wave
+t1.Q1.agree_base,Table 1,table,agree with the first item,Q1,Agree,1,count,,,1,baseline,baseline
+t1.Q1.agree_follow,Table 1,table,agree with the first item,Q1,Agree,2,count,,,2,follow-up,followup
+t1.Q2.agree_base,Table 1,table,agree with the second item,Q2,Agree,1,count,,,1,blank wave: the first,
+text.q1,Results,text,share agreeing at follow-up,Q1,Agree,67,percent,,,67%,follow-up,followup
+"""
+
+
+def test_published_tables_are_reproduced_per_wave_never_pooled(cleaned, monkeypatch):
+    from tieval.published import load_published  # noqa: PLC0415
+    from tieval.survey.published_tables import reproduce  # noqa: PLC0415
+
+    _, root = cleaned
+    monkeypatch.setenv("TIEVAL_ROOT", str(root))
+    (root / "data" / "two-waves" / "published").mkdir()
+    (root / "data" / "two-waves" / "published" / "figures.csv").write_text(PUBLISHED_BY_WAVE, encoding="utf-8")
+    yml = root / "data" / "two-waves" / "study.yml"
+    yml.write_text(yml.read_text(encoding="utf-8") + "inputs: {published: published/figures.csv}\n", encoding="utf-8")
+    study = load_study("two-waves", root)
+    respondents, responses = data.load_survey(study)
+    rep = reproduce(study, responses, respondents, load_published(study))
+    # Q1 'Agree': 1 of 3 analysed at baseline (r1), 2 of 3 at follow-up (f1, f3); pooled it would be 3 of 6
+    assert [(t.id, t.number, t.wave) for t in rep.tables] == [
+        ("table1_baseline", "Table 1 (Baseline)", "baseline"),
+        ("table1_followup", "Table 1 (Follow-up)", "followup"),
+    ]
+    got = rep.reproduced.set_index("figure_id")
+    assert got["value"].to_dict() == {
+        "t1.Q1.agree_base": 1,
+        "t1.Q1.agree_follow": 2,
+        "t1.Q2.agree_base": 1,
+        "text.q1": pytest.approx(66.6667),
+    }
+    assert got.loc["t1.Q1.agree_follow", "source_table"] == "table1_followup.csv"
+    assert got.loc["t1.Q1.agree_base", "base"] == 3 and got.loc["text.q1", "base"] == 3
+    assert rep.comparison.set_index("figure_id")["match"].tolist() == ["yes", "yes", "yes", "yes"]
+    baseline = rep.tables[0].frame.set_index("item_id")
+    assert baseline.loc["Q1", "Agree_count"] == 1 and baseline.loc["Q2", "Agree_count"] == 1
+    # a wave the study does not have is one line naming the figure
+    bad = load_published(study).assign(wave=["baseline", "later", "", ""])
+    with pytest.raises(InputError, match="for figure t1.Q1.agree_follow, one of the study's waves"):
+        reproduce(study, responses, respondents, bad)

@@ -50,6 +50,7 @@ __all__ = [
     "SCALE_TYPES",
     "SURVEY_FORMATS",
     "REFERENCE_STATISTICS",
+    "ENCODINGS",
 ]
 
 #: Scale types; ``multi_select`` and ``text`` are declared for the readers of issues 13 and 14.
@@ -59,6 +60,10 @@ SURVEY_FORMATS = ("qualtrics", "form", "auto", "surveymonkey", "microsoft-forms"
 #: Statistics an instrument may declare published reference values for.
 REFERENCE_STATISTICS = ("alpha", "omega", "mean", "sd", "median", "item_total")
 TEXT_FIELD_KINDS = ("participant_code", "other_specify", "note")
+#: Text encodings a survey export or a CSV input may declare (``survey.encoding``, ``inputs.encoding``).
+#: UTF-8 is the default; any other is read only when declared, never guessed; ``utf-16`` needs its
+#: byte-order mark (which also reads a survey export as UTF-16 without a declaration).
+ENCODINGS = ("utf-8", "cp1252", "latin-1", "utf-16")
 
 
 _LOOP_STEP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -467,7 +472,7 @@ class TextField:
 
 @dataclass(frozen=True)
 class Construct:
-    """A construct (NoMAD / NPT or study-specific) that items are grouped under."""
+    """A construct that items are grouped under (from the instrument's theory, or the study's own)."""
 
     id: str = key("construct id", from_key=True, pattern=ID_PATTERN)
     label: str = key("name in tables", default_from="id")
@@ -515,12 +520,19 @@ class Instrument:
 
 
 # --------------------------------------------------------------------------- survey and inputs
+#: ``survey.id_column`` of an export with no id column (an SPSS file of cases, a sheet of answers):
+#: each respondent is known by its row (spreadsheet row, or SPSS case number).
+ROW_ID = "#row"
+
+
 @dataclass(frozen=True)
 class SurveySpec:
     """Where the survey export is and how to read it."""
 
     format: str = key("export format", choices=lambda: SURVEY_FORMATS)
-    id_column: str = key("respondent id column in the export")
+    id_column: str = key(
+        f"respondent id column in the export; {ROW_ID!r} when the file has none (respondents numbered by row)"
+    )
     file: str = key("the export, relative to the study folder (with design.waves: each wave's own)", "")
     identifying_columns: tuple[str, ...] = key("columns that identify people; never reach processed data", ())
     redact_names: tuple[str, ...] = key("names to redact from free text", ())
@@ -533,6 +545,11 @@ class SurveySpec:
         "the survey's Qualtrics definition (.qsf) under raw/, listed in the manifest: a numeric export's codes "
         "are read through its recode values",
         "",
+    )
+    encoding: str = key(
+        "text encoding of a CSV/TSV export (and of each wave's): any but UTF-8 is read only when declared here",
+        "utf-8",
+        choices=ENCODINGS,
     )
 
 
@@ -548,7 +565,16 @@ class Inputs:
     triangulation: str = key("mixed-methods findings (analysis/triangulation.yml)", "")
     recommendations: str = key("the report's recommendations (analysis/recommendations.yml)", "")
     published: str = key("every published number (published/figures.csv)", "")
+    encoding: str = key(
+        "text encoding of the CSV files above (excerpts, codings, participants, published figures): any but "
+        "UTF-8 is read only when declared here",
+        "utf-8",
+        choices=ENCODINGS,
+    )
 
+
+#: Keys of ``inputs`` that are not input files.
+_INPUT_SETTINGS = ("encoding",)
 
 _OPTIONAL_INPUTS = {"recommendations", "codings_second_coder", "participants", "triangulation", "codings", "codebook"}
 
@@ -625,6 +651,18 @@ class Study:
                 raise KeyError(f"{self.id}: no survey configured")
             return self.root / self.survey.file
         return self.root / self.inputs[name]
+
+    def encoding(self, name: str) -> str:
+        """The declared text encoding of an input named in ``inputs`` (``survey``: the survey export)."""
+        if name == "survey":
+            return self.survey.encoding if self.survey is not None else "utf-8"
+        return self.spec.inputs.encoding if self.spec is not None else "utf-8"
+
+    def text_options(self, name: str) -> dict[str, str]:
+        """Keywords for :func:`tieval.store.read_csv` of the input ``name``: its declared encoding and
+        the study.yml key that declares it (named when the file is not in that encoding)."""
+        key = "survey.encoding" if name == "survey" else "inputs.encoding"
+        return {"encoding": self.encoding(name), "declared": key}
 
     def has_input(self, name: str) -> bool:
         """Whether the study configures this input and the file exists."""
@@ -827,7 +865,17 @@ def expand_loops(items: list[Item] | tuple[Item, ...]) -> tuple[list[Item], dict
     return out, loops
 
 
+def _survey_has_items(f: StudyFile, where: Where) -> None:
+    """A study that reads a survey export declares the rated items it reads from it."""
+    surveyed = f.survey is not None or any(w.survey is not None for w in f.design.waves)
+    if surveyed and not f.instrument.items:
+        raise where.child("instrument.items").fail(
+            "at least one rated item (the survey export is read for the items declared here)", "an empty list"
+        )
+
+
 _STUDY_CHECKS = (
+    _survey_has_items,
     _theme_ids_once,
     _item_ids_once,
     _scales_exist,
@@ -896,7 +944,9 @@ def _study(spec: StudyFile, raw: dict, folder: Path, file: Path) -> Study:
         free_text=list(ins.free_text) + _text_as_free_text(ins),
         constructs=constructs,
         survey=spec.survey,
-        inputs={k: getattr(spec.inputs, k) for k in given_inputs if getattr(spec.inputs, k)},
+        inputs={
+            k: getattr(spec.inputs, k) for k in given_inputs if getattr(spec.inputs, k) and k not in _INPUT_SETTINGS
+        },
         waves=spec.design.waves,
         subscales=dict(ins.subscales),
         references=ins.reference,

@@ -2,7 +2,7 @@
 
 :func:`load_published` reads the file (schema in ``data/README.md``), checks it
 (required columns, unique figure ids, known location types and units, numeric
-values, ``restates`` pointing at an existing figure, item ids known to the
+values, ``restates`` pointing at a table cell or the count a claim quantifies, item ids known to the
 instrument) and returns it with ``value`` and ``base`` as floats.  The tables
 step computes reproductions keyed by these ids and the audit compares them.
 """
@@ -20,6 +20,7 @@ __all__ = [
     "LOCATION_TYPES",
     "UNITS",
     "STATISTIC_UNITS",
+    "QUANTIFIED_UNITS",
     "SOURCES",
     "load_published",
     "inventory",
@@ -51,13 +52,28 @@ UNITS = ("count", "percent", "n", "context", "year", "percent_bound", "quantifie
 SOURCES = ("", "questionnaire", "interview", "focus group", "document")
 
 
+#: Units of a figure a quantifier claim may restate: the count it quantifies ("all ... felt", 10 of 10).
+QUANTIFIED_UNITS = ("count", "n", "percent")
+
+
 def _check_restates(frame: pd.DataFrame, fail) -> None:
     """``restates`` names another row, and following it never comes back to the row (no figure
-    restates itself through a loop of restatements)."""
+    restates itself through a loop of restatements).  What it names is a table cell (text repeating
+    a table), or, for a ``quantifier`` claim, the count, n or percentage it quantifies wherever that
+    stands (a questionnaire claim is judged as a share of that count: :mod:`tieval.audit.quantifiers`)."""
     restates = frame["restates"]
     bad = (restates != "") & (~restates.isin(frame["figure_id"]) | (restates == frame["figure_id"]))
     if bad.any():
         fail(bad, "restates", "the figure_id of another row")
+    target = restates.map(frame.set_index("figure_id")["location_type"]).fillna("")
+    unit = restates.map(frame.set_index("figure_id")["unit"]).fillna("")
+    claim = frame["unit"] == "quantifier"
+    bad = (restates != "") & ~claim & (target != "table")
+    if bad.any():
+        fail(bad, "restates", "the figure_id of a table cell (location_type table) this figure repeats")
+    bad = (restates != "") & claim & ~unit.isin(QUANTIFIED_UNITS)
+    if bad.any():
+        fail(bad, "restates", "the figure_id of the count, n or percent this quantifier claim quantifies")
     target = dict(zip(frame["figure_id"], restates))
     for i, start in enumerate(frame["figure_id"]):
         seen, at = {start}, target.get(start, "")
@@ -71,7 +87,7 @@ def _check_restates(frame: pd.DataFrame, fail) -> None:
 def load_published(study: Study) -> pd.DataFrame:
     """Load and check the study's published figures (one row per printed number)."""
     path = study.path("published")
-    frame = read_csv(path)
+    frame = read_csv(path, **study.text_options("published"))
     require_columns(frame, PUBLISHED, path)
     for column in PUBLISHED_OPTIONAL:
         if column not in frame.columns:
@@ -105,9 +121,13 @@ def load_published(study: Study) -> pd.DataFrame:
         frame[column] = numeric
     _check_restates(frame, fail)
     known = {it.id for it in study.items} | {d.id for d in study.demographics}
+    scored = set(study.subscales) | set(study.constructs)  # a statistic may be of a score (a mean, a change)
     bad = (frame["item_id"] != "") & ~frame["item_id"].isin(known)
+    bad &= ~(frame["item_id"].isin(scored) & frame["unit"].isin(STATISTIC_UNITS))
     if bad.any():
-        fail(bad, "item_id", "an item or demographic id from study.yml")
+        fail(
+            bad, "item_id", "an item or demographic id from study.yml (or, for a statistic, a subscale or construct id)"
+        )
     return frame
 
 
@@ -152,7 +172,7 @@ def printed_cells(study: Study) -> dict[tuple[str, str], str]:
     if not study.has_input("published"):
         return {}
     frame = load_published(study)
-    raw = read_csv(study.path("published"))["value"].str.strip()
+    raw = read_csv(study.path("published"), **study.text_options("published"))["value"].str.strip()
     cells = (frame["location_type"] == "table") & (frame["unit"] == "percent") & (frame["item_id"] != "")
     return {
         (r.item_id, r.category): str(raw.iloc[i])

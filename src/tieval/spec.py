@@ -368,7 +368,10 @@ def parse_yaml(text: str, path: Path) -> Any:
     if control is not None:
         row = text.count("\n", 0, control.start()) + 1
         raise ConfigError(
-            path, "text without NUL or other control characters", row=row, found=f"\\x{ord(control.group()):02x}"
+            path,
+            "text without NUL, bidirectional-override or other control characters",
+            row=row,
+            found=f"\\x{ord(control.group()):02x}" if ord(control.group()) < 0x100 else f"U+{ord(control.group()):04X}",
         )
     loader = None
     try:
@@ -384,8 +387,9 @@ def parse_yaml(text: str, path: Path) -> Any:
             loader.dispose()
 
 
-#: Characters no hand-written text file holds (NUL, C0 controls but tab and line ends, DEL).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters no hand-written text file holds (NUL, C0 controls but tab and line ends, DEL, and the
+#: bidirectional embedding/override/isolate controls, which only reorder what a reader sees).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 # --------------------------------------------------------------------------- documenting

@@ -16,7 +16,7 @@ The make rules are made from the staged executed notebooks, so ``make`` stays
 incremental; when every step of a study is up to date, :func:`publish`
 (``python -m tieval publish --study STUDY``) copies the three staged folders beside
 their published places and swaps them in by rename, the previous set moved aside
-first and removed last.  A failed step stops the study before publishing, so
+first and removed last, ``outputs/<study>/`` (which holds make's targets) swapped last.  A failed step stops the study before publishing, so
 ``outputs/`` keeps the previous complete build, never a mixture.  A publish cut short
 (killed between renames) is completed or rolled back by the next one
 (:func:`_recover`), and make runs it again because a published target is missing.
@@ -137,7 +137,9 @@ def publish(study: str, root: Path | None = None, steps=None) -> list[Path]:
     for i, rel in enumerate(sets):
         _copy(stage / rel, work / "new" / str(i))
     (work / "old").mkdir(parents=True, exist_ok=True)
-    for i, rel in enumerate(sets):
+    # outputs/<study> (where make's published targets are) is swapped last: a publish killed at any
+    # rename before its end leaves those targets old or missing, so the next make publishes again
+    for i, rel in reversed(list(enumerate(sets))):
         dest = root / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         if dest.exists():

@@ -25,6 +25,7 @@ byte-identical files, and checked when read.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import re
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ __all__ = [
     "formula_cells",
     "formula_warnings",
     "read_csv",
+    "checked_text",
     "write_parquets",
     "read_parquet",
     "parquet_columns",
@@ -78,11 +80,13 @@ __all__ = [
 ]
 
 
-def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
+def read_csv(path: str | Path, *, declared: str = "", **kwargs) -> pd.DataFrame:
     """Read a CSV written by an earlier step (or a committed data file), recording it as an input.
 
     Everything is read as text unless ``dtype`` is given, so codes like "01" survive.
     A missing file raises :class:`tieval.errors.InputError` naming the step that makes it.
+    ``encoding`` (default UTF-8) is the file's text encoding; ``declared`` names the study.yml key
+    that declares it (``inputs.encoding``), named in the error for a file that is not in it.
     """
     path = Path(path)
     if not path.is_file():
@@ -90,7 +94,8 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     note_input(path)
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
-    text = _checked_text(path, kwargs.pop("encoding", "utf-8"))
+    text = checked_text(path, kwargs.pop("encoding", "utf-8"), declared)
+    _columns_once(path, text)
     try:
         return pd.read_csv(io.StringIO(text), **kwargs)
     except pd.errors.EmptyDataError:
@@ -109,26 +114,60 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
 #: Characters a CSV data file never holds (NUL, C0 controls but tab and line ends, DEL).
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+#: Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): in a hand-made
+#: input (a name, an id, a quotation) they only reorder what a reader sees, so they are refused there.
+_BIDI_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
-def _checked_text(path: Path, encoding: str) -> str:
-    """The file's text in ``encoding`` (a UTF-8 byte-order mark dropped), or a one-line error naming the
-    row of the first byte that is not ``encoding`` or of the first NUL or control character."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def checked_text(path: Path, encoding: str = "utf-8", declared: str = "") -> str:
+    """The file's text in ``encoding`` (a UTF-8 byte-order mark dropped; ``utf-16`` needs its BOM), or a
+    one-line error naming the row and byte offset of the first byte that is not ``encoding`` (with
+    ``declared``, the study.yml key that declares another encoding), or of the first NUL or control character."""
     data = path.read_bytes()
+    codec = encoding.replace("_", "-").lower()
+    utf8 = codec in ("utf-8", "utf8")
+    key = declared or "encoding"
+    if codec == "utf-16" and data[:2] not in _UTF16_BOMS:
+        raise InputError(path, f"UTF-16 text with a byte-order mark ({key}: utf-16)", row=1, found="no byte-order mark")
     try:
-        text = data.decode("utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding)
+        text = data.decode("utf-8-sig" if utf8 else codec)
     except UnicodeDecodeError as exc:
+        if not utf8:
+            expected = f"{encoding} text, as {key} declares"
+        elif data[:2] in _UTF16_BOMS:
+            expected = f"UTF-8 text (this is UTF-16: declare {key}: utf-16 in study.yml, or save it as UTF-8)"
+        elif declared:
+            expected = (
+                f"UTF-8 text (another encoding is read only when study.yml declares it: {declared}: cp1252 "
+                "for a CSV saved by Excel, latin-1 or utf-16; or save it as UTF-8)"
+            )
+        else:
+            expected = "UTF-8 text"
         row = data.count(b"\n", 0, exc.start) + 1
-        hint = (
-            " (UTF-16?)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else " (Latin-1 or Windows-1252? save it as UTF-8)"
-        )
-        raise InputError(path, f"{encoding} text{hint}", row=row, found=data[exc.start : exc.start + 4]) from None
-    control = _CONTROL_CHARS.search(text)
+        raise InputError(path, expected, row=row, found=f"byte 0x{data[exc.start]:02X} at offset {exc.start}") from None
+    control = _CONTROL_CHARS.search(text) or (_BIDI_CHARS.search(text) if declared else None)
     if control is not None:
         row = text.count("\n", 0, control.start()) + 1
+        code = ord(control.group())
         raise InputError(
-            path, "text without NUL or other control characters", row=row, found=f"\\x{ord(control.group()):02x}"
+            path,
+            "text without NUL, bidirectional-override or other control characters",
+            row=row,
+            found=f"\\x{code:02x}" if code < 0x100 else f"U+{code:04X}",
         )
     return text
+
+
+def _columns_once(path: Path, text: str) -> None:
+    """Refuse a header naming a column twice (pandas would rename the second ``text.1``)."""
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError(path, "each column name once in the header row", row=1, found=f"{name!r} twice")
+        seen.add(name)
 
 
 def _unclosed_quote_row(text: str) -> int | None:

@@ -68,6 +68,17 @@ def recode(study, rel, encoding):
     return change
 
 
+def recode_all(study, rel, encoding):
+    """``rel`` (if the study has it) saved in ``encoding``, nothing else changed."""
+
+    def change(root):
+        p = _p(root, study, rel)
+        if p.is_file():
+            p.write_bytes(p.read_text(encoding="utf-8-sig").encode(encoding))
+
+    return change
+
+
 def both(*changes):
     def change(root):
         for c in changes:
@@ -622,3 +633,235 @@ case(
     ["codings.qdpx"],
     QUAL,
 )
+
+
+LONG = "x" * 2_000_000
+
+
+def long_cell(study, rel, column, extra=LONG, row=1, encoding="utf-8"):
+    """Data row ``row``'s ``column`` with ``extra`` appended (a pasted document), the file saved in ``encoding``."""
+
+    def change(root):
+        import csv  # noqa: PLC0415 - only these mutations rewrite a CSV
+        import io  # noqa: PLC0415
+
+        p = _p(root, study, rel)
+        rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8-sig"), newline="")))
+        rows[row][rows[0].index(column)] += " " + extra
+        out = io.StringIO(newline="")
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        p.write_bytes(out.getvalue().replace("’", "'").encode(encoding))
+
+    return change
+
+
+# --- declared encodings (survey.encoding, inputs.encoding) -------------------------------------------
+def declare(study, section, encoding):
+    """Declare ``<section>.encoding`` in study.yml (section: survey or inputs)."""
+    return sub(study, YML, f"\n{section}:\n", f"\n{section}:\n  encoding: {encoding}\n")
+
+
+for study in (L, S):
+    tag = study[:4]
+    case(f"enc-{tag}-survey-latin1-undeclared", "survey", study, recode(study, SURVEY, "latin-1"),
+         ["survey.csv", "expected UTF-8 text", "survey.encoding: cp1252", "at offset"], CLEAN)  # fmt: skip
+    case(f"enc-{tag}-excerpts-cp1252-undeclared", "excerpts", study, recode(study, EXC, "cp1252"),
+         ["excerpts.csv", "row", "expected UTF-8 text", "inputs.encoding: cp1252", "at offset"], QUAL)  # fmt: skip
+    case(f"enc-{tag}-excerpts-cp1252-declared", "excerpts", study,
+         both(long_cell(study, EXC, "text", "café – naïve", encoding="cp1252"), declare(study, "inputs", "cp1252")),
+         (), QUAL)  # fmt: skip
+    case(f"enc-{tag}-excerpts-utf16-declared", "excerpts", study,
+         both(long_cell(study, EXC, "text", "café", encoding="utf-16"), declare(study, "inputs", "utf-16"),
+              *(recode_all(study, rel, "utf-16") for rel in (COD, COD2, PART, PUB))),
+         (), QUAL)  # fmt: skip
+    free, first = ("Q9_TEXT", 3) if study == L else ("what_surprised", 1)
+    case(f"enc-{tag}-survey-latin1-declared", "survey", study,
+         both(long_cell(study, SURVEY, free, "café", row=first, encoding="latin-1"),
+              declare(study, "survey", "latin-1")), (), CLEAN)  # fmt: skip
+case("enc-survey-cp1252-bad-byte", "survey", S,
+     both(lambda r: _p(r, S, SURVEY).write_bytes(_p(r, S, SURVEY).read_bytes().replace(b"Strongly agree", b"Strongly\x81agree", 1)),
+          declare(S, "survey", "cp1252")),
+     ["survey.csv", "expected cp1252 text (survey.encoding)", "byte 0x81"], CLEAN)  # fmt: skip
+case("enc-codings-utf16-undeclared", "codings", L, recode(L, COD, "utf-16"),
+     ["codings.csv", "this is UTF-16: declare inputs.encoding: utf-16"], QUAL)  # fmt: skip
+case("enc-published-utf16-no-bom", "published", L,
+     both(recode(L, PUB, "utf-16-le"), declare(L, "inputs", "utf-16")), ["figures.csv", "byte-order mark"], OVER)  # fmt: skip
+case("enc-unknown", "study.yml", L, declare(L, "inputs", "ebcdic"), ["study.yml", "inputs.encoding", "ebcdic"])
+case("enc-list", "study.yml", S, declare(S, "survey", "[utf-8]"), ["study.yml", "survey.encoding", "text"])
+
+
+# --- BOM, CRLF, empty, header-only, duplicated header, long cells ------------------------------------
+def bom_crlf(study, rel):
+    def change(root):
+        p = _p(root, study, rel)
+        data = p.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        p.write_bytes(b"\xef\xbb\xbf" + data)
+
+    return change
+
+
+def header_only(study, rel):
+    def change(root):
+        p = _p(root, study, rel)
+        p.write_bytes(p.read_bytes().split(b"\n")[0] + b"\n")
+
+    return change
+
+
+for study in (L, S):
+    tag = study[:4]
+    for rel, kind, steps in ((EXC, "excerpts", QUAL), (COD, "codings", QUAL), (PUB, "published", OVER),
+                             (SURVEY, "survey", CLEAN)):  # fmt: skip
+        case(f"bom-crlf-{tag}-{kind}", kind, study, bom_crlf(study, rel), (), steps)
+    case(f"header-only-{tag}-codings", "codings", study, header_only(study, COD),
+         ["codings.csv", "row 2", "at least one coding", "a header only"], QUAL)  # fmt: skip
+    case(f"header-only-{tag}-excerpts", "excerpts", study, header_only(study, EXC),
+         ["codings.csv", "an excerpt id of raw/excerpts.csv"], QUAL)  # fmt: skip
+    case(f"header-only-{tag}-published", "published", study, header_only(study, PUB), [], OVER)
+    case(f"empty-{tag}-codings", "codings", study, write(study, COD, b""), ["codings.csv"], QUAL)
+    case(f"dup-header-{tag}-excerpts", "excerpts", study, sub(study, EXC, "excerpt_id,section", "excerpt_id,text,section"),
+         ["excerpts.csv", "row 1", "each column name once", "'text' twice"], QUAL)  # fmt: skip
+    case(f"dup-header-{tag}-published", "published", study, sub(study, PUB, "figure_id,location,", "figure_id,value,location,"),
+         ["figures.csv", "row 1", "'value' twice"], OVER)  # fmt: skip
+    case(f"dup-header-{tag}-codings", "codings", study, sub(study, COD, "excerpt_id,code_id,coder", "excerpt_id,code_id,code_id"),
+         ["codings.csv", "row 1"], QUAL)  # fmt: skip
+case("long-cell-excerpt", "excerpts", L, long_cell(L, EXC, "text"), (), QUAL)
+case("long-cell-note", "published", S, long_cell(S, PUB, "note"), (), OVER)
+case("long-cell-survey-label", "survey", S, sub(S, SURVEY, "Strongly agree", "Strongly agree" + LONG),
+     ["survey.csv", "expected one of"], CLEAN)  # fmt: skip
+case(
+    "long-cell-code",
+    "codings",
+    L,
+    lambda r: _codings_row(r, L, COD, code="c" * 1_000_000),
+    ["codings.csv", "code_id"],
+    QUAL,
+)
+
+
+# --- NaN and inf in every numeric field ----------------------------------------------------------------
+for i, bad in enumerate(["nan", "inf", "-inf", "1e999", "NaN", "Infinity"]):
+    case(f"nonfinite-pub-value-{i}", "published", L, sub(L, PUB, "2018,year,,,", f"{bad},year,,,"),
+         ["figures.csv", "row 2", "value", "a finite number"], OVER)  # fmt: skip
+    case(f"nonfinite-pub-base-{i}", "published", S, sub(S, PUB, ",10,count,10,", f",10,count,{bad},"),
+         ["figures.csv", "base", "a finite number"], OVER)  # fmt: skip
+for i, (old, new, key) in enumerate([
+    ('{code: 1, label: "Strongly disagree"', '{code: .nan, label: "Strongly disagree"', "levels[0].code"),
+    ('{code: 1, label: "Strongly disagree"', '{code: -.inf, label: "Strongly disagree"', "levels[0].code"),
+    ("year: 2025", "year: .inf", "report.year"),
+]):  # fmt: skip
+    case(f"nonfinite-yml-{i}", "study.yml", L, sub(L, YML, old, new), ["study.yml", key], OVER)
+case(
+    "nonfinite-flow-n-nan",
+    "study.yml",
+    S,
+    sub(S, YML, "n: 23}", "n: .nan}"),
+    ["study.yml", "design.flow", "finite"],
+    OVER,
+)
+
+# --- Unicode control and bidirectional characters in names and ids -----------------------------------
+for i, ch in enumerate(["\u202e", "\u2066", "\u202a"]):
+    case(f"bidi-excerpt-speaker-{i}", "excerpts", L, sub(L, EXC, "Youth Work 1,", f"Youth {ch}Work 1,"),
+         ["excerpts.csv", "bidirectional", f"U+{ord(ch):04X}"], QUAL)  # fmt: skip
+case(
+    "bidi-coder", "codings", S, lambda r: _codings_row(r, S, COD, coder="rep\u202eort"), ["codings.csv", "U+202E"], QUAL
+)
+case("bidi-yml-title", "study.yml", L, sub(L, YML, 'title: "Trauma Informed', 'title: "Trauma \u202eInformed'),
+     ["study.yml", "U+202E"], OVER)  # fmt: skip
+case("bidi-codebook", "codebook", S, sub(S, BOOK, "themes:", "# \u2067x\nthemes:"), ["codebook.yml", "U+2067"], QUAL)
+case(
+    "control-published",
+    "published",
+    L,
+    sub(L, PUB, "Executive summary", "Executive\x1bsummary"),
+    ["figures.csv", "\\x1b"],
+    OVER,
+)
+case("control-excerpt-text", "excerpts", S, sub(S, EXC, "\n", "\n\x07", 2), ["excerpts.csv", "\\x07"], QUAL)
+
+# --- symlinks under raw/ pointing outside the study ---------------------------------------------------
+case(
+    "symlink-excerpts-out",
+    "excerpts",
+    L,
+    symlink(L, EXC, "/etc/hostname"),
+    ["inputs.excerpts", "inside the study folder"],
+    raw=False,
+)
+case("symlink-codings-other-study", "codings", S, lambda r: symlink(S, COD, str(_p(r, L, COD)))(r),
+     ["inputs.codings", "inside the study folder"], raw=False)  # fmt: skip
+case("symlink-raw-folder-out", "survey", S,
+     both(lambda r: os.symlink(r / "data" / L / "raw", _p(r, S, "raw/other")),
+          sub(S, YML, "file: raw/survey.csv", "file: raw/other/survey.csv")),
+     ["survey.file", "inside the study folder"], raw=False)  # fmt: skip
+
+# --- identifying values given as coder names ------------------------------------------------------------
+for i, (coder, shown) in enumerate([("jane.doe@example.org", "[email]"), ("07700 900123", "[phone]"),
+                                    ("https://example.org/jane", "[url]")]):  # fmt: skip
+    case(f"coder-identifying-{i}", "codings", L, lambda r, c=coder: _codings_row(r, L, COD, coder=c),
+         ["codings.csv", "column coder", "not identifying data", shown], QUAL, secrets=(coder,))  # fmt: skip
+case("coder-redacted-name", "codings", S, lambda r: _codings_row(r, S, COD, coder="Nicola"),
+     ["codings.csv", "column coder", "[name]"], QUAL, secrets=("Nicola",))  # fmt: skip
+case("coder2-email", "codings", S, lambda r: _codings_row(r, S, COD2, coder="second.coder@example.org"),
+     ["codings_second_coder.csv", "[email]"], QUAL, secrets=("second.coder@example.org",))  # fmt: skip
+
+
+def _qdpx_coder(root, name: str) -> None:
+    """The project our own step exported, its first user renamed ``name``, given as the codings."""
+    exported = root / "outputs" / S / "04_qualitative" / f"{S}.qdpx"
+    with zipfile.ZipFile(exported) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    qde = entries["project.qde"].decode("utf-8")
+    start = qde.index("<User ")
+    at = qde.index('name="', start) + len('name="')
+    entries["project.qde"] = (qde[:at] + name + qde[qde.index('"', at) :]).encode("utf-8")
+    qdpx(S, entries)(root)
+
+
+case("qdpx-coder-email", "qdpx", S, lambda r: _qdpx_coder(r, "jane.doe@example.org"),
+     ["codings.qdpx", "column coder", "[email]"], QUAL, secrets=("jane.doe@example.org",))  # fmt: skip
+
+
+# --- zip bombs and huge members in .qdpx -------------------------------------------------------------
+def _declared_size(study, size: int):
+    """A .qdpx whose one source declares ``size`` bytes uncompressed (the central directory says so;
+    zipfile would stop the member there), as a zip bomb does, without writing those bytes."""
+
+    def change(root):
+        qdpx(study, {"project.qde": b"<Project/>", "Sources/a.txt": b"tiny"})(root)
+        p = _p(root, study, "raw/codings.qdpx")
+        data = bytearray(p.read_bytes())
+        at = data.index(b"PK\x01\x02", data.index(b"Sources/a.txt") + 1)
+        while not data[at + 46 : at + 46 + 13] == b"Sources/a.txt":
+            at = data.index(b"PK\x01\x02", at + 1)
+        data[at + 24 : at + 28] = size.to_bytes(4, "little")
+        p.write_bytes(bytes(data))
+
+    return change
+
+
+case(
+    "qdpx-huge-member",
+    "qdpx",
+    S,
+    _declared_size(S, 3 << 30),
+    ["codings.qdpx", "Sources/a.txt", "zip bomb", "MB uncompressed"],
+    QUAL,
+)
+case("qdpx-many-members", "qdpx", S, _declared_size(S, 300 << 20), ["codings.qdpx", "zip bomb"], QUAL)
+
+# --- restates ------------------------------------------------------------------------------------------
+case("pub-restates-text", "published", L, append(L, PUB, "x.1,Somewhere,text,m,,,5,percent,,summary.1,5,"),
+     ["figures.csv", "restates", "a table cell", "summary.1"], OVER)  # fmt: skip
+case("pub-quantifier-restates-year", "published", L,
+     append(L, PUB, "x.1,Somewhere,text,all of them,,,100,quantifier,,summary.1,All of them,"),
+     ["figures.csv", "restates", "count, n or percent this quantifier claim quantifies"], OVER)  # fmt: skip
+case("pub-restates-each-other", "published", S, lambda r: _restates_pair(r), ["figures.csv", "restates"], OVER)
+
+
+def _restates_pair(root):
+    p = _p(root, S, PUB)
+    text = p.read_text(encoding="utf-8")
+    text += "t9.a,Table 9,table,m,,,5,count,,t9.b,5,\nt9.b,Table 9,table,m,,,5,count,,t9.a,5,\n"
+    p.write_text(text, encoding="utf-8")

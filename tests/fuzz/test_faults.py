@@ -1,6 +1,13 @@
 """Faults during builds (``make fuzz``): kills, concurrent runs, a failing late step, a full or read-only
-disk, and a setting that withdraws outputs.  The make cases run in a copy of this checkout's built
-project (sources, data, outputs and the staging mirrors), so each rebuilds one or two steps only."""
+disk, and a setting that withdraws outputs.
+
+The make cases run in one copy of this checkout's built project (sources, data, outputs and the
+staging mirrors), made once per module, whose published set is digested once (``baseline``): every
+case must leave it byte-identical.  Each case makes exactly one step out of date (its staged
+executed notebook dated in the past), so a make reruns that step only, the cheapest (surrey's
+overview); the kill cases kill at a measured point of the run (the step's notebook executing, or its
+first output written into the mirror) rather than after a sleep, and a publish is killed between
+its renames from inside the publishing process."""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +32,8 @@ from tieval.registry import STEPS, step
 pytestmark = pytest.mark.fuzz
 
 PUBLISHED = ("outputs", "data/processed")
+#: The study and step the make cases rerun (the cheapest step of the smaller study).
+STUDY, STEP = "surrey-als", step("01_study_overview")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +51,12 @@ def built(tmp_path_factory) -> Path:
     _make(copy, "-t", "all")  # the copy's own times: up to date
     assert _make(copy, "-q", "all", check=False).returncode == 0
     return copy
+
+
+@pytest.fixture(scope="module")
+def baseline(built) -> dict[str, str]:
+    """The digests of the copy's published set, taken once: every case leaves exactly these bytes."""
+    return digests(built, PUBLISHED)
 
 
 def _env() -> dict[str, str]:
@@ -61,18 +77,53 @@ def _make(project: Path, *args: str, check: bool = True) -> subprocess.Completed
     return proc
 
 
-def _touch_last_step(project: Path) -> None:
-    os.utime(project / "notebooks" / "06_audit.ipynb")
+def _outdate_one_step(project: Path) -> None:
+    """Date the staged executed notebook of STEP in the past: make reruns that step (and publishes)."""
+    os.utime(project / STEP.staged_target(STUDY), (1, 1))
+    assert _make(project, "-q", "all", check=False).returncode != 0
 
 
-def test_a_failing_late_step_leaves_the_previous_outputs_and_names_the_step(built):
-    """A recommendation citing an unknown finding fails 05_triangulation after 01-04 ran: nothing of
-    the study is replaced (the issue's half-updated outputs)."""
-    before = digests(built, PUBLISHED)
+def _popen_make(project: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        ["make", f"SETUP={project / 'setup.stamp'}", "all"],
+        cwd=project,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **kwargs,
+    )
+
+
+def _wait_for(proc: subprocess.Popen, ready, timeout: float = 240) -> None:
+    """Poll (every 10 ms) until ``ready()`` holds while ``proc`` still runs; fail if it ended first."""
+    end = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, "the build ended before the point the case kills it at"
+        assert time.monotonic() < end, "the build never reached the point the case kills it at"
+        time.sleep(0.01)
+
+
+def _executing(project: Path):
+    """The step's notebook is executing: its scratch copy exists in the mirror."""
+    target = project / STEP.staged_target(STUDY)
+    return lambda: target.with_name(f".{target.stem}.running.ipynb").exists()
+
+
+def _writing(project: Path):
+    """The step is writing its outputs: a table or figure of its own is in the mirror's step folder."""
+    folder = (project / STEP.staged_target(STUDY)).parent
+    return lambda: folder.is_dir() and any(p.suffix in (".csv", ".png", ".json") for p in folder.iterdir())
+
+
+def test_a_failing_late_step_leaves_the_previous_outputs_and_names_the_step(built, baseline):
+    """A recommendation citing an unknown finding fails 05_triangulation after 04 ran in the same make
+    (both read analysis/): nothing of the study is replaced (the issue's half-updated outputs)."""
     bad = built / "data/lancashire-tiat/analysis/recommendations.yml"
-    original = bad.read_bytes()
+    original, stat = bad.read_bytes(), bad.stat()
+    stage = built / ".make/stage/lancashire-tiat"
+    kept = built / ".make/kept/lancashire-tiat"
+    shutil.copytree(stage, kept, symlinks=True)  # the mirror as built (copy2 keeps the times make compares)
     bad.write_bytes(original.replace(b"findings: [", b"findings: [no_such_finding, ", 1))
-    os.utime(built / "notebooks/04_qualitative.ipynb")  # an earlier step of the same run succeeds first
     try:
         proc = _make(built, "all", check=False)
         assert proc.returncode != 0
@@ -82,50 +133,76 @@ def test_a_failing_late_step_leaves_the_previous_outputs_and_names_the_step(buil
         assert "step 05_triangulation of lancashire-tiat failed: outputs/lancashire-tiat/ keeps the last" in errors[0]
         assert "Traceback" not in proc.stderr + proc.stdout
         assert "lancashire-tiat    04_qualitative" in proc.stdout  # 04 ran and was staged, not published
-        assert digests(built, PUBLISHED) == before  # nothing replaced, nothing deleted
+        assert digests(built, PUBLISHED) == baseline  # nothing replaced, nothing deleted
         assert not list((built / "outputs").rglob("*.failed.ipynb"))
-    finally:
+    finally:  # back to the built state (the rebuild of a good 04-06 is the other cases' business)
         bad.write_bytes(original)
+        os.utime(bad, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        shutil.rmtree(stage)
+        os.replace(kept, stage)
+    assert _make(built, "-q", "all", check=False).returncode == 0
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_a_killed_build_leaves_outputs_intact_and_the_next_make_is_byte_identical(built, sig):
-    before = digests(built, PUBLISHED)
-    _touch_last_step(built)
-    proc = subprocess.Popen(
-        ["make", f"SETUP={built / 'setup.stamp'}", "all"],
-        cwd=built,
-        env=_env(),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(4)
-    os.killpg(proc.pid, sig)
-    proc.wait(timeout=60)
-    assert digests(built, PUBLISHED) == before
+@pytest.mark.parametrize(
+    ("sig", "point"),
+    [(signal.SIGINT, _executing), (signal.SIGKILL, _writing)],
+    ids=["SIGINT-executing", "SIGKILL-writing"],
+)
+def test_a_killed_build_leaves_outputs_intact_and_the_next_make_is_byte_identical(built, baseline, sig, point):
+    _outdate_one_step(built)
+    # a shell without job control starts background jobs with SIGINT ignored, and an ignored signal stays
+    # ignored across exec: give make the default action, or SIGINT would not reach the build at all
+    proc = _popen_make(built, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        _wait_for(proc, point(built))
+    finally:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert digests(built, PUBLISHED) == baseline
     _make(built, "all")
-    assert digests(built, PUBLISHED) == before
+    assert digests(built, PUBLISHED) == baseline
 
 
-def test_two_makes_at_once_leave_the_same_outputs(built):
-    before = digests(built, PUBLISHED)
-    _touch_last_step(built)
-    procs = [
-        subprocess.Popen(
-            ["make", f"SETUP={built / 'setup.stamp'}", "all"],
-            cwd=built,
-            env=_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+def test_two_makes_at_once_leave_the_same_outputs(built, baseline):
+    _outdate_one_step(built)
+    procs = [_popen_make(built) for _ in range(2)]
     for p in procs:
         p.wait(timeout=300)
     _make(built, "all")
-    assert digests(built, PUBLISHED) == before
+    assert digests(built, PUBLISHED) == baseline
+
+
+_KILLED_PUBLISH = """
+import os, signal, sys
+from tieval import staging
+real, renames = os.replace, []
+def replace(src, dst):
+    real(src, dst)
+    renames.append(dst)
+    if len(renames) == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)
+staging.os.replace = replace
+staging.publish(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("after", [1, 2, 5, 6])
+def test_a_publish_killed_between_its_renames_is_completed_by_the_next_make(built, baseline, after):
+    """SIGKILL after the first, second, ... of the six renames of a publish (the staged set newer than the
+    published one, as when a step has just rebuilt): the next make publishes again (outputs/<study>,
+    holding make's targets, is swapped last, so they are old or missing until the end) and the
+    published set is the same bytes."""
+    os.utime(built / STEP.staged_target(STUDY))
+    env = {**_env(), "TIEVAL_ROOT": "."}
+    proc = subprocess.run([sys.executable, "-c", _KILLED_PUBLISH, STUDY, str(after)], cwd=built, env=env, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert (built / ".make/publish" / STUDY).is_dir()  # cut short
+    _make(built, "all")
+    assert _make(built, "-q", "all", check=False).returncode == 0
+    if after < 6:  # publish ran again and cleared the leftovers; after the last rename only they are left
+        assert not (built / ".make/publish" / STUDY).exists()
+    assert digests(built, PUBLISHED) == baseline
 
 
 # --- in process: publishing, full and read-only disks, withdrawn outputs --------------------------
@@ -140,8 +217,8 @@ def _publish(root: Path, study: str, monkeypatch) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-def test_a_full_disk_during_publish_is_one_line_and_changes_nothing(built, monkeypatch):
-    before = digests(built, PUBLISHED)
+def test_a_full_disk_during_publish_is_one_line_and_changes_nothing(built, baseline, monkeypatch):
+    before = baseline
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(args[1]))
@@ -154,8 +231,8 @@ def test_a_full_disk_during_publish_is_one_line_and_changes_nothing(built, monke
     assert not (built / ".make/publish/surrey-als/old").exists()
 
 
-def test_a_read_only_folder_during_publish_is_one_line_and_changes_nothing(built, monkeypatch):
-    before = digests(built, PUBLISHED)
+def test_a_read_only_folder_during_publish_is_one_line_and_changes_nothing(built, baseline, monkeypatch):
+    before = baseline
     real = os.replace
 
     def read_only(src, dst):
@@ -173,8 +250,8 @@ def test_a_read_only_folder_during_publish_is_one_line_and_changes_nothing(built
     assert digests(built, PUBLISHED) == before
 
 
-def test_publishing_an_incomplete_study_names_the_step_and_changes_nothing(built, monkeypatch):
-    before = digests(built, PUBLISHED)
+def test_publishing_an_incomplete_study_names_the_step_and_changes_nothing(built, baseline, monkeypatch):
+    before = baseline
     staged = built / step("05_triangulation").staged_target("surrey-als")
     kept = staged.read_bytes()
     staged.unlink()

@@ -152,28 +152,9 @@ def check_totals(inputs: AuditInputs) -> list[Check]:
         equal = totals_equal(totals, part.total)
         figures = part.figures + tuple(s for s in equal["source"] if s in set(pub["figure_id"]))
         head = f"{part.location}, {part.measure}: {' + '.join(num(c) for c in part.counts)} = {num(part.total)}"
-        if len(equal):
-            checks.append(
-                Check(
-                    f"TOT-{part.key}",
-                    "text vs table total",
-                    part.location,
-                    figures,
-                    "consistent",
-                    head + f", equal to {describe_totals(equal)}.",
-                )
-            )
-        else:
-            checks.append(
-                Check(
-                    f"TOT-{part.key}",
-                    "text vs table total",
-                    part.location,
-                    figures,
-                    "possible",
-                    head + ", a total the report does not state.",
-                )
-            )
+        checks.append(
+            _total_check(f"TOT-{part.key}", part.location, figures, head, equal, ", a total the report does not state.")
+        )
     for location, group in by_table.items():
         if len(group) < 2:
             continue
@@ -230,29 +211,21 @@ def check_totals(inputs: AuditInputs) -> list[Check]:
         equal = totals_equal(totals, float(base))
         figures = tuple(g["figure_id"])
         head = f"{len(g)} figure(s) state a base of {num(base)}"
-        if len(equal):
-            checks.append(
-                Check(
-                    f"TOT-base-{num(base)}",
-                    "text vs table total",
-                    "",
-                    figures,
-                    "consistent",
-                    head + f", equal to {describe_totals(equal)}.",
-                )
+        checks.append(
+            _total_check(
+                f"TOT-base-{num(base)}", "", figures, head, equal, ", which matches no total the report states."
             )
-        else:
-            checks.append(
-                Check(
-                    f"TOT-base-{num(base)}",
-                    "text vs table total",
-                    "",
-                    figures,
-                    "possible",
-                    head + ", which matches no total the report states.",
-                )
-            )
+        )
     return checks
+
+
+def _total_check(cid: str, location: str, figures: tuple, head: str, equal, unstated: str) -> Check:
+    """A total check: consistent when the report states an equal total (``equal``), else possible."""
+    if len(equal):
+        return Check(
+            cid, "text vs table total", location, figures, "consistent", head + f", equal to {describe_totals(equal)}."
+        )
+    return Check(cid, "text vs table total", location, figures, "possible", head + unstated)
 
 
 def _same_printed(a: float, a_dec: int, b: float, b_dec: int) -> bool:

@@ -60,7 +60,7 @@ class AuditInputs:
 def published_record(study: Study) -> pd.DataFrame:
     """:func:`tieval.published.load_published` plus ``value_text`` (the value as written) and ``decimals``."""
     frame = load_published(study)
-    raw = store.read_csv(study.path("published"))
+    raw = store.read_csv(study.path("published"), **study.text_options("published"))
     frame["value_text"] = raw["value"].str.strip().to_numpy()
     frame["decimals"] = frame["value_text"].map(printed_decimals).astype(int)
     return frame.reset_index(drop=True)

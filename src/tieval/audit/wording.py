@@ -101,15 +101,7 @@ def check_item_numbering(inputs: AuditInputs) -> list[Check]:
         said = f"{r.figure_id} ({r.location}) cites {', '.join(cited)}"
         if unknown:
             checks.append(
-                Check(
-                    f"ITEM-{r.figure_id}",
-                    "item numbering",
-                    r.location,
-                    (r.figure_id,),
-                    "inconsistent",
-                    f"{said}, but the instrument has no item {', '.join(unknown)}.",
-                    (r.figure_id,),
-                )
+                _numbering(r, "inconsistent", f"{said}, but the instrument has no item {', '.join(unknown)}.")
             )
             continue
         words = re.findall(r"[a-z]+", f"{r.printed} {r.measure}".lower())
@@ -119,27 +111,17 @@ def check_item_numbering(inputs: AuditInputs) -> list[Check]:
             meant = [it.id for it in study.items if it.construct in named]
             own_labels = ", ".join(sorted(study.constructs[c].label if c in study.constructs else c for c in own if c))
             named_labels = ", ".join(study.constructs[c].label for c in named)
-            checks.append(
-                Check(
-                    f"ITEM-{r.figure_id}",
-                    "item numbering",
-                    r.location,
-                    (r.figure_id,),
-                    "inconsistent",
-                    f"{said} and describes them as {named_labels} items; the instrument numbers those "
-                    f"{', '.join(meant)}, while {', '.join(cited)} are {own_labels} items.",
-                    (r.figure_id,),
-                )
+            text = (
+                f"{said} and describes them as {named_labels} items; the instrument numbers those "
+                f"{', '.join(meant)}, while {', '.join(cited)} are {own_labels} items."
             )
+            checks.append(_numbering(r, "inconsistent", text))
         else:
-            checks.append(
-                Check(
-                    f"ITEM-{r.figure_id}",
-                    "item numbering",
-                    r.location,
-                    (r.figure_id,),
-                    "consistent",
-                    f"{said}; they exist in the instrument.",
-                )
-            )
+            checks.append(_numbering(r, "consistent", f"{said}; they exist in the instrument."))
     return checks
+
+
+def _numbering(r, result: str, text: str) -> Check:
+    """The item-numbering check of figure ``r``; an inconsistent one flags the figure."""
+    flagged = (r.figure_id,) if result == "inconsistent" else ()
+    return Check(f"ITEM-{r.figure_id}", "item numbering", r.location, (r.figure_id,), result, text, flagged)

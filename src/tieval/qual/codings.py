@@ -18,7 +18,8 @@ from tieval.qual import qda
 from tieval.qual.codebook import Codebook
 from tieval.qual.excerpts import first_bad
 from tieval.schema import CODINGS, require_columns
-from tieval.store import note_input, read_csv
+from tieval.store import checked_text, note_input, read_csv
+from tieval.survey.redact import redact_series
 
 __all__ = [
     "REPORT_CODER",
@@ -83,8 +84,8 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
     are attributed to the file's name (stem).  A coding that matches no excerpt or no
     code raises :class:`InputError` naming the export, with the reason."""
     path = study.path(name)
-    if path.suffix.lower() == ".csv" and _is_tidy_csv(path):
-        frame = read_csv(path)
+    if path.suffix.lower() == ".csv" and _is_tidy_csv(path, study.text_options(name)):
+        frame = read_csv(path, **study.text_options(name))
         require_columns(frame, CODINGS, path)
         frame = frame[CODINGS]
     else:
@@ -100,20 +101,24 @@ def load_codings(study: Study, codebook: Codebook, excerpts: pd.DataFrame, name:
                 found=bad["code"],
             )
         frame = tables.codings
-    return check_codings(frame, codebook, excerpts, path)
+    names = study.survey.redact_names if study.survey is not None else ()
+    return check_codings(frame, codebook, excerpts, path, names)
 
 
-def _is_tidy_csv(path: Path) -> bool:
-    """Whether a CSV's header holds the tidy codings columns (else it is a program's export)."""
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:  # the reader names a bad byte
-        header = handle.readline()
+def _is_tidy_csv(path: Path, options: dict[str, str]) -> bool:
+    """Whether a CSV's header holds the tidy codings columns (else it is a program's export); a file
+    not in its declared encoding (``options``: :meth:`tieval.config.Study.text_options`) is refused here."""
+    header = checked_text(path, **options).split("\n", 1)[0]
     return all(c in [h.strip().strip('"') for h in header.split(",")] for c in CODINGS)
 
 
-def check_codings(codings: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame, path) -> pd.DataFrame:
-    """Raise :class:`InputError` naming ``path`` for an unknown excerpt or code, an empty coder
-    or a repeated row; return the codings sorted."""
+def check_codings(codings: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFrame, path, names=()) -> pd.DataFrame:
+    """Raise :class:`InputError` naming ``path`` for an unknown excerpt or code, an empty coder, a
+    coder given as identifying data (an e-mail, phone number, URL or IP address, or a name the study
+    redacts, ``names``: coders reach the outputs) or a repeated row; return the codings sorted."""
     codings = codings.astype({c: str for c in CODINGS})
+    if codings.empty:
+        raise InputError(path, "at least one coding (a row under the header)", row=2, found="a header only")
     first_bad(
         ~codings["excerpt_id"].isin(set(excerpts["excerpt_id"])),
         path,
@@ -125,8 +130,25 @@ def check_codings(codings: pd.DataFrame, codebook: Codebook, excerpts: pd.DataFr
         ~codings["code_id"].isin(set(codebook.codes)), path, codings, "code_id", "a code id of analysis/codebook.yml"
     )
     first_bad(codings["coder"].str.strip() == "", path, codings, "coder", "the coder's name")
+    _no_identifying_coder(codings, path, names)
     first_bad(codings.duplicated(CODINGS), path, codings, "code_id", "each excerpt, code and coder once")
     return _sort_codings(codings, excerpts, codebook)
+
+
+def _no_identifying_coder(codings: pd.DataFrame, path, names) -> None:
+    """Refuse a coder that is identifying data; the message shows it redacted, never in clear."""
+    shown = redact_series(codings["coder"], names, detect_names=False).texts
+    bad = (shown != codings["coder"]).to_numpy()
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raise InputError(
+            path,
+            "a coder's name or initials, not identifying data (an e-mail, phone number, address or a redacted "
+            "name reaches every output that names the coder)",
+            row=i + 2 if str(path).lower().endswith(".csv") else None,  # a program's export has no such row
+            column="coder",
+            found=shown.iloc[i],
+        )
 
 
 def compare_codings(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:

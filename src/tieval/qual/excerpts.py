@@ -28,7 +28,7 @@ _EXCERPT_COLUMNS = [c for c in EXCERPTS if c != "study"]
 def load_excerpts(study: Study) -> pd.DataFrame:
     """Read and check ``raw/excerpts.csv``; returns it with a ``study`` column first."""
     path = study.path("excerpts")
-    frame = read_csv(path)
+    frame = read_csv(path, **study.text_options("excerpts"))
     check_excerpts(frame, path)
     return frame.assign(study=study.id)[EXCERPTS]
 

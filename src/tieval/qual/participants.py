@@ -35,7 +35,7 @@ def load_participants(study: Study) -> pd.DataFrame | None:
     path = study.root / rel
     if not path.is_file():
         return None
-    frame = read_csv(path)
+    frame = read_csv(path, **study.text_options("participants"))
     require_columns(frame, PARTICIPANTS, path)
     frame = frame[PARTICIPANTS]
     first_bad(frame["participant"].str.strip() == "", path, frame, "participant", "a participant label")

@@ -39,14 +39,10 @@ from tieval import notebook_io, registry
 from tieval.atomic import atomic_write, sha256_file, write_json, write_text
 from tieval.config import load_study
 from tieval.paths import outputs_dir, project_root, step_dir
+from tieval.report.numbering import number_blocks
 from tieval.report.site import assets, citation, layout, media, references, search, sources
 from tieval.report.site.citation import git_commit
 from tieval.report.site.layout import CODE_SUFFIX, step_title
-
-try:  # the numbering of tables and figures (tieval.report.numbering, issue 16's tables part)
-    from tieval.report.numbering import number_blocks
-except ImportError:  # not on this branch yet: blocks keep their captions unnumbered
-    number_blocks = None
 
 __all__ = [
     "render_views",
@@ -151,8 +147,7 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
         )
         before, main, after = _main_split(page)
         main = media.store_images(main, folder / "figures", f"{step}/figures/", images)
-        if number_blocks is not None:
-            main = number_blocks(main)
+        main = number_blocks(main)
         main, cited = references.link_citations(main, bib)
         refs = references.reference_list(cited, bib)
         if refs:

@@ -35,20 +35,21 @@ from tieval.qual.data import QualitativeData, load
 from tieval.qual.excerpts import redacted
 from tieval.report.figures import AppendixFigure, render, write_figure
 from tieval.report.present import Block, Html, Note, Table
-from tieval.survey import disclosure
+from tieval.schema import RESPONDENTS
+from tieval.survey import counts, disclosure
 from tieval.survey.data import included, load_survey
 from tieval.survey.wave_change import study_change
 from tieval.survey.wave_data import study_linkage, wave_ids, wave_subset
 
-__all__ = ["STEP", "NOTHING_TO_TRIANGULATE", "TriangulationResult", "run", "write"]
+__all__ = ["STEP", "NOTHING_TO_TRIANGULATE", "TriangulationResult", "survey_columns", "run", "write"]
 
 STEP = "05_triangulation"
 
 NOTHING_TO_TRIANGULATE = (
-    "This study has no findings file (inputs.triangulation) or no qualitative material, so there is "
+    "This study has no findings file (no triangulation file in its study.yml) or no qualitative material, so there is "
     "nothing to triangulate."
 )
-NO_RECOMMENDATIONS = "The study records no recommendations (inputs.recommendations)."
+NO_RECOMMENDATIONS = "The study records no recommendations (no recommendations file in its study.yml)."
 EVERY_CODE_LINKED = "Every code is linked to at least one survey item."
 RECONSTRUCTED_STATISTICS = (
     "The survey statistics come from the reconstructed stand-in data. Single-item proportions are "
@@ -83,6 +84,17 @@ class TriangulationResult:
     silence: tuple[Block, ...] = ()
     recommendations: tuple[Block, ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
+
+
+def survey_columns(tri: Triangulation) -> list[str] | None:
+    """The responses (and respondents) columns the findings' statistics need: the item-cell
+    columns (:data:`tieval.survey.counts.ITEM_CELL_COLUMNS`), with ``wave`` when a finding names a
+    wave; every column (None) when one names a change (the paired tests read respondent ids).
+    At a million respondents this is what lets an edit of the findings re-run in seconds."""
+    specs = [q for f in tri.findings for q in f.quantitative]
+    if any(q.statistic == "change" for q in specs):
+        return None
+    return counts.ITEM_CELL_COLUMNS + (["wave"] if any(q.wave for q in specs) else [])
 
 
 def _wave_evidence(study: Study, tri, respondents, responses, min_cell: int) -> dict:
@@ -123,7 +135,9 @@ def run(study: Study, *, min_cell: int = 0) -> TriangulationResult:
         )
     shown = redacted(qual.excerpts, study)
     tri = load_triangulation(study, qual.codebook, qual.excerpts, qual.codings)
-    respondents, responses = load_survey(study)
+    columns = survey_columns(tri)
+    people = None if columns is None else [c for c in columns if c in RESPONDENTS]
+    respondents, responses = load_survey(study, columns, people)
     cells = disclosure.item_cells(study, responses, respondents, min_cell)
     stats = finding_statistics(tri, cells, study, **_wave_evidence(study, tri, respondents, responses, min_cell))
     joint = joint_display(tri, stats, qual.codebook, shown, study)
@@ -171,7 +185,9 @@ def _joint(study: Study, joint: pd.DataFrame, stats: pd.DataFrame, qual: Qualita
     if len(stats):
         low, high = int(stats["base"].min()), int(stats["base"].max())
         base = f"survey: respondents answering each item (n = {low}-{high}); " + base
-    blocks: list[Block] = [Html(joint_display_html(joint, "Joint display of the findings", base=base))]
+    blocks: list[Block] = [
+        Html(joint_display_html(joint, "Joint display of the findings", base=base, csv=f"{STEP}/joint_display.csv"))
+    ]
     if study.reconstructed:
         blocks.append(Note(RECONSTRUCTED_STATISTICS))
     return tuple(blocks)
@@ -188,11 +204,20 @@ def _silence(study: Study, qual: QualitativeData, tri: Triangulation, tables: di
             "Survey constructs and items against the coded quotations",
             base=f"{len(cov)} survey units; {len(qual.excerpts)} quotations",
             max_rows=None,
+            csv="silence_survey_units.csv",
+            ident="silence-survey",
         )
     ]
     if len(quiet):
         blocks.append(
-            Table(quiet, "Codes no survey item asks about", base=f"{len(qual.codebook.codes)} codes", max_rows=None)
+            Table(
+                quiet,
+                "Codes no survey item asks about",
+                base=f"{len(qual.codebook.codes)} codes",
+                max_rows=None,
+                csv="silence_codes.csv",
+                ident="silence-codes",
+            )
         )
     else:
         blocks.append(Note(EVERY_CODE_LINKED))
@@ -215,6 +240,8 @@ def _recommendations(
             base=f"{len(recs)} recommendations",
             escape=False,
             max_rows=None,
+            csv="recommendations.csv",
+            ident="recommendations",
         ),
     )
 

@@ -17,9 +17,9 @@ The cleaning step (``notebooks/02_clean.ipynb``, ``python -m tieval validate``):
    ``complete`` (every item answered; a not-relevant answer counts as an
    answer) or ``partial``.
 4. :func:`build_tables` writes the long responses table: ``code`` is the raw
-   code on the item's scale (agreement 1-5 as answered, 0-10 items as numbers);
+   code on the item's scale (an ordinal answer's code as answered, numeric items as numbers);
    reverse-worded items are *not* reversed here - scoring
-   (:mod:`tieval.survey.nomad`) uses ``6 - code`` for ``Item.reverse``.  Not-relevant
+   (:mod:`tieval.survey.scores`) uses ``min + max - code`` of the scale for ``Item.reverse``.  Not-relevant
    answers keep their own label and the category ``not_relevant`` with a blank
    code, so tables can show them and scores treat them as missing.
 5. Respondents get stable pseudonymous ids and free text is redacted

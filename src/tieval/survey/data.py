@@ -181,19 +181,27 @@ def export_csv(study: Study, root: Path | None = None) -> list[Path]:
 
 
 # --- the notebook's building blocks ---------------------------------------------------------------
-def load_survey(study: Study, columns: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_survey(
+    study: Study, columns: list[str] | None = None, respondent_columns: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The processed respondents and responses of a study (empty tables for a study without a survey).
 
     ``columns``: read only these responses columns (and the checked ones, :func:`load_responses`),
     e.g. ``counts.ITEM_CELL_COLUMNS`` for a step that only counts answers: at a million respondents
-    the respondent ids of the long table are most of its memory."""
+    the respondent ids of the long table are most of its memory.  ``respondent_columns``: read
+    only these respondents columns (``status`` always: :func:`included` needs it)."""
+    if respondent_columns is not None:
+        respondent_columns = list(dict.fromkeys(["status", *respondent_columns]))
     if study.survey is None:
         kept = RESPONSES if columns is None else [c for c in RESPONSES if c in {*columns, *CHECKED}]
+        people = RESPONDENTS + [d.id for d in study.demographics]
+        if respondent_columns is not None:
+            people = [c for c in people if c in respondent_columns]
         return (
-            pd.DataFrame(columns=RESPONDENTS + [d.id for d in study.demographics], dtype=str),
+            pd.DataFrame(columns=people, dtype=str),
             pd.DataFrame({c: pd.Series(dtype=float if c == "code" else str) for c in kept}),
         )
-    respondents = load_respondents(study)
+    respondents = load_respondents(study, respondent_columns)
     return respondents, load_responses(study, respondents, columns)
 
 

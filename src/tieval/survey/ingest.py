@@ -9,9 +9,9 @@ The file is recognised from its content, never from its name
 (:mod:`tieval.survey.exports`):
 
 - the container (:mod:`~tieval.survey.exports.sniff`): CSV text in UTF-8 (with or without a BOM),
-  UTF-16 (Qualtrics' TSV download, Excel's "Unicode text"; tab- or comma-separated) or
-  Windows-1252 (a CSV re-saved by Excel, read with a warning), an ``.xlsx`` or old ``.xls``
-  workbook, or an SPSS ``.sav``; a Stata, ODS, PDF or other file is named as what it is;
+  UTF-16 (Qualtrics' TSV download, Excel's "Unicode text"; tab- or comma-separated) or another
+  encoding declared by ``survey.encoding`` (cp1252 for a CSV re-saved by Excel; never guessed), an
+  ``.xlsx`` or old ``.xls`` workbook, or an SPSS ``.sav``; a Stata, ODS, PDF or other file is named as what it is;
 - the header layout (:mod:`~tieval.survey.exports.layouts`): Qualtrics (current three-row,
   2016-2018 "Insights", legacy two-row), SurveyMonkey (two rows), Microsoft Forms, Google Forms
   or another one-row form export; ``survey.format`` in study.yml says which layouts it accepts.
@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from tieval import store
-from tieval.config import ColumnRef, Study, normalise_label
+from tieval.config import ROW_ID, ColumnRef, Study, normalise_label
 from tieval.errors import InputError
 from tieval.survey.columns import take
 from tieval.survey.exports.layouts import (
@@ -53,6 +53,7 @@ from tieval.survey.exports.layouts import (
     QUALTRICS_FAMILY,
     STANDARD_IDENTIFYING,
     STANDARD_METADATA,
+    STANDIN_NOTICE_COLUMN,
     Layout,
     column_letter,
     detect_layout,
@@ -343,6 +344,8 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
         id_col = claim(candidate, "the response id (survey.id_column)", required=False)
         if id_col:
             break
+    if id_col is None and id_name == ROW_ID:
+        id_col = ROW_ID  # no id in the file: respondents are numbered by their row (see _finish)
     if id_col is None:
         raise InputError(
             path,
@@ -370,6 +373,8 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
             )
     identifying_set = study_identifying | {c.casefold() for c in STANDARD_IDENTIFYING}
     metadata_set = {c.casefold() for c in STANDARD_METADATA}
+    if study.reconstructed:  # the stand-in's own notice column is not embedded data of the study
+        metadata_set.add(STANDIN_NOTICE_COLUMN.casefold())
     identifying, metadata, extras = [], [], []
     for pos, name in enumerate(names):
         if pos in used:
@@ -446,7 +451,7 @@ class _Source:
     transcoded to UTF-8 for the Arrow reader."""
 
     path: Path
-    encoding: str  # utf-8 | utf-16 | cp1252
+    encoding: str  # utf-8, utf-16 (a byte-order mark) or the declared survey.encoding
     bom: int
     delimiter: str = ","
     data: bytes | None = None  # UTF-8 bytes without a BOM, when the file itself is not UTF-8
@@ -479,36 +484,33 @@ def _first_records(text: str, want: int, delimiter: str) -> list[list[str]]:
     return records
 
 
-def _transcode(path: Path, sniffed: Sniffed) -> _Source:
-    """A UTF-16 file (Qualtrics' TSV download) as UTF-8 text; tab-separated when its first line is."""
+def _transcode(path: Path, sniffed: Sniffed, encoding: str) -> _Source:
+    """The file as UTF-8 text: UTF-16 when it starts with a UTF-16 byte-order mark (Qualtrics' TSV
+    download; tab-separated when its first line is), else the encoding study.yml declares."""
     raw = path.read_bytes()
+    if sniffed.encoding != "utf-16" and encoding == "utf-16":
+        raise InputError(
+            path, "UTF-16 text with a byte-order mark (survey.encoding: utf-16)", found="no byte-order mark"
+        )
+    codec = "utf-16" if sniffed.encoding == "utf-16" else encoding
     try:
-        text = raw.decode("utf-16")
+        text = raw[sniffed.bom if codec != "utf-16" else 0 :].decode(codec)
     except UnicodeDecodeError as exc:
-        raise InputError(path, "UTF-16 text (the file starts with a UTF-16 byte-order mark)", found=str(exc)) from None
+        if codec == "utf-16":
+            raise InputError(
+                path, "UTF-16 text (the file starts with a UTF-16 byte-order mark)", found=str(exc)
+            ) from None
+        _raise_bad_byte(path, raw[sniffed.bom :], exc.start, sniffed.bom, expected=f"{encoding} text (survey.encoding)")
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first else ","
-    return _Source(path, "utf-16", sniffed.bom, delimiter, text.encode("utf-8"))
+    return _Source(path, codec, sniffed.bom, delimiter, text.encode("utf-8"))
 
 
-def _windows_1252(path: Path, bom: int, start: int, header: list[str] | None) -> _Source:
-    """The file as Windows-1252 text (Excel's 'CSV (Comma delimited)'), or the error naming the
-    first byte that is neither UTF-8 nor Windows-1252."""
-    raw = path.read_bytes()[bom:]
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        _raise_bad_byte(path, raw, exc.start, bom, header, cp1252=True)
-    source = _Source(path, "cp1252", bom, ",", text.encode("utf-8"))
-    source.first_odd = _locate(raw[:start].decode("utf-8", errors="replace"), header)  # type: ignore[attr-defined]
-    return source
-
-
-def _text_source(path: Path, sniffed: Sniffed) -> tuple[_Source, list[list[str]]]:
-    """The export's text source and its first four records."""
-    if sniffed.encoding == "utf-16":
-        source = _transcode(path, sniffed)
+def _text_source(path: Path, sniffed: Sniffed, encoding: str) -> tuple[_Source, list[list[str]]]:
+    """The export's text source and its first four records (``encoding``: survey.encoding)."""
+    if sniffed.encoding == "utf-16" or encoding != "utf-8":
+        source = _transcode(path, sniffed, encoding)
         return source, _first_records(source.data.decode("utf-8"), 4, source.delimiter)
     size = _HEAD_BYTES
     while True:
@@ -522,8 +524,7 @@ def _text_source(path: Path, sniffed: Sniffed) -> tuple[_Source, list[list[str]]
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            source = _windows_1252(path, sniffed.bom, exc.start, None)
-            return source, _first_records(source.data.decode("utf-8"), 4, ",")
+            _raise_bad_byte(path, body, exc.start, sniffed.bom)
         records = _first_records(text, 5, ",")
         if eof or len(records) > 4:
             return _Source(path, "utf-8", sniffed.bom), records[:4]
@@ -545,16 +546,19 @@ def _locate(prefix: str, header: list[str] | None) -> tuple[int, str | None]:
     return row, column
 
 
+#: What an undeclared file that is not UTF-8 is expected to be, and how to declare another encoding.
+_NOT_UTF8 = (
+    "UTF-8 text (a file in another encoding is read only when study.yml declares it: survey.encoding: "
+    "cp1252 for a CSV saved by Excel, latin-1 or utf-16; or save it as 'CSV UTF-8')"
+)
+
+
 def _raise_bad_byte(
-    path: Path, body: bytes, start: int, offset: int = 0, header: list[str] | None = None, cp1252: bool = False
+    path: Path, body: bytes, start: int, offset: int = 0, header: list[str] | None = None, expected: str = _NOT_UTF8
 ) -> None:
     """Raise the error for an undecodable byte at ``body[start]``, naming its row and column."""
     row, column = _locate(body[:start].decode("utf-8", errors="replace"), header)
     byte = body[start]
-    if cp1252:
-        expected = "UTF-8 or Windows-1252 text (this byte is neither: is the file text in another encoding?)"
-    else:
-        expected = "UTF-8 text"
     raise InputError(path, expected, row=row, column=column, found=f"byte 0x{byte:02X} at offset {start + offset}")
 
 
@@ -572,7 +576,7 @@ def _coded_columns(plan: _Plan) -> set[str]:
 
 
 def _read_csv(path: Path, study: Study, sniffed: Sniffed) -> Export:
-    source, records = _text_source(path, sniffed)
+    source, records = _text_source(path, sniffed, study.encoding("survey"))
     if not records or all(not any(c.strip() for c in rec) for rec in records):
         raise InputError(path, "a survey export with a header row and responses; found an empty file")
     header = [c.strip() for c in records[0]]
@@ -590,8 +594,7 @@ def _read_csv(path: Path, study: Study, sniffed: Sniffed) -> Export:
             body.decode("utf-8")
             raise
         except UnicodeDecodeError as dec:
-            source = _windows_1252(path, source.bom, dec.start, layout.names)
-        table, invalid = _arrow_read(source, layout, plan)
+            _raise_bad_byte(path, body, dec.start, source.bom, layout.names)
 
     width = len(layout.names)
     rows = None
@@ -612,12 +615,6 @@ def _read_csv(path: Path, study: Study, sniffed: Sniffed) -> Export:
     export = _finish(
         path, study, _format_name(layout.kind, container), layout, plan, frame, rows, source.bom > 0, space_rows
     )
-    if source.encoding == "cp1252":
-        row, column = source.first_odd  # type: ignore[attr-defined]
-        export.warnings.append(
-            f"the file is not UTF-8: read as Windows-1252, as Excel's 'CSV (Comma delimited)' writes it (first "
-            f"non-UTF-8 character in row {row}, column {column}); check accented letters and quotes in free text"
-        )
     return export
 
 
@@ -756,6 +753,8 @@ def _finish(
     frame = frame.astype({c: "str" for c in frame.columns if c not in coded})
     for col in coded:
         frame[col] = _categorical(frame[col])
+    if plan.id_column == ROW_ID:
+        frame[ROW_ID] = ""  # numbered below, once rows with no answer at all are dropped
     blank = np.array(frame[plan.id_column].str.strip() == "", dtype=bool)
     candidates = np.flatnonzero(blank)
     if len(candidates):
@@ -770,6 +769,8 @@ def _finish(
         skipped = [int(rows[i]) for i in inner]
         frame = frame.iloc[:end][~blank[:end]].reset_index(drop=True)
         rows = rows[:end][~blank[:end]]
+    if plan.id_column == ROW_ID:
+        frame[ROW_ID] = pd.array([str(r) for r in rows], dtype="str")
     # header rows and skipped rows may have left categories unused
     frame = pd.DataFrame({c: _drop_unused(frame[c]) if c in coded else frame[c] for c in frame.columns}, copy=False)
     skipped = sorted(set(skipped) | {r for r in space_rows if len(rows) and r < rows[-1]})

@@ -65,6 +65,8 @@ import pandas as pd
 from tieval.audit.rules import RULE_LABELS, TableRule, round_row
 from tieval.audit.table_rules import study_table_rules
 from tieval.config import Study, normalise_label
+from tieval.errors import InputError
+from tieval.published import STATISTIC_UNITS
 from tieval.survey import disclosure
 from tieval.survey.counts import (
     MISSING_CATEGORIES,
@@ -74,6 +76,7 @@ from tieval.survey.counts import (
 )
 from tieval.survey.intervals import wilson_interval
 from tieval.survey.matching import comparison, reproduced_list, text_proportions
+from tieval.survey.wave_data import wave_ids, wave_labels, wave_subset
 
 __all__ = [
     "resolve_figures",
@@ -83,6 +86,7 @@ __all__ = [
     "PublishedTable",
     "Reproduction",
     "reproduce",
+    "published_waves",
     "base_text",
     "single_category_tables",
     "table_rows",
@@ -306,6 +310,7 @@ class PublishedTable:
     categories: list[str]
     figures: pd.DataFrame  # the published rows of this table that were computed
     base: str  # "n = 46" or a range
+    wave: str = ""  # the wave its figures name (a study with waves), else ''
 
 
 @dataclass
@@ -343,11 +348,95 @@ def reproduce(
     Counts below ``min_cell`` (and the cells that would reveal them) are suppressed
     before anything is tabulated (see :mod:`tieval.survey.disclosure`); ``min_cell = 0``
     reproduces the reports.
+
+    A study with waves reproduces each published figure from the answers of its wave (the
+    ``wave`` column of ``published/figures.csv``; blank: the first wave, as for the other
+    statistics), never from the waves pooled: a published table is rebuilt once per wave its
+    figures name (``table2_baseline``, "Table 2 (Baseline)").  The reproduction's ``cells`` and
+    ``demo_cells`` (the distributions and figures of every answer) stay those of all waves.
     """
+    waves = wave_ids(study)
+    if len(waves) < 2:
+        return _reproduce(study, responses, respondents, published, min_cell=min_cell)
+    named = published_waves(published, study)
+    labels = wave_labels(study)
+    parts = [
+        _reproduce(
+            study,
+            wave_subset(responses, w),
+            wave_subset(respondents, w),
+            published[(named == w).to_numpy()].reset_index(drop=True),
+            min_cell=min_cell,
+            wave=(w, labels[w]),
+        )
+        for w in waves
+    ]
+    order = {fid: i for i, fid in enumerate(published["figure_id"])}
+
+    def stack(frames: list[pd.DataFrame], key: str = "figure_id") -> pd.DataFrame:
+        out = pd.concat(frames, ignore_index=True)
+        return out.iloc[np.argsort(out[key].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+
+    pooled = _reproduce(study, responses, respondents, published.iloc[0:0], min_cell=min_cell)
+    rep = Reproduction(
+        pooled.cells,
+        pooled.demo_cells,
+        stack([p.figures for p in parts]),
+        stack([p.values for p in parts]),
+        min_cell=min_cell,
+    )
+    rep.tables = sorted((t for p in parts for t in p.tables), key=lambda t: (_table_number(t.id), waves.index(t.wave)))
+    rep.rules = {k: v for p in parts for k, v in p.rules.items()}
+    rep.skipped = {k: v for p in parts for k, v in p.skipped.items()}
+    rep.text = stack([p.text for p in parts])
+    rep.reproduced = stack([p.reproduced for p in parts])
+    rep.comparison = stack([p.comparison for p in parts])
+    return rep
+
+
+def published_waves(published: pd.DataFrame, study: Study) -> pd.Series:
+    """The wave of each published figure: its ``wave`` cell, blank read as the study's first wave.
+    A wave that is not one of the study's is an error naming the figure."""
+    waves = wave_ids(study)
+    named = (
+        published["wave"].fillna("").astype(str).str.strip()
+        if "wave" in published.columns
+        else pd.Series("", index=published.index)
+    )
+    named = named.where(named != "", waves[0])
+    bad = ~named.isin(waves)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            study.path("published"),
+            f"for figure {published['figure_id'].iloc[i]}, one of the study's waves ({', '.join(waves)}) or blank",
+            column="wave",
+            found=named.iloc[i],
+        )
+    return named
+
+
+def _table_number(table_id: str) -> int:
+    return int(re.match(r"table(\d+)", table_id).group(1))
+
+
+def _reproduce(
+    study: Study,
+    responses: pd.DataFrame,
+    respondents: pd.DataFrame,
+    published: pd.DataFrame,
+    *,
+    min_cell: int = 0,
+    wave: tuple[str, str] | None = None,
+) -> Reproduction:
+    """:func:`reproduce` on one set of answers (a single-wave study's, or one ``wave`` ``(id, label)``
+    of a study with waves, whose tables are then named ``table<k>_<wave>``, "Table k (label)")."""
     n_included = int((respondents["status"] != "excluded").sum())  # len(included(respondents))
     cells = disclosure.item_cells(study, responses, respondents, min_cell)
     demo_cells = disclosure.demographic_cells(study, respondents, min_cell)
     figures = resolve_figures(published, study)
+    suffix = f"_{wave[0]}" if wave else ""
+    figures["table"] = np.where(figures["table"] != "", figures["table"] + suffix, "")
     if n_included == 0:  # no survey answers: nothing can be reproduced from them
         figures["computable"] = False
     values = figure_values(figures, cells, demo_cells)
@@ -355,13 +444,20 @@ def reproduce(
 
     tab = figures[figures["table"] != ""]
     rules = study_table_rules(study) if len(tab) else {}
-    table_ids = sorted(tab["table"].unique(), key=lambda t: int(t[5:]))
+    table_ids = sorted(tab["table"].unique(), key=_table_number)
     for tid in table_ids:
         rows = tab[tab["table"] == tid]
-        number = rows["location"].iloc[0]
+        location = rows["location"].iloc[0]
+        number = f"{location} ({wave[1]})" if wave else location
         comp = rows[rows["computable"]]
         if comp.empty and n_included == 0:
             rep.skipped[tid] = f"{number}: there are no survey responses to rebuild it from"
+            continue
+        if comp.empty and rows["unit"].isin(STATISTIC_UNITS).all():  # one note for every wave of the table
+            rep.skipped[tid.removesuffix(suffix)] = (
+                f"{location}: its figures are statistics (means, SDs, changes, effect sizes, tests, p-values, "
+                "intervals), reproduced from the descriptives and change.csv and compared in the audit"
+            )
             continue
         if comp.empty:
             rep.skipped[tid] = (
@@ -373,18 +469,20 @@ def reproduce(
         kinds = set(comp["subject_kind"])
         if kinds == {"item"}:
             cats = list(dict.fromkeys(comp["category"]))
-            rule = rules[number].rule if number in rules else "half_up"
+            rule = rules[location].rule if location in rules else "half_up"
             printed = {(r.subject, r.category): r.value for r in comp.itertuples() if r.unit == "percent"}
             frame = item_table(cells, study, list(comp["subject"]), cats, rule, printed)
             base = base_text(pd.concat([frame[f"{c}_base"] for c in cats]))
-            rep.tables.append(PublishedTable(tid, number, "items", frame, cats, comp, base))
+            rep.tables.append(PublishedTable(tid, number, "items", frame, cats, comp, base, wave[0] if wave else ""))
         elif kinds == {"demographic"}:
             frame = demographic_table(demo_cells, list(dict.fromkeys(comp["subject"])))
             base = base_text(frame.loc[frame["level"] != NOT_STATED, "base"])
-            rep.tables.append(PublishedTable(tid, number, "demographics", frame, [], comp, base))
+            rep.tables.append(
+                PublishedTable(tid, number, "demographics", frame, [], comp, base, wave[0] if wave else "")
+            )
         else:
             rep.skipped[tid] = f"{number}: mixes items and demographics; not laid out automatically"
-    rep.rules = {t.number: rules[t.number] for t in rep.tables if t.number in rules}
+    rep.rules = {t.number: rules[loc] for t in rep.tables if (loc := t.figures["location"].iloc[0]) in rules}
     rep.text = text_proportions(figures, values)
     rep.reproduced = reproduced_list(figures, values, rep)
     rep.comparison = comparison(figures, values, rep)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tieval.survey import columns
 from tieval.survey.columns import distinct
@@ -431,11 +432,14 @@ class Pseudonyms:
 def id_digests(study_id: str, response_ids) -> np.ndarray:
     """SHA-256 of ``"<study>:<response id>"`` for each response id: an ``(n, 32)`` array of bytes.
 
-    Hashing is the only per-row Python work of de-identification (about 0.6 s per million ids)."""
-    prefix, sha = f"{study_id}:", hashlib.sha256
-    values = pd.Series(response_ids).astype(str).to_numpy(dtype=object)
-    joined = b"".join([sha((prefix + v).encode("utf-8")).digest() for v in values])
-    return np.frombuffer(joined, dtype=np.uint8).reshape(len(values), 32)
+    Hashing is the only per-row Python work of de-identification: the prefixed ids are joined and
+    UTF-8 encoded by Arrow in one pass, so the loop only hashes bytes (about 1 s per million ids)."""
+    ids = pa.array(pd.Series(response_ids).astype(str), type=pa.large_string())
+    text = pa.large_string()
+    joined = pc.binary_join_element_wise(pa.scalar(f"{study_id}:", text), ids, pa.scalar("", text))
+    sha = hashlib.sha256
+    digests = b"".join([sha(v).digest() for v in joined.cast(pa.large_binary()).to_pylist()])
+    return np.frombuffer(digests, dtype=np.uint8).reshape(len(ids), 32)
 
 
 def _sorted(digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

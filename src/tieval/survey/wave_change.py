@@ -32,8 +32,8 @@ from tieval.survey.change import CHANGE_COLUMNS, change_table
 from tieval.survey.counts import distributions, rated_items
 from tieval.survey.disclosure import item_cells
 from tieval.survey.scores import score_sets, set_scores
-from tieval.survey.validate import is_answered
-from tieval.survey.wave_data import is_linked_design, wave_column, wave_ids, wave_labels, wave_subset
+from tieval.survey.validate import is_answered, is_in
+from tieval.survey.wave_data import as_text, is_linked_design, wave_column, wave_ids, wave_labels, wave_subset
 
 __all__ = [
     "COLUMNS",
@@ -88,15 +88,15 @@ def item_values(responses: pd.DataFrame, item_ids: list[str]) -> pd.DataFrame:
     """Long ``wave, respondent_id, item, value`` of the given items: the answer code, NaN for a
     skipped or not-relevant answer (as answered, not reversed: a per-item change is read on the
     item's own wording)."""
-    keep = responses["item_id"].astype(str).isin(item_ids).to_numpy()
-    sub = responses[keep]
+    keep = is_in(responses["item_id"], item_ids)
+    sub = responses[keep] if not keep.all() else responses
     value = sub["code"].to_numpy(dtype=float).copy()
     value[~is_answered(sub["missing_reason"])] = np.nan
     return pd.DataFrame(
         {
-            "wave": wave_column(sub).to_numpy(),
-            "respondent_id": sub["respondent_id"].astype(str).to_numpy(),
-            "item": sub["item_id"].astype(str).to_numpy(),
+            "wave": as_text(sub["wave"]) if "wave" in sub.columns else wave_column(sub).array,
+            "respondent_id": as_text(sub["respondent_id"]),
+            "item": as_text(sub["item_id"]),
             "value": value,
         }
     )
@@ -235,6 +235,8 @@ def _change_value(row: pd.Series, unit: str, category: str) -> float:
         return float(row["statistic"])
     if unit == "p_value":
         return float(row["p_holm"] if "holm" in category else row["p"])
+    if unit == "mean":  # category mean_diff: the mean of the differences (paired) or of the waves' means
+        return float(row["mean_diff"])
     side = "lower" if unit == "ci_low" else "upper"
     return float(row[f"mean_diff_{side}"] if category.startswith("mean_diff") else row[f"ci_{side}"])
 
@@ -246,7 +248,8 @@ def statistic_figures(
     figures with a :data:`STATISTIC_UNITS` unit whose ``item_id`` names an item or score set.
 
     - ``mean``, ``sd``, ``median``, ``min``, ``max``: of the item's answers or the set's scores
-      in the figure's ``wave`` (blank: the first wave);
+      in the figure's ``wave`` (blank: the first wave); a ``mean`` whose ``category`` is
+      ``mean_diff`` is the mean change instead (follow-up minus baseline, below);
     - ``effect_size``, ``statistic``, ``p_value``, ``ci_low``, ``ci_high``: of the change from the
       first wave to the figure's ``wave`` (blank: the second), in the family ``agreement`` when
       ``category`` starts with ``agreement``, else the item's (``items``) or set's (``subscales``);
@@ -263,7 +266,7 @@ def statistic_figures(
         unit, subject, category = fig["unit"], str(fig.get("item_id", "") or ""), str(fig.get("category", "") or "")
         if unit not in STATISTIC_UNITS or not subject:
             continue
-        if unit in ("mean", "sd", "median", "min", "max"):
+        if unit in ("mean", "sd", "median", "min", "max") and not category.startswith("mean_diff"):
             hit = descriptive[(descriptive["subject"] == subject) & (descriptive["wave"] == (wave or waves[0]))]
             if hit.empty:
                 continue

@@ -8,16 +8,15 @@ before waves existed, or a hand-built test frame) is read as all :data:`SINGLE_W
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from tieval import schema
 from tieval.config import Study
-from tieval.survey import data as survey_data
+from tieval.schema import SINGLE_WAVE
+from tieval.survey.data import load_linkage
 
 __all__ = ["SINGLE_WAVE", "wave_ids", "wave_labels", "wave_column", "wave_subset", "is_linked_design", "study_linkage"]
-
-#: The wave id of a study without ``design.waves`` (the data contract's :data:`tieval.schema.SINGLE_WAVE`).
-SINGLE_WAVE: str = getattr(schema, "SINGLE_WAVE", "survey")
 
 
 def wave_ids(study: Study) -> list[str]:
@@ -38,8 +37,25 @@ def wave_column(frame: pd.DataFrame) -> pd.Series:
 
 
 def wave_subset(frame: pd.DataFrame, wave: str) -> pd.DataFrame:
-    """The rows of one wave, with a fresh positional index."""
-    return frame[(wave_column(frame) == wave).to_numpy()].reset_index(drop=True)
+    """The rows of one wave, with a fresh positional index.  A dictionary-encoded ``wave`` is
+    compared per category (the long table's millions of rows are never turned into text), and a
+    frame whose rows are all of that wave is returned without a copy."""
+    if "wave" in frame.columns and isinstance(frame["wave"].dtype, pd.CategoricalDtype):
+        column = frame["wave"]
+        hit = np.append(column.cat.categories.astype(str) == wave, False)
+        keep = hit[column.cat.codes.to_numpy()]  # a missing wave (code -1) takes the last entry: False
+    else:
+        keep = (wave_column(frame) == wave).to_numpy()
+    if keep.all():
+        return frame.reset_index(drop=True)
+    return frame[keep].reset_index(drop=True)
+
+
+def as_text(column: pd.Series):
+    """A column as text (``astype(str)``); a categorical decoded by Arrow, once per category."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and isinstance(column.cat.categories.dtype, pd.StringDtype):
+        return pd.array(pa.array(column).dictionary_decode(), dtype="str")
+    return column.astype(str).array
 
 
 def is_linked_design(study: Study) -> bool:
@@ -54,5 +70,4 @@ def study_linkage(study: Study) -> pd.DataFrame | None:
     """The linkage table (``person, wave, respondent_id``) of a linked design, None otherwise."""
     if not is_linked_design(study):
         return None
-    loader = getattr(survey_data, "load_linkage", None)  # the waves step's reader (issue 14 part 1)
-    return loader(study) if loader is not None else None
+    return load_linkage(study)

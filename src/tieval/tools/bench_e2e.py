@@ -5,8 +5,8 @@ benchmark of :mod:`tieval.tools.bench`).  For each size it
 
 1. builds a project folder ``outputs/bench/data/e2e-<n>/`` holding the compendium's Makefile,
    notebooks and ``pyproject.toml`` (copied), ``src`` and ``.venv`` (links to this checkout), and
-   one study: ``data/lancashire-tiat/`` with its raw survey export replaced by the synthetic
-   export of ``n`` respondents (:func:`tieval.tools.bench.cached_export`) and its checksum
+   one study: ``data/lancashire-tiat/`` with its raw survey export replaced by (a hard link to)
+   the synthetic export of ``n`` respondents (:func:`tieval.tools.bench.cached_export`) and its checksum
    manifest rewritten (the study stays labelled as reconstructed; the export is synthetic);
 2. runs ``make`` there (every notebook and the HTML) and records its wall time, the peak memory
    of the whole process tree (the sum of the resident memory of ``make`` and every process under
@@ -79,8 +79,12 @@ def e2e_project(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None) -
         (project / name).symlink_to(root / name)
     study = project / "data" / BENCH_STUDY
     shutil.copytree(root / "data" / BENCH_STUDY, study)
-    (study / "raw" / "survey.csv").unlink()
-    (study / "raw" / "survey.csv").symlink_to(export.resolve())
+    raw = study / "raw" / "survey.csv"
+    raw.unlink()
+    try:  # a hard link: a file inside the study folder (a symbolic link out is refused), no copy
+        os.link(export.resolve(), raw)
+    except OSError:
+        shutil.copyfile(export, raw)
     write_manifest(study / "raw")
     return project
 

@@ -33,6 +33,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from tieval import config
 from tieval.config import normalise_label
 from tieval.errors import ConfigError, InputError
@@ -550,7 +552,7 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
         raise InputError(path, "an SPSS .sav file pyreadstat can read", found=detail) from None
     draft = Draft(study_id, meta.file_label or path.stem, path.name, "sav")
     draft.survey_file = f"raw/{path.name}"
-    draft.survey_check = "check: a .sav read as the export needs the SPSS export reader (survey/exports/spss.py)"
+    draft.survey_check = ""
     names = list(meta.column_names)
     labels = meta.column_names_to_labels or {}
     value_labels = meta.variable_value_labels or {}
@@ -559,10 +561,14 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
     identifying = {c.casefold() for c in STANDARD_IDENTIFYING}
     metadata = {c.casefold() for c in STANDARD_METADATA}
     id_column = next((n for n in names if n.casefold() in ("responseid", "response_id", "respondent_id")), "")
-    draft.id_column = id_column or "ResponseId"
+    draft.id_column = id_column or config.ROW_ID
     if not id_column:
-        draft.survey_check = "check: no ResponseId variable; name the respondent id variable"
+        draft.survey_check = (
+            "check: no ResponseId variable, so respondents are numbered by case; name the id variable if there is one"
+        )
     groups: dict[tuple, list[str]] = {}
+    unlabelled: list[tuple[str, str]] = []
+    formats = {k: str(v).upper() for k, v in (getattr(meta, "original_variable_types", None) or {}).items()}
     taken = _sav_multi_select(draft, names, labels, value_labels, getattr(meta, "mr_sets", None) or {})
     for name in names:
         text = (labels.get(name) or name).strip()
@@ -571,26 +577,24 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
             continue
         if fold in identifying:
             draft.identify(name, "export metadata that identifies people")
-        elif name in value_labels and value_labels[name]:
-            key = tuple(sorted((float(k), str(v)) for k, v in value_labels[name].items()))
-            groups.setdefault(key, []).append(name)
+        elif name in value_labels and _on_scale_codes(value_labels[name], missing.get(name, [])):
+            groups.setdefault(_label_key(value_labels[name]), []).append(name)
         elif kinds.get(name) == "string":
             why = _identifying_question(f"{name} {text}", "")
             if why:
                 draft.identify(name, f'{why}: "{_short(text, 60)}"')
             else:
                 draft.free_text.append(Entry(draft.entry_id(name), text, name))
+        elif _SPSS_DATE.match(formats.get(name, "")):
+            draft.skipped.append(f"{name} ({_short(text, 50)}): a date or time ({formats[name]}), not a question")
         else:
+            unlabelled.append((name, text))
             draft.skipped.append(
                 f"{name} ({_short(text, 50)}): a number without value labels; add a numeric scale with min and max if analysed"
             )
     for key, members in groups.items():
-        miss: set[float] = set()
-        for name in members:
-            for rng in missing.get(name, []):
-                lo, hi = rng.get("lo"), rng.get("hi")
-                miss |= {v for v, _ in key if isinstance(lo, (int, float)) and lo <= v <= hi}
-        answers = [(lab, _number(v)) for v, lab in key if v not in miss]
+        miss = {v for name in members for v, _ in key if _user_missing(v, missing.get(name, []))}
+        answers = [(lab, _number(v) if isinstance(v, float) else None) for v, lab in key if v not in miss]
         scale = build_scale("s", answers, source=".sav", order="codes")
         scale.not_relevant = [
             (lab, _number(v), "user-missing code in the .sav") for v, lab in key if v in miss
@@ -602,7 +606,56 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
         target = draft.items if scale.type in ("ordinal", "binary") else draft.demographics
         for k, (name, row) in enumerate(zip(members, rows)):
             target.append(Entry(draft.entry_id(name), row, name, sid, "", "", (), (stem if k == 0 else "")))
+    if not draft.items and unlabelled:
+        _sav_numeric_items(draft, path, unlabelled)
     return draft
+
+
+#: SPSS print formats of dates and times (DATE11, ADATE10, DATETIME20, TIME8, MOYR6...).
+_SPSS_DATE = re.compile(r"^(DATE|ADATE|EDATE|JDATE|SDATE|DATETIME|YMDHMS|MTIME|TIME|DTIME|QYR|MOYR|WKYR|WKDAY|MONTH)\d")
+
+
+def _label_key(table: dict) -> tuple:
+    """A value-label table as a hashable key in code order: numeric codes as floats, string codes
+    (an SPSS string variable with value labels) as text, so either kind groups variables alike."""
+    if all(isinstance(k, (int, float)) for k in table):
+        return tuple(sorted((float(k), str(v)) for k, v in table.items()))
+    return tuple(sorted((str(k).rstrip(), str(v)) for k, v in table.items()))
+
+
+def _user_missing(code, ranges: list[dict]) -> bool:
+    """Whether a numeric ``code`` lies in one of a variable's user-missing ranges (``lo``-``hi``)."""
+    return isinstance(code, float) and any(
+        isinstance(r.get("lo"), (int, float)) and isinstance(r.get("hi"), (int, float)) and r["lo"] <= code <= r["hi"]
+        for r in ranges
+    )
+
+
+def _on_scale_codes(table: dict, ranges: list[dict]) -> bool:
+    """Whether a value-label table labels at least one code that is not user-missing: a variable
+    whose only labels are missing codes ("99 = refused") is a number without value labels."""
+    return any(not _user_missing(v, ranges) for v, _ in _label_key(table))
+
+
+def _sav_numeric_items(draft: Draft, path: Path, variables: list[tuple[str, str]]) -> None:
+    """Draft the unlabelled numeric variables of a .sav as numeric items from the values in the
+    file (its range, flagged to confirm), when its dictionary gave no question on a scale."""
+    try:
+        frame, _ = _pyreadstat().read_sav(str(path), usecols=[n for n, _ in variables], user_missing=False)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is one line naming the file
+        raise InputError(path, "an SPSS .sav file pyreadstat can read", found=" ".join(str(exc).split())) from None
+    for name, text in variables:
+        values = pd.to_numeric(frame[name], errors="coerce").dropna()
+        if values.empty:
+            continue
+        scale = ScaleDraft("s", "numeric", min=_number(float(values.min())), max=_number(float(values.max())))
+        if scale.min == scale.max:
+            scale.max = scale.min + 1
+        scale.id = (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "q") + "_range"
+        scale.check = "check: no value labels in the .sav; range taken from the values in the file"
+        sid = draft.add_scale(scale)
+        draft.items.append(Entry(draft.entry_id(name), text, name, sid))
+        draft.skipped = [s for s in draft.skipped if not s.startswith(f"{name} (")]
 
 
 #: Value labels of code 1 that say "chosen" rather than naming the option.
@@ -1109,6 +1162,8 @@ def init_study(
     target = folder / "study.yml"
     if target.exists():
         raise InputError(target, "a study that has no study.yml yet (init never overwrites one)")
+    if export is None and _kind(source) == "sav":
+        export = source  # a .sav is its own export: its dictionary drafts study.yml, its cases are read
     text = draft_study(source, sid, export)
     copied = None
     if export is not None:
@@ -1148,6 +1203,8 @@ def init_cli(source: str, study_id: str | None = None, export: str | None = None
     text = path.read_text(encoding="utf-8")
     checks = text.count("# check")
     print(f"wrote {path} ({checks} guesses marked '# check' to confirm)")
-    if export is None:
+    if (path.parent / "raw" / "MANIFEST.sha256").is_file():
+        print(f"next: confirm the '# check' lines, then `make study-{path.parent.name}`")
+    else:
         print("next: put the export in raw/, set survey.file, then `python -m tieval manifest --study <id>`")
     return 0

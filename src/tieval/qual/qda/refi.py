@@ -121,12 +121,34 @@ def _read_archive(source, path: Path) -> QdaProject:
             path, "a REFI-QDA project: a zip archive (.qdpx) holding project.qde", found="not a zip archive"
         ) from None
     with archive:
+        _refuse_huge(archive, path)
         qde = _find_qde(archive.namelist())
         if qde is None:
             listing = ", ".join(sorted(archive.namelist())[:4]) or "an empty archive"
             raise InputError(path, "a project.qde file inside the .qdpx archive", found=listing)
         root = _parse_xml(archive.read(qde), path, qde)
         return _project_from_xml(root, path, lambda ref, where: _internal_text(archive, ref, where, path))
+
+
+#: Largest uncompressed member and archive a project may declare (a zip bomb declares far more).
+MAX_MEMBER_BYTES = 256 << 20
+MAX_ARCHIVE_BYTES = 1 << 30
+
+
+def _refuse_huge(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse an archive whose members would unpack to more than the limits, before reading any
+    (zipfile stops a member at its declared size, so the declaration is what bounds memory)."""
+    infos = archive.infolist()
+    big = next((i for i in infos if i.file_size > MAX_MEMBER_BYTES), None)
+    total = sum(i.file_size for i in infos)
+    if big is not None or total > MAX_ARCHIVE_BYTES:
+        raise InputError(
+            path,
+            f"a REFI-QDA project whose files unpack to at most {MAX_MEMBER_BYTES >> 20} MB each and "
+            f"{MAX_ARCHIVE_BYTES >> 20} MB in all (a larger one is refused, as a zip bomb would be)",
+            column=big.filename if big is not None else None,
+            found=f"{(big.file_size if big is not None else total) >> 20} MB uncompressed",
+        )
 
 
 def _find_qde(names: list[str]) -> str | None:

@@ -141,24 +141,29 @@ def _project_entries(project: QdaProject) -> dict[str, bytes]:
     return entries
 
 
+def _write_groups(
+    root: ET.Element, rows: pd.DataFrame, kind: str, key: str, member: tuple[str, str], guids: dict
+) -> None:
+    """``<Cases>`` or ``<Sets>``: one element per ``key`` group of ``rows`` (``kind``: Case or Set), named
+    by its first row, with a reference (``member``: the element and the column it takes ids from)
+    to each member that has a guid."""
+    if not len(rows):
+        return
+    group_el = _sub(root, f"{kind}s")
+    ref, column = member
+    for group_id, group in rows.groupby(key, sort=False):
+        el = _sub(group_el, kind, {"guid": _guid_for(kind.lower(), group_id), "name": group["name"].iloc[0]})
+        for mid in group[column]:
+            if mid in guids:
+                _sub(el, ref, {"targetGUID": guids[mid]})
+
+
 def _write_cases(root: ET.Element, project: QdaProject, source_guid: dict) -> None:
-    if len(project.cases):
-        cases_el = _sub(root, "Cases")
-        for case_id, rows in project.cases.groupby("case_id", sort=False):
-            case_el = _sub(cases_el, "Case", {"guid": _guid_for("case", case_id), "name": rows["name"].iloc[0]})
-            for sid in rows["source_id"]:
-                if sid in source_guid:
-                    _sub(case_el, "SourceRef", {"targetGUID": source_guid[sid]})
+    _write_groups(root, project.cases, "Case", "case_id", ("SourceRef", "source_id"), source_guid)
 
 
 def _write_sets(root: ET.Element, project: QdaProject, code_guid: dict) -> None:
-    if len(project.sets):
-        sets_el = _sub(root, "Sets")
-        for set_id, rows in project.sets.groupby("set_id", sort=False):
-            set_el = _sub(sets_el, "Set", {"guid": _guid_for("set", set_id), "name": rows["name"].iloc[0]})
-            for cid in rows["code_id"]:
-                if cid in code_guid:
-                    _sub(set_el, "MemberCode", {"targetGUID": code_guid[cid]})
+    _write_groups(root, project.sets, "Set", "set_id", ("MemberCode", "code_id"), code_guid)
 
 
 def _write_values(source_el: ET.Element, row: dict, variables: dict) -> None:

@@ -28,7 +28,7 @@ class SavHeader:
 
     names: list[str]
     labels: list[str]
-    value_labels: dict[str, dict[float, str]]
+    value_labels: dict[str, dict[float | str, str]]
     n_cases: int
 
 
@@ -46,15 +46,22 @@ def sav_header(path: Path) -> SavHeader:
     except Exception as exc:  # noqa: BLE001 - a damaged file becomes a one-line error
         raise InputError(path, "a readable SPSS .sav file", found=" ".join(str(exc).split())) from None
     labels = [str(lab) if lab else "" for lab in (meta.column_labels or [""] * len(meta.column_names))]
-    value_labels = {
-        name: {float(k): str(v) for k, v in table.items()} for name, table in meta.variable_value_labels.items()
-    }
+    value_labels = {name: _label_table(table) for name, table in meta.variable_value_labels.items()}
     return SavHeader(list(meta.column_names), labels, value_labels, int(meta.number_rows or 0))
 
 
-def _text(values: pd.Series, labels: dict[float, str] | None) -> pd.Series:
+def _label_table(table: dict) -> dict[float | str, str]:
+    """A variable's value labels keyed as its values are read: numeric codes as floats; the codes
+    of a labelled string variable as text without SPSS's padding."""
+    if all(isinstance(k, (int, float)) for k in table):
+        return {float(k): str(v) for k, v in table.items()}
+    return {str(k).rstrip(): str(v) for k, v in table.items()}
+
+
+def _text(values: pd.Series, labels: dict[float | str, str] | None) -> pd.Series:
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        return values.fillna("").astype("str").str.rstrip()  # SPSS pads strings to their width
+        text = values.fillna("").astype("str").str.rstrip()  # SPSS pads strings to their width
+        return text.map(lambda v: labels.get(v, v)) if labels else text
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     out = np.full(len(numbers), "", dtype=object)
     present = ~np.isnan(numbers)
