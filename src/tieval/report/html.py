@@ -140,6 +140,11 @@ _STYLE = """<style>
 </style>"""
 
 
+#: The print stylesheet (owned by the print/PDF work); inlined with media="print" until the site build links
+#: ``assets/print.css`` from every page.
+_PRINT_CSS = Path(__file__).with_name("assets") / "print.css"
+
+
 def decorate(body: str, step: str, study: str, steps: list[str], show_code: bool, title: str) -> str:
     """An exported page with the appendix style, the navigation bar (index, the other view, previous and
     next of ``steps``) and the table of contents inserted after ``<body>``."""
@@ -157,7 +162,8 @@ def decorate(body: str, step: str, study: str, steps: list[str], show_code: bool
     if i + 1 < len(steps):
         links.append(f'<a href="{steps[i + 1]}{suffix}.html" rel="next">{html.escape(steps[i + 1])} →</a>')
     nav = f'<nav class="tieval-nav" aria-label="Appendix navigation">{" ".join(links)}</nav>'
-    body = body.replace("</head>", _STYLE + "\n</head>", 1)
+    print_style = f'<style media="print">\n{_PRINT_CSS.read_text(encoding="utf-8")}</style>'
+    body = body.replace("</head>", _STYLE + "\n" + print_style + "\n</head>", 1)
     match = re.search(r"<body[^>]*>", body)
     if match:
         body = body[: match.end()] + "\n" + nav + toc(body) + body[match.end() :]

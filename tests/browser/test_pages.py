@@ -1,0 +1,114 @@
+"""Every built appendix in the system Chromium: ``outputs/html/index.html`` and both views of every step.
+
+Each page is loaded once at 1280 px (from the local server) and every desktop rule is checked on that
+load (:func:`desktop_findings` keeps the findings for the session); then once at 390 px.  The index
+and one appendix are also opened from ``file:`` to prove the site works offline from disk.  The flow
+diagrams are checked from their layout files, and the pages with the widest tables, the Lancashire
+audit and the Surrey joint display are printed to A4 PDFs whose text must hold every table's last
+column.  Needs the build (``make``); run by ``make test-browser``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tieval.paths import discover_studies, outputs_dir, project_root
+
+from . import checks
+
+pytestmark = pytest.mark.browser
+
+ROOT = project_root()
+HTML = outputs_dir(None, ROOT) / "html"
+PAGES = sorted(str(p.relative_to(HTML)) for p in [HTML / "index.html", *HTML.glob("*/*.html")] if p.is_file())
+STUDIES = discover_studies(ROOT)
+DESKTOP_RULES = ("console_errors", "outside_requests", "axe", "right_aligned_text", "overwide")
+
+#: The pages the issue names for print: every table there must keep its last column at A4.
+PRINTED = ("lancashire-tiat/06_audit.html", "surrey-als/05_triangulation.html")
+
+_FOUND: dict[str, dict[str, list]] = {}
+
+
+def desktop_findings(page, base: str, name: str) -> dict[str, list]:
+    """Load ``name`` once at desktop width and run every desktop rule on it (kept for the session)."""
+    if name not in _FOUND:
+        loaded = checks.open_page(page, base + name, base)
+        _FOUND[name] = {
+            "console_errors": loaded.console_errors,
+            "outside_requests": loaded.outside_requests,
+            "axe": checks.axe_violations(page),
+            "right_aligned_text": checks.right_aligned_text_cells(page),
+            "overwide": checks.overwide_elements(page),
+            "widest": [checks.widest_table(page)],
+        }
+    return _FOUND[name]
+
+
+def _report(name: str, rule: str, found: list) -> str:
+    shown = "\n  ".join(map(str, found[:12])) + (f"\n  ... and {len(found) - 12} more" if len(found) > 12 else "")
+    return f"{name}: {rule}: {len(found)} finding(s)\n  {shown}"
+
+
+def test_every_appendix_is_checked():
+    """The page list is the build's: the index and a reader and an auditor view of every step of every study."""
+    assert "index.html" in PAGES, f"{HTML}/index.html missing: run `make`"
+    for study in STUDIES:
+        steps = {p.split("/")[1][: -len(".html")] for p in PAGES if p.startswith(study + "/")}
+        readers = {s for s in steps if not s.endswith("-code")}
+        assert readers, f"{study}: no appendix under {HTML / study}"
+        assert {s + "-code" for s in readers} <= steps, f"{study}: a reader view without its auditor view"
+
+
+@pytest.mark.parametrize("rule", DESKTOP_RULES)
+@pytest.mark.parametrize("name", PAGES)
+def test_desktop(desktop, server, name, rule):
+    found = desktop_findings(desktop, server, name)[rule]
+    assert not found, _report(name, rule, found)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_phone_width_has_no_sideways_scroll(phone, server, name):
+    loaded = checks.open_page(phone, server + name, server)
+    found = checks.page_overflow(phone)
+    assert not found, _report(name, "overflow at 390 px", found)
+    assert not loaded.outside_requests, _report(name, "outside_requests", loaded.outside_requests)
+
+
+@pytest.mark.parametrize("name", ["index.html", *[p for p in PRINTED if p in PAGES][:1]])
+def test_opens_offline_from_disk(scratch_page, name):
+    """From ``file:`` with every other host refused: no console error, nothing asked of the network."""
+    loaded = checks.open_page(scratch_page, (HTML / name).as_uri())
+    assert not loaded.console_errors, _report(name, "console_errors (file:)", loaded.console_errors)
+    assert not loaded.outside_requests, _report(name, "outside_requests (file:)", loaded.outside_requests)
+    assert scratch_page.locator("body").inner_text().strip(), f"{name}: blank page from file:"
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_flow_diagram_boxes_do_not_overlap(study):
+    layout = outputs_dir(study, ROOT) / "01_study_overview" / "participant_flow.layout.json"
+    assert layout.is_file(), f"{layout}: expected the flow diagram's layout file; found none"
+    found = checks.flow_overlaps(layout)
+    assert not found, "\n".join(found)
+
+
+def test_print_keeps_last_column_of_widest_table(desktop, server):
+    """The page holding the widest table of the whole site, printed at A4, keeps that table's last column."""
+    widest = {}
+    for name in PAGES:
+        table = desktop_findings(desktop, server, name)["widest"][0]
+        if table and (not widest or table["columns"] > widest["table"]["columns"]):
+            widest = {"name": name, "table": table}
+    assert widest, "no table on any page"
+    checks.open_page(desktop, server + widest["name"], server)
+    found = checks.print_keeps_last_column(desktop, [widest["table"]])
+    assert not found, _report(widest["name"], "print (A4)", found)
+
+
+@pytest.mark.parametrize("name", [p for p in PRINTED if p in PAGES])
+def test_print_keeps_every_table_whole(desktop, server, name):
+    """The Lancashire audit (all its check results) and the Surrey joint display (Convergence and
+    Meta-inference): at A4 every table keeps its last column."""
+    checks.open_page(desktop, server + name, server)
+    found = checks.print_keeps_last_column(desktop, checks.tables(desktop))
+    assert not found, _report(name, "print (A4)", found)
