@@ -8,6 +8,7 @@ to a throw-away root.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from tieval.config import load_study  # noqa: E402
 from tieval.paths import project_root  # noqa: E402
@@ -85,7 +87,8 @@ def test_run_holds_every_section(surrey):
     assert [type(b) for b in result.flow] == [Table, AppendixFigure]
     figure = result.flow[1]
     assert figure.name == "participant_flow" and figure.png.startswith(b"\x89PNG")
-    assert figure.alt.startswith("Participant flow diagram. Participants across the four action learning sets: 23")
+    assert figure.alt.startswith("Participant flow diagram of 4 stages, from Participants across the four action")
+    assert len(figure.alt) <= tables.ALT_LIMIT
     assert result.figures == [figure]
     by_unit = result.published[1].frame.set_index("unit")["figures"]
     assert by_unit["count"] == 31
@@ -97,5 +100,11 @@ def test_write_writes_the_flow_figure(surrey, tmp_path, monkeypatch):
     result = overview.run(surrey)
     monkeypatch.setenv("TIEVAL_ROOT", str(tmp_path))
     written = overview.write(result)
-    assert written == [tmp_path / "outputs" / "surrey-als" / "01_study_overview" / "participant_flow.png"]
+    folder = tmp_path / "outputs" / "surrey-als" / "01_study_overview"
+    assert written == [folder / "participant_flow.png", folder / "participant_flow.layout.json"]
     assert written[0].read_bytes() == result.flow[1].png
+    layout = json.loads(written[1].read_text(encoding="utf-8"))
+    assert [b["id"] for b in layout["boxes"]] == ["participants", "questionnaire", "interview_1m", "interview_3m"]
+    assert tables.boxes_overlap(layout) == []
+    with Image.open(written[0]) as png:  # the layout's pixels are the PNG's
+        assert png.size == (layout["width"], layout["height"])

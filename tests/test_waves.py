@@ -285,9 +285,18 @@ def test_the_cleaned_flow_gives_per_wave_stages_and_attrition(cleaned):
         ["followup.records", 3, "", "followup"],
         ["followup.received", 3, "followup.records", "followup"],
         ["followup.responses", 3, "followup.received", "followup"],
-        ["linkage.linked", 2, "baseline.responses", ""],
         ["linkage.followup_nonresponse", 1, "baseline.responses", "followup"],
+        ["linkage.followup_only", 1, "followup.responses", "followup"],
+        ["linkage.linked", 2, "baseline.responses, followup.responses", ""],
     ]
+    # two waves: "baseline only" and follow-up non-response are the same people, one box
+    assert stages.set_index("stage").loc["linkage.followup_nonresponse", "label"] == (
+        "Baseline only: no Follow-up response (non-response)"
+    )
+    layout = overview.flow_layout(stages)
+    assert overview.boxes_overlap(layout) == []
+    linked = next(b for b in layout["boxes"] if b["id"] == "linkage.linked")
+    assert linked["parents"] == ["baseline.responses", "followup.responses"]
 
 
 def test_a_linkage_row_of_an_unknown_wave_is_a_one_line_error(cleaned, monkeypatch):

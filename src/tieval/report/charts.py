@@ -1,5 +1,7 @@
 """Charts of the quantitative appendix: diverging stacked bars, 0-10 histograms, proportions with
-Wilson intervals, and word frequencies (with an optional word cloud).
+Wilson intervals, word frequencies (with an optional word cloud), and the participant-flow
+diagram (:func:`flow_layout` sizes its boxes from measured text and places them so they cannot
+overlap; :func:`flow_chart` draws that layout).
 
 Every function takes plain tables (counts already computed by :mod:`tieval.survey.counts`)
 and returns a matplotlib ``Figure`` sized to be readable at appendix width (8 inches);
@@ -35,6 +37,9 @@ __all__ = [
     "alt_proportions",
     "word_chart",
     "alt_words",
+    "measure_text",
+    "flow_layout",
+    "flow_chart",
 ]
 
 
@@ -458,3 +463,181 @@ def alt_words(freq: pd.DataFrame, *, top: int = 5) -> str:
         f"Bar chart of how often each of {len(used)} words was used, most frequent first, with a word "
         f"cloud of the same counts. Most frequent: {lead}.{extra}"
     )
+
+
+# --- the participant-flow diagram -------------------------------------------------------------
+#: Geometry of the flow diagram, in pixels at :data:`FLOW_DPI` (font size in points).
+FLOW_DPI = 100
+FLOW_FONT = 9.0
+FLOW_WRAP = 30
+FLOW_PAD = 8.0
+FLOW_HGAP = 24.0
+FLOW_VGAP = 34.0
+FLOW_MARGIN = 6.0
+FLOW_FILL = "#deebf7"
+FLOW_EDGE = "#3182bd"
+
+
+def measure_text(texts: list[str], *, fontsize: float = FLOW_FONT, dpi: int = FLOW_DPI) -> list[tuple[float, float]]:
+    """Width and height in pixels of each (multi-line, centred) text as matplotlib draws it at ``dpi``,
+    measured by the Agg renderer's own text extents (the sizes the drawing then uses)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - matplotlib: heavy
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    fig = Figure(dpi=dpi)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    out = []
+    for text in texts:
+        artist = fig.text(0, 0, text, fontsize=fontsize, ha="center", va="center", multialignment="center")
+        box = artist.get_window_extent(renderer)
+        out.append((float(box.width), float(box.height)))
+        artist.remove()
+    return out
+
+
+def flow_layout(stages: list[dict], *, measure=measure_text) -> dict:
+    """Box geometry of a flow diagram whose boxes cannot overlap, whatever their text.
+
+    ``stages``: dicts with ``id``, ``text`` (the box's text, lines separated by newlines) and
+    ``parents`` (ids of the stages it comes from; none for a first stage), parents listed before
+    their children.  Each box is sized to its measured text (``measure``: texts -> (width, height)
+    in pixels) plus padding.  Rows are the depth of a stage (one more than its deepest parent); a
+    stage with one parent is placed under it, its siblings side by side (a tidy tree), a stage with
+    several parents midway between them.  Each row is then swept left to right, pushing a box right
+    until it clears its left neighbour by :data:`FLOW_HGAP` (so no two boxes of a row overlap), and
+    rows are stacked by their tallest box plus :data:`FLOW_VGAP` (so no two rows overlap).
+
+    Returns ``{"width", "height", "boxes": [{"id", "label", "x0", "y0", "x1", "y1", "parents"}]}`` in
+    figure pixels, origin at the top left (as the PNG is read), rounded to 0.1 px."""
+    ids = [s["id"] for s in stages]
+    parents = {s["id"]: [p for p in s.get("parents", []) if p] for s in stages}
+    index = {sid: i for i, sid in enumerate(ids)}
+    depth: dict[str, int] = {}
+    for sid in ids:
+        bad = [p for p in parents[sid] if p not in depth]
+        if bad:
+            raise ValueError(f"flow stage {sid}: parent {bad[0]!r} is not an earlier stage")
+        depth[sid] = 1 + max(depth[p] for p in parents[sid]) if parents[sid] else 0
+    sizes = dict(zip(ids, ((w + 2 * FLOW_PAD, h + 2 * FLOW_PAD) for w, h in measure([s["text"] for s in stages]))))
+    centre = _tidy_centres(ids, parents, {sid: w for sid, (w, _) in sizes.items()})
+    offset = {sid: centre[sid] - centre[parents[sid][0]] for sid in ids if len(parents[sid]) == 1}
+    rows = [[sid for sid in ids if depth[sid] == r] for r in range(max(depth.values(), default=-1) + 1)]
+    x0: dict[str, float] = {}
+    for members in rows:  # top down: where each box wants to be, given its parents' final places
+        wanted = {}
+        for sid in members:
+            ps = parents[sid]
+            mids = [x0[p] + sizes[p][0] / 2 for p in ps]
+            wanted[sid] = centre[sid] if not ps else (mids[0] + offset[sid] if len(ps) == 1 else sum(mids) / len(ps))
+        edge = -float("inf")
+        for sid in sorted(members, key=lambda s: (wanted[s], index[s])):
+            x0[sid] = max(wanted[sid] - sizes[sid][0] / 2, edge)
+            edge = x0[sid] + sizes[sid][0] + FLOW_HGAP
+    shift = FLOW_MARGIN - min(x0.values(), default=0.0)
+    boxes, top = [], FLOW_MARGIN
+    for members in rows:
+        tallest = max(sizes[sid][1] for sid in members)
+        for sid in members:
+            w, h = sizes[sid]
+            bx0, by0 = x0[sid] + shift, top + (tallest - h) / 2
+            box = {"id": sid, "label": stages[index[sid]]["text"], "parents": parents[sid]}
+            box.update({"x0": round(bx0, 1), "y0": round(by0, 1), "x1": round(bx0 + w, 1), "y1": round(by0 + h, 1)})
+            boxes.append(box)
+        top += tallest + FLOW_VGAP
+    boxes.sort(key=lambda b: index[b["id"]])
+    width = max((b["x1"] for b in boxes), default=0.0) + FLOW_MARGIN
+    height = top - FLOW_VGAP + FLOW_MARGIN if boxes else 2 * FLOW_MARGIN
+    return {"width": int(np.ceil(width)), "height": int(np.ceil(height)), "dpi": FLOW_DPI, "boxes": boxes}
+
+
+def _tidy_centres(ids: list[str], parents: dict[str, list[str]], widths: dict[str, float]) -> dict[str, float]:
+    """Horizontal centres of a tidy tree over the single-parent links: each stage's children side
+    by side under it, each subtree as wide as its widest row; first stages and stages joining
+    several parents start trees of their own (the caller places a join between its parents)."""
+    kids: dict[str, list[str]] = {sid: [] for sid in ids}
+    for sid in ids:
+        if len(parents[sid]) == 1:
+            kids[parents[sid][0]].append(sid)
+
+    def inner(sid: str) -> float:
+        return sum(span[k] for k in kids[sid]) + FLOW_HGAP * max(len(kids[sid]) - 1, 0)
+
+    span: dict[str, float] = {}
+    for sid in reversed(ids):  # children come after their parents
+        span[sid] = max(widths[sid], inner(sid))
+    centre: dict[str, float] = {}
+
+    def place(sid: str, left: float) -> None:
+        centre[sid] = left + span[sid] / 2
+        x = left + (span[sid] - inner(sid)) / 2
+        for k in kids[sid]:
+            place(k, x)
+            x += span[k] + FLOW_HGAP
+
+    left = 0.0
+    for sid in ids:
+        if len(parents[sid]) != 1:
+            place(sid, left)
+            left += span[sid] + FLOW_HGAP
+    return centre
+
+
+def flow_chart(layout: dict):
+    """Draw a :func:`flow_layout` as a matplotlib figure of exactly ``width`` x ``height`` pixels at
+    its ``dpi`` (save it without a tight bounding box, so the layout's coordinates are the PNG's):
+    a rounded box per stage with its text centred, an arrow from each parent's bottom edge to the
+    box's top edge."""
+    from matplotlib.figure import Figure  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: PLC0415
+
+    width, height, dpi = layout["width"], layout["height"], layout["dpi"]
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    fig.patch.set_facecolor("white")
+
+    def fx(x: float) -> float:
+        return x / width
+
+    def fy(y: float) -> float:
+        return 1 - y / height
+
+    by_id = {b["id"]: b for b in layout["boxes"]}
+    for b in layout["boxes"]:
+        fig.patches.append(
+            FancyBboxPatch(
+                (fx(b["x0"] + 3), fy(b["y1"] - 3)),
+                fx(b["x1"] - b["x0"] - 6),
+                (b["y1"] - b["y0"] - 6) / height,
+                boxstyle=f"round,pad={3 / width},rounding_size={4 / width}",
+                transform=fig.transFigure,
+                facecolor=FLOW_FILL,
+                edgecolor=FLOW_EDGE,
+                linewidth=1.0,
+                mutation_aspect=width / height,
+            )
+        )
+        fig.text(
+            fx((b["x0"] + b["x1"]) / 2),
+            fy((b["y0"] + b["y1"]) / 2),
+            b["label"],
+            fontsize=FLOW_FONT,
+            ha="center",
+            va="center",
+            multialignment="center",
+            color=TEXT_DARK,
+        )
+        for p in b.get("parents", []):
+            a = by_id[p]
+            fig.patches.append(
+                FancyArrowPatch(
+                    (fx((a["x0"] + a["x1"]) / 2), fy(a["y1"])),
+                    (fx((b["x0"] + b["x1"]) / 2), fy(b["y0"])),
+                    transform=fig.transFigure,
+                    arrowstyle="-|>",
+                    mutation_scale=10,
+                    color="#555555",
+                    linewidth=1.0,
+                    shrinkA=0,
+                    shrinkB=0,
+                )
+            )
+    return fig

@@ -56,15 +56,19 @@ class AppendixFigure:
     base: str = ""
 
 
-def render(name: str, fig, *, alt: str, caption: str, base: str = "") -> AppendixFigure:
-    """Render a matplotlib figure to PNG (tight bounding box, no software metadata, so the same
-    figure gives the same bytes) and close it.  Alt text is required."""
+def render(name: str, fig, *, alt: str, caption: str, base: str = "", tight: bool = True) -> AppendixFigure:
+    """Render a matplotlib figure to PNG (tight bounding box unless ``tight`` is False, as for a
+    figure whose pixel geometry is recorded; no software metadata, so the same figure gives the
+    same bytes) and close it.  Alt text is required."""
     import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     if not alt.strip():
         raise ValueError(f"figure {name}: alt text is required")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    if tight:
+        fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    else:
+        fig.savefig(buf, format="png", dpi="figure", metadata={"Software": None})
     plt.close(fig)
     return AppendixFigure(name, buf.getvalue(), alt, caption, base)
 

@@ -12,14 +12,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tieval.config import Study
+from tieval.paths import step_dir
 from tieval.report import overview
-from tieval.report.present import Block, Note, Table
+from tieval.report.figures import AppendixFigure, render, write_figure
+from tieval.report.present import Block, Note, Table, figures_in
 from tieval.survey import clean
 from tieval.survey.ingest import column_roles
 
-__all__ = ["STEP", "NO_SURVEY", "RECONSTRUCTED", "CleanStepResult", "run", "write"]
+__all__ = ["STEP", "NO_SURVEY", "RECONSTRUCTED", "FLOW_FIGURE", "CleanStepResult", "run", "write", "flow_figure"]
 
 STEP = "02_clean"
+#: The cleaned flow diagram of linked waves (``participant_flow.png`` beside its ``.layout.json``).
+FLOW_FIGURE = "participant_flow"
 #: Shown when the study has no survey export.
 NO_SURVEY = "This study has no survey export (no survey section in study.yml), so there is nothing to clean."
 #: Shown under the linkage tables of a study whose waves are linked.
@@ -148,6 +152,7 @@ def _flow_blocks(result: clean.CleanResult) -> list[Block]:
             )
         ]
     blocks: list[Block] = []
+    cleaned = overview.cleaned_flow_stages(exclusions, study)
     for wave in result.waves:
         rows = exclusions[exclusions["stage"].str.startswith(wave.id + ".")]
         blocks.append(
@@ -170,18 +175,43 @@ def _flow_blocks(result: clean.CleanResult) -> list[Block]:
             ),
             Table(stages, "Linkage stages, including non-response at follow-up", "people", max_rows=None),
             Table(
-                overview.cleaned_flow_stages(exclusions, study),
+                cleaned,
                 "Participant flow by wave as cleaned, with the attrition between waves",
                 "stages of the flow diagram (parent: the stage each one branches from)",
                 max_rows=None,
             ),
+            flow_figure(cleaned),
             Note(LINKAGE_NOTE),
         ]
     return blocks
 
 
+def flow_figure(stages) -> AppendixFigure:
+    """The cleaned participant flow by wave as a diagram (:func:`tieval.report.overview.flow_figure`),
+    from :func:`tieval.report.overview.cleaned_flow_stages`: each wave's records, received and
+    analysed responses, the people linked across waves and the non-response between them."""
+    return render(
+        FLOW_FIGURE,
+        overview.flow_figure(stages, overview.flow_layout(stages)),
+        alt=overview.flow_alt_text(stages),
+        caption="Participant flow by wave as cleaned: each wave's analysed responses, the people linked "
+        "across waves, and non-response between waves (people with no questionnaire at a later wave, "
+        "kept apart from items left unanswered within a questionnaire).",
+        base="records and people counted by the cleaning step",
+        tight=False,
+    )
+
+
 def write(result: CleanStepResult) -> list[Path]:
-    """Write the processed tables and the exclusions table (nothing without a survey)."""
+    """Write the processed tables and the exclusions table (nothing without a survey); for linked
+    waves also the flow diagram (``participant_flow.png``) and its box geometry
+    (``participant_flow.layout.json``) to ``outputs/<study>/02_clean/``."""
     if result.cleaned is None:
         return []
-    return clean.write_processed(result.cleaned)
+    written = clean.write_processed(result.cleaned)
+    folder = step_dir(result.study.id, STEP)
+    for figure in figures_in(result.flow):
+        written.append(write_figure(figure, folder))
+        stages = overview.cleaned_flow_stages(result.cleaned.tables.exclusions, result.study)
+        written.append(overview.write_layout(overview.flow_layout(stages), folder / f"{figure.name}.layout.json"))
+    return written

@@ -1,7 +1,7 @@
 """Step 01, the study overview: the report, participant flow, sessions, questionnaire and published numbers.
 
-Everything comes from ``study.yml`` and ``published/figures.csv``; the only file the step
-writes is the participant-flow figure.
+Everything comes from ``study.yml`` and ``published/figures.csv``; the only files the step
+writes are the participant-flow figure and its box geometry (``participant_flow.layout.json``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class OverviewResult:
     questionnaire: tuple[Block, ...]
     published: tuple[Block, ...]
     notes: dict[str, str] = field(default_factory=dict)
+    #: the flow diagram's box geometry (:func:`tieval.report.overview.flow_layout`)
+    flow_layout: dict = field(default_factory=dict)
 
     @property
     def figures(self) -> list[AppendixFigure]:
@@ -42,12 +44,14 @@ class OverviewResult:
 def run(study: Study) -> OverviewResult:
     """Build the overview of ``study`` (reads ``published/figures.csv``; writes nothing)."""
     figures = load_published(study)
+    layout = overview.flow_layout(overview.flow_table(study))
     flow_figure = render(
         "participant_flow",
-        overview.flow_figure(study),
+        overview.flow_figure(study, layout),
         alt=overview.flow_alt_text(study),
-        caption="Participant flow (≈ marks a number the report gives as approximate).",
+        caption="Participant flow ('about' marks a number the report gives as approximate).",
         base="counts printed in the report",
+        tight=False,
     )
     return OverviewResult(
         study,
@@ -79,6 +83,7 @@ def run(study: Study) -> OverviewResult:
             Table(inventory(figures), "Published figures by location", base=f"{len(figures)} figures", max_rows=None),
             Table(figures.groupby("unit").size().rename("figures").reset_index(), "Published figures by unit"),
         ),
+        flow_layout=layout,
     )
 
 
@@ -97,6 +102,10 @@ def _waves(study: Study) -> tuple[Block, ...]:
 
 
 def write(result: OverviewResult) -> list[Path]:
-    """Write the step's figures (``participant_flow.png``) to ``outputs/<study>/01_study_overview/``."""
+    """Write the step's figures (``participant_flow.png``) and the flow diagram's box geometry
+    (``participant_flow.layout.json``) to ``outputs/<study>/01_study_overview/``."""
     folder = step_dir(result.study.id, STEP)
-    return [write_figure(figure, folder) for figure in result.figures]
+    written = [write_figure(figure, folder) for figure in result.figures]
+    if result.flow_layout:
+        written.append(overview.write_layout(result.flow_layout, folder / "participant_flow.layout.json"))
+    return written

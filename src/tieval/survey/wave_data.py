@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tieval import schema
 from tieval.config import Study
-from tieval.survey import data as survey_data
+from tieval.schema import SINGLE_WAVE
+from tieval.survey.data import load_linkage
 
 __all__ = ["SINGLE_WAVE", "wave_ids", "wave_labels", "wave_column", "wave_subset", "is_linked_design", "study_linkage"]
-
-#: The wave id of a study without ``design.waves`` (the data contract's :data:`tieval.schema.SINGLE_WAVE`).
-SINGLE_WAVE: str = getattr(schema, "SINGLE_WAVE", "survey")
 
 
 def wave_ids(study: Study) -> list[str]:
@@ -54,5 +51,4 @@ def study_linkage(study: Study) -> pd.DataFrame | None:
     """The linkage table (``person, wave, respondent_id``) of a linked design, None otherwise."""
     if not is_linked_design(study):
         return None
-    loader = getattr(survey_data, "load_linkage", None)  # the waves step's reader (issue 14 part 1)
-    return loader(study) if loader is not None else None
+    return load_linkage(study)
