@@ -71,7 +71,6 @@ def open_page(page, url: str, base: str | None = None) -> Loaded:
     page.on("request", on_request)
     try:
         page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle", timeout=5000)
     finally:
         page.remove_listener("console", on_console)
         page.remove_listener("pageerror", on_error)
