@@ -77,7 +77,7 @@ def test_phone_width_has_no_sideways_scroll(phone, server, name):
 @pytest.mark.parametrize("name", ["index.html", *[p for p in PRINTED if p in PAGES][:1]])
 def test_opens_offline_from_disk(scratch_page, name):
     """From ``file:`` with every other host refused: no console error, nothing asked of the network."""
-    loaded = checks.open_page(scratch_page, (HTML / name).as_uri())
+    loaded = checks.open_page(scratch_page, (HTML / name).resolve().as_uri())
     assert not loaded.console_errors, _report(name, "console_errors (file:)", loaded.console_errors)
     assert not loaded.outside_requests, _report(name, "outside_requests (file:)", loaded.outside_requests)
     assert scratch_page.locator("body").inner_text().strip(), f"{name}: blank page from file:"
