@@ -235,15 +235,16 @@ def pdf_text(pdf: bytes) -> str:
     return _squash("".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages))
 
 
-#: Only this many leading characters of a long cell are looked for (a cell wrapped over lines may
-#: be split across a page break or have its pieces read in another order).
+#: A cell is looked for by its first PREFIX and its last SUFFIX characters (a cell wrapped over lines
+#: may be split across a page break or have its lines read between its neighbours' lines).
 PREFIX = 24
+SUFFIX = 16
 
 
 def print_keeps_last_column(page, tables: list[dict] | None = None) -> list[str]:
     """Print the loaded page once to an A4 PDF (as ``make pdf`` does) and look in its text for the last column
-    of each of ``tables`` (default: the widest table): its header, and every body cell (the first
-    :data:`PREFIX` characters; each distinct value as often as the column holds it)."""
+    of each of ``tables`` (default: the widest table): its header, and every body cell (its first
+    :data:`PREFIX` and last :data:`SUFFIX` characters; each distinct value as often as the column holds it)."""
     tables = tables or [t for t in [widest_table(page)] if t]
     if not tables:
         return ["no table on the page"]
@@ -258,14 +259,16 @@ def print_keeps_last_column(page, tables: list[dict] | None = None) -> list[str]
         header = _squash(table["header"])
         if header and header not in text:
             missing.append(f"{where}: last column's header {table['header']!r} not in the PDF")
-        wanted: dict[str, int] = {}
+        wanted: dict[tuple[str, str], int] = {}
         for cell in table["cells"]:
-            key = _squash(cell)[:PREFIX]
-            if key:
+            squashed = _squash(cell)
+            if squashed:
+                key = (squashed[:PREFIX], squashed[-SUFFIX:])
                 wanted[key] = wanted.get(key, 0) + 1
-        lost = {k: n - text.count(k) for k, n in wanted.items() if text.count(k) < n}
+        held = {k: min(text.count(k[0]), text.count(k[1])) for k in wanted}
+        lost = {k: n - held[k] for k, n in wanted.items() if held[k] < n}
         if lost:
             total = sum(wanted.values())
-            sample = ", ".join(repr(k) for k in list(lost)[:3])
+            sample = ", ".join(repr(k[0]) for k in list(lost)[:3])
             missing.append(f"{where}: {sum(lost.values())} of {total} last-column cells not in the PDF (e.g. {sample})")
     return missing
