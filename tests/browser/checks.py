@@ -78,9 +78,11 @@ def open_page(page, url: str, base: str | None = None) -> Loaded:
     return loaded
 
 
-def axe_violations(page, impacts=FAILING_IMPACTS) -> list[str]:
-    """axe-core's violations of ``impacts`` on the loaded page: rule (impact): help, and up to three targets."""
-    results = _AXE.run(page).response
+def axe_violations(page, impacts=FAILING_IMPACTS, exclude: list[str] | None = None) -> list[str]:
+    """axe-core's violations of ``impacts`` on the loaded page (less the parts matching the CSS selectors
+    ``exclude``): rule (impact): help, and up to three targets."""
+    context = {"exclude": [[sel] for sel in exclude]} if exclude else None
+    results = _AXE.run(page, context=context).response
     found = []
     for v in results.get("violations", []):
         if v.get("impact") not in impacts:
