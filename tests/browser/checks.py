@@ -243,18 +243,24 @@ PREFIX = 24
 SUFFIX = 16
 
 
-def print_keeps_last_column(page, tables: list[dict] | None = None) -> list[str]:
-    """Print the loaded page once to an A4 PDF (as ``make pdf`` does) and look in its text for the last column
-    of each of ``tables`` (default: the widest table): its header, and every body cell (its first
-    :data:`PREFIX` and last :data:`SUFFIX` characters; each distinct value as often as the column holds it)."""
+def print_text(page) -> str:
+    """The loaded page printed to an A4 PDF as ``make pdf`` prints it, as :func:`pdf_text`."""
+    page.emulate_media(media="print")
+    try:
+        return pdf_text(page.pdf(**PAGE))
+    finally:
+        page.emulate_media(media="screen")
+
+
+def print_keeps_last_column(page, tables: list[dict] | None = None, text: str | None = None) -> list[str]:
+    """Print the loaded page to an A4 PDF (:func:`print_text`, unless its ``text`` is given) and look in its
+    text for the last column of each of ``tables`` (default: the widest table): its header, and every body
+    cell (its first :data:`PREFIX` and last :data:`SUFFIX` characters; each distinct value as often as the
+    column holds it)."""
     tables = tables or [t for t in [widest_table(page)] if t]
     if not tables:
         return ["no table on the page"]
-    page.emulate_media(media="print")
-    try:
-        text = pdf_text(page.pdf(**PAGE))
-    finally:
-        page.emulate_media(media="screen")
+    text = print_text(page) if text is None else text
     missing = []
     for table in tables:
         where = f"table {table['index'] + 1} ({table['columns']} columns)"
