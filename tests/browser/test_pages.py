@@ -19,8 +19,20 @@ pytestmark = pytest.mark.browser
 
 ROOT = project_root()
 HTML = outputs_dir(None, ROOT) / "html"
-PAGES = sorted(str(p.relative_to(HTML)) for p in [HTML / "index.html", *HTML.glob("*/*.html")] if p.is_file())
 STUDIES = discover_studies(ROOT)
+#: The index and both views of every appendix: every rule.
+PAGES = sorted(
+    str(p.relative_to(HTML))
+    for p in [HTML / "index.html", *(q for s in STUDIES for q in (HTML / s).glob("*.html"))]
+    if p.is_file()
+)
+#: Every other page of the site (e.g. the module sources the provenance links to): one template, many
+#: pages; each is loaded and checked for console errors, outside requests and width, and axe runs on the
+#: first of each folder (the template's accessibility), to keep the tier fast.
+OTHERS = sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html") if str(p.relative_to(HTML)) not in PAGES)
+AXED_OTHERS = {
+    min((o for o in OTHERS if o.rsplit("/", 1)[0] == d), default=None) for d in {o.rsplit("/", 1)[0] for o in OTHERS}
+}
 DESKTOP_RULES = ("console_errors", "outside_requests", "axe", "right_aligned_text", "overwide")
 
 
@@ -66,6 +78,19 @@ def test_every_appendix_is_checked():
 def test_desktop(desktop, server, name, rule):
     found = desktop_findings(desktop, server, name)[rule]
     assert not found, _report(name, rule, found)
+
+
+@pytest.mark.parametrize("name", OTHERS)
+def test_other_page(desktop, phone, server, name):
+    """A page outside the appendices: no console error, no outside request, nothing past the viewport at
+    1280 px nor sideways scroll at 390 px; axe on the first page of its folder."""
+    loaded = checks.open_page(desktop, server + name, server)
+    found = [*loaded.console_errors, *loaded.outside_requests, *checks.overwide_elements(desktop)]
+    if name in AXED_OTHERS:
+        found += checks.axe_violations(desktop)
+    checks.open_page(phone, server + name, server)
+    found += checks.page_overflow(phone)
+    assert not found, _report(name, "page rules", found)
 
 
 @pytest.mark.parametrize("name", PAGES)
