@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -64,11 +65,43 @@ def test_table_html_is_deterministic_and_gives_the_base():
     frame = pd.DataFrame({"a": [1, 2, 3], "b": ["x<y", "", None]})
     markup = present.table_html(frame, "Caption & more", "n = 3", max_rows=2)
     assert markup == present.table_html(frame, "Caption & more", "n = 3", max_rows=2)
-    assert markup.startswith('<figure class="tieval-figure-table"><figcaption>Caption &amp; more ')
+    assert markup.startswith(
+        '<figure class="tieval-block tieval-tablefig" id="tbl-caption-more" data-kind="table">'
+        '<figcaption id="tbl-caption-more-caption">Caption &amp; more '
+    )
     assert '<span class="tieval-base">(base: n = 3)</span>' in markup
+    assert '<div class="tieval-scroll" tabindex="0"' in markup and '<th scope="col" class="num">A</th>' in markup
     assert "x&lt;y" in markup
-    assert "<p><em>First 2 of 3 rows; the full table is in the CSV.</em></p>" in markup
-    assert "<td>3</td>" not in markup
+    assert "First 2 of 3 rows; the rest are not shown." in markup
+    assert '<td class="num">3</td>' not in markup and '<td class="num">2</td>' in markup
+
+
+def test_table_html_aligns_numbers_marks_statuses_and_links_the_csv():
+    frame = pd.DataFrame(
+        {"figure_id": ["a", "b"], "n": [2.0, None], "ok": [True, False], "status": ["match", "not reproducible"]}
+    )
+    markup = present.table_html(frame, "Audit", csv="06_audit/audit.csv", ident="audit")
+    assert 'id="tbl-audit"' in markup and 'data-status-columns="3"' in markup
+    assert '<th scope="col">Figure id</th>' in markup  # human header; the CSV keeps figure_id
+    assert '<td class="num">2</td><td>yes</td><td data-status="match">match</td>' in markup
+    assert '<td class="num"></td><td>no</td><td data-status="not-reproducible">not reproducible</td>' in markup
+    assert '<a class="tieval-csv" href="06_audit/audit.csv" download>Download CSV (audit.csv)</a>' in markup
+    declared = pd.DataFrame({"Item": ["x"], "Cell": ["85% (39/46)"]})
+    declared.attrs["numeric"] = ["Cell"]
+    assert '<td>x</td><td class="num">85% (39/46)</td>' in present.table_html(declared)
+
+
+def test_a_long_table_is_summarised_with_the_rows_to_look_at_and_the_whole_table_behind_a_click():
+    status = ["match"] * 50
+    status[7] = "differs"
+    frame = pd.DataFrame({"figure": [f"f{i}" for i in range(50)], "status": status})
+    markup = present.table_html(frame, "Long", max_rows=None)
+    assert '<p class="tieval-summary">50 rows (match: 49; differs: 1).</p>' in markup
+    preview, full = markup.split('<details class="tieval-full">')
+    assert preview.count("<tr><td>") == 1 and "<td>f7</td>" in preview
+    assert full.startswith("<summary>Show all 50 rows</summary>") and full.count("<tr><td>") == 50
+    plain = present.table_html(pd.DataFrame({"x": range(45)}), "Plain")
+    assert "The first 10 rows:" in plain and plain.split("<details")[0].count("<tr><td") == 10
 
 
 def test_table_html_keeps_markup_when_asked():
@@ -86,6 +119,15 @@ def test_show_displays_each_block_in_order(shown):
     assert shown[2] == "<b>ok</b>"
     assert shown[3] == present.table_html(frame, max_rows=60)  # the default of show_table
     assert len(shown) == 4
+    shown.clear()
+    present.show(
+        [present.Table(frame, "Same"), present.Table(frame, "Same"), present.Table(frame.head(0), "Empty")], None
+    )
+    assert 'id="tbl-same"' in shown[0] and 'id="tbl-same-2"' in shown[1]  # ids unique on the page
+    assert shown[2] == '<p class="tieval-note">Empty: nothing to list for this study.</p>'
+    shown.clear()
+    present.show([], None)
+    assert shown == [f'<p class="tieval-note">{present.NOTHING_TO_SHOW}</p>']
 
 
 def test_show_refuses_what_is_not_a_block(shown):
@@ -115,12 +157,21 @@ def test_show_figure_displays_only(project, ctx, shown):
     shown.clear()
     present.show([figure], ctx)
     assert shown == [
-        '<figure class="tieval-figure" id="fig-bars">'
-        f'<img src="data:image/png;base64,{encoded}" alt="Two &quot;bars&quot;" '
-        'style="max-width:100%"/><figcaption>Bars &amp; lines <span class="tieval-base">(base: n = 2)</span> '
-        '<span class="tieval-file">[outputs/mini-tables/03_tables/bars.png]</span></figcaption></figure>'
+        '<figure class="tieval-block tieval-figure" id="fig-bars" data-kind="figure">'
+        f'<img src="data:image/png;base64,{encoded}" alt="Two &quot;bars&quot;"/>'
+        '<figcaption>Bars &amp; lines <span class="tieval-base">(base: n = 2)</span></figcaption></figure>'
     ]
     assert not (project / "outputs").exists()
+
+
+def test_a_long_alt_text_is_shortened_and_the_whole_description_given_beside_the_figure():
+    long = "Bar chart of ten items. " + "; ".join(f"item {i}: {i} of 40 ({i * 2.5}%)" for i in range(40))
+    markup = present.figure_html(AppendixFigure("bars", b"png", long, "Bars"))
+    alt = re.search(r'alt="([^"]*)"', markup).group(1)
+    assert alt == "Bar chart of ten items (described below)." and len(alt) <= present.ALT_MAX
+    assert '<details class="tieval-description" id="fig-bars-description">' in markup and "item 39: 39 of 40" in markup
+    assert "<details" not in present.figure_html(AppendixFigure("bars", b"png", "Two bars", "Bars"))
+    assert len(present.short_alt("word " * 100)) <= present.ALT_MAX
 
 
 def test_write_figure_writes_the_bytes_and_records_the_output(tmp_path):

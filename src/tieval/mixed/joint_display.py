@@ -14,6 +14,7 @@ from tieval.mixed.findings import Finding, Triangulation, finding_anchor
 from tieval.published import printed_cells
 from tieval.qual.codebook import Codebook, theme_anchor
 from tieval.qual.excerpts import anonymous_label
+from tieval.report.present import table_html
 
 __all__ = [
     "joint_display",
@@ -110,8 +111,10 @@ def joint_display(
     )
 
 
-def joint_display_html(joint: pd.DataFrame, caption: str, base: str = "") -> str:
-    """The joint display as an HTML table whose finding cells link to each finding's section."""
+def joint_display_html(joint: pd.DataFrame, caption: str, base: str = "", csv: str = "") -> str:
+    """The joint display as a table block (:func:`tieval.report.present.table_html`, id
+    ``tbl-joint-display``) whose finding cells link to each finding's section; ``csv``: the path of
+    ``joint_display.csv`` relative to the page."""
     head = [
         "Finding",
         "Construct",
@@ -134,16 +137,9 @@ def joint_display_html(joint: pd.DataFrame, caption: str, base: str = "") -> str
             f"{html.escape(r.convergence)}</span>",
             html.escape(r.meta_inference),
         ]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    cap = html.escape(caption) + (f' <span class="tieval-base">(base: {html.escape(base)})</span>' if base else "")
-    return (
-        f'<figure class="tieval-figure-table"><figcaption>{cap}</figcaption>'
-        '<table class="tieval-table"><thead><tr>'
-        + "".join(f"<th>{h}</th>" for h in head)
-        + "</tr></thead><tbody>"
-        + "".join(body)
-        + "</tbody></table></figure>"
-    )
+        body.append(cells)
+    frame = pd.DataFrame(body, columns=head)
+    return table_html(frame, caption, base, escape=False, csv=csv, ident="joint-display")
 
 
 def findings_html(

@@ -27,7 +27,7 @@ from tieval.report.charts import (
     numeric_histograms,
     proportion_chart,
 )
-from tieval.report.survey_tables import item_groups, item_label, proportion_rows
+from tieval.report.survey_tables import item_groups, item_label, proportion_rows, scale_name
 from tieval.survey.counts import category_display, items_by_scale, scale_counts
 from tieval.survey.published_tables import base_text, single_category_tables, standalone_text, table_rows
 
@@ -96,7 +96,7 @@ def scale_figures(study, cells: pd.DataFrame) -> list[AppendixFigure]:
                 f"diverging_{scale_id}",
                 diverging_bars(counts, levels, groups, labels),
                 alt=alt_diverging(counts, levels, groups),
-                caption=f"Answers to the items on the scale '{scale_id}', grouped as in the "
+                caption=f"Answers to the items on the scale '{scale_name(study, scale_id)}', grouped as in the "
                 "questionnaire; numbers are percentages of those answering each item.",
                 base=base_text(counts.sum(axis=1), "item"),
             )
@@ -109,7 +109,8 @@ def scale_figures(study, cells: pd.DataFrame) -> list[AppendixFigure]:
                 f"histograms_{scale_id}",
                 numeric_histograms(counts, bins, labels),
                 alt=alt_histograms(counts, bins),
-                caption=f"Answers to the items on the scale '{scale_id}', as percentages of those answering.",
+                caption=f"Answers to the items on the scale '{scale_name(study, scale_id)}', as percentages of "
+                "those answering.",
                 base=base_text(counts.sum(axis=1), "item"),
             )
         )

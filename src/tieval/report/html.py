@@ -24,12 +24,14 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 from tieval import notebook_io, registry
 from tieval.atomic import sha256_file, write_json, write_text
 from tieval.config import load_study
 from tieval.paths import discover_studies, outputs_dir, project_root, step_dir
+from tieval.report.numbering import number_blocks
 
 __all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title", "toc", "decorate"]
 
@@ -94,10 +96,34 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
         body, _ = _exporter(show_code).from_notebook_node(
             nb, resources={"metadata": {"name": f"{cfg.title} — {title or step}"}}
         )
-        page = decorate(body, step, study, sorted(steps), show_code, cfg.title)
+        page = number_blocks(decorate(body, step, study, sorted(steps), show_code, cfg.title))
         name = f"{step}{CODE_SUFFIX if show_code else ''}.html"
         written.append(write_text(page, folder / name))
+    _copy_tables(study, step, root)
     return written
+
+
+def _copy_tables(study: str, step: str, root: Path) -> None:
+    """Copy the step's CSVs beside its pages (``outputs/html/<study>/<step>/``), where the tables'
+    download links point (tables helper, until the site build does it)."""
+    target = html_dir(study, root) / step
+    for old in sorted(target.glob("*.csv")):
+        old.unlink()
+    for csv in sorted(step_dir(study, step, root).glob("*.csv")):
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(csv, target / csv.name)
+
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+def _copy_assets(root: Path) -> None:
+    """Copy ``report/assets/`` to ``outputs/html/assets/`` (tables helper, until the site build does it)."""
+    target = html_dir(None, root) / "assets"
+    target.mkdir(parents=True, exist_ok=True)
+    for asset in sorted(ASSETS.iterdir()):
+        if asset.is_file():
+            shutil.copyfile(asset, target / asset.name)
 
 
 def _steps_of(study: str, root: Path) -> list[str]:
@@ -136,8 +162,10 @@ _STYLE = """<style>
 .tieval-toc{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;max-width:60em}
 .tieval-toc ul{list-style:none;padding-left:0}.tieval-toc .toc-h2{padding-left:1em}.tieval-toc .toc-h3{padding-left:2em}
 .tieval-table{border-collapse:collapse;font-size:13px}.tieval-table th,.tieval-table td{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}
-.tieval-figure img{max-width:100%}.tieval-base{color:#555}.tieval-file{color:#777;font-size:12px}
-</style>"""
+.tieval-figure img{max-width:100%}.tieval-base{color:#555}
+</style>
+<link rel="stylesheet" href="../assets/tables.css">
+<script defer src="../assets/tables.js"></script>"""
 
 
 #: The print stylesheet (owned by the print/PDF work); inlined with media="print" until the site build links
@@ -212,6 +240,7 @@ it was built from. <a href="../manifest.json">manifest.json</a> lists every outp
 </body></html>
 """
     path = write_text(page, html_dir(None, root) / "index.html")
+    _copy_assets(root)
     build_manifest(root)
     return path
 

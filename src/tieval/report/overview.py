@@ -36,7 +36,7 @@ __all__ = [
 
 def report_table(study: Study) -> pd.DataFrame:
     """The report's metadata as a two-column table."""
-    keys = ["title", "organisation", "year", "authors", "citation", "source"]
+    keys = ["title", "organisation", "year", "authors", "citation"]
     rows = [(k, str(study.report[k])) for k in keys if study.report.get(k) not in (None, "")]
     return pd.DataFrame(rows, columns=["field", "value"])
 

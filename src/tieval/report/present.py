@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ import pandas as pd
 from tieval import store
 from tieval.config import Study, load_study
 from tieval.paths import project_root, step_dir
+from tieval.report.cells import STATUS_TONES, column_cells, human_header, reader_words, status_column, status_slug
 from tieval.report.figures import AppendixFigure
 
 __all__ = [
@@ -49,6 +51,9 @@ __all__ = [
     "show_table",
     "show_html",
     "show_figure",
+    "figure_html",
+    "short_alt",
+    "slug",
     "show",
     "figures_in",
     "Block",
@@ -89,6 +94,7 @@ def start(study: str, step: str, **parameters) -> StepContext:
     if str(root) not in ("", "."):
         os.chdir(root)
     store.reset_provenance()
+    _USED_IDS.clear()
     cfg = load_study(study)
     store.note_input(cfg.config_file)
     _plot_style()
@@ -136,7 +142,67 @@ def banner(text: str) -> None:
 
 def note(text: str) -> None:
     """Show a short explanatory sentence (plain text, escaped)."""
-    _display_html(f'<p class="tieval-note">{html.escape(text)}</p>')
+    _display_html(f'<p class="tieval-note">{html.escape(reader_words(text))}</p>')
+
+
+#: Tables longer than this are summarised: status counts and the rows to look at first, the full
+#: table one click away.
+LONG_TABLE = 40
+#: Rows shown above a long table when no row needs attention.
+PREVIEW_ROWS = 10
+
+_USED_IDS: set[str] = set()
+
+
+def slug(text: str) -> str:
+    """An id fragment from a caption: lower-case words joined by ``-`` (at most 60 characters)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:60].strip("-") or "table"
+
+
+def _unique_id(ident: str) -> str:
+    """``ident``, or ``ident-2``, ``ident-3``... when a block of the page already has it
+    (the ids in use are forgotten at :func:`start`, one page per notebook run)."""
+    out, k = ident, 1
+    while out in _USED_IDS:
+        k += 1
+        out = f"{ident}-{k}"
+    _USED_IDS.add(out)
+    return out
+
+
+def _caption(caption: str, base: str, csv: str) -> str:
+    cap = html.escape(caption)
+    if base:
+        cap += f' <span class="tieval-base">(base: {html.escape(reader_words(base))})</span>'
+    if csv:
+        name = csv.rsplit("/", 1)[-1]
+        cap += f' <a class="tieval-csv" href="{html.escape(csv)}" download>Download CSV ({html.escape(name)})</a>'
+    return cap
+
+
+NUM = ' class="num"'
+
+
+def _rows_markup(cells: list[list[str]], numeric: list[bool], statuses: list[list[str | None]], rows) -> str:
+    out = []
+    for i in rows:
+        tds = []
+        for j, text in enumerate(cells[i]):
+            attrs = NUM if numeric[j] else ""
+            if statuses[i][j]:
+                attrs += f' data-status="{statuses[i][j]}"'
+            tds.append(f"<td{attrs}>{text}</td>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    return "".join(out)
+
+
+def _table_markup(head: str, body: str, label: str, extra: str = "") -> str:
+    return (
+        f'<div class="tieval-scroll{extra}" tabindex="0" role="group" aria-labelledby="{label}">'
+        f'<table class="tieval-table" aria-labelledby="{label}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def table_html(
@@ -147,19 +213,74 @@ def table_html(
     index: bool = False,
     max_rows: int | None = None,
     escape: bool = True,
+    csv: str = "",
+    ident: str = "",
 ) -> str:
-    """HTML for a table with its caption and base, deterministic (no Styler uuids).
+    """HTML of a table block: a numbered figure (``id="tbl-<ident>"``, default from the caption) with
+    its caption, base and CSV link (``csv``: the path of the step's CSV relative to the page), the
+    table in a scroll box with human headers (:func:`tieval.report.cells.human_header`), numeric
+    columns right-aligned (``class="num"``), status cells marked ``data-status``; a table longer
+    than :data:`LONG_TABLE` rows is summarised (status counts, the rows not matching or the first
+    rows) with the whole table in a ``<details>`` below.  Deterministic (no random ids).
 
-    ``escape=False`` keeps cell markup (links built and escaped by tieval itself)."""
+    ``escape=False`` keeps cell markup (links built and escaped by tieval itself); ``max_rows``
+    shows only the first rows (the rest are in the CSV)."""
+    frame = frame.reset_index() if index else frame
     shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
-    body = shown.to_html(index=index, na_rep="", border=0, classes="tieval-table", escape=escape)
-    cap = html.escape(caption)
-    if base:
-        cap += f' <span class="tieval-base">(base: {html.escape(base)})</span>'
-    extra = ""
+    declared = set(frame.attrs.get("numeric", ()))
+    cells_by_col, numeric, is_status = [], [], []
+    for name in shown.columns:
+        texts, num = column_cells(shown[name], numeric=name in declared)
+        status = status_column(texts)
+        cells_by_col.append([html.escape(t) if escape else t for t in texts])
+        numeric.append(num)
+        is_status.append(status)
+    n = len(shown)
+    cells = [[col[i] for col in cells_by_col] for i in range(n)]
+    statuses = [
+        [status_slug(html.unescape(cells[i][j])) if is_status[j] else None for j in range(len(cells_by_col))]
+        for i in range(n)
+    ]
+    ident = "tbl-" + (ident or slug(caption))
+    label = f"{ident}-caption"
+    head = "".join(
+        f'<th scope="col"{NUM if numeric[j] else ""}>{html.escape(human_header(name))}</th>'
+        for j, name in enumerate(shown.columns)
+    )
+    attrs = f' data-status-columns="{",".join(str(j) for j, s in enumerate(is_status) if s)}"' if any(is_status) else ""
+    parts = [
+        f'<figure class="tieval-block tieval-tablefig" id="{ident}" data-kind="table"{attrs}>'
+        f'<figcaption id="{label}">{_caption(caption, base, csv)}</figcaption>'
+    ]
+    if n > LONG_TABLE:
+        tones: dict[str, int] = {}
+        attention = []
+        for i in range(n):
+            row = [html.unescape(cells[i][j]).strip().lower() for j in range(len(cells_by_col)) if statuses[i][j]]
+            for value in row:
+                tones[value] = tones.get(value, 0) + 1
+            if any(STATUS_TONES[v] != "good" for v in row):
+                attention.append(i)
+        counts = "; ".join(f"{k}: {v}" for k, v in sorted(tones.items(), key=lambda kv: -kv[1]))
+        parts.append(f'<p class="tieval-summary">{n} rows' + (f" ({html.escape(counts)})" if counts else "") + ".</p>")
+        if attention and len(attention) <= LONG_TABLE:
+            lead, preview = f"The {len(attention)} rows to look at first (not matching or not consistent):", attention
+        else:
+            lead, preview = f"The first {PREVIEW_ROWS} rows:", list(range(PREVIEW_ROWS))
+        parts.append(f'<p class="tieval-preview-lead">{lead}</p>')
+        parts.append(_table_markup(head, _rows_markup(cells, numeric, statuses, preview), label, " tieval-preview"))
+        parts.append(
+            f'<details class="tieval-full"><summary>Show all {n} rows</summary>'
+            + _table_markup(head, _rows_markup(cells, numeric, statuses, range(n)), label)
+            + "</details>"
+        )
+    else:
+        parts.append(_table_markup(head, _rows_markup(cells, numeric, statuses, range(n)), label))
     if shown is not frame:
-        extra = f"<p><em>First {max_rows} of {len(frame)} rows; the full table is in the CSV.</em></p>"
-    return f'<figure class="tieval-figure-table"><figcaption>{cap}</figcaption>{body}{extra}</figure>'
+        rest = "the full table is in the CSV" if csv else "the rest are not shown"
+        parts.append(f'<p class="tieval-more"><em>First {max_rows} of {len(frame)} rows; {rest}.</em></p>')
+    parts.append("</figure>")
+    return "".join(parts)
 
 
 def show_table(
@@ -170,10 +291,13 @@ def show_table(
     index: bool = False,
     max_rows: int | None = 60,
     escape: bool = True,
+    csv: str = "",
+    ident: str = "",
 ) -> None:
     """Display a table with its caption and the base (n) it is computed on
-    (``escape=False``: cells hold markup built by tieval, e.g. links)."""
-    _display_html(table_html(frame, caption, base, index=index, max_rows=max_rows, escape=escape))
+    (``escape=False``: cells hold markup built by tieval, e.g. links), its id unique on the page."""
+    ident = _unique_id("tbl-" + (ident or slug(caption))).removeprefix("tbl-")
+    _display_html(table_html(frame, caption, base, index=index, max_rows=max_rows, escape=escape, csv=csv, ident=ident))
 
 
 def show_html(markup: str) -> None:
@@ -186,19 +310,49 @@ def figure_path(figure: AppendixFigure, ctx: StepContext) -> Path:
     return step_dir(ctx.study.id, ctx.step) / f"{figure.name}.png"
 
 
-def show_figure(figure: AppendixFigure, ctx: StepContext) -> None:
-    """Display a rendered figure (its PNG inline) with its alt text, its caption giving the base,
-    and the file the step writes it to.  Writes nothing."""
+#: The longest alt text; a longer description goes in a ``<details>`` beside the figure.
+ALT_MAX = 250
+
+
+def short_alt(alt: str) -> str:
+    """Alt text of at most :data:`ALT_MAX` characters: ``alt`` itself, or its first sentence, or its
+    first words followed by "(described below)"."""
+    alt = " ".join(alt.split())
+    if len(alt) <= ALT_MAX:
+        return alt
+    first = re.split(r"(?<=[.;:])\s", alt, maxsplit=1)[0]
+    if len(first) <= ALT_MAX - 20:
+        return first.rstrip(".;:") + " (described below)."
+    cut = alt[: ALT_MAX - 22].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "… (described below)."
+
+
+def figure_html(figure: AppendixFigure) -> str:
+    """HTML of a figure block (``id="fig-<name>"``): the PNG inline, short alt text, the caption with
+    its base, and a long description in a ``<details>`` when the alt text is longer than :data:`ALT_MAX`."""
     data = base64.b64encode(figure.png).decode("ascii")
+    ident = f"fig-{html.escape(figure.name)}"
     cap = html.escape(figure.caption)
     if figure.base:
         cap += f' <span class="tieval-base">(base: {html.escape(figure.base)})</span>'
-    _display_html(
-        f'<figure class="tieval-figure" id="fig-{html.escape(figure.name)}">'
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(figure.alt, quote=True)}" '
-        f'style="max-width:100%"/><figcaption>{cap} '
-        f'<span class="tieval-file">[{html.escape(figure_path(figure, ctx).as_posix())}]</span></figcaption></figure>'
+    alt = short_alt(figure.alt)
+    described = ""
+    if alt != " ".join(figure.alt.split()):
+        described = (
+            f'<details class="tieval-description" id="{ident}-description"><summary>Description of the figure</summary>'
+            f"<p>{html.escape(figure.alt)}</p></details>"
+        )
+    return (
+        f'<figure class="tieval-block tieval-figure" id="{ident}" data-kind="figure">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}"/>'
+        f"<figcaption>{cap}</figcaption>{described}</figure>"
     )
+
+
+def show_figure(figure: AppendixFigure, ctx: StepContext) -> None:
+    """Display a rendered figure (its PNG inline) with its alt text and its caption giving the base.
+    Writes nothing."""
+    _display_html(figure_html(figure))
 
 
 @dataclass(frozen=True)
@@ -211,6 +365,8 @@ class Table:
     index: bool = False
     max_rows: int | None = 60
     escape: bool = True
+    csv: str = ""  # the CSV file of the step this table is (or shows a view of), e.g. "audit.csv"
+    ident: str = ""  # the table's id on the page (``tbl-<ident>``; default: from the caption)
 
 
 @dataclass(frozen=True)
@@ -234,6 +390,9 @@ class Html:
     markup: str
 
 
+#: Shown for a section of a step's result that has no block at all.
+NOTHING_TO_SHOW = "This section has nothing to show for this study."
+
 #: What a section of a step's result is made of.
 Block = Table | Note | Banner | Html | AppendixFigure
 
@@ -245,10 +404,22 @@ def figures_in(*sections: Iterable[Block]) -> list[AppendixFigure]:
 
 def show(blocks: Iterable[Block], ctx: StepContext) -> None:
     """Display a section of a step's result: each block in order, as its own output."""
+    blocks = list(blocks)
+    if not blocks:
+        note(NOTHING_TO_SHOW)
     for block in blocks:
-        if isinstance(block, Table):
+        if isinstance(block, Table) and block.frame.empty:
+            note(f"{block.caption or 'This table'}: nothing to list for this study.")
+        elif isinstance(block, Table):
             show_table(
-                block.frame, block.caption, block.base, index=block.index, max_rows=block.max_rows, escape=block.escape
+                block.frame,
+                block.caption,
+                block.base,
+                index=block.index,
+                max_rows=block.max_rows,
+                escape=block.escape,
+                csv=f"{ctx.step}/{block.csv}" if block.csv and ctx is not None else "",
+                ident=block.ident,
             )
         elif isinstance(block, Note):
             note(block.text)

@@ -16,6 +16,7 @@ from tieval.survey.intervals import wilson_interval
 from tieval.survey.published_tables import PublishedTable, base_text
 
 __all__ = [
+    "scale_name",
     "render_item_table",
     "render_demographic_table",
     "render_comparison",
@@ -44,6 +45,17 @@ def percent_cell(percent, count, base, lower, upper, exact=None) -> str:
     hi = "" if pd.isna(upper) else f"{upper:.0f}"
     shown = "" if exact is None or pd.isna(exact) or abs(exact - percent) < 1e-9 else f" = {exact:g}%"
     return f"{percent:.0f}% ({int(count)}/{int(base)}{shown}) [{lo}–{hi}]"
+
+
+def scale_name(study: Study, scale_id: str) -> str:
+    """A response scale as a reader knows it (not its config id): ``0 to 10`` for a numeric
+    scale, ``Strongly disagree ... Strongly agree`` for one with answer options, else the id in words."""
+    scale = study.scales[scale_id]
+    if scale.type == "numeric" and scale.min is not None and scale.max is not None:
+        return f"{scale.min:g} to {scale.max:g}"
+    if len(scale.labels) >= 2:
+        return f"{scale.labels[0]} ... {scale.labels[-1]}"
+    return scale_id.replace("_", " ")
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -87,6 +99,7 @@ def render_item_table(table: PublishedTable, study: Study) -> list[pd.DataFrame]
         disp = pd.DataFrame({"Item": part["item_id"] + ". " + part["item"]})
         for c in cats:
             disp[category_display(scale, c)] = _cell_text(part, c)
+        disp.attrs["numeric"] = list(disp.columns[1:])
         shown.append(disp)
     return shown
 
@@ -106,39 +119,59 @@ def render_demographic_table(table: PublishedTable, study: Study) -> pd.DataFram
     f = table.frame
     text = {d.id: d.text for d in study.demographics}
     supp = f["suppressed"] if "suppressed" in f else pd.Series(False, index=f.index)
-    return pd.DataFrame(
-        {
-            "Question": f["demographic"].map(text),
-            "Answer": f["level"],
-            "n": ["suppressed" if s else str(c) for s, c in zip(supp, f["count"])],
-            "% of those answering [95% CI]": [
-                "suppressed"
-                if s
-                else ("" if pd.isna(p) or lv == NOT_STATED else f"{p:.0f}% [{lo:.0f}–{hi:.0f}] of {b}")
-                for s, p, lo, hi, b, lv in zip(supp, f["percent"], f["ci_lower"], f["ci_upper"], f["base"], f["level"])
-            ],
-            "% of all respondents": [
-                "suppressed" if s else ("" if pd.isna(p) else f"{p:.0f}% of {r}")
-                for s, p, r in zip(supp, f["percent_of_respondents"], f["respondents"])
-            ],
-        }
+    return _numeric(
+        pd.DataFrame(
+            {
+                "Question": f["demographic"].map(text),
+                "Answer": f["level"],
+                "n": ["suppressed" if s else str(c) for s, c in zip(supp, f["count"])],
+                "% of those answering [95% CI]": [
+                    "suppressed"
+                    if s
+                    else ("" if pd.isna(p) or lv == NOT_STATED else f"{p:.0f}% [{lo:.0f}–{hi:.0f}] of {b}")
+                    for s, p, lo, hi, b, lv in zip(
+                        supp, f["percent"], f["ci_lower"], f["ci_upper"], f["base"], f["level"]
+                    )
+                ],
+                "% of all respondents": [
+                    "suppressed" if s else ("" if pd.isna(p) else f"{p:.0f}% of {r}")
+                    for s, p, r in zip(supp, f["percent_of_respondents"], f["respondents"])
+                ],
+            }
+        ),
+        "n",
+        "% of those answering [95% CI]",
+        "% of all respondents",
     )
+
+
+def _numeric(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with ``columns`` declared numeric (numbers formatted as text, right-aligned when shown:
+    ``frame.attrs["numeric"]``, read by :func:`tieval.report.present.table_html`)."""
+    frame.attrs["numeric"] = [c for c in columns if c in frame.columns]
+    return frame
 
 
 def render_comparison(comp: pd.DataFrame) -> pd.DataFrame:
     """Display frame: figure, published, reproduced (at the printed precision), count/base, 95% CI, match."""
     ci = [("" if pd.isna(lo) else f"{lo:.1f}–{hi:.1f}") for lo, hi in zip(comp["ci_lower"], comp["ci_upper"])]
-    return pd.DataFrame(
-        {
-            "Figure": comp["figure_id"],
-            "Category": comp["category"],
-            "Unit": comp["unit"],
-            "Published": comp["published"].map(lambda v: f"{v:g}"),
-            "Reproduced": comp["reproduced"],
-            "Count/base": [("" if pd.isna(k) else f"{k}/{n}") for k, n in zip(comp["count"], comp["base"])],
-            "95% CI (%)": ci,
-            "Match": comp["match"],
-        }
+    return _numeric(
+        pd.DataFrame(
+            {
+                "Figure": comp["figure_id"],
+                "Category": comp["category"],
+                "Unit": comp["unit"],
+                "Published": comp["published"].map(lambda v: f"{v:g}"),
+                "Reproduced": comp["reproduced"],
+                "Count/base": [("" if pd.isna(k) else f"{k}/{n}") for k, n in zip(comp["count"], comp["base"])],
+                "95% CI (%)": ci,
+                "Match": comp["match"].map({"yes": "match", "no": "differs"}).fillna(""),
+            }
+        ),
+        "Published",
+        "Reproduced",
+        "Count/base",
+        "95% CI (%)",
     )
 
 
@@ -162,7 +195,7 @@ def render_distributions(dist: pd.DataFrame, study: Study) -> list[tuple[str, pd
         wide.columns.name = None
         wide.insert(0, "n", sub.groupby("item_id")["base"].first().reindex(ids).astype(str))
         wide.index.name = "Item"
-        out.append((scale_id, wide.reset_index()))
+        out.append((scale_id, _numeric(wide.reset_index(), *wide.columns)))
     return out
 
 
@@ -292,7 +325,7 @@ def render_wave_distributions(dist: pd.DataFrame, study: Study) -> list[tuple[st
                 cells = one[one["label"] == label].set_index("wave_label")["cell"]
                 shown = "No answer" if label == MISSING_LABEL else label
                 rows.append({"Item": iid, "Answer": shown, **{w: cells.get(w, "") for w in waves}})
-        out.append((scale_id, pd.DataFrame(rows, columns=["Item", "Answer", *waves])))
+        out.append((scale_id, _numeric(pd.DataFrame(rows, columns=["Item", "Answer", *waves]), *waves)))
     return out
 
 
@@ -335,7 +368,7 @@ def render_change(change: pd.DataFrame, family: str) -> pd.DataFrame:
             frame["g_av"] = [_num(x) for x in rows["g_av"]]
         else:
             frame["Hedges' g"] = [_num(x) for x in rows["hedges_g"]]
-    return frame
+    return _numeric(frame, *[c for c in frame.columns if c not in ("Comparison", "Measure", "Counted as yes", "Test")])
 
 
 def render_reliability(scales: pd.DataFrame, *, with_wave: bool) -> pd.DataFrame:
@@ -355,7 +388,7 @@ def render_reliability(scales: pd.DataFrame, *, with_wave: bool) -> pd.DataFrame
     frame["Note"] = scales["note"].to_numpy()
     if scales["reference_alpha"].notna().any():
         frame["Reference alpha"] = [_num(x) for x in scales["reference_alpha"]]
-    return frame
+    return _numeric(frame, "Items", "n", "Alpha [95% CI]", "Omega", "Reference alpha")
 
 
 def render_item_total(items: pd.DataFrame, *, with_wave: bool) -> pd.DataFrame:
@@ -370,4 +403,4 @@ def render_item_total(items: pd.DataFrame, *, with_wave: bool) -> pd.DataFrame:
     frame["SD"] = [_num(x) for x in items["sd"]]
     frame["Item-rest r"] = [_num(x) for x in items["item_rest_r"]]
     frame["Alpha if deleted"] = [_num(x) for x in items["alpha_if_deleted"]]
-    return frame
+    return _numeric(frame, "n", "Mean", "SD", "Item-rest r", "Alpha if deleted")

@@ -81,15 +81,23 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
         shown_found: tuple[Block, ...] = (Note(NO_DISCREPANCY),)
     else:
         shown_found = (
-            Table(found, "Discrepancies and their explanations", base=f"{len(found)} findings", max_rows=None),
+            Table(
+                found,
+                "Discrepancies and their explanations",
+                base=f"{len(found)} findings",
+                max_rows=None,
+                ident="discrepancies",
+            ),
         )
     figures = figure_table(result)
     figure_blocks: list[Block] = [
         Table(
             figures,
-            f"Audit of the published figures (outputs/{study.id}/06_audit/audit.csv)",
+            "Audit of the published figures",
             base=f"{len(figures)} figures",
             max_rows=None,
+            csv="audit.csv",
+            ident="audit-figures",
         )
     ]
     if study.reconstructed:
@@ -105,6 +113,8 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
                 "Sample sizes compatible with each set of printed percentages",
                 base=f"n searched from 1 to {inputs.n_max}: {inputs.n_max_basis}",
                 max_rows=None,
+                csv="audit_denominators.csv",
+                ident="denominators",
             ),
         )
     errata = erratum(result.checks, inputs.published)
@@ -115,9 +125,11 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
         shown_errata = (
             Table(
                 errata,
-                f"Erratum: inconsistencies to send to the report's authors (outputs/{study.id}/06_audit/erratum.csv)",
+                "Erratum: inconsistencies to send to the report's authors",
                 base=f"{len(errata)} entries, most serious first",
                 max_rows=None,
+                csv="erratum.csv",
+                ident="erratum",
             ),
         )
     if result.rules.empty:
@@ -130,9 +142,11 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
         ) + (
             Table(
                 result.rules,
-                f"Rows explained by each rounding rule (outputs/{study.id}/06_audit/audit_rules.csv)",
+                "Rows explained by each rounding rule",
                 base=f"bases searched 1-{inputs.n_max}",
                 max_rows=None,
+                csv="audit_rules.csv",
+                ident="rounding-rules",
             ),
         )
     return AuditResult(
@@ -148,17 +162,27 @@ def run(study: Study, *, n_max: int = 0, tables: Path | None = None) -> AuditRes
                 status_summary(result),
                 "Published figures by audit status",
                 base=f"{len(result.audit)} figures printed in the report",
+                ident="status-summary",
             ),
         ),
         discrepancies=shown_found,
         figures=tuple(figure_blocks),
-        check_counts=(Table(check_summary(result), "Checks by kind and result", base=f"{len(result.checks)} checks"),),
+        check_counts=(
+            Table(
+                check_summary(result),
+                "Checks by kind and result",
+                base=f"{len(result.checks)} checks",
+                ident="check-counts",
+            ),
+        ),
         checks=(
             Table(
                 result.checks[CHECK_COLUMNS],
-                f"All consistency checks (outputs/{study.id}/06_audit/audit_checks.csv)",
+                "All consistency checks",
                 base=f"{len(result.checks)} checks",
                 max_rows=None,
+                csv="audit_checks.csv",
+                ident="checks",
             ),
         ),
         denominators=shown_den,

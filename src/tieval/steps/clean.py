@@ -72,8 +72,9 @@ def run(study: Study) -> CleanStepResult:
             Table(
                 comparison,
                 "The report's participant flow and the cleaned counts",
-                "stages listed in design.flow of study.yml",
+                "the stages of the report's participant flow",
                 max_rows=None,
+                ident="flow-comparison",
             ),
             Note(clean.flow_check_sentence(comparison)),
         ]
@@ -149,6 +150,8 @@ def _flow_blocks(result: clean.CleanResult) -> list[Block]:
                 "Exclusions and participant flow of the survey export",
                 f"{result.export.n_records} records",
                 max_rows=None,
+                csv="exclusions.csv",
+                ident="exclusions",
             )
         ]
     blocks: list[Block] = []
@@ -161,6 +164,7 @@ def _flow_blocks(result: clean.CleanResult) -> list[Block]:
                 f"Exclusions and participant flow: {wave.label}",
                 f"{sum(e.n_records for e in wave.exports)} records",
                 max_rows=None,
+                csv="exclusions.csv",
             )
         )
     if result.linked:

@@ -50,7 +50,7 @@ STEP = "04_qualitative"
 
 #: Shown (once, at the start) when the study has no qualitative material.
 NO_QUALITATIVE = (
-    "This study has no published quotations or no codebook (inputs.excerpts, inputs.codebook), "
+    "This study has no published quotations or no codebook (no excerpts or codebook file in its study.yml), "
     "so there is no qualitative evidence to show."
 )
 NO_BREAKDOWN = "No participant list with timepoints or sectors (raw/participants.csv), so there is no breakdown."
@@ -156,6 +156,8 @@ def run(study: Study) -> QualitativeResult:
                 "Quotations per code and participant",
                 base=f"{len(qual.excerpts)} quotations; participants = named speakers quoted under the code",
                 max_rows=None,
+                csv="theme_matrix.csv",
+                ident="theme-matrix",
             ),
         ),
         prevalence=prevalence_blocks,
@@ -178,6 +180,8 @@ def _codebook(qual: QualitativeData, tables: dict) -> tuple[Block, ...]:
             "Codebook: themes and their codes",
             base=f"{len(book)} codes, {len(qual.codebook.themes)} themes",
             max_rows=None,
+            csv="codebook.csv",
+            ident="codebook",
         ),
     )
 
@@ -206,10 +210,9 @@ def _codings(study: Study, qual: QualitativeData, shown: pd.DataFrame) -> tuple[
             Table(differences, "Codings that differ from the report's allocation", base=f"{len(qual.codings)} codings")
         )
     data, lost = qdpx_round_trip(shown, qual.codings, qual.codebook)
-    path = step_dir(study.id, STEP) / f"{study.id}.qdpx"
     blocks.append(
         Note(
-            f"Exported to {path.as_posix()} and read back: "
+            f"Exported as a REFI-QDA project ({study.id}.qdpx) and read back: "
             + ("the same codings, coders included." if lost.empty else f"{len(lost)} codings differ.")
         )
     )
@@ -319,7 +322,15 @@ def _participants(study: Study, qual: QualitativeData, tables: dict) -> tuple[Bl
     elif len(claims):
         tables["reproduced_qualitative.csv"] = claims
     if len(people):
-        blocks.append(Table(people, "Qualitative participants", base="distinct speakers of the published quotations"))
+        blocks.append(
+            Table(
+                people,
+                "Qualitative participants",
+                base="distinct speakers of the published quotations",
+                csv=people_file,
+                ident="participants",
+            )
+        )
         if people["reconstructed"].any():
             blocks.append(Banner(RECONSTRUCTED_PARTICIPANTS))
     if qual.participants is not None:
@@ -341,7 +352,15 @@ def _prevalence(qual: QualitativeData, tables: dict, notes: dict) -> tuple[Block
         prev = prevalence(qual.codings, qual.excerpts, qual.participants, qual.codebook, by)
         tables[f"prevalence_{by}.csv"] = prev
         wide, bases = prevalence_table(prev, qual.codebook)
-        blocks.append(Table(wide, f"Participants quoted on each code, by {by}", base=bases, max_rows=None))
+        blocks.append(
+            Table(
+                wide,
+                f"Participants quoted on each code, by {by}",
+                base=bases,
+                max_rows=None,
+                csv=f"prevalence_{by}.csv",
+            )
+        )
     if not groups:
         notes["prevalence"] = NO_BREAKDOWN
         blocks.append(Note(NO_BREAKDOWN))
@@ -360,6 +379,8 @@ def _report_counts(study: Study, qual: QualitativeData, tables: dict, notes: dic
             "Participants raising each point: the report and its quotations",
             base="participants (interviewees); the report states no base",
             max_rows=None,
+            csv="report_counts.csv",
+            ident="report-counts",
         ),
     )
 
@@ -372,7 +393,11 @@ def _cases(qual: QualitativeData, tables: dict, notes: dict) -> tuple[Block, ...
     tables["cases.csv"] = cases
     return (
         Table(
-            cases.replace({"evidence": {"": "none printed"}}), "Participant cases: progress", base=f"{len(cases)} cases"
+            cases.replace({"evidence": {"": "none printed"}}),
+            "Participant cases: progress",
+            base=f"{len(cases)} cases",
+            csv="cases.csv",
+            ident="cases",
         ),
     )
 
@@ -386,7 +411,13 @@ def _words(study: Study, tables: dict) -> tuple[tuple[Block, ...], str]:
     question, freq = table.question, table.frequencies
     tables[f"words_{question.id}.csv"] = freq
     blocks: list[Block] = [
-        Table(freq, f"Words in answers to '{question.text}'", base=f"n = {len(table.answers)} answers", max_rows=None)
+        Table(
+            freq,
+            f"Words in answers to '{question.text}'",
+            base=f"n = {len(table.answers)} answers",
+            max_rows=None,
+            csv=f"words_{question.id}.csv",
+        )
     ]
     if study.reconstructed:
         blocks.append(Note(RECONSTRUCTED_WORDS))
@@ -406,6 +437,8 @@ def _agreement(study: Study, qual: QualitativeData, tables: dict, notes: dict) -
             f"Cohen's kappa per theme: {kappa['coder_a'].iloc[0]} against {kappa['coder_b'].iloc[0]}",
             base=f"{len(qual.excerpts)} quotations",
             max_rows=None,
+            csv="kappa.csv",
+            ident="kappa",
         ),
         Table(pooled.round(3), "Pooled kappa over themes (De Vries et al. 2008)", base=f"{len(kappa)} themes"),
     )

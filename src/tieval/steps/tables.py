@@ -39,6 +39,7 @@ from tieval.report.survey_tables import (
     render_reliability,
     render_wave_distributions,
     respondent_summary,
+    scale_name,
     table_views,
 )
 from tieval.survey.counts import distributions, multi_select_cells
@@ -141,13 +142,21 @@ class TablesResult:
 def _published_section(rep: Reproduction, study: Study) -> list[Block]:
     blocks: list[Block] = []
     for table in rep.tables:
-        blocks += [Table(frame, caption, base, max_rows=None) for frame, caption, base in table_views(table, study)]
+        blocks += [
+            Table(frame, caption, base, max_rows=None, csv=f"{table.id}.csv", ident=f"{table.id}-reproduced")
+            for frame, caption, base in table_views(table, study)
+        ]
         if table.number in rep.rules:
             blocks.append(Note(rounding_note(rep.rules[table.number])))
         shown = rep.comparison[rep.comparison["figure_id"].isin(table.figures["figure_id"])]
         blocks.append(
             Table(
-                render_comparison(shown), f"{table.number}: published and reproduced values", table.base, max_rows=None
+                render_comparison(shown),
+                f"{table.number}: published and reproduced values",
+                table.base,
+                max_rows=None,
+                csv="published_comparison.csv",
+                ident=f"{table.id}-comparison",
             )
         )
     blocks += [Note(f"Not rebuilt here: {reason}.") for reason in rep.skipped.values()]
@@ -212,8 +221,8 @@ def _wave_section(
         return [Note(ONE_WAVE)], None, None
     dist = wave_distributions(study, respondents, responses, min_cell)
     blocks: list[Block] = [
-        Table(frame, f"Answers to every item on the scale '{scale_id}' by wave: n (% of respondents)",
-              "n = respondents of the wave who could answer each item", max_rows=None)
+        Table(frame, f"Answers to every item on the scale '{scale_name(study, scale_id)}' by wave: n (% of respondents)",
+              "n = respondents of the wave who could answer each item", max_rows=None, csv="wave_distributions.csv")
         for scale_id, frame in render_wave_distributions(dist, study)
     ]  # fmt: skip
     linkage = study_linkage(study)
@@ -230,7 +239,7 @@ def _wave_section(
         rows = change[change["family"] == family]
         if len(rows):
             blocks.append(Table(render_change(change, family), _change_caption(family, rows), _change_base(rows),
-                                max_rows=None))  # fmt: skip
+                                max_rows=None, csv="change.csv", ident=f"change-{family}"))  # fmt: skip
     if change.empty:
         notes["waves"] = "No item or score can be compared between waves."
         blocks.append(Note(notes["waves"]))
@@ -254,10 +263,12 @@ def _reliability_section(study: Study, responses: pd.DataFrame) -> tuple[list[Bl
     blocks: list[Block] = [
         Table(render_reliability(scales, with_wave=with_wave),
               "Internal consistency: Cronbach's alpha with its Feldt 95% interval and McDonald's omega",
-              "n = respondents answering every item of the scale", max_rows=None),
+              "n = respondents answering every item of the scale", max_rows=None, csv="reliability.csv",
+              ident="reliability"),
         Table(render_item_total(items, with_wave=with_wave),
               "Items: corrected item-total (item-rest) correlation and alpha if the item is deleted",
-              "n = respondents answering every item of the scale", max_rows=None),
+              "n = respondents answering every item of the scale", max_rows=None, csv="item_total.csv",
+              ident="item-total"),
     ]  # fmt: skip
     sources = sorted({s for s in scales["reference_source"] if s})
     if sources:
@@ -291,6 +302,8 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
                 "Proportions printed in the text: published and reproduced",
                 "per row (respondents answering the item, unless the report states another base)",
                 max_rows=None,
+                csv="text_proportions.csv",
+                ident="text-proportions",
             )
         ]
     else:
@@ -302,6 +315,7 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
                 match_summary(rep.comparison, rep.figures),
                 "Published numbers computed from the survey data",
                 f"{len(rep.comparison)} published figures",
+                ident="computed-summary",
             )
         ]
     else:
@@ -313,9 +327,11 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
     full: list[Block] = [
         Table(
             frame,
-            f"Answers to every item on the scale '{scale_id}': n (% of respondents)",
+            f"Answers to every item on the scale '{scale_name(study, scale_id)}': n (% of respondents)",
             "n = respondents who could answer each item",
             max_rows=None,
+            csv="distributions.csv",
+            ident=f"distribution-{scale_id}",
         )
         for scale_id, frame in views
     ]
@@ -336,7 +352,9 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
                 summary_table,
                 "Construct scores (mean of answered items, "
                 f"{score_range_text(study, [it for its in scored.values() for it in its])}) and internal consistency",
-                "n = respondents with a score; alpha_n = respondents answering every item",
+                "n = respondents with a score; alpha n = respondents answering every item",
+                csv="construct_summary.csv",
+                ident="construct-scores",
             )
         )
     else:

@@ -45,10 +45,10 @@ __all__ = ["STEP", "NOTHING_TO_TRIANGULATE", "TriangulationResult", "run", "writ
 STEP = "05_triangulation"
 
 NOTHING_TO_TRIANGULATE = (
-    "This study has no findings file (inputs.triangulation) or no qualitative material, so there is "
+    "This study has no findings file (no triangulation file in its study.yml) or no qualitative material, so there is "
     "nothing to triangulate."
 )
-NO_RECOMMENDATIONS = "The study records no recommendations (inputs.recommendations)."
+NO_RECOMMENDATIONS = "The study records no recommendations (no recommendations file in its study.yml)."
 EVERY_CODE_LINKED = "Every code is linked to at least one survey item."
 RECONSTRUCTED_STATISTICS = (
     "The survey statistics come from the reconstructed stand-in data. Single-item proportions are "
@@ -171,7 +171,9 @@ def _joint(study: Study, joint: pd.DataFrame, stats: pd.DataFrame, qual: Qualita
     if len(stats):
         low, high = int(stats["base"].min()), int(stats["base"].max())
         base = f"survey: respondents answering each item (n = {low}-{high}); " + base
-    blocks: list[Block] = [Html(joint_display_html(joint, "Joint display of the findings", base=base))]
+    blocks: list[Block] = [
+        Html(joint_display_html(joint, "Joint display of the findings", base=base, csv=f"{STEP}/joint_display.csv"))
+    ]
     if study.reconstructed:
         blocks.append(Note(RECONSTRUCTED_STATISTICS))
     return tuple(blocks)
@@ -188,11 +190,20 @@ def _silence(study: Study, qual: QualitativeData, tri: Triangulation, tables: di
             "Survey constructs and items against the coded quotations",
             base=f"{len(cov)} survey units; {len(qual.excerpts)} quotations",
             max_rows=None,
+            csv="silence_survey_units.csv",
+            ident="silence-survey",
         )
     ]
     if len(quiet):
         blocks.append(
-            Table(quiet, "Codes no survey item asks about", base=f"{len(qual.codebook.codes)} codes", max_rows=None)
+            Table(
+                quiet,
+                "Codes no survey item asks about",
+                base=f"{len(qual.codebook.codes)} codes",
+                max_rows=None,
+                csv="silence_codes.csv",
+                ident="silence-codes",
+            )
         )
     else:
         blocks.append(Note(EVERY_CODE_LINKED))
@@ -215,6 +226,8 @@ def _recommendations(
             base=f"{len(recs)} recommendations",
             escape=False,
             max_rows=None,
+            csv="recommendations.csv",
+            ident="recommendations",
         ),
     )
 

@@ -53,6 +53,7 @@ from tieval.survey.exports.layouts import (
     QUALTRICS_FAMILY,
     STANDARD_IDENTIFYING,
     STANDARD_METADATA,
+    STANDIN_NOTICE_COLUMN,
     Layout,
     column_letter,
     detect_layout,
@@ -370,6 +371,8 @@ def _plan_columns(path: Path, layout: Layout, study: Study, header_row: int = 1)
             )
     identifying_set = study_identifying | {c.casefold() for c in STANDARD_IDENTIFYING}
     metadata_set = {c.casefold() for c in STANDARD_METADATA}
+    if study.reconstructed:  # the stand-in's own notice column is not embedded data of the study
+        metadata_set.add(STANDIN_NOTICE_COLUMN.casefold())
     identifying, metadata, extras = [], [], []
     for pos, name in enumerate(names):
         if pos in used:

@@ -61,6 +61,7 @@ from tieval.published import load_published
 from tieval.schema import EXCERPTS, require_columns
 from tieval.spec import Where, load_yaml, read
 from tieval.spec import key as _key
+from tieval.survey.exports.layouts import STANDIN_NOTICE_COLUMN
 
 __all__ = [
     "LOG_COLUMNS",
@@ -105,7 +106,7 @@ LOG_COLUMNS = [
 ]
 
 #: Extra column in every reconstructed export row (a Qualtrics embedded-data field / form column).
-NOTICE_COLUMN = "DataNotice"
+NOTICE_COLUMN = STANDIN_NOTICE_COLUMN
 ROW_NOTICE = "RECONSTRUCTED from published aggregates by tieval.reconstruct; not a study response"
 
 _SPECIAL = ("not_relevant", "no_answer")

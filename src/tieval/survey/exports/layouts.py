@@ -40,6 +40,7 @@ __all__ = [
     "LAYOUT_WORDS",
     "STANDARD_IDENTIFYING",
     "STANDARD_METADATA",
+    "STANDIN_NOTICE_COLUMN",
     "FORM_FAMILY",
     "QUALTRICS_FAMILY",
     "compatible",
@@ -78,6 +79,10 @@ STANDARD_IDENTIFYING = (
 )
 
 #: Non-identifying metadata: not analysis data, skipped at read time (besides the id and Status).
+#: The column in which a reconstructed stand-in export labels every row as not a study response
+#: (written by :mod:`tieval.tools.reconstruct`); in a reconstructed study's export it is metadata.
+STANDIN_NOTICE_COLUMN = "DataNotice"
+
 STANDARD_METADATA = (
     "StartDate",
     "EndDate",
