@@ -111,10 +111,38 @@ _RIGHT_ALIGNED_JS = (
     + _DESCRIBE_JS
     + r"""
   const numberToken = /[+\-\u2212]?(\d[\d,\u202f\u00a0]*(\.\d+)?|\.\d+)(e[+\-]?\d+)?/gi;
+  // the words a figure is printed with: "2% of 48", "n = 40", "p < .05", "95% CI"
+  const unitWord = /\b(of|n|N|p|CI|SD)\b/g;
   const leftover = /^[\s()\[\]%,;:\/+\-\u2212\u2013\u2014\u00b1\u2248~<>=\u2264\u2265*.]*$/;
   function isText(t) {
     if (!/\d/.test(t)) return !leftover.test(t);   // "-", "—" and the like hold no text
-    return !leftover.test(t.replace(numberToken, ''));
+    return !leftover.test(t.replace(numberToken, '').replace(unitWord, ''));
+  }
+  const isRight = (style) => {
+    const a = style.textAlign;
+    return a === 'right' || a === '-webkit-right' || (a === 'end' && style.direction === 'ltr')
+           || (a === 'start' && style.direction === 'rtl');
+  };
+  // A column whose body cells are all numbers (or empty): its header may stand over them, right-aligned.
+  function numericColumn(cell) {
+    const table = cell.closest('table');
+    if (!table || !table.tHead || !table.tHead.contains(cell)) return false;
+    const col = [...cell.parentElement.cells].slice(0, cell.cellIndex).reduce((n, c) => n + (c.colSpan || 1), 0);
+    let seen = 0;
+    for (const body of table.tBodies) {
+      for (const row of body.rows) {
+        let at = 0;
+        for (const c of row.cells) {
+          if (at === col) {
+            const t = c.innerText.trim();
+            if (t && isText(t)) return false;
+            if (t) seen++;
+          }
+          at += c.colSpan || 1;
+        }
+      }
+    }
+    return seen > 0;
   }
   const out = [];
   for (const cell of document.querySelectorAll('td, th')) {
@@ -122,10 +150,8 @@ _RIGHT_ALIGNED_JS = (
     const text = cell.innerText.trim();
     if (!text || !isText(text)) continue;
     const style = getComputedStyle(cell);
-    const a = style.textAlign;
-    const right = a === 'right' || a === '-webkit-right' || (a === 'end' && style.direction === 'ltr')
-                  || (a === 'start' && style.direction === 'rtl');
-    if (right) out.push(describe(cell) + ': "' + text.slice(0, 40) + '" is text, aligned ' + a);
+    if (!isRight(style) || numericColumn(cell)) continue;
+    out.push(describe(cell) + ': "' + text.slice(0, 40) + '" is text, aligned ' + style.textAlign);
   }
   return out;
 }"""
@@ -133,7 +159,9 @@ _RIGHT_ALIGNED_JS = (
 
 
 def right_aligned_text_cells(page) -> list[str]:
-    """Table cells (``td``/``th``) shown right-aligned (computed style) whose content is not a number."""
+    """Table cells (``td``/``th``) shown right-aligned (computed style) whose content is not a number
+    (digits with signs, brackets, %, and the words "of", "n", "p", "CI", "SD" count as a number); the
+    header of a column whose body cells are all numbers may be right-aligned over them."""
     return page.evaluate(_RIGHT_ALIGNED_JS)
 
 

@@ -70,11 +70,16 @@ def test_right_aligned_text_cell_is_caught(scratch_page, tmp_path):
     checks.open_page(scratch_page, page_from(tmp_path, f"<table>{rows}</table>"))
     found = checks.right_aligned_text_cells(scratch_page)
     assert len(found) == 1 and '"It helped me listen" is text, aligned right' in found[0], found
-    # JupyterLab's rule, which beat the appendices' own: every cell right-aligned by a stylesheet
-    plain = "<table><tr><th>quote</th><th>n</th></tr><tr><td>It helped</td><td>3</td></tr></table>"
+    # JupyterLab's rule, which beat the appendices' own: every cell right-aligned by a stylesheet; the
+    # header of a column of numbers ("n", "2% of 48") may stand right-aligned over it, not one over text
+    plain = (
+        "<table><thead><tr><th>quote</th><th>n</th></tr></thead>"
+        "<tbody><tr><td>It helped</td><td>3</td></tr><tr><td>Safer</td><td>2% of 48</td></tr></tbody></table>"
+    )
     head = "<style>td,th{text-align:right}</style>"
     checks.open_page(scratch_page, page_from(tmp_path, plain, head=head, name="b.html"))
-    assert [f.split(":")[0] for f in checks.right_aligned_text_cells(scratch_page)] == ["th", "th", "td"]
+    found = checks.right_aligned_text_cells(scratch_page)
+    assert [f.split(": ")[1].split(" is text")[0] for f in found] == ['"quote"', '"It helped"', '"Safer"'], found
     fixed = rows.replace('<td style="text-align:right">It', '<td style="text-align:left">It')
     checks.open_page(scratch_page, page_from(tmp_path, f"<table>{fixed}</table>", name="ok.html"))
     assert checks.right_aligned_text_cells(scratch_page) == []
