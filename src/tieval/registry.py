@@ -64,6 +64,8 @@ RULES_PATH = Path(".make") / "rules.mk"
 RUNNER_MODULE = "tieval.pipeline"
 #: The module that writes the index page and the manifest.
 INDEX_MODULE = "tieval.report.html"
+#: Files other than modules that every HTML page is made from (a make expression).
+SITE_FILES = "$(wildcard src/tieval/report/assets/* src/tieval/report/nbtemplate/*/* references.yml CITATION.cff)"
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,10 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
     for s in STEPS:
         lines.append(f"MODULES_{s.name} := {' '.join(p.as_posix() for p in modules[s.name])}")
     lines.append(f"MODULES_index := {' '.join(p.as_posix() for p in index_modules)}")
+    lines.append(
+        "# what every page is also made from: the site's assets, its page template, the bibliography, CITATION.cff"
+    )
+    lines.append(f"SITE_FILES := {SITE_FILES}")
     targets: list[str] = []
     stage_targets: list[str] = []
     for study in studies:
@@ -325,6 +331,7 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
                 *(f"$({kind.upper()}_{study})" for kind in s.reads),
                 *(step(r).staged_target(study).as_posix() for r in s.reads_steps),
                 f"$(MODULES_{s.name})",
+                "$(SITE_FILES)",
             ]
             lines.append(f"{s.staged_target(study).as_posix()}: {' '.join(prereqs)} | $(SETUP) {checked}")
             lines.append(f"\t@$(RUN) {s.name} --study {study} --stage")
@@ -343,7 +350,7 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
         f"STAGED := {' '.join(stage_targets)}",
         "",
         "# the staged notebooks too: make 4.3's dry run (-n) does not see a grouped target (&:) as remade",
-        "outputs/html/index.html: $(NOTEBOOKS) $(STAGED) $(MODULES_index) | $(SETUP)",
+        "outputs/html/index.html: $(NOTEBOOKS) $(STAGED) $(MODULES_index) $(SITE_FILES) | $(SETUP)",
         "\t@$(PY) -m tieval index",
         "",
     ]

@@ -1,17 +1,25 @@
-"""HTML appendices, the index page and the provenance manifest.
+"""HTML appendices, the index page and the provenance manifest: the appendices as a self-contained site.
 
 Each executed notebook becomes two appendices in ``outputs/html/<study>/``:
 
 - ``<step>.html``, the reader view: prose, tables and figures, code hidden;
-- ``<step>-code.html``, the auditor view: the same with every code cell shown.
+- ``<step>-code.html``, the auditor view: the same with every code cell shown, the injected
+  parameters labelled, and each call into ``tieval`` linked to its source page.
 
-Both carry a navigation bar (index, the other view, previous and next step)
-and a table of contents built from the notebook's headings; the provenance
-footer (commit, parameters, input checksums) is written by the notebook
-itself (:func:`tieval.report.present.finish`).  :func:`build_index` writes
-``outputs/html/index.html`` linking every appendix of every study, and
-``outputs/manifest.json`` listing every output with its checksum, the step
-and parameters that made it and the inputs it read.
+Both are rendered with tieval's own nbconvert template (``report/nbtemplate/tieval``), which
+loads nothing from another host and inlines no stylesheet: every page links the shared assets of
+``outputs/html/assets/``.  Beside the pages, ``outputs/html/<study>/<step>/`` holds what the pages
+link: the step's CSV tables, its executed notebook and its figures, each stored once under a name
+made from its SHA-256 (:mod:`tieval.report.site.media`).  The page frame (sidebar listing every
+appendix, previous/next with titles, header with search, footer) comes from
+:mod:`tieval.report.site.layout`; citations are linked to a reference list on each page
+(:mod:`tieval.report.site.references`); the provenance section is written by the notebook itself
+(:func:`tieval.report.present.finish`).
+
+:func:`build_index` completes the site: the assets, the sidebars brought up to date, the source
+page of every module a step used (``outputs/html/source/``), the search index and
+``outputs/html/index.html``; then ``outputs/manifest.json`` (and its copy inside the site) lists
+every output with its checksum, the step and parameters that made it and the inputs it read.
 
 Rendering is deterministic: the same executed notebooks give the same bytes.
 The steps and their order come from the step registry (:mod:`tieval.registry`);
@@ -28,14 +36,31 @@ import shutil
 from pathlib import Path
 
 from tieval import notebook_io, registry
-from tieval.atomic import sha256_file, write_json, write_text
+from tieval.atomic import atomic_write, sha256_file, write_json, write_text
 from tieval.config import load_study
-from tieval.paths import discover_studies, outputs_dir, project_root, step_dir
-from tieval.report.numbering import number_blocks
+from tieval.paths import outputs_dir, project_root, step_dir
+from tieval.report.site import assets, citation, layout, media, references, search, sources
+from tieval.report.site.citation import git_commit
+from tieval.report.site.layout import CODE_SUFFIX, step_title
 
-__all__ = ["render_views", "build_index", "build_manifest", "html_dir", "step_title", "toc", "decorate"]
+try:  # the numbering of tables and figures (tieval.report.numbering, issue 16's tables part)
+    from tieval.report.numbering import number_blocks
+except ImportError:  # not on this branch yet: blocks keep their captions unnumbered
+    number_blocks = None
 
-CODE_SUFFIX = "-code"
+__all__ = [
+    "render_views",
+    "build_index",
+    "build_manifest",
+    "html_dir",
+    "step_title",
+    "toc",
+    "TEMPLATE_DIR",
+    "CODE_SUFFIX",
+]
+
+#: Where tieval's nbconvert template (``tieval/``) lives.
+TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplate"
 
 
 def html_dir(study: str | None = None, root: Path | None = None) -> Path:
@@ -44,39 +69,15 @@ def html_dir(study: str | None = None, root: Path | None = None) -> Path:
     return base / study if study else base
 
 
-def step_title(nb) -> tuple[str, str]:
-    """(title, one-line summary) of a notebook: its first markdown heading and the paragraph after it."""
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        lines = [ln.strip() for ln in cell.source.splitlines()]
-        title = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("#")), "")
-        paragraph: list[str] = []
-        for ln in lines:
-            if ln.startswith("#") or (not ln and not paragraph):
-                continue
-            if not ln:
-                break
-            paragraph.append(ln)
-        if title:
-            return title, _plain(" ".join(paragraph))
-    return "", ""
-
-
-def _plain(markdown: str) -> str:
-    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", markdown)
-    return re.sub(r"[*_`]", "", text)
-
-
 _EXPORTER = None
 
 
 def _exporter(show_code: bool):
-    """The HTML exporter (lab template), created once per process: loading the template
+    """The HTML exporter (tieval template), created once per process: loading the template
     costs more than rendering, and both views differ only in what they exclude."""
     global _EXPORTER
     if _EXPORTER is None:
-        _EXPORTER = notebook_io.HTMLExporter(template_name="lab")
+        _EXPORTER = notebook_io.HTMLExporter(template_name="tieval", extra_template_basedirs=[str(TEMPLATE_DIR)])
         _EXPORTER.exclude_output_prompt = True
         _EXPORTER.anchor_link_text = "¶"
     _EXPORTER.exclude_input = not show_code
@@ -84,57 +85,85 @@ def _exporter(show_code: bool):
     return _EXPORTER
 
 
+def _bibliography(root: Path) -> dict[str, references.Reference]:
+    path = Path(root) / references.BIBLIOGRAPHY
+    return references.load_bibliography(path) if path.is_file() else {}
+
+
+def _step_commit(study: str, step: str, root: Path) -> str:
+    """The commit the step ran from (its provenance record), else the checkout's."""
+    prov = step_dir(study, step, root) / "provenance.json"
+    if prov.is_file():
+        return str(json.loads(prov.read_text(encoding="utf-8")).get("commit", "unknown"))
+    return git_commit(root)
+
+
+def step_files(study: str, step: str, root: Path | None = None) -> Path:
+    """``outputs/html/<study>/<step>/``: the step's CSVs, executed notebook and figures inside the site."""
+    return html_dir(study, root) / step
+
+
+def _copy_step_files(nb, step: str, study: str, root: Path) -> Path:
+    """Fill ``outputs/html/<study>/<step>/`` afresh: the step's CSV tables and its executed notebook."""
+    folder = step_files(study, step, root)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for table in sorted(step_dir(study, step, root).glob("*.csv")):
+        with atomic_write(folder / table.name, "wb") as handle:
+            handle.write(table.read_bytes())
+    write_text(notebook_io.writes(nb), folder / f"{step}.ipynb")
+    return folder
+
+
+def _main_split(page: str) -> tuple[str, str, str]:
+    start = page.find("<main")
+    end = page.rfind("</main>")
+    if start < 0 or end < 0:
+        return "", page, ""
+    return page[:start], page[start:end], page[end:]
+
+
 def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Path]:
-    """Write the reader and auditor HTML views of an executed notebook; return their paths."""
+    """Write the reader and auditor HTML views of an executed notebook, and the files they link
+    (``outputs/html/<study>/<step>/``); return the paths of the two views."""
     root = Path(root or project_root())
     cfg = load_study(study, root, check_files=False)
-    title, _ = step_title(nb)
-    folder = html_dir(study, root)
-    steps = set(registry.step_names()) | {step}
+    title = step_title(nb)[0] or step
+    studies = layout.site_map(root)
+    folder = _copy_step_files(nb, step, study, root)
+    bib = _bibliography(root)
+    aliases = sources.import_aliases([c.source for c in nb.cells if c.cell_type == "code"], root / "src")
+    head = layout.head_links("../", assets.stylesheets(), assets.scripts())
+    commit = _step_commit(study, step, root)
+    images: dict[str, str] = {}
     written = []
     for show_code in (False, True):
-        body, _ = _exporter(show_code).from_notebook_node(
-            nb, resources={"metadata": {"name": f"{cfg.title} — {title or step}"}}
+        frame = {
+            "title": html.escape(layout.page_title(title, cfg.title, show_code)),
+            "head": head,
+            "root": "../",
+            "body_class": " tieval-auditor" if show_code else " tieval-reader",
+            "top": layout.page_top(studies, study, step, show_code, cfg.title, title),
+            "bottom": layout.page_bottom(studies, study, step, show_code, commit, f"{step}/{step}.ipynb"),
+        }
+        page, _ = _exporter(show_code).from_notebook_node(
+            nb, resources={"metadata": {"name": f"{cfg.title} — {title}"}, "tieval": frame}
         )
-        page = number_blocks(decorate(body, step, study, sorted(steps), show_code, cfg.title))
-        name = f"{step}{CODE_SUFFIX if show_code else ''}.html"
-        written.append(write_text(page, folder / name))
-    _copy_tables(study, step, root)
+        before, main, after = _main_split(page)
+        main = media.store_images(main, folder / "figures", f"{step}/figures/", images)
+        if number_blocks is not None:
+            main = number_blocks(main)
+        main, cited = references.link_citations(main, bib)
+        refs = references.reference_list(cited, bib)
+        if refs:
+            at = main.find('<section class="tieval-provenance"')
+            main = main[:at] + refs + main[at:] if at >= 0 else main + refs
+        if show_code:
+            main = sources.link_calls(main, aliases, root / "src")
+        main = layout.insert_toc(main, toc(main))
+        name = layout.page_name(step, show_code)
+        written.append(write_text(before + main + after, html_dir(study, root) / name))
     return written
-
-
-def _copy_tables(study: str, step: str, root: Path) -> None:
-    """Copy the step's CSVs beside its pages (``outputs/html/<study>/<step>/``), where the tables'
-    download links point (tables helper, until the site build does it)."""
-    target = html_dir(study, root) / step
-    for old in sorted(target.glob("*.csv")):
-        old.unlink()
-    for csv in sorted(step_dir(study, step, root).glob("*.csv")):
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(csv, target / csv.name)
-
-
-ASSETS = Path(__file__).parent / "assets"
-
-
-def _copy_assets(root: Path) -> None:
-    """Copy ``report/assets/`` to ``outputs/html/assets/`` (tables helper, until the site build does it)."""
-    target = html_dir(None, root) / "assets"
-    target.mkdir(parents=True, exist_ok=True)
-    for asset in sorted(ASSETS.iterdir()):
-        if asset.is_file():
-            shutil.copyfile(asset, target / asset.name)
-
-
-def _steps_of(study: str, root: Path) -> list[str]:
-    """Steps of a study the index links, in order: every registered step (tool steps such as
-    ``00_reconstruct`` first, when they were run) whose executed notebook and reader view exist."""
-    names = sorted(s.name for s in registry.TOOL_STEPS + registry.STEPS)
-    return [
-        n
-        for n in names
-        if (step_dir(study, n, root) / f"{n}.ipynb").is_file() and (html_dir(study, root) / f"{n}.html").is_file()
-    ]
 
 
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
@@ -156,91 +185,118 @@ def toc(body: str) -> str:
     )
 
 
-_STYLE = """<style>
-.tieval-nav{font:14px/1.4 system-ui,sans-serif;background:#f4f4f4;border-bottom:1px solid #ccc;padding:.5em 1em;position:sticky;top:0;z-index:10}
-.tieval-nav a{margin-right:1.2em}
-.tieval-toc{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;max-width:60em}
-.tieval-toc ul{list-style:none;padding-left:0}.tieval-toc .toc-h2{padding-left:1em}.tieval-toc .toc-h3{padding-left:2em}
-.tieval-table{border-collapse:collapse;font-size:13px}.tieval-table th,.tieval-table td{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}
-.tieval-figure img{max-width:100%}.tieval-base{color:#555}
-</style>
-<link rel="stylesheet" href="../assets/tables.css">
-<script defer src="../assets/tables.js"></script>"""
+def _refresh_sidebars(site: Path, studies: list[layout.StudyPages]) -> list[str]:
+    """Bring the sidebar of every rendered page up to date with ``studies``; return the reader pages
+    (relative to ``site``), in site order."""
+    readers = []
+    for s in studies:
+        for step, _ in s.steps:
+            for code in (False, True):
+                path = site / s.id / layout.page_name(step, code)
+                if not path.is_file():
+                    continue
+                text = path.read_text(encoding="utf-8")
+                new = layout.replace_sidebar(text, layout.sidebar(studies, s.id, step, code))
+                if new != text:
+                    write_text(new, path)
+                if not code:
+                    readers.append(f"{s.id}/{layout.page_name(step, code)}")
+    return readers
 
 
-#: The print stylesheet (owned by the print/PDF work); inlined with media="print" until the site build links
-#: ``assets/print.css`` from every page.
-_PRINT_CSS = Path(__file__).with_name("assets") / "print.css"
-
-
-def decorate(body: str, step: str, study: str, steps: list[str], show_code: bool, title: str) -> str:
-    """An exported page with the appendix style, the navigation bar (index, the other view, previous and
-    next of ``steps``) and the table of contents inserted after ``<body>``."""
-    other = f"{step}.html" if show_code else f"{step}{CODE_SUFFIX}.html"
-    other_label = "Reader view (code hidden)" if show_code else "Auditor view (code shown)"
-    suffix = CODE_SUFFIX if show_code else ""
-    i = steps.index(step)
-    links = [
-        '<a href="../index.html">All appendices</a>',
-        f"<strong>{html.escape(title)}</strong> — {html.escape(step)}",
-        f'<a href="{other}">{other_label}</a>',
-    ]
-    if i > 0:
-        links.append(f'<a href="{steps[i - 1]}{suffix}.html" rel="prev">← {html.escape(steps[i - 1])}</a>')
-    if i + 1 < len(steps):
-        links.append(f'<a href="{steps[i + 1]}{suffix}.html" rel="next">{html.escape(steps[i + 1])} →</a>')
-    nav = f'<nav class="tieval-nav" aria-label="Appendix navigation">{" ".join(links)}</nav>'
-    print_style = f'<style media="print">\n{_PRINT_CSS.read_text(encoding="utf-8")}</style>'
-    body = body.replace("</head>", _STYLE + "\n" + print_style + "\n</head>", 1)
-    match = re.search(r"<body[^>]*>", body)
-    if match:
-        body = body[: match.end()] + "\n" + nav + toc(body) + body[match.end() :]
-    return body
+def _source_pages(root: Path, site: Path) -> list[Path]:
+    """The source page of every module a step (or the index) uses; stale pages removed."""
+    src = root / "src"
+    cache: dict[str, set[str]] = {}
+    files: set[Path] = set()
+    for s in registry.STEPS + registry.TOOL_STEPS:
+        if (root / s.notebook).is_file():
+            files.update(root / p for p in registry.step_modules(s, root, cache))
+    for module in registry.module_closure([registry.INDEX_MODULE], src, cache):
+        files.add(registry.module_file(module, src))
+    head = layout.head_links("../", assets.stylesheets(), [])
+    written = sources.write_sources(sorted(files), src, site / "source", head)
+    for stale in set((site / "source").glob("*.html")) - set(written):
+        stale.unlink()
+    return written
 
 
 def build_index(root: Path | None = None) -> Path:
-    """Write ``outputs/html/index.html`` (every appendix of every study) and ``outputs/manifest.json``."""
+    """Complete the site and write ``outputs/html/index.html`` (every appendix of every study) and
+    ``outputs/manifest.json``: assets, sidebars, source pages, search index, index page, manifest."""
     root = Path(root or project_root())
+    site = html_dir(None, root)
+    assets.copy_assets(site / "assets")
+    studies = layout.site_map(root, rendered_only=True)
+    readers = _refresh_sidebars(site, studies)
+    _source_pages(root, site)
+    search.write_search_index(site, readers)
+    info = citation.build_info(root, git_commit(root))
+    cff_path = root / "CITATION.cff"
+    cite = citation.cite_block(citation.load_citation(cff_path), info) if cff_path.is_file() else ""
     sections = []
-    for sid in discover_studies(root):
-        cfg = load_study(sid, root, check_files=False)
+    for s in studies:
+        cfg = load_study(s.id, root, check_files=False)
         rows = []
-        for step in _steps_of(sid, root):
-            nb = notebook_io.read(step_dir(sid, step, root) / f"{step}.ipynb")
+        for step, _ in s.steps:
+            nb = notebook_io.read(step_dir(s.id, step, root) / f"{step}.ipynb")
             title, summary = step_title(nb)
             rows.append(
-                f'<li><a href="{sid}/{step}.html">{html.escape(title or step)}</a> '
-                f'(<a href="{sid}/{step}{CODE_SUFFIX}.html">with code</a>)'
+                f'<li><a href="{s.id}/{step}.html">{html.escape(title or step)}</a> '
+                f'(<a href="{s.id}/{step}{CODE_SUFFIX}.html">with code</a>)'
                 f'<br><span class="summary">{html.escape(summary)}</span></li>'
             )
-        downloads = []
-        tables = sorted(outputs_dir(sid, root).glob("*/*.csv"))
-        downloads += [f'<a href="../{sid}/{t.parent.name}/{t.name}">{t.name}</a>' for t in tables]
+        downloads = [
+            f'<a href="{s.id}/{t.parent.name}/{t.name}">{html.escape(t.name)}</a>'
+            for t in sorted(html_dir(s.id, root).glob("*/*.csv"))
+        ]
         notice = f'<p class="notice"><strong>{html.escape(cfg.data_notice)}</strong></p>' if cfg.data_notice else ""
         report = cfg.report
         sections.append(
-            f'<section id="{sid}"><h2>{html.escape(cfg.title)}</h2>'
+            f'<section id="{s.id}" aria-labelledby="{s.id}-h"><h2 id="{s.id}-h">{html.escape(cfg.title)}</h2>'
             f"<p>{html.escape(str(report.get('organisation', '')))}, {html.escape(str(report.get('year', '')))}. "
-            f"Study id <code>{sid}</code>.</p>"
+            f"Study id <code>{s.id}</code>.</p>"
             f'<p class="cite">Cite the report as: {html.escape(str(report.get("citation", "")))}</p>{notice}'
             f"<h3>Appendices, in pipeline order</h3><ol>{''.join(rows)}</ol>"
             + (f"<h3>Data (CSV)</h3><p>{' · '.join(downloads)}</p>" if downloads else "")
             + "</section>"
         )
+    if info.repository:
+        repo = (
+            f'Repository: <a href="{html.escape(info.repository)}" rel="external">{html.escape(info.repository)}</a>.'
+        )
+    else:
+        repo = "No public repository address is recorded in this checkout (no web address for the git remote <code>origin</code>)."
+    date = f", committed {html.escape(info.date)}" if info.date else ""
+    head = layout.head_links("", assets.stylesheets(), assets.scripts())
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>tieval: appendices</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
-.summary{{color:#444}}.notice{{background:#fee0b6;border:2px solid #b35806;padding:.5em}}li{{margin:.4em 0}}</style>
-</head><body>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tieval: appendices</title>
+{head}
+</head>
+<body class="tieval-index" data-root="">
+<a class="skip-link" href="#main">Skip to the content</a>
+<header class="site-header"><p class="site-name"><a href="index.html">tieval appendices</a></p>
+<div class="site-search" role="search" hidden><label for="site-search-input">Search all appendices</label> <input type="search" id="site-search-input" autocomplete="off" aria-controls="site-search-results"><div id="site-search-results" class="site-search-results" aria-live="polite"></div></div>
+</header>
+<main id="main" class="tieval-main">
 <h1>tieval: re-running two evaluations of trauma-informed workforce programmes</h1>
 <p>Each study below is re-run from its data by parameterised notebooks. Every appendix has a reader view
-(code hidden) and an auditor view (code shown); each ends with the commit, parameters and input checksums
-it was built from. <a href="../manifest.json">manifest.json</a> lists every output with its checksum.</p>
+(code hidden) and an auditor view (code shown); each ends with the commit, parameters, input checksums,
+software versions and source modules it was built from. <a href="manifest.json">manifest.json</a> lists every
+output with its checksum.</p>
+<p class="build">Built from commit <code>{html.escape(info.short)}</code>{date}. {repo}</p>
+{cite}
 {"".join(sections)}
-</body></html>
+</main>
+<footer class="site-footer"><p>tieval compendium · commit <code>{html.escape(info.short)}</code></p></footer>
+</body>
+</html>
 """
-    path = write_text(page, html_dir(None, root) / "index.html")
-    _copy_assets(root)
+    path = write_text(page, site / "index.html")
     build_manifest(root)
     return path
 
@@ -293,4 +349,8 @@ def build_manifest(root: Path | None = None) -> Path:
                 "inputs": sorted(info.get("inputs", {}) or {}),
             }
         )
-    return write_json({"outputs": entries}, base / "manifest.json")
+    path = write_json({"outputs": entries}, base / "manifest.json")
+    copy = html_dir(None, root) / "manifest.json"  # inside the site, so the index's link stays in html/
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, copy)
+    return path

@@ -31,7 +31,6 @@ import base64
 import html
 import os
 import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,8 @@ from tieval.config import Study, load_study
 from tieval.paths import project_root, step_dir
 from tieval.report.cells import STATUS_TONES, column_cells, human_header, reader_words, status_column, status_slug
 from tieval.report.figures import AppendixFigure
+from tieval.report.site import provenance
+from tieval.report.site.citation import git_commit
 
 __all__ = [
     "StepContext",
@@ -433,33 +434,13 @@ def show(blocks: Iterable[Block], ctx: StepContext) -> None:
             raise TypeError(f"cannot show {type(block).__name__}: not a display block")
 
 
-def git_commit(root: Path | None = None) -> str:
-    """The commit the build ran from ('unknown' outside a git checkout; '+modified' when dirty)."""
-    root = root or project_root()
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    try:
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":/src", ":/data", ":/notebooks"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        dirty = ""
-    return commit + ("+modified" if dirty else "")
-
-
 def finish(ctx: StepContext) -> None:
-    """End a step: show the provenance footer and write ``outputs/<study>/provenance/<step>.json``.
+    """End a step: show the provenance section and write ``outputs/<study>/<step>/provenance.json``.
 
-    The footer gives the git commit, the parameters, and the SHA-256 of every input the
-    step read, so a reviewer can tell exactly what an appendix was built from."""
+    The section (:func:`tieval.report.site.provenance.provenance_html`) gives the git commit, the
+    parameters, the SHA-256 of every input the step read, the Python and package versions, and
+    links to the executed notebook and to the source of every tieval module the step used, so a
+    reviewer can tell exactly what an appendix was built from."""
     inputs = sorted(set(store.inputs_read()))
     checksums = {p: store.sha256_file(p) for p in inputs if Path(p).is_file()}
     record = {
@@ -470,17 +451,7 @@ def finish(ctx: StepContext) -> None:
         "inputs": checksums,
         "outputs": sorted(set(store.outputs_written())),
         "reconstructed": ctx.study.reconstructed,
+        "software": provenance.software_versions(),
     }
-    rows = "".join(
-        f"<tr><td><code>{html.escape(p)}</code></td><td><code>{c[:16]}</code></td></tr>" for p, c in checksums.items()
-    )
-    params = ", ".join(f"{k} = {v!r}" for k, v in ctx.parameters.items())
-    _display_html(
-        '<footer class="tieval-footer" id="provenance"><h2>Provenance</h2>'
-        f"<p>Built from commit <code>{html.escape(record['commit'])}</code> with parameters "
-        f"<code>{html.escape(params)}</code>.</p>"
-        f"<details><summary>Inputs read by this step ({len(checksums)}), with SHA-256</summary>"
-        f'<table class="tieval-table"><thead><tr><th>file</th><th>sha256 (first 16)</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table></details></footer>"
-    )
+    _display_html(provenance.provenance_html(record, provenance.step_module_names(ctx.step, project_root())))
     store.write_json(record, step_dir(ctx.study.id, ctx.step) / "provenance.json")
