@@ -96,7 +96,7 @@ def test_a_long_table_is_summarised_with_the_rows_to_look_at_and_the_whole_table
     status[7] = "differs"
     frame = pd.DataFrame({"figure": [f"f{i}" for i in range(50)], "status": status})
     markup = present.table_html(frame, "Long", max_rows=None)
-    assert '<p class="tieval-summary">50 rows (match: 49; differs: 1).</p>' in markup
+    assert '<p class="tieval-summary">50 rows (Status match: 49; differs: 1).</p>' in markup
     preview, full = markup.split('<details class="tieval-full">')
     assert preview.count("<tr><td>") == 1 and "<td>f7</td>" in preview
     assert full.startswith("<summary>Show all 50 rows</summary>") and full.count("<tr><td>") == 50

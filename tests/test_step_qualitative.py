@@ -93,7 +93,7 @@ def test_sections_carry_what_the_notebook_shows(qualfix):
         notes[0]
         == "The 6 committed codings are exactly the report's allocation (section headings and lead-in sentences)."
     )
-    assert notes[1].endswith("04_qualitative/qualfix.qdpx and read back: the same codings, coders included.")
+    assert notes[1] == "Exported as a REFI-QDA project (qualfix.qdpx) and read back: the same codings, coders included."
     assert any(isinstance(b, Banner) for b in result.participants)
     assert isinstance(result.quotations[0], Html) and 'id="theme-learning"' in result.quotations[0].markup
     # the study lists no names to redact, but "Thanks to Alex" is a detected name (survey.redact.find_names)

@@ -314,7 +314,10 @@ def _texts(result) -> list[str]:
 def test_step_shows_waves_change_with_holm_and_the_number_of_tests(tmp_path, monkeypatch, frames):
     result = _run(tmp_path, monkeypatch, frames)
     captions = [b.caption for b in result.waves if isinstance(b, Table)]
-    assert captions[0] == "Answers to every item on the scale 'agree7' by wave: n (% of respondents)"
+    assert (
+        captions[0]
+        == "Answers to every item on the scale 'Strongly disagree ... Strongly agree' by wave: n (% of respondents)"
+    )
     assert any("Holm adjustment over baseline to followup: 5 tests" in c for c in captions)
     assert any("Holm adjustment over baseline to followup: 3 tests" in c for c in captions)
     side = result.waves[0].frame

@@ -254,16 +254,23 @@ def table_html(
         f'<figcaption id="{label}">{_caption(caption, base, csv)}</figcaption>'
     ]
     if n > LONG_TABLE:
+        # the verdict is the last status column (the audit's "status" after its one-to-one "comparison")
+        verdict = max((j for j, s in enumerate(is_status) if s), default=None)
         tones: dict[str, int] = {}
         attention = []
         for i in range(n):
-            row = [html.unescape(cells[i][j]).strip().lower() for j in range(len(cells_by_col)) if statuses[i][j]]
-            for value in row:
+            value = html.unescape(cells[i][verdict]).strip().lower() if verdict is not None else ""
+            if value:
                 tones[value] = tones.get(value, 0) + 1
-            if any(STATUS_TONES[v] != "good" for v in row):
-                attention.append(i)
+            if value and STATUS_TONES.get(value, "good") != "good":
+                attention.append((STATUS_TONES[value], i))
         counts = "; ".join(f"{k}: {v}" for k, v in sorted(tones.items(), key=lambda kv: -kv[1]))
-        parts.append(f'<p class="tieval-summary">{n} rows' + (f" ({html.escape(counts)})" if counts else "") + ".</p>")
+        what = f"{human_header(shown.columns[verdict])} " if verdict is not None else ""
+        parts.append(
+            f'<p class="tieval-summary">{n} rows' + (f" ({html.escape(what + counts)})" if counts else "") + ".</p>"
+        )
+        bad = [i for tone, i in attention if tone == "bad"]
+        attention = bad or [i for _, i in attention]  # disagreements first; else what holds only under conditions
         if attention and len(attention) <= LONG_TABLE:
             lead, preview = f"The {len(attention)} rows to look at first (not matching or not consistent):", attention
         else:

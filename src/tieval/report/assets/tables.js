@@ -5,10 +5,10 @@
 (function () {
   "use strict";
 
-  function statusesOf(table) {
+  function statusesOf(table, column) {
     var counts = {};
     var order = [];
-    table.querySelectorAll("tbody td[data-status]").forEach(function (td) {
+    table.querySelectorAll("tbody td:nth-child(" + (column + 1) + ")[data-status]").forEach(function (td) {
       var key = td.getAttribute("data-status");
       if (!(key in counts)) {
         counts[key] = { n: 0, label: td.textContent.trim() };
@@ -23,7 +23,11 @@
     var tables = figure.querySelectorAll("table.tieval-table");
     if (!tables.length) { return; }
     var whole = tables[tables.length - 1];
-    var statuses = statusesOf(whole);
+    // the verdict is the last status column (data-status-columns: their 0-based indices)
+    var columns = figure.getAttribute("data-status-columns").split(",");
+    var column = parseInt(columns[columns.length - 1], 10);
+    var selector = "td:nth-child(" + (column + 1) + ")";
+    var statuses = statusesOf(whole, column);
     if (statuses.length < 2) { return; }
     var rows = whole.querySelectorAll("tbody tr").length;
     var box = document.createElement("div");
@@ -62,7 +66,7 @@
       });
       var visible = 0;
       whole.querySelectorAll("tbody tr").forEach(function (tr) {
-        var keep = !want || tr.querySelector('td[data-status="' + want + '"]') !== null;
+        var keep = !want || tr.querySelector(selector + '[data-status="' + want + '"]') !== null;
         tr.classList.toggle("tieval-hidden", !keep);
         if (keep) { visible += 1; }
       });
