@@ -10,7 +10,6 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tieval import registry
 from tieval.report import html
 from tieval.store import sha256_file
 
@@ -43,27 +42,6 @@ def test_toc_lists_headings_with_ids_by_level():
     assert html.toc("<p>nothing</p>") == ""
 
 
-PAGE = '<html><head><title>t</title></head><body class="jp-Notebook">\n<h1 id="T">T</h1></body></html>'
-
-
-def test_decorate_adds_style_navigation_and_contents():
-    steps = registry.step_names()
-    page = html.decorate(PAGE, "03_tables", "demo", steps, False, "Demo & co")
-    assert page.count("<style>") == 1 and page.index("<style>") < page.index("</head>")
-    nav = re.search(r'<nav class="tieval-nav".*?</nav>', page).group(0)
-    assert '<a href="../index.html">All appendices</a>' in nav
-    assert "<strong>Demo &amp; co</strong> — 03_tables" in nav
-    assert '<a href="03_tables-code.html">Auditor view (code shown)</a>' in nav
-    assert '<a href="02_clean.html" rel="prev">← 02_clean</a>' in nav
-    assert '<a href="04_qualitative.html" rel="next">04_qualitative →</a>' in nav
-    assert page.index("tieval-nav") < page.index("tieval-toc") < page.index('<h1 id="T">')
-    code = html.decorate(PAGE, "01_study_overview", "demo", steps, True, "Demo")
-    assert 'rel="prev"' not in code and '<a href="02_clean-code.html" rel="next">' in code
-    assert '<a href="01_study_overview.html">Reader view (code hidden)</a>' in code
-    last = html.decorate(PAGE, "06_audit", "demo", steps, False, "Demo")
-    assert 'rel="next"' not in last
-
-
 def _project(tmp_path: Path, steps: list[str]) -> Path:
     """A project with study ``demo`` (a copy of surrey-als's study.yml) whose ``steps`` were run."""
     (tmp_path / "data" / "demo").mkdir(parents=True)
@@ -80,6 +58,8 @@ def _project(tmp_path: Path, steps: list[str]) -> Path:
         views.mkdir(parents=True, exist_ok=True)
         (views / f"{name}.html").write_text(f"<p>{name}</p>", encoding="utf-8")
         (views / f"{name}-code.html").write_text(f"<p>{name} code</p>", encoding="utf-8")
+        (views / name).mkdir(exist_ok=True)
+        (views / name / "table.csv").write_text("a\n1\n", encoding="utf-8")
     return tmp_path
 
 
@@ -87,12 +67,17 @@ def test_index_links_the_registered_steps_in_order(tmp_path):
     ran = ["06_audit", "00_reconstruct", "02_clean", "99_stray"]
     root = _project(tmp_path, ran)
     (root / "outputs" / "html" / "demo" / "06_audit.html").unlink()  # executed but not rendered: not linked
+    (root / "CITATION.cff").write_bytes((ROOT / "CITATION.cff").read_bytes())
     page = html.build_index(root).read_text(encoding="utf-8")
     linked = re.findall(r'<li><a href="demo/([^"]+)\.html">', page)
     assert linked == ["00_reconstruct", "02_clean"]  # registered steps only, in order
     assert '<a href="demo/02_clean-code.html">with code</a>' in page
     assert "Step 02_clean</a>" in page and "What step 02 does." in page
-    assert '<a href="../demo/02_clean/table.csv">table.csv</a>' in page
+    assert '<a href="demo/02_clean/table.csv">table.csv</a>' in page  # the copy inside the site
+    assert '<meta name="viewport"' in page and '<main id="main"' in page and "Cite this compendium" in page
+    assert "No public repository address" in page  # not a git checkout: said, not invented
+    assert (root / "outputs" / "html" / "assets" / "site.css").is_file()
+    assert (root / "outputs" / "html" / "assets" / "search-index.js").is_file()
 
 
 def test_manifest_records_each_output_with_checksum_and_provenance(tmp_path):
@@ -119,6 +104,7 @@ def test_manifest_records_each_output_with_checksum_and_provenance(tmp_path):
         "outputs/demo/02_clean/table.csv",
         "outputs/html/demo/02_clean-code.html",
         "outputs/html/demo/02_clean.html",
+        "outputs/html/demo/02_clean/table.csv",
     ]
     table = entries["outputs/demo/02_clean/table.csv"]
     assert table["sha256"] == sha256_file(folder / "table.csv")
