@@ -69,6 +69,42 @@ def test_every_local_link_and_anchor_resolves():
     assert not problems, "\n".join(problems[:20])
 
 
+def test_the_site_is_self_contained():
+    """Every href/src of every page resolves to a file inside outputs/html/; the only other-host URLs are
+    outbound links (<a ... rel="external">: the repository, DOIs), never a resource a page loads."""
+    site = (OUT / "html").resolve()
+    problems = []
+    for page in _html_files():
+        text = page.read_text(encoding="utf-8")
+        for tag, _attr, target in re.findall(r'<(\w+)[^>]*?\b(href|src)="([^"]+)"', text):
+            parsed = urlparse(target)
+            if parsed.scheme in ("http", "https") or target.startswith("//"):
+                whole = re.search(r"<a\b[^>]*" + re.escape(f'href="{target}"') + r"[^>]*>", text)
+                if tag != "a" or not whole or 'rel="external"' not in whole.group(0):
+                    problems.append(f"{page.relative_to(ROOT)}: {target} (another host)")
+                continue
+            if parsed.scheme:
+                problems.append(f"{page.relative_to(ROOT)}: {target} (scheme {parsed.scheme})")
+                continue
+            if parsed.path and site not in (page.parent / unquote(parsed.path)).resolve().parents:
+                problems.append(f"{page.relative_to(ROOT)}: {target} (outside outputs/html)")
+        if "<main" not in text or 'name="viewport"' not in text:
+            problems.append(f"{page.relative_to(ROOT)}: no main landmark or viewport")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_each_page_has_one_provenance_heading_and_distinct_view_titles():
+    for sid in discover_studies(ROOT):
+        for step in STEPS:
+            reader = (OUT / "html" / sid / f"{step}.html").read_text(encoding="utf-8")
+            auditor = (OUT / "html" / sid / f"{step}-code.html").read_text(encoding="utf-8")
+            for page in (reader, auditor):
+                assert len(re.findall(r"<h[1-6][^>]*>Provenance", page)) == 1, (sid, step)
+            title = re.compile(r"<title>(.*?)</title>")
+            assert title.search(reader).group(1) != title.search(auditor).group(1)
+            assert "Parameters injected for this study" in auditor
+
+
 def test_each_appendix_has_both_views_contents_and_provenance_footer():
     for sid in discover_studies(ROOT):
         for step in STEPS:

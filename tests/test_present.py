@@ -205,8 +205,9 @@ def test_finish_writes_the_provenance_record(project, ctx, shown):
     inputs = record["inputs"]
     assert sorted(inputs) == ["data/mini-tables/study.yml", "data/processed/mini-tables/respondents.parquet"]
     assert inputs["data/mini-tables/study.yml"] == store.sha256_file(project / "data" / "mini-tables" / "study.yml")
-    assert shown[0].startswith('<footer class="tieval-footer" id="provenance"><h2>Provenance</h2>')
+    assert shown[0].startswith('<section class="tieval-provenance" id="provenance"')
+    assert shown[0].count("<h2") == 1 and record["software"]["python"]
     assert (
-        "Built from commit <code>unknown</code> with parameters <code>study = &#x27;mini-tables&#x27;, min_cell = 0</code>"
-        in shown[0]
+        "Built from commit <code>unknown</code> with the parameters injected for this study: "
+        "<code>study = &#x27;mini-tables&#x27;, min_cell = 0</code>" in shown[0]
     )

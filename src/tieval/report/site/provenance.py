@@ -51,10 +51,12 @@ def software_versions(packages=PACKAGES) -> dict[str, str]:
 
 def step_module_names(step: str, root: Path) -> list[str]:
     """Dotted names of the tieval modules a registered step used (its import closure), sorted;
-    [] for a notebook the registry does not know."""
+    [] for a notebook the registry does not know or a project without its notebook."""
     try:
         s = registry.step(step)
     except KeyError:
+        return []
+    if not (root / s.notebook).is_file():  # a project without the pipeline notebooks (a fixture)
         return []
     return sorted(module_name(root / p, root / "src") for p in registry.step_modules(s, root))
 
