@@ -32,7 +32,7 @@ RULES  := .make/rules.mk
 RULES_SOURCES := $(sort $(shell find src/tieval -name '*.py' 2>/dev/null) $(wildcard notebooks/*.ipynb) \
                    $(filter data/%/study.yml,$(wildcard data/*/study.yml)))
 
-.PHONY: all help setup lint test test-unit test-build test-notebooks test-fresh-clone reconstruct manifest clean distclean lab bench new-study check-config csv fuzz
+.PHONY: all help setup lint test test-unit test-build test-notebooks test-fresh-clone reconstruct manifest clean distclean lab bench new-study check-config csv fuzz test-browser pdf
 
 all: outputs/html/index.html ## set up .venv, run every notebook for every study, build outputs/html/index.html
 
@@ -77,7 +77,7 @@ lint: $(SETUP) ## ruff lint and format check of src/ and tests/ (run first by CI
 # tier runs beside the build); the fresh-clone rebuild is its own target, run by CI.  Times: on the
 # 2-core machine, see README "Benchmarks" (measured with the load of the day).
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
-test: test-unit test-build test-notebooks ## build once, then run the unit, build and notebook tiers (~2 min)
+test: test-unit test-build test-notebooks test-browser ## build once, then run the unit, build, notebook and browser tiers (~3 min)
 
 test-unit: $(SETUP) ## unit tests only, no build (~35 s)
 	$(PY) -m pytest tests -m "not slow and not build" -p no:cacheprovider
@@ -91,6 +91,20 @@ test-notebooks-%: all
 
 test-fresh-clone: all ## rebuild every study in a fresh clone: outputs and processed data byte-identical (CI; ~1 min)
 	$(PY) -m pytest tests/test_build.py -k fresh_clone -p no:cacheprovider
+
+# The browser tier and the PDFs drive the distribution's Chromium through Playwright, which never
+# downloads a browser of its own (tieval.report.browser); without /usr/bin/chromium they stop at once.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM ?= /usr/bin/chromium
+NEED_CHROMIUM = @test -x $(CHROMIUM) || { echo "error: $(CHROMIUM): expected the system Chromium; found none: install it with \`apt-get install -y chromium fonts-dejavu-core\`"; exit 2; }
+
+test-browser: all ## every appendix in headless Chromium: console, requests, axe, alignment, overflow, flow boxes, print (~60 s)
+	$(NEED_CHROMIUM)
+	TIEVAL_CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -m browser -p no:cacheprovider
+
+pdf: all ## print every appendix (reader view) to outputs/pdf/<study>/<step>.pdf with the system Chromium (A4)
+	$(NEED_CHROMIUM)
+	TIEVAL_CHROMIUM=$(CHROMIUM) $(PY) -m tieval pdf
 
 csv: all ## write CSV copies of the processed data (data/processed/<study>/<table>.csv beside the Parquet)
 	$(PY) -m tieval.tools.export_csv

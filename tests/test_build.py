@@ -216,6 +216,8 @@ def test_a_second_build_from_a_fresh_clone_is_byte_identical(tmp_path):
                 capture_output=True,
             )
     subprocess.run([sys.executable, "-m", "tieval", "index"], cwd=clone, env=env, check=True)
+    if (ROOT / "outputs" / "pdf").is_dir():  # `make pdf` was run here: the clone's PDFs must match too
+        subprocess.run([sys.executable, "-m", "tieval", "pdf"], cwd=clone, env=env, check=True, capture_output=True)
     ours, theirs = _digests(ROOT), _digests(clone)
     theirs = {k: v for k, v in theirs.items() if not k.startswith("outputs/bench/")}
     ours = {k: v for k, v in ours.items() if not k.startswith("outputs/bench/")}

@@ -8,6 +8,7 @@ run NOTEBOOK --study STUDY    execute one pipeline notebook with papermill and r
 check --study STUDY           check a study before any step runs: id, input paths, raw manifest
 publish --study STUDY         replace the study's outputs by its staged ones, all together
 index                         write outputs/html/index.html and outputs/manifest.json
+pdf [STUDY ...]               print every reader view to outputs/pdf/<study>/<step>.pdf (system Chromium)
 make-rules [-o FILE]          write the make rules generated from the step registry
 manifest --study STUDY        record the checksums of the study's raw files
 check-config [STUDY ...]      load every study.yml and report the first problem
@@ -66,6 +67,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("index", help="write outputs/html/index.html and outputs/manifest.json")
 
+    sub.add_parser("pdf", help="print every reader view to outputs/pdf/<study>/<step>.pdf").add_argument(
+        "studies", nargs="*"
+    )
+
     p = sub.add_parser("make-rules", help="write the make rules generated from the step registry")
     p.add_argument("-o", "--output", help="file to write (default: print)")
 
@@ -123,7 +128,7 @@ def _check_ids(args) -> None:
             continue  # validate also takes a study folder by its path (it only reads)
         if value is not None:
             check_study_id(value)
-    if args.command in ("check-config", "migrate"):
+    if args.command in ("check-config", "migrate", "pdf"):
         for value in args.studies:
             check_study_id(value)
     if args.command == "new-study":
@@ -149,14 +154,8 @@ def _dispatch(args) -> int:
         from tieval.registry import write_rules
 
         return write_rules(args.output)
-    if args.command == "index":
-        from tieval.pipeline import step_line
-        from tieval.report.html import build_index
-
-        start = time.perf_counter()
-        build_index()
-        print(step_line("all studies", "index", time.perf_counter() - start))
-        return 0
+    if args.command in ("index", "pdf"):
+        return _site_command(args)
     if args.command == "manifest":
         from tieval.config import load_study
         from tieval.integrity import write_manifest
@@ -194,6 +193,30 @@ def _dispatch(args) -> int:
 
         return init_cli(args.source, args.study_id, args.export)
     raise AssertionError(args.command)
+
+
+def _site_command(args) -> int:
+    """``index`` (the index page and manifest) and ``pdf`` (a PDF of every reader view, system Chromium)."""
+    from tieval.pipeline import step_line
+
+    if args.command == "index":
+        from tieval.report.html import build_index
+
+        start = time.perf_counter()
+        build_index()
+        print(step_line("all studies", "index", time.perf_counter() - start))
+        return 0
+    from tieval.report.browser import ChromiumMissing
+    from tieval.report.pdf import write_pdfs
+
+    try:
+        written = write_pdfs(studies=args.studies or None)
+    except ChromiumMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path, seconds in written:
+        print(step_line(path.parent.name, path.name, seconds))
+    return 0
 
 
 def _build_command(args) -> int:
