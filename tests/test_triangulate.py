@@ -289,7 +289,10 @@ def test_joint_display(parts, study):
     assert joint.at["f_barrier", "statistics"] == "(no survey item)"
     assert joint.at["f_barrier", "convergence"] == "silence"
     html = tjoint.joint_display_html(joint.reset_index(), "Joint display")
-    assert 'href="#finding-f_learn"' in html
+    assert 'href="#finding-f_learn"' in html and ">Construct<" in html
+    # a study with no constructs shows no empty Construct column
+    bare = tjoint.joint_display_html(joint.reset_index().assign(construct=""), "Joint display")
+    assert ">Construct<" not in bare and ">Meta-inference<" in bare
 
 
 def test_recommendation_links_resolve_to_findings(parts, study):

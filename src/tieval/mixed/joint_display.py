@@ -139,6 +139,8 @@ def joint_display_html(joint: pd.DataFrame, caption: str, base: str = "", csv: s
         ]
         body.append(cells)
     frame = pd.DataFrame(body, columns=head)
+    if not (joint["construct"] != "").any():  # a study that declares no constructs: no empty column
+        frame = frame.drop(columns="Construct")
     return table_html(frame, caption, base, escape=False, csv=csv, ident="joint-display")
 
 
