@@ -612,7 +612,9 @@ def draft_from_sav(path: Path, study_id: str) -> Draft:
         # no question on an ordered scale: the labelled questions are what the survey asked
         draft.items, draft.demographics = draft.demographics, []
         for entry in draft.items:
-            draft.scales[entry.scale].notes.append("check: no ordered scale in the .sav; its labelled questions are the items")
+            draft.scales[entry.scale].notes.append(
+                "check: no ordered scale in the .sav; its labelled questions are the items"
+            )
     elif not draft.items and unlabelled:
         _sav_numeric_items(draft, path, unlabelled)
     return draft
