@@ -60,3 +60,12 @@ def test_no_reader_page_has_stray_output():
         f"{page.relative_to(ROOT)}: {line}" for page in _reader_pages() for line in scan(page.read_text("utf-8"))
     ]
     assert _reader_pages() and not problems, "\n".join(problems[:30])
+
+
+def test_only_the_main_landmark_is_scanned():
+    # the site's sidebar heading ("All appendices") is chrome, not an empty section of the appendix
+    page = (
+        "<html><body><nav><h2>All appendices</h2></nav><main><h2>Results</h2><p>Ten answered.</p>"
+        "<h2>Empty</h2></main></body></html>"
+    )
+    assert scan(page) == ["empty section: Empty"]

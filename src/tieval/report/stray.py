@@ -97,8 +97,15 @@ def _empty_sections(text: str) -> list[str]:
     return problems
 
 
+_MAIN = re.compile(r"<main\b[^>]*>(.*)</main>", re.S)
+
+
 def scan(page: str) -> list[str]:
-    """Every piece of stray output in the reader view ``page`` (HTML), one line each (kind: what)."""
+    """Every piece of stray output in the reader view ``page`` (HTML), one line each (kind: what).
+    Only the page's ``<main>`` is the appendix (the site's header, sidebar and footer are not), when
+    the page has one."""
+    found = _MAIN.search(page)
+    page = found.group(1) if found else page
     shown = visible_text(page)
     text = html.unescape(_TAG.sub(" ", shown))
     problems = [f"repr: {m.group(0)}" for m in _REPR.finditer(text)]
