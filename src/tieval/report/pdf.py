@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from pathlib import Path
 from tieval.atomic import atomic_write
 from tieval.paths import discover_studies, outputs_dir, project_root
 from tieval.report import browser
+from tieval.report.site.citation import git_output
 
 __all__ = ["pdf_dir", "reader_views", "print_pdf", "tidy", "build_date", "write_pdfs"]
 
@@ -56,16 +56,7 @@ def build_date(root: Path | None = None) -> datetime:
     (1980-01-01 outside a git checkout)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch:
-        try:
-            epoch = subprocess.run(
-                ["git", "log", "-1", "--format=%ct"],
-                cwd=root or project_root(),
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            epoch = ""
+        epoch = git_output(root or project_root(), "log", "-1", "--format=%ct")
     return datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 315532800, UTC)
 
 

@@ -19,28 +19,16 @@ import yaml
 from tieval.errors import InputError
 from tieval.paths import project_root
 
-__all__ = ["git_commit", "BuildInfo", "build_info", "repository_url", "load_citation", "cite_block"]
+__all__ = ["git_commit", "git_output", "BuildInfo", "build_info", "repository_url", "load_citation", "cite_block"]
 
 
 def git_commit(root: Path | None = None) -> str:
     """The commit the build ran from ('unknown' outside a git checkout; '+modified' when dirty)."""
     root = root or project_root()
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    commit = git_output(root, "rev-parse", "HEAD")
+    if not commit:
         return "unknown"
-    try:
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":/src", ":/data", ":/notebooks"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        dirty = ""
+    dirty = git_output(root, "status", "--porcelain", "--untracked-files=no", "--", ":/src", ":/data", ":/notebooks")
     return commit + ("+modified" if dirty else "")
 
 
@@ -60,7 +48,8 @@ class BuildInfo:
         return base[:12] + (f"+{mark}" if mark else "")
 
 
-def _git(root: Path, *args: str) -> str:
+def git_output(root: Path, *args: str) -> str:
+    """What ``git <args>`` prints in ``root``, stripped ('' outside a checkout or when git fails)."""
     try:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
@@ -82,8 +71,8 @@ def repository_url(remote: str) -> str:
 
 def build_info(root: Path, commit: str) -> BuildInfo:
     """The :class:`BuildInfo` of the checkout at ``root`` (``commit``: :func:`git_commit`)."""
-    date = _git(root, "log", "-1", "--format=%cI", "HEAD") if commit != "unknown" else ""
-    return BuildInfo(commit, date, repository_url(_git(root, "remote", "get-url", "origin")))
+    date = git_output(root, "log", "-1", "--format=%cI", "HEAD") if commit != "unknown" else ""
+    return BuildInfo(commit, date, repository_url(git_output(root, "remote", "get-url", "origin")))
 
 
 def load_citation(path: Path) -> dict:
