@@ -172,3 +172,13 @@ def test_provenance_section_names_versions_notebook_and_modules():
     out = provenance.provenance_html(record, mods)
     assert out.count("<h2") == 1 and 'href="03_tables/03_tables.ipynb"' in out
     assert 'href="../source/tieval.steps.tables.html"' in out and "pandas" in out
+
+
+def test_a_name_list_module_is_not_reproduced_in_the_site(tmp_path):
+    from tieval.report.site import sources  # noqa: PLC0415
+
+    src = Path(sources.__file__).parents[3]
+    names = src / "tieval" / "survey" / "namelists.py"
+    page = sources.source_page("tieval.survey.namelists", sources.module_text("tieval.survey.namelists", names), "")
+    assert "Nicola" in names.read_text(encoding="utf-8") and "Nicola" not in page
+    assert "not reproduced in the published site" in page

@@ -209,7 +209,7 @@ def find_names(text: str) -> list[tuple[int, int]]:
             i += 1
             continue
         spans.append((words[i][0], words[end][1]))
-        # "thanks to Nick and Nicola": the name joined by "and"/"&" after a cued one is cued too
+        # "thanks to <name> and <name>": the name joined by "and"/"&" after a cued one is cued too
         after = end + 1
         if (
             i in cued

@@ -98,12 +98,25 @@ def source_page(module: str, text: str, head: str) -> str:
     )
 
 
+#: Modules that are lists of personal names (the redaction's name lists): their page names the file
+#: but does not reproduce it, so that no personal name reaches the published site.
+NAME_LISTS = frozenset({"tieval.survey.namelists"})
+
+
+def module_text(module: str, path: Path) -> str:
+    """The text a module's source page shows: the file, or for a name list a note saying where it is."""
+    if module in NAME_LISTS:
+        rel = "src/" + module.replace(".", "/") + ".py"
+        return f"# {rel}: word lists of personal names, not reproduced in the published site.\n"
+    return Path(path).read_text(encoding="utf-8")
+
+
 def write_sources(paths: list[Path], src: Path, folder: Path, head: str) -> list[Path]:
     """Write the source page of each module file in ``paths`` (below ``src``) to ``folder``; return them."""
     written = []
     for path in sorted(set(paths)):
         module = module_name(path, src)
-        page = source_page(module, Path(path).read_text(encoding="utf-8"), head)
+        page = source_page(module, module_text(module, path), head)
         target = Path(folder) / f"{module}.html"
         if not (target.is_file() and target.read_text(encoding="utf-8") == page):
             write_text(page, target)
