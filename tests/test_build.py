@@ -147,6 +147,18 @@ def test_raw_data_unchanged_by_the_build():
         assert verify_manifest(ROOT / "data" / sid / "raw")
 
 
+def test_every_published_page_is_its_staged_copy_byte_for_byte():
+    """A publish copies the staged pages as they are: nothing edits a published page afterwards except
+    to add a study or step to its sidebar, so with the site unchanged, published and staged agree."""
+    stage = ROOT / ".make" / "stage"
+    if not stage.is_dir():
+        pytest.skip("no staging mirror (outputs built elsewhere)")
+    for sid in discover_studies(ROOT):
+        for page in sorted((stage / sid / "outputs" / "html" / sid).glob("*.html")):
+            published = OUT / "html" / sid / page.name
+            assert published.read_bytes() == page.read_bytes(), published.relative_to(ROOT)
+
+
 def test_manifest_lists_every_output_with_its_checksum():
     manifest = json.loads((OUT / "manifest.json").read_text(encoding="utf-8"))
     entries = {e["path"]: e for e in manifest["outputs"]}

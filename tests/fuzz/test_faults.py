@@ -44,7 +44,7 @@ def built(tmp_path_factory) -> Path:
     copy.mkdir()
     for rel in ("src", "notebooks", "data", "outputs", ".make"):
         shutil.copytree(ROOT / rel, copy / rel, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "bench"))
-    for rel in ("Makefile", "pyproject.toml", "requirements.txt"):
+    for rel in ("Makefile", "pyproject.toml", "requirements.txt", "CITATION.cff", "references.yml"):
         shutil.copy2(ROOT / rel, copy / rel)
     (copy / ".venv").symlink_to(ROOT / ".venv")
     (copy / "setup.stamp").touch()
@@ -59,8 +59,31 @@ def baseline(built) -> dict[str, str]:
     return digests(built, PUBLISHED)
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("TIEVAL_ROOT", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+def _git_env() -> dict[str, str]:
+    """Git variables that make the copy a work tree of this checkout's repository, read-only.
+
+    The site names the commit it was built from (a '+modified' mark when src/, data/ or notebooks/
+    differ from it): a copy outside any checkout would be built as 'unknown', and every page the next
+    make renders would differ from the baseline for that reason alone.  Seen through this checkout's
+    repository the copy's sources are the same bytes, so a rebuild names the same commit; with
+    ``GIT_OPTIONAL_LOCKS=0`` git never writes this checkout's index.  Outside a checkout: nothing."""
+    try:
+        git_dir = subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {"GIT_DIR": git_dir, "GIT_OPTIONAL_LOCKS": "0"}
+
+
+_GIT = _git_env()
+
+
+def _env(project: Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TIEVAL_ROOT", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    if project is not None and _GIT:
+        env.update(_GIT, GIT_WORK_TREE=str(project))
+    return env
 
 
 def _make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -69,7 +92,7 @@ def _make(project: Path, *args: str, check: bool = True) -> subprocess.Completed
         cwd=project,
         capture_output=True,
         text=True,
-        env=_env(),
+        env=_env(project),
         timeout=300,
     )
     if check:
@@ -87,7 +110,7 @@ def _popen_make(project: Path, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         ["make", f"SETUP={project / 'setup.stamp'}", "all"],
         cwd=project,
-        env=_env(),
+        env=_env(project),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         **kwargs,
@@ -194,7 +217,7 @@ def test_a_publish_killed_between_its_renames_is_completed_by_the_next_make(buil
     holding make's targets, is swapped last, so they are old or missing until the end) and the
     published set is the same bytes."""
     os.utime(built / STEP.staged_target(STUDY))
-    env = {**_env(), "TIEVAL_ROOT": "."}
+    env = {**_env(built), "TIEVAL_ROOT": "."}
     proc = subprocess.run([sys.executable, "-c", _KILLED_PUBLISH, STUDY, str(after)], cwd=built, env=env, timeout=120)
     assert proc.returncode == -signal.SIGKILL
     assert (built / ".make/publish" / STUDY).is_dir()  # cut short

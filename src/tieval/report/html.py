@@ -146,6 +146,10 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
             nb, resources={"metadata": {"name": f"{cfg.title} — {title}"}, "tieval": frame}
         )
         before, main, after = _main_split(page)
+        # nbconvert re-serialises the whole page (BeautifulSoup), reordering attributes: put the sidebar
+        # back as layout.sidebar writes it, the same bytes the index build refreshes it with, so a
+        # published page is its staged copy byte for byte
+        before = layout.replace_sidebar(before, layout.sidebar(studies, study, step, show_code))
         main = media.store_images(main, folder / "figures", f"{step}/figures/", images)
         main = number_blocks(main)
         main, cited = references.link_citations(main, bib)
