@@ -18,6 +18,7 @@ import pytest
 from tieval import store
 from tieval.config import load_study
 from tieval.errors import InputError
+from tieval.survey.exports import sheets
 from tieval.survey.exports.sheets import Merge, Sheet, fill_header_merges, pick_sheet, read_sheet
 from tieval.survey.ingest import read_export
 
@@ -130,6 +131,18 @@ def _surveymonkey_book(path: Path, merge_header: bool, merge_data: str = "") -> 
         ws.merge_cells(merge_data)
     book.save(path)
     return path
+
+
+@pytest.mark.parametrize("block", [sheets.MERGE_BLOCK, 5, 13])
+def test_merged_ranges_are_read_from_the_sheet_xml(tmp_path, monkeypatch, block):
+    """Every range once, whatever block of the XML its element falls in (tiny blocks split them)."""
+    monkeypatch.setattr(sheets, "MERGE_BLOCK", block)
+    path = _book(tmp_path / "m.xlsx", {"Answers": [["a", "b", "c"]] * 12})
+    book = openpyxl.load_workbook(path)
+    for ref in ("A1:C1", "B5:B9", "A11:C12"):
+        book["Answers"].merge_cells(ref)
+    book.save(path)
+    assert [m.ref for m in read_sheet(path, "xlsx").merged] == ["A1:C1", "B5:B9", "A11:C12"]
 
 
 def test_fill_header_merges_fills_along_the_top_row_only(tmp_path):

@@ -204,7 +204,10 @@ def check_bidi(path, values: pd.Series, column: str, rows=None) -> None:
         codes = np.asarray(values.cat.codes)
         position = int(np.flatnonzero(np.isin(codes, bad))[0])
     elif isinstance(dtype, pd.StringDtype) or dtype == np.dtype(object):
-        hits = values.astype(object).map(lambda v: isinstance(v, str) and _BIDI_CHARS.search(v) is not None)
+        if isinstance(dtype, pd.StringDtype):  # vectorised (Arrow): a million answers in a fraction of a second
+            hits = values.str.contains(_BIDI_CHARS.pattern, regex=True).fillna(False)
+        else:
+            hits = values.map(lambda v: isinstance(v, str) and _BIDI_CHARS.search(v) is not None)
         candidates = np.flatnonzero(hits.to_numpy(dtype=bool))
         position = next((int(i) for i in candidates if bidi_problem(values.iloc[i])), None)
         if position is None:

@@ -18,6 +18,7 @@ with certainty.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -103,21 +104,33 @@ def pick_sheet(path: Path, names: list[str], hidden: list[bool], wanted: str | N
     )
 
 
-def _merges(workbook, ws) -> list[Merge]:
-    """The merged ranges of a read-only openpyxl worksheet, from the ``<mergeCell ref=...>`` elements
-    of its XML (a read-only worksheet does not parse them)."""
-    from xml.etree.ElementTree import iterparse  # noqa: PLC0415 - only for workbooks
+#: Bytes of a worksheet's XML scanned at a time for merged ranges.
+MERGE_BLOCK = 1 << 20
 
+#: A ``<mergeCell ref="C1:E1"/>`` element of a worksheet's XML (any namespace prefix).
+_MERGE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
+
+
+def _merges(workbook, ws) -> list[Merge]:
+    """The merged ranges of a read-only openpyxl worksheet (which does not parse them), from the
+    ``<mergeCell ref=...>`` elements of its XML, scanned in blocks (a block's last bytes are scanned
+    again with the next, so an element split between two blocks is found once)."""
     from openpyxl.utils.cell import range_boundaries  # noqa: PLC0415 - see _xlsx
 
-    found = []
+    refs: dict[int, bytes] = {}
+    keep, offset, tail = 256, 0, b""
     with workbook._archive.open(ws._worksheet_path) as handle:
-        for _, element in iterparse(handle, events=("end",)):
-            if element.tag.endswith("}mergeCell") and element.get("ref"):
-                min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
-                found.append(Merge(min_row, min_col, max_row, max_col))
-            elif element.tag.endswith("}row") or element.tag.endswith("}c"):
-                element.clear()
+        while block := handle.read(MERGE_BLOCK):
+            buffer = tail + block
+            start = offset - len(tail)
+            for match in _MERGE_CELL.finditer(buffer):
+                refs[start + match.start()] = match.group(1)
+            offset += len(block)
+            tail = buffer[-keep:]
+    found = []
+    for ref in refs.values():
+        min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii"))
+        found.append(Merge(min_row, min_col, max_row, max_col))
     return sorted(found, key=lambda m: (m.min_row, m.min_col))
 
 
