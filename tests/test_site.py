@@ -182,6 +182,14 @@ def test_a_name_list_module_is_not_reproduced_in_the_site(tmp_path):
     page = sources.source_page("tieval.survey.namelists", sources.module_text("tieval.survey.namelists", names), "")
     assert "Nicola" in names.read_text(encoding="utf-8") and "Nicola" not in page
     assert "not reproduced in the published site" in page
+    from tieval.tools.identities import INVENTED_LAST_NAMES  # noqa: PLC0415
+
+    invented = src / "tieval" / "tools" / "identities.py"
+    page = sources.source_page("tieval.tools.identities", sources.module_text("tieval.tools.identities", invented), "")
+    assert INVENTED_LAST_NAMES[1] in invented.read_text(encoding="utf-8") and INVENTED_LAST_NAMES[1] not in page
+    for module in ("tieval.tools.reconstruct", "tieval.tools.bench"):  # they take the names from there
+        text = (src / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+        assert INVENTED_LAST_NAMES[1] not in text, module
 
 
 def test_source_pages_are_rendered_again_only_when_their_module_changed(tmp_path, monkeypatch):

@@ -100,9 +100,10 @@ def source_page(module: str, text: str, head: str) -> str:
     )
 
 
-#: Modules that are lists of personal names (the redaction's name lists): their page names the file
-#: but does not reproduce it, so that no personal name reaches the published site.
-NAME_LISTS = frozenset({"tieval.survey.namelists"})
+#: Modules that are lists of personal names (the redaction's name lists, the stand-ins' invented
+#: identities): their page names the file but does not reproduce it, so that no personal name
+#: reaches the published site.
+NAME_LISTS = frozenset({"tieval.survey.namelists", "tieval.tools.identities"})
 
 
 def module_text(module: str, path: Path) -> str:
