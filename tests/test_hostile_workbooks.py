@@ -242,7 +242,7 @@ def test_unbalanced_bidi_is_named(text, found):
 def test_check_bidi_names_row_column_and_code_point(tmp_path):
     values = pd.Series(["fine", "\u202bok\u202c", "bad\u202e"], dtype="str")
     with pytest.raises(InputError) as caught:
-        store.check_bidi(tmp_path / "e.csv", values, "text")
+        store.check_cells(tmp_path / "e.csv", values, "text")
     assert caught.value.one_line() == (
         "error: " + str(tmp_path / "e.csv") + ", row 4, column text: expected a U+202C closing the U+202E "
         "(right-to-left override) in the same cell (bidirectional controls balanced); found 'U+202E "
@@ -250,8 +250,8 @@ def test_check_bidi_names_row_column_and_code_point(tmp_path):
     )
     coded = pd.Series(["a", "b\u2066", "a"], dtype="category")
     with pytest.raises(InputError, match=r"row 11, column code: .*U\+2066"):
-        store.check_bidi(tmp_path / "e.csv", coded, "code", rows=[10, 11, 12])
-    store.check_bidi(tmp_path / "e.csv", pd.Series([1, 2]), "n")  # no text: nothing to check
+        store.check_cells(tmp_path / "e.csv", coded, "code", rows=[10, 11, 12])
+    store.check_cells(tmp_path / "e.csv", pd.Series([1, 2]), "n")  # no text: nothing to check
 
 
 def test_quotations_keep_balanced_bidi_and_refuse_unbalanced(tmp_path):
@@ -284,3 +284,22 @@ def test_survey_free_text_bidi(tmp_path, study):
     line = caught.value.one_line()
     assert "bad.csv, row 6, column Q6_TEXT: expected a U+202C closing the U+202E" in line
     assert "never closed" in line and "\n" not in line
+
+
+def test_control_characters_in_a_cell_are_named_tabs_and_line_breaks_kept():
+    assert store.control_problem("two lines\nand a\ttab\r\n") is None
+    assert store.control_problem("a\x00b") == ("text without NUL or other control characters", "\\x00")
+    assert store.cell_problem("x\x1b[2J") == ("text without NUL or other control characters", "\\x1b")
+    assert store.cell_problem("a \u202eb")[1].startswith("U+202E")  # bidi problems come through the same door
+    with pytest.raises(InputError) as err:
+        store.check_cells(Path("s.csv"), pd.Series(["fine", "bad\x00"], dtype="str"), "what", rows=[4, 5])
+    assert str(err.value).count("\n") == 0 and "row 5" in str(err.value) and "column what" in str(err.value)
+
+
+def test_a_text_export_with_a_stray_nul_is_read_as_text_and_binary_data_is_not():
+    from tieval.survey.exports.sniff import _text_with_stray_nuls  # noqa: PLC0415
+
+    assert _text_with_stray_nuls(b"id,text\n1,ab\x00c\n")
+    assert _text_with_stray_nuls("id,text\n1,caf\u00e9".encode()[:-1])  # a character cut at the block's end
+    assert not _text_with_stray_nuls(bytes(range(256)))
+    assert not _text_with_stray_nuls(b"a\x00" * 20)

@@ -70,7 +70,9 @@ __all__ = [
     "checked_text",
     "BIDI_CONTROLS",
     "bidi_problem",
-    "check_bidi",
+    "cell_problem",
+    "check_cells",
+    "control_problem",
     "check_bidi_frame",
     "write_parquets",
     "read_parquet",
@@ -125,7 +127,7 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069).  Right-to-left
 #: text may hold them in balanced pairs; one left open (or a closer with nothing open) reorders the rest
-#: of what a reader sees (Trojan Source), so :func:`bidi_problem` finds it and :func:`check_bidi` refuses it.
+#: of what a reader sees (Trojan Source), so :func:`bidi_problem` finds it and :func:`check_cells` refuses it.
 _BIDI_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 #: The bidirectional controls by code point: embeddings and overrides (closed by U+202C), isolates
@@ -187,10 +189,29 @@ def bidi_problem(text: str) -> tuple[str, str] | None:
     return None
 
 
-def check_bidi(path, values: pd.Series, column: str, rows=None) -> None:
-    """Raise a one-line :class:`InputError` (file, row, column, the code point, what was expected)
-    for the first text of ``values`` whose bidirectional controls are not balanced
-    (:func:`bidi_problem`); balanced ones are kept as they are.
+def control_problem(text: str) -> tuple[str, str] | None:
+    """``(expected, found)`` for the first NUL or other control character of ``text`` (C0 controls
+    but tab and line ends, and DEL: what a broken export or a pasted binary leaves), or None."""
+    found = _CONTROL_CHARS.search(text)
+    if found is None:
+        return None
+    return "text without NUL or other control characters", f"\\x{ord(found.group()):02x}"
+
+
+def cell_problem(text: str) -> tuple[str, str] | None:
+    """``(expected, found)`` for a text cell that cannot be kept as it is: a control character
+    (:func:`control_problem`) or unbalanced bidirectional controls (:func:`bidi_problem`); else None."""
+    return control_problem(text) or bidi_problem(text)
+
+
+#: What :func:`check_cells` looks for first, in one vectorised pass.
+_CELL_CHARS = re.compile(f"{_CONTROL_CHARS.pattern}|{_BIDI_CHARS.pattern}")
+
+
+def check_cells(path, values: pd.Series, column: str, rows=None) -> None:
+    """Raise a one-line :class:`InputError` (file, row, column, the character, what was expected)
+    for the first text of ``values`` that holds a control character or whose bidirectional
+    controls are not balanced (:func:`cell_problem`); balanced ones are kept as they are.
 
     ``rows[i]`` is the spreadsheet row of ``values.iloc[i]`` (default: ``i + 2``, below one header
     row).  Text, categorical and object columns are checked (a categorical by its categories);
@@ -198,36 +219,36 @@ def check_bidi(path, values: pd.Series, column: str, rows=None) -> None:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         categories = pd.Series(dtype.categories.astype(object))
-        bad = [i for i, v in enumerate(categories) if isinstance(v, str) and bidi_problem(v)]
+        bad = [i for i, v in enumerate(categories) if isinstance(v, str) and cell_problem(v)]
         if not bad:
             return
         codes = np.asarray(values.cat.codes)
         position = int(np.flatnonzero(np.isin(codes, bad))[0])
     elif isinstance(dtype, pd.StringDtype) or dtype == np.dtype(object):
         if isinstance(dtype, pd.StringDtype):  # vectorised (Arrow): a million answers in a fraction of a second
-            hits = values.str.contains(_BIDI_CHARS.pattern, regex=True).fillna(False)
+            hits = values.str.contains(_CELL_CHARS.pattern, regex=True).fillna(False)
         else:
-            hits = values.map(lambda v: isinstance(v, str) and _BIDI_CHARS.search(v) is not None)
+            hits = values.map(lambda v: isinstance(v, str) and _CELL_CHARS.search(v) is not None)
         candidates = np.flatnonzero(hits.to_numpy(dtype=bool))
-        position = next((int(i) for i in candidates if bidi_problem(values.iloc[i])), None)
+        position = next((int(i) for i in candidates if cell_problem(values.iloc[i])), None)
         if position is None:
             return
     else:
         return
-    expected, found = bidi_problem(str(values.iloc[position]))
+    expected, found = cell_problem(str(values.iloc[position]))
     row = int(rows[position]) if rows is not None else position + 2
     raise InputError(path, expected, row=row, column=column, found=found)
 
 
 def check_bidi_frame(path, frame: pd.DataFrame, rows=None) -> None:
-    """:func:`check_bidi` on the column names (row 1) and on every column of ``frame`` (named by its
+    """:func:`check_cells` on the column names (row 1) and on every column of ``frame`` (named by its
     column name), left to right."""
     for name in frame.columns:
-        problem = bidi_problem(str(name))
+        problem = cell_problem(str(name))
         if problem:
             raise InputError(path, problem[0], row=1, found=problem[1])
     for name in frame.columns:
-        check_bidi(path, frame[name], str(name), rows)
+        check_cells(path, frame[name], str(name), rows)
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -237,7 +258,7 @@ def checked_text(path: Path, encoding: str = "utf-8", declared: str = "") -> str
     """The file's text in ``encoding`` (a UTF-8 byte-order mark dropped; ``utf-16`` needs its BOM), or a
     one-line error naming the row and byte offset of the first byte that is not ``encoding`` (with
     ``declared``, the study.yml key that declares another encoding), or of the first NUL or control character
-    (bidirectional controls are checked cell by cell: :func:`check_bidi`)."""
+    (bidirectional controls are checked cell by cell: :func:`check_cells`)."""
     data = path.read_bytes()
     codec = encoding.replace("_", "-").lower()
     utf8 = codec in ("utf-8", "utf8")

@@ -1002,6 +1002,12 @@ case("bidi-excerpt-text-misnested", "excerpts", L, lambda r: _excerpt_text(r, L,
 case("bidi-excerpt-text-balanced", "excerpts", S,
      sub(S, EXC, "Thank you so much", "Thank you \u202bso much\u202c \u061c\u200e"), (), QUAL)  # fmt: skip
 
+# --- NUL and other control characters inside survey free text (a broken export) --------------------------
+case("survey-free-nul", "survey", S, sub(S, SURVEY, SURREY_FREE, "I really\x00 enjoyed learning about the types of quest"),
+     ["survey.csv", "row 2", "column what_surprised", "without NUL", "x00"], CLEAN)  # fmt: skip
+case("survey-free-escape", "survey", S, sub(S, SURVEY, SURREY_FREE, "I really\x1b[2J enjoyed learning about the types of quest"),
+     ["survey.csv", "row 2", "column what_surprised", "control characters", "x1b"], CLEAN)  # fmt: skip
+
 
 def _excerpt_text(root, study, text):
     """The first excerpt's text replaced by ``text`` (quoted)."""

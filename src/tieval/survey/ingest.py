@@ -756,8 +756,8 @@ def _finish(
     frame = frame.astype({c: "str" for c in frame.columns if c not in coded})
     for col in coded:
         frame[col] = _categorical(frame[col])
-    for col in frame.columns:  # free text, ids and answers: bidirectional controls balanced in each cell
-        store.check_bidi(path, frame[col], col, rows)
+    for col in frame.columns:  # free text, ids and answers: no control character, bidirectional controls balanced
+        store.check_cells(path, frame[col], col, rows)
     if plan.id_column == ROW_ID:
         frame[ROW_ID] = ""  # numbered below, once rows with no answer at all are dropped
     blank = np.array(frame[plan.id_column].str.strip() == "", dtype=bool)

@@ -99,6 +99,21 @@ def sniff(path: Path) -> Sniffed:
     return _text_kind(path, head)
 
 
+#: At most this many NUL bytes in the first block of a file that is otherwise UTF-8 text.
+_STRAY_NULS = 8
+
+
+def _text_with_stray_nuls(head: bytes) -> bool:
+    """Whether ``head`` is UTF-8 text but for a few NUL bytes (a broken export, not binary data)."""
+    if head.count(0) > _STRAY_NULS:
+        return False
+    try:
+        head.replace(b"\x00", b"").decode("utf-8")
+    except UnicodeDecodeError as exc:  # a multi-byte character cut at the end of the block is text
+        return exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"
+    return True
+
+
 def _text_kind(path: Path, head: bytes) -> Sniffed:
     """A text file's encoding, or the error for text that is not a survey export."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -110,11 +125,14 @@ def _text_kind(path: Path, head: bytes) -> Sniffed:
             raise InputError(
                 path, "UTF-8 comma-separated text; found UTF-16 text without a byte-order mark (export again as CSV)"
             )
-        raise InputError(
-            path,
-            "a text CSV file (this is binary data: an image, a PDF or another kind of file?)",
-            found=f"byte 0x00 at offset {head.index(0)}",
-        )
+        if not _text_with_stray_nuls(head):
+            raise InputError(
+                path,
+                "a text CSV file (this is binary data: an image, a PDF or another kind of file?)",
+                found=f"byte 0x00 at offset {head.index(0)}",
+            )
+        # text with a NUL or two (a broken export): read on, and the cell holding it is named
+        # (tieval.store.check_cells, run on every column kept)
     start = head[bom : bom + 600].lstrip().lower()
     if start.startswith((b"<!doctype html", b"<html", b"<head")):
         raise InputError(
