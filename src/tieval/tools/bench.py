@@ -50,6 +50,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,6 +155,35 @@ class _Pooled:
     pool: list[str]
     index: np.ndarray
 
+    def __post_init__(self) -> None:
+        self.index = _compact(self.index)
+
+
+@dataclass
+class _Lazy:
+    """A column of distinct texts (ids, e-mails, dates) made for a block of rows at a time from compact
+    arrays: at 10^7 respondents the texts of every row at once would not fit in memory."""
+
+    make: Callable[[int, int], np.ndarray]
+
+
+def _compact(index: np.ndarray) -> np.ndarray:
+    """``index`` in the smallest unsigned integer type that holds it (the values are unchanged)."""
+    top = int(index.max()) if len(index) else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return index.astype(dtype)
+    return index
+
+
+def cell_texts(column, start: int, stop: int) -> np.ndarray:
+    """The cell texts of rows ``start:stop`` of a column of :func:`synthetic_export`."""
+    if isinstance(column, _Pooled):
+        return np.array(column.pool, dtype=object)[column.index[start:stop]]
+    if isinstance(column, _Lazy):
+        return column.make(start, stop)
+    return column[start:stop]
+
 
 def _levels_of(scale) -> list[str]:
     if scale.type == "numeric":
@@ -167,8 +197,10 @@ def synthetic_export(
 ) -> tuple[list[list[str]], dict[str, object]]:
     """Header rows and columns (in file order) of a synthetic export of ``n`` respondents.
 
-    Each column is either a :class:`_Pooled` (indices into quoted cell texts) or a numpy array
-    of unique, quote-free texts.  Respondents: a latent trait plus a construct deviation plus
+    Each column is a :class:`_Pooled` (small-integer indices into quoted cell texts) or a
+    :class:`_Lazy` (distinct, quote-free texts made a block of rows at a time; :func:`cell_texts`
+    gives any column's texts), so the export is written in blocks and its texts are never all held
+    at once.  Respondents: a latent trait plus a construct deviation plus
     item noise, cut into the scale's levels (reverse-worded items mirrored); about 4 % of
     agreement answers are not-relevant answers, 2 % of items are skipped, 5 % of respondents
     stop part-way, 3 % answer nothing, 0.05 % are survey previews.  ``bad_row`` (spreadsheet
@@ -231,46 +263,52 @@ def synthetic_export(
     ).astype("timedelta64[s]")
     finished = group == 0
     duration = np.where(finished, rng.integers(240, 1500, size=n), rng.integers(20, 400, size=n))
-    end = start + duration.astype("timedelta64[s]")
-    recorded = np.where(finished, end, end + np.timedelta64(7 * 86400, "s"))
     progress = np.where(finished, 100, np.floor(100 * stop / (m + 4) + 0.5).astype(np.int64))
     perm = rng.permutation(n)
-    rand = rng.integers(0, len(_ALNUM), size=(n, 9))
-    digits = (perm[:, None] // (62 ** np.arange(5, -1, -1))) % 62
-    chars = np.ascontiguousarray(_ALNUM[np.concatenate([rand, digits], axis=1)])
-    response_id = np.char.add("R_", chars.view("<U15").ravel())
-    first = rng.integers(0, len(_FIRST), size=n)
-    last = rng.integers(0, len(_LAST), size=n)
-    first_names = np.array(_FIRST)[first]
-    last_names = np.array(_LAST)[last]
-    email = np.char.add(
-        np.char.add(
-            np.char.add(np.char.lower(first_names), "."), np.char.add(np.char.lower(last_names), perm.astype(str))
-        ),
-        "@example.org",
-    )
-    ip = np.char.add(
-        np.char.add(np.array(_DOC_NETS)[rng.integers(0, 3, size=n)], "."), rng.integers(1, 255, size=n).astype(str)
-    )
+    rand = rng.integers(0, len(_ALNUM), size=(n, 9)).astype(np.uint8)
+    first = rng.integers(0, len(_FIRST), size=n).astype(np.uint8)
+    last = rng.integers(0, len(_LAST), size=n).astype(np.uint8)
+    net = rng.integers(0, 3, size=n).astype(np.uint8)
+    host = rng.integers(1, 255, size=n).astype(np.uint8)
+
+    def response_id(a: int, b: int) -> np.ndarray:
+        digits = (perm[a:b, None] // (62 ** np.arange(5, -1, -1))) % 62
+        chars = np.ascontiguousarray(_ALNUM[np.concatenate([rand[a:b], digits], axis=1)])
+        return np.char.add("R_", chars.view("<U15").ravel())
+
+    def email(a: int, b: int) -> np.ndarray:
+        firsts, lasts = np.char.lower(np.array(_FIRST)[first[a:b]]), np.char.lower(np.array(_LAST)[last[a:b]])
+        return np.char.add(
+            np.char.add(np.char.add(firsts, "."), np.char.add(lasts, perm[a:b].astype(str))), "@example.org"
+        )
 
     def stamp(values: np.ndarray) -> np.ndarray:
         return np.char.replace(values.astype("datetime64[s]").astype(str), "T", " ")
 
+    def end_of(a: int, b: int) -> np.ndarray:
+        return start[a:b] + duration[a:b].astype("timedelta64[s]")
+
+    def recorded(a: int, b: int) -> np.ndarray:
+        return stamp(np.where(finished[a:b], end_of(a, b), end_of(a, b) + np.timedelta64(7 * 86400, "s")))
+
+    external = rng.integers(10000, 99999, size=n).astype(np.uint32)
     status = _Pooled(["IP Address", "Survey Preview"], preview.astype(np.int64))
     meta = {
-        "StartDate": stamp(start),
-        "EndDate": stamp(end),
+        "StartDate": _Lazy(lambda a, b: stamp(start[a:b])),
+        "EndDate": _Lazy(lambda a, b: stamp(end_of(a, b))),
         "Status": status,
-        "IPAddress": ip,
-        "Progress": progress.astype(str),
-        "Duration (in seconds)": duration.astype(str),
+        "IPAddress": _Lazy(
+            lambda a, b: np.char.add(np.char.add(np.array(_DOC_NETS)[net[a:b]], "."), host[a:b].astype(str))
+        ),
+        "Progress": _Lazy(lambda a, b: progress[a:b].astype(str)),
+        "Duration (in seconds)": _Lazy(lambda a, b: duration[a:b].astype(str)),
         "Finished": _Pooled(["False", "True"], finished.astype(np.int64)),
-        "RecordedDate": stamp(recorded),
-        "ResponseId": response_id,
-        "RecipientLastName": last_names,
-        "RecipientFirstName": first_names,
-        "RecipientEmail": email,
-        "ExternalReference": np.char.add("EXT-", rng.integers(10000, 99999, size=n).astype(str)),
+        "RecordedDate": _Lazy(recorded),
+        "ResponseId": _Lazy(response_id),
+        "RecipientLastName": _Lazy(lambda a, b: np.array(_LAST)[last[a:b]]),
+        "RecipientFirstName": _Lazy(lambda a, b: np.array(_FIRST)[first[a:b]]),
+        "RecipientEmail": _Lazy(email),
+        "ExternalReference": _Lazy(lambda a, b: np.char.add("EXT-", external[a:b].astype(str))),
         "LocationLatitude": _Pooled([params.location[0]], np.zeros(n, dtype=np.int64)),
         "LocationLongitude": _Pooled([params.location[1]], np.zeros(n, dtype=np.int64)),
         "DistributionChannel": _Pooled(["anonymous", "preview"], preview.astype(np.int64)),
@@ -284,8 +322,9 @@ def synthetic_export(
             raise ValueError(f"bad_row {bad_row} is not a data row of a {n}-row export")
         col = cols[first_agreement]
         col.pool = col.pool + [_csv_cell(bad_value)]
-        col.index = col.index.copy()
-        col.index[record] = len(col.pool) - 1
+        index = col.index.astype(np.int64)
+        index[record] = len(col.pool) - 1
+        col.index = _compact(index)
     return header, {name: cols[name] for name in names}
 
 
@@ -298,6 +337,8 @@ def _join_rows(columns: dict[str, object], start: int, stop: int):
     for col in columns.values():
         if isinstance(col, _Pooled):
             parts.append(pc.take(pa.array(col.pool, type=pa.string()), pa.array(col.index[start:stop])))
+        elif isinstance(col, _Lazy):
+            parts.append(pa.array(col.make(start, stop), type=pa.string()))
         else:
             parts.append(pa.array(col[start:stop], type=pa.string()))
     lines = pc.binary_join_element_wise(*parts, ",")
