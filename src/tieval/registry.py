@@ -40,6 +40,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from tieval.atomic import atomic_write
 from tieval.paths import discover_studies, invalid_study_folders, project_root, stage_root, step_dir
 
@@ -303,8 +305,6 @@ def input_files(root: Path, study: str) -> dict[str, str] | None:
     (normalised, ``/``-separated): ``{"codebook": "analysis/codebook.yml", ...}``; a key left out or blank
     names none.  ``None`` when study.yml cannot be read as a mapping (the rules then make every named
     input depend on every input folder; ``python -m tieval check`` reports the file)."""
-    import yaml
-
     try:
         spec = yaml.safe_load((root / "data" / study / "study.yml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
