@@ -87,11 +87,14 @@ def change_items(study: Study) -> list:
     return out
 
 
-def answer_values(responses: pd.DataFrame) -> np.ndarray:
+def answer_values(responses: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
     """Each row's answer code as a float (a new array), NaN for a skipped or not-relevant answer (as
-    answered, not reversed)."""
-    value = responses["code"].to_numpy(dtype=float).copy()
-    value[~is_answered(responses["missing_reason"])] = np.nan
+    answered, not reversed); with ``rows``, only the rows at those positions, in that order (one new
+    array: the long table's codes are not copied first)."""
+    code = responses["code"].to_numpy(dtype=float)
+    answered = is_answered(responses["missing_reason"])
+    value = code.copy() if rows is None else code[rows]
+    value[~(answered if rows is None else answered[rows])] = np.nan
     return value
 
 
@@ -104,8 +107,9 @@ def item_answers(responses: pd.DataFrame, item_ids: list[str]) -> dict[str, np.n
     codes, uniques = distinct(responses["item_id"])
     position = {str(u): k for k, u in enumerate(uniques)}
     order = np.argsort(codes, kind="stable")  # rows grouped by item, in row order within each (radix sort)
-    value = answer_values(responses)[order]
+    value = answer_values(responses, order)
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))  # code -1 (no item) sorts first
+    del order
     out = {}
     for i in item_ids:
         k = position.get(i)
