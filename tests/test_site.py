@@ -182,3 +182,42 @@ def test_a_name_list_module_is_not_reproduced_in_the_site(tmp_path):
     page = sources.source_page("tieval.survey.namelists", sources.module_text("tieval.survey.namelists", names), "")
     assert "Nicola" in names.read_text(encoding="utf-8") and "Nicola" not in page
     assert "not reproduced in the published site" in page
+    from tieval.tools.identities import INVENTED_LAST_NAMES  # noqa: PLC0415
+
+    invented = src / "tieval" / "tools" / "identities.py"
+    page = sources.source_page("tieval.tools.identities", sources.module_text("tieval.tools.identities", invented), "")
+    assert INVENTED_LAST_NAMES[1] in invented.read_text(encoding="utf-8") and INVENTED_LAST_NAMES[1] not in page
+    for module in ("tieval.tools.reconstruct", "tieval.tools.bench"):  # they take the names from there
+        text = (src / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+        assert INVENTED_LAST_NAMES[1] not in text, module
+
+
+def test_source_pages_are_rendered_again_only_when_their_module_changed(tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    (src / "tieval").mkdir(parents=True)
+    one, two = src / "tieval" / "one.py", src / "tieval" / "two.py"
+    one.write_text("A = 1\n", encoding="utf-8")
+    two.write_text("B = 2\n", encoding="utf-8")
+    folder, cache = tmp_path / "site" / "source", tmp_path / ".make" / "source-pages.json"
+    rendered = []
+    real = sources.source_page
+    monkeypatch.setattr(sources, "source_page", lambda m, t, h: rendered.append(m) or real(m, t, h))
+
+    sources.write_sources([one, two], src, folder, "", cache)
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert sorted(rendered) == ["tieval.one", "tieval.two"] and cache.is_file()
+    rendered.clear()
+    sources.write_sources([one, two], src, folder, "", cache)
+    assert rendered == [] and {p.name: p.read_bytes() for p in folder.iterdir()} == first
+    two.write_text("B = 3\n", encoding="utf-8")  # a module edited
+    (folder / "tieval.one.html").write_text("tampered", encoding="utf-8")  # a page not the one written
+    sources.write_sources([one, two], src, folder, "", cache)
+    assert sorted(rendered) == ["tieval.one", "tieval.two"]
+    assert (folder / "tieval.one.html").read_bytes() == first["tieval.one.html"]
+    rendered.clear()
+    sources.write_sources([one, two], src, folder, "<link>", cache)  # the page head changed
+    assert sorted(rendered) == ["tieval.one", "tieval.two"]
+    cache.write_text("not json", encoding="utf-8")  # an unreadable cache renders everything
+    rendered.clear()
+    sources.write_sources([one], src, folder, "<link>", cache)
+    assert rendered == ["tieval.one"]

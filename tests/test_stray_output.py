@@ -31,6 +31,7 @@ BAD = {
     "config key": "<p>stages listed in design.flow of study.yml</p>",
     "machine header": "<table><thead><tr><th>figure_id</th></tr></thead><tr><td>a</td></tr></table>",
     "empty section": "<h2>Validation</h2><h2>Next</h2><p>text</p>",
+    "empty lead-in": '<h1>Triangulation</h1><p class="tieval-note">This section has nothing to show for this study.</p>',
 }
 
 

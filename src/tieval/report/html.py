@@ -38,7 +38,7 @@ from pathlib import Path
 from tieval import notebook_io, registry
 from tieval.atomic import atomic_write, sha256_file, write_json, write_text
 from tieval.config import load_study
-from tieval.paths import outputs_dir, project_root, step_dir
+from tieval.paths import make_dir, outputs_dir, project_root, step_dir
 from tieval.report.numbering import number_blocks
 from tieval.report.site import assets, citation, layout, media, references, search, sources
 from tieval.report.site.citation import git_commit
@@ -214,7 +214,7 @@ def _source_pages(root: Path, site: Path) -> list[Path]:
     for module in registry.module_closure([registry.INDEX_MODULE], src, cache):
         files.add(registry.module_file(module, src))
     head = layout.head_links("../", assets.stylesheets(), [])
-    written = sources.write_sources(sorted(files), src, site / "source", head)
+    written = sources.write_sources(sorted(files), src, site / "source", head, make_dir(root) / "source-pages.json")
     for stale in set((site / "source").glob("*.html")) - set(written):
         stale.unlink()
     return written

@@ -55,6 +55,7 @@ __all__ = [
     "figure_html",
     "short_alt",
     "slug",
+    "lead",
     "show",
     "figures_in",
     "Block",
@@ -408,6 +409,14 @@ Block = Table | Note | Banner | Html | AppendixFigure
 def figures_in(*sections: Iterable[Block]) -> list[AppendixFigure]:
     """The figures among the blocks of ``sections``, in order (what a step's ``write`` writes)."""
     return [block for section in sections for block in section if isinstance(block, AppendixFigure)]
+
+
+def lead(blocks: Iterable[Block], ctx: StepContext) -> None:
+    """Display a step's lead-in (the notes under its title, such as "no qualitative material"):
+    unlike a section (:func:`show`), a lead-in with no block shows nothing at all."""
+    blocks = list(blocks)
+    if blocks:
+        show(blocks, ctx)
 
 
 def show(blocks: Iterable[Block], ctx: StepContext) -> None:

@@ -6,7 +6,8 @@ problem, naming its kind (:data:`KINDS`) and the text found: Python reprs (``Pos
 (a table column whose every value reads ``2.0``), build paths (``outputs/<study>/...``, absolute
 paths of the machine), the cleaning warning about the reconstructed stand-in's own notice column,
 the seed report's file name, configuration keys (``design.flow``, ``inputs.excerpts``),
-machine column headers (``figure_id``) and empty sections (a heading with nothing under it).
+machine column headers (``figure_id``), empty sections (a heading with nothing under it) and a
+lead-in under the page title that says it has nothing to show.
 
 Code (``<code>``, ``<pre>``, the auditor view's cells), the page's ``<head>`` and scripts, and the
 provenance footer (which lists the input files read, by path, on purpose) are not scanned.
@@ -30,6 +31,7 @@ KINDS = (
     "config key",
     "machine header",
     "empty section",
+    "empty lead-in",
 )
 
 _DROP = re.compile(
@@ -116,4 +118,21 @@ def scan(page: str) -> list[str]:
     for table in _TABLE.findall(shown):
         problems += _table_problems(table)
     problems += _empty_sections(_CHROME.sub(" ", page))
+    problems += _empty_lead_in(_CHROME.sub(" ", shown))
     return problems
+
+
+#: The sentence :func:`tieval.report.present.show` writes for a section with no block.
+_NOTHING = "This section has nothing to show for this study."
+_H1_END = re.compile(r"</h1>")
+
+
+def _empty_lead_in(text: str) -> list[str]:
+    """The "nothing to show" sentence between the page title and its first section: a lead-in with
+    nothing in it shows nothing (:func:`tieval.report.present.lead`), so the sentence is stray there."""
+    end = _H1_END.search(text)
+    if not end:
+        return []
+    first = _HEADING.search(text, end.end())
+    lead = text[end.end() : first.start() if first else len(text)]
+    return [f"empty lead-in: {_NOTHING}"] if _NOTHING in _text(lead) else []

@@ -15,8 +15,8 @@ it); a capitalised word after a title (``Dr``, ``Mrs``), a role ("my manager",
 "our facilitator"), thanks ("thanks to", "thank you") or a naming verb ("called",
 "speak to") is a name unless it is a word that never is one (roles, services,
 programme words, months, UK places and any ``...shire``); a capitalised run
-followed by an organisation or programme word (``Victoria Hospital``, ``Mary
-Seacole Programme``) is not a person.  It is tuned for precision on
+followed by an organisation or programme word (a hospital or a programme named
+after a person: ``<Name> Hospital``, ``<Name> <Name> Programme``) is not a person.  It is tuned for precision on
 workforce-evaluation free text; its precision and recall on a test set of our own
 are stated in ``tests/test_names.py``.
 
@@ -140,7 +140,7 @@ _CUES = re.compile(
 
 
 def _is_title(word: str) -> bool:
-    """Capitalised and not all capitals (``Sarah``, ``O'Brien``, ``McDonald``; not ``NHS``)."""
+    """Capitalised and not all capitals (``Word``, ``O'Word``, ``McWord``; not ``NHS``)."""
     return word[:1].isupper() and any(c.islower() for c in word)
 
 
@@ -182,7 +182,7 @@ def _run(text: str, words, i: int, *, cued: bool) -> int | None:
     while end - i < 2 and _adjacent(text, words, end) and _surname_like(words[end + 1][2]):
         end += 1
     if _adjacent(text, words, end) and (words[end + 1][2] in ENTITY_HEADS):
-        return None  # "Victoria Hospital", "Mary Seacole Programme"
+        return None  # "<Name> Hospital", "<Name> <Name> Programme": named after a person, not one
     if i > 0 and text[words[i - 1][1] : words[i][0]] == " " and words[i - 1][2] in ("St", "Saint"):
         return None  # "St Helens"
     return end
@@ -203,7 +203,7 @@ def find_names(text: str) -> list[tuple[int, int]]:
     i = 0
     while i < len(words):
         if words[i][2] in _TITLES and _CUES.match(text, words[i][0]) and i + 1 < len(words):
-            cued.add(i + 1)  # a title after another cue ("my manager, Mrs Hughes")
+            cued.add(i + 1)  # a title after another cue ("my manager, Mrs <Name>")
         end = _run(text, words, i, cued=i in cued)
         if end is None:
             i += 1

@@ -60,6 +60,7 @@ from tieval.config import Study, load_study
 from tieval.paths import outputs_dir
 from tieval.schema import column_type
 from tieval.tools import reconstruct
+from tieval.tools.identities import INVENTED_FIRST_NAMES, INVENTED_LAST_NAMES
 
 __all__ = [
     "BENCH_STUDY",
@@ -123,8 +124,8 @@ _FREE_TEXT = (
     "Contact me on sam.example@example.org or 01632 960123 about the champions network.",
     "Managers need the training too, otherwise nothing changes.",
 )
-_FIRST = ("Alex", "Sam", "Jordan", "Priya", "Chris", "Morgan", "Aisha", "Tom", "Hannah", "Ravi")
-_LAST = ("Smith", "Patel", "Jones", "Taylor", "Brown", "Khan", "Williams", "Evans", "Hughes", "Ahmed")
+#: Invented identities for the name columns (the first ten of each list, in their order).
+_FIRST, _LAST = INVENTED_FIRST_NAMES[:10], INVENTED_LAST_NAMES[:10]
 _DOC_NETS = ("192.0.2", "198.51.100", "203.0.113")
 
 

@@ -62,6 +62,7 @@ from tieval.schema import EXCERPTS, require_columns
 from tieval.spec import Where, load_yaml, read
 from tieval.spec import key as _key
 from tieval.survey.exports.layouts import STANDIN_NOTICE_COLUMN
+from tieval.tools.identities import INVENTED_FIRST_NAMES, INVENTED_LAST_NAMES
 
 __all__ = [
     "LOG_COLUMNS",
@@ -131,49 +132,6 @@ _QUALTRICS_META = [
 ]
 #: IPv4 blocks reserved for documentation (RFC 5737): harmless stand-in addresses.
 _DOC_NETS = ("192.0.2", "198.51.100", "203.0.113")
-#: Invented identities for identifying columns (addresses use example.org, RFC 2606).
-_FIRST = (
-    "Alex",
-    "Sam",
-    "Jordan",
-    "Priya",
-    "Chris",
-    "Morgan",
-    "Aisha",
-    "Tom",
-    "Hannah",
-    "Ravi",
-    "Ellie",
-    "Jamie",
-    "Fatima",
-    "Owen",
-    "Grace",
-    "Dan",
-    "Leah",
-    "Marcus",
-    "Zoe",
-    "Imran",
-)
-_LAST = (
-    "Smith",
-    "Patel",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Khan",
-    "Williams",
-    "Evans",
-    "Hughes",
-    "Ahmed",
-    "Walker",
-    "Wright",
-    "Green",
-    "Hall",
-    "Clarke",
-    "Lewis",
-    "Young",
-    "King",
-)
 _ALNUM = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
 _TIME = "%Y-%m-%d %H:%M:%S"
 
@@ -1479,12 +1437,12 @@ def _times(b: _Builder, count: int) -> np.ndarray:
 
 
 def _identities(b: _Builder, count: int) -> list[tuple[str, str, str]]:
-    first = b.rng.integers(0, len(_FIRST), size=count)
-    last = b.rng.integers(0, len(_LAST), size=count)
+    first = b.rng.integers(0, len(INVENTED_FIRST_NAMES), size=count)
+    last = b.rng.integers(0, len(INVENTED_LAST_NAMES), size=count)
     seen: dict[str, int] = {}
     out = []
     for f, la in zip(first, last):
-        fn, ln = _FIRST[int(f)], _LAST[int(la)]
+        fn, ln = INVENTED_FIRST_NAMES[int(f)], INVENTED_LAST_NAMES[int(la)]
         stem = f"{fn}.{ln}".lower()
         seen[stem] = seen.get(stem, 0) + 1
         suffix = "" if seen[stem] == 1 else str(seen[stem])

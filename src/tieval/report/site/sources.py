@@ -10,7 +10,9 @@ each use of a name imported from ``tieval`` in the highlighted code (``tables.ru
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +21,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from tieval.atomic import write_text
+from tieval.atomic import atomic_write, sha256_file, write_text
 from tieval.registry import module_file
 
 __all__ = [
@@ -98,9 +100,10 @@ def source_page(module: str, text: str, head: str) -> str:
     )
 
 
-#: Modules that are lists of personal names (the redaction's name lists): their page names the file
-#: but does not reproduce it, so that no personal name reaches the published site.
-NAME_LISTS = frozenset({"tieval.survey.namelists"})
+#: Modules that are lists of personal names (the redaction's name lists, the stand-ins' invented
+#: identities): their page names the file but does not reproduce it, so that no personal name
+#: reaches the published site.
+NAME_LISTS = frozenset({"tieval.survey.namelists", "tieval.tools.identities"})
 
 
 def module_text(module: str, path: Path) -> str:
@@ -111,17 +114,44 @@ def module_text(module: str, path: Path) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def write_sources(paths: list[Path], src: Path, folder: Path, head: str) -> list[Path]:
-    """Write the source page of each module file in ``paths`` (below ``src``) to ``folder``; return them."""
+def write_sources(paths: list[Path], src: Path, folder: Path, head: str, cache: Path | None = None) -> list[Path]:
+    """Write the source page of each module file in ``paths`` (below ``src``) to ``folder``; return them.
+
+    Highlighting is most of the index build's time, so with ``cache`` (a JSON file under ``.make/``,
+    never published) a page is rendered again only when its module's text or the page head changed,
+    or when the page on disk is not the one last written (its SHA-256 differs): the bytes are the same
+    either way."""
+    known = _read_cache(cache)
+    fresh: dict[str, list[str]] = {}
     written = []
     for path in sorted(set(paths)):
         module = module_name(path, src)
-        page = source_page(module, module_text(module, path), head)
+        text = module_text(module, path)
         target = Path(folder) / f"{module}.html"
-        if not (target.is_file() and target.read_text(encoding="utf-8") == page):
-            write_text(page, target)
+        key = hashlib.sha256("\0".join((module, head, text)).encode("utf-8")).hexdigest()
+        entry = known.get(module)
+        if not (entry and entry[0] == key and target.is_file() and sha256_file(target) == entry[1]):
+            page = source_page(module, text, head)
+            if not (target.is_file() and target.read_text(encoding="utf-8") == page):
+                write_text(page, target)
+            entry = [key, hashlib.sha256(page.encode("utf-8")).hexdigest()]
+        fresh[module] = entry
         written.append(target)
+    if cache is not None and fresh != known:
+        with atomic_write(cache) as handle:  # build state, not an output of the site
+            handle.write(json.dumps(fresh, indent=0, sort_keys=True) + "\n")
     return written
+
+
+def _read_cache(cache: Path | None) -> dict[str, list[str]]:
+    """The cache of :func:`write_sources` (empty when missing or unreadable: everything is rendered)."""
+    if cache is None or not Path(cache).is_file():
+        return {}
+    try:
+        data = json.loads(Path(cache).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def import_aliases(sources: list[str], src: Path) -> dict[str, tuple[str, str | None]]:
