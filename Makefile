@@ -84,7 +84,7 @@ NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-
 test: test-unit test-build test-notebooks test-browser ## build once, then run the unit, build, notebook and browser tiers (~3 min)
 
 test-unit: $(SETUP) ## unit tests only, no build (~35 s)
-	$(PY) -m pytest tests -m "not slow and not build" -p no:cacheprovider
+	$(PY) -m pytest tests -m "not slow and not build" -n auto -p no:cacheprovider
 
 test-build: all ## tests over the finished build (links, manifest, no-op make) and the fixture-study builds (~40 s)
 	$(PY) -m pytest tests -m "slow or build" -k "not fresh_clone" -p no:cacheprovider

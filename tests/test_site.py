@@ -221,3 +221,13 @@ def test_source_pages_are_rendered_again_only_when_their_module_changed(tmp_path
     rendered.clear()
     sources.write_sources([one], src, folder, "<link>", cache)
     assert rendered == ["tieval.one"]
+
+
+def test_a_numbered_figure_links_to_its_image_file():
+    fig = '<figure class="tieval-block tieval-figure" id="fig-a"><img alt="A chart." src="03_tables/figures/ab.png"/>'
+    linked = media.link_figures(fig + "<figcaption>Figure 1.</figcaption></figure>")
+    assert '<a class="tieval-zoom" href="03_tables/figures/ab.png"><img alt="A chart."' in linked
+    assert linked.count("<a ") == 1 and "</a><figcaption>" in linked
+    table = '<figure class="tieval-block tieval-tablefig"><img src="x.png"/></figure>'  # not a figure block
+    inline = '<figure class="tieval-block tieval-figure"><img src="data:image/png;base64,AAAA"/></figure>'
+    assert media.link_figures(table) == table and media.link_figures(inline) == inline

@@ -163,7 +163,7 @@ class WaveSurvey:
     file: str = key("the wave's export, relative to the study folder", "")
     files: tuple[str, ...] = key("several exports of the wave (e.g. one per site), read as one", ())
     format: str = key("export format (default: survey.format)", "", choices=lambda: ("",) + SURVEY_FORMATS)
-    sheet: str = key("sheet of an XLSX export", "")
+    sheet: str = key("sheet of an XLSX export (default: survey.sheet)", "")
     id_column: str = key("respondent id column (default: survey.id_column)", "")
     link_key: str = key("column pairing respondents across waves (default: survey.link_key)", "")
 
@@ -539,7 +539,11 @@ class SurveySpec:
     keep_columns: tuple[str, ...] = key(
         "free-text columns (or question ids) that look identifying but are safe to keep, e.g. a role", ()
     )
-    sheet: str | None = key("sheet of an XLSX export", None)
+    sheet: str | None = key(
+        "sheet of an XLSX/XLS export holding the answers (read even if hidden); needed when the workbook has "
+        "more than one visible sheet",
+        None,
+    )
     link_key: str = key("column pairing respondents across waves (e.g. an embedded participant code)", "")
     definition: str = key(
         "the survey's Qualtrics definition (.qsf) under raw/, listed in the manifest: a numeric export's codes "

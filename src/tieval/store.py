@@ -68,6 +68,10 @@ __all__ = [
     "formula_warnings",
     "read_csv",
     "checked_text",
+    "BIDI_CONTROLS",
+    "bidi_problem",
+    "check_bidi",
+    "check_bidi_frame",
     "write_parquets",
     "read_parquet",
     "parquet_columns",
@@ -86,7 +90,9 @@ def read_csv(path: str | Path, *, declared: str = "", **kwargs) -> pd.DataFrame:
     Everything is read as text unless ``dtype`` is given, so codes like "01" survive.
     A missing file raises :class:`tieval.errors.InputError` naming the step that makes it.
     ``encoding`` (default UTF-8) is the file's text encoding; ``declared`` names the study.yml key
-    that declares it (``inputs.encoding``), named in the error for a file that is not in it.
+    that declares it (``inputs.encoding``), named in the error for a file that is not in it.  With
+    ``declared`` (a hand-made input: quotations, codings, participants, published figures) every
+    cell's bidirectional controls must be balanced (:func:`check_bidi_frame`).
     """
     path = Path(path)
     if not path.is_file():
@@ -97,7 +103,7 @@ def read_csv(path: str | Path, *, declared: str = "", **kwargs) -> pd.DataFrame:
     text = checked_text(path, kwargs.pop("encoding", "utf-8"), declared)
     _columns_once(path, text)
     try:
-        return pd.read_csv(io.StringIO(text), **kwargs)
+        frame = pd.read_csv(io.StringIO(text), **kwargs)
     except pd.errors.EmptyDataError:
         raise InputError(path, "a CSV file with a header row", found="an empty file") from None
     except pd.errors.ParserError as exc:
@@ -109,14 +115,120 @@ def read_csv(path: str | Path, *, declared: str = "", **kwargs) -> pd.DataFrame:
             row=row,
             found=str(exc).split(". ")[-1].strip(),
         ) from None
+    if declared:
+        check_bidi_frame(path, frame)
+    return frame
 
 
 #: Characters a CSV data file never holds (NUL, C0 controls but tab and line ends, DEL).
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-#: Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): in a hand-made
-#: input (a name, an id, a quotation) they only reorder what a reader sees, so they are refused there.
+#: Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069).  Right-to-left
+#: text may hold them in balanced pairs; one left open (or a closer with nothing open) reorders the rest
+#: of what a reader sees (Trojan Source), so :func:`bidi_problem` finds it and :func:`check_bidi` refuses it.
 _BIDI_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+#: The bidirectional controls by code point: embeddings and overrides (closed by U+202C), isolates
+#: (closed by U+2069) and the two closers.  The plain marks U+200E, U+200F and U+061C open nothing.
+BIDI_CONTROLS = {
+    0x202A: "left-to-right embedding",
+    0x202B: "right-to-left embedding",
+    0x202C: "pop directional formatting",
+    0x202D: "left-to-right override",
+    0x202E: "right-to-left override",
+    0x2066: "left-to-right isolate",
+    0x2067: "right-to-left isolate",
+    0x2068: "first strong isolate",
+    0x2069: "pop directional isolate",
+}
+_PDF, _PDI = 0x202C, 0x2069
+
+
+def _bidi_name(code: int) -> str:
+    return f"U+{code:04X} ({BIDI_CONTROLS[code]})"
+
+
+def bidi_problem(text: str) -> tuple[str, str] | None:
+    """``(expected, found)`` for the first bidirectional control of ``text`` that is not balanced
+    within it, or None when every one is.
+
+    Balanced: each embedding or override (U+202A, U+202B, U+202D, U+202E) is closed by a later
+    U+202C and each isolate (U+2066-U+2068) by a later U+2069, properly nested (the last opened is
+    the first closed).  Unbalanced: an opener left open at the end of the text, a closer with
+    nothing of its kind open, or a closer of one kind while the last opened is of the other.  The
+    plain marks (U+200E, U+200F, U+061C) are not controls of this kind and are always kept."""
+    if _BIDI_CHARS.search(text) is None:
+        return None
+    opened: list[int] = []
+    for match in _BIDI_CHARS.finditer(text):
+        code = ord(match.group())
+        if code not in (_PDF, _PDI):
+            opened.append(code)
+            continue
+        if not opened:
+            return (
+                "a bidirectional closer only after its opener in the same cell (U+202C after U+202A, U+202B, "
+                "U+202D or U+202E; U+2069 after U+2066-U+2068)",
+                f"{_bidi_name(code)} with nothing open",
+            )
+        last = opened.pop()
+        if (last >= 0x2066) != (code == _PDI):
+            closer = "U+2069" if last >= 0x2066 else "U+202C"
+            return (
+                f"a {closer} closing the {_bidi_name(last)} before any other bidirectional closer",
+                f"{_bidi_name(code)} first",
+            )
+    if opened:
+        closer = "U+2069" if opened[-1] >= 0x2066 else "U+202C"
+        return (
+            f"a {closer} closing the {_bidi_name(opened[-1])} in the same cell (bidirectional controls balanced)",
+            f"{_bidi_name(opened[-1])} never closed",
+        )
+    return None
+
+
+def check_bidi(path, values: pd.Series, column: str, rows=None) -> None:
+    """Raise a one-line :class:`InputError` (file, row, column, the code point, what was expected)
+    for the first text of ``values`` whose bidirectional controls are not balanced
+    (:func:`bidi_problem`); balanced ones are kept as they are.
+
+    ``rows[i]`` is the spreadsheet row of ``values.iloc[i]`` (default: ``i + 2``, below one header
+    row).  Text, categorical and object columns are checked (a categorical by its categories);
+    other columns hold no text."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = pd.Series(dtype.categories.astype(object))
+        bad = [i for i, v in enumerate(categories) if isinstance(v, str) and bidi_problem(v)]
+        if not bad:
+            return
+        codes = np.asarray(values.cat.codes)
+        position = int(np.flatnonzero(np.isin(codes, bad))[0])
+    elif isinstance(dtype, pd.StringDtype) or dtype == np.dtype(object):
+        if isinstance(dtype, pd.StringDtype):  # vectorised (Arrow): a million answers in a fraction of a second
+            hits = values.str.contains(_BIDI_CHARS.pattern, regex=True).fillna(False)
+        else:
+            hits = values.map(lambda v: isinstance(v, str) and _BIDI_CHARS.search(v) is not None)
+        candidates = np.flatnonzero(hits.to_numpy(dtype=bool))
+        position = next((int(i) for i in candidates if bidi_problem(values.iloc[i])), None)
+        if position is None:
+            return
+    else:
+        return
+    expected, found = bidi_problem(str(values.iloc[position]))
+    row = int(rows[position]) if rows is not None else position + 2
+    raise InputError(path, expected, row=row, column=column, found=found)
+
+
+def check_bidi_frame(path, frame: pd.DataFrame, rows=None) -> None:
+    """:func:`check_bidi` on the column names (row 1) and on every column of ``frame`` (named by its
+    column name), left to right."""
+    for name in frame.columns:
+        problem = bidi_problem(str(name))
+        if problem:
+            raise InputError(path, problem[0], row=1, found=problem[1])
+    for name in frame.columns:
+        check_bidi(path, frame[name], str(name), rows)
+
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -124,7 +236,8 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 def checked_text(path: Path, encoding: str = "utf-8", declared: str = "") -> str:
     """The file's text in ``encoding`` (a UTF-8 byte-order mark dropped; ``utf-16`` needs its BOM), or a
     one-line error naming the row and byte offset of the first byte that is not ``encoding`` (with
-    ``declared``, the study.yml key that declares another encoding), or of the first NUL or control character."""
+    ``declared``, the study.yml key that declares another encoding), or of the first NUL or control character
+    (bidirectional controls are checked cell by cell: :func:`check_bidi`)."""
     data = path.read_bytes()
     codec = encoding.replace("_", "-").lower()
     utf8 = codec in ("utf-8", "utf8")
@@ -147,13 +260,13 @@ def checked_text(path: Path, encoding: str = "utf-8", declared: str = "") -> str
             expected = "UTF-8 text"
         row = data.count(b"\n", 0, exc.start) + 1
         raise InputError(path, expected, row=row, found=f"byte 0x{data[exc.start]:02X} at offset {exc.start}") from None
-    control = _CONTROL_CHARS.search(text) or (_BIDI_CHARS.search(text) if declared else None)
+    control = _CONTROL_CHARS.search(text)
     if control is not None:
         row = text.count("\n", 0, control.start()) + 1
         code = ord(control.group())
         raise InputError(
             path,
-            "text without NUL, bidirectional-override or other control characters",
+            "text without NUL or other control characters",
             row=row,
             found=f"\\x{code:02x}" if code < 0x100 else f"U+{code:04X}",
         )
@@ -461,13 +574,15 @@ def write_text_array(lines, handle) -> None:
 
 def formula_warnings(path: str | Path, sheet: str | None = None) -> list[str]:
     """The warning (a list of at most one) a reader of an XLSX input gives for its formula cells
-    (:func:`formula_cells`): how many, and the first few cell references (never their content)."""
+    (:func:`formula_cells`): how many, the file's name, the sheet and the first few cell references
+    (never their content)."""
     cells = formula_cells(path, sheet)
     if not cells:
         return []
     shown = ", ".join(c.cell for c in cells[:10]) + (", ..." if len(cells) > 10 else "")
     return [
-        f"{len(cells)} formula cell(s) on sheet {cells[0].sheet!r} (cells {shown}): read as the value the "
+        f"{len(cells)} formula cell(s) in {Path(path).name}, sheet {cells[0].sheet!r} (cells {shown}): read as "
+        "the value the "
         "spreadsheet last computed (a text starting with '=' as that text); check them, or paste them as values"
     ]
 

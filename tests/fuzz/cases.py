@@ -865,3 +865,152 @@ def _restates_pair(root):
     text = p.read_text(encoding="utf-8")
     text += "t9.a,Table 9,table,m,,,5,count,,t9.b,5,\nt9.b,Table 9,table,m,,,5,count,,t9.a,5,\n"
     p.write_text(text, encoding="utf-8")
+
+
+# --- survey exports saved as XLSX: formula cells, hidden and extra sheets, merged cells (issue 18) ------
+XLSX = "raw/survey.xlsx"
+FREE = {L: "Q9_TEXT", S: "what_surprised"}
+ITEM = {L: "Q1_1", S: "met_expectations"}
+HEADER_ROWS = {L: 3, S: 1}
+
+
+def as_xlsx(study, edit=None, before=(), after=(), hidden=(), sheet=None):
+    """The study's survey.csv saved as raw/survey.xlsx (sheet 'Responses', every cell text as Excel
+    keeps a CSV it opened) and named in study.yml (``sheet``: also as survey.sheet).  ``edit(ws, col)``
+    changes the data sheet (``col(name)``: the 1-based column of a header name); ``before`` and
+    ``after`` are (title, rows) of other sheets around it; ``hidden``: the titles hidden."""
+
+    def change(root):
+        import csv  # noqa: PLC0415
+        import io  # noqa: PLC0415
+
+        import openpyxl  # noqa: PLC0415
+
+        text = _p(root, study, SURVEY).read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for title, other in before:
+            ws = book.create_sheet(title)
+            for row in other:
+                ws.append(row)
+        ws = book.create_sheet("Responses")
+        for row in rows:
+            ws.append([c if c != "" else None for c in row])
+        for cell in (c for r in ws.iter_rows() for c in r):  # a text starting with '=' is text, as read from CSV
+            if cell.data_type == "f":
+                cell.data_type = "s"
+        if edit:
+            edit(ws, lambda name: rows[0].index(name) + 1)
+        for title, other in after:
+            extra = book.create_sheet(title)
+            for row in other:
+                extra.append(row)
+        for title in hidden:
+            book[title].sheet_state = "hidden"
+        book.save(_p(root, study, XLSX))
+        _p(root, study, SURVEY).unlink()
+        new = f"file: {XLSX}" + (f"\n  sheet: {sheet}" if sheet else "")
+        sub(study, YML, f"file: {SURVEY}", new)(root)
+
+    return change
+
+
+def _first_answered(ws, column: int) -> int:
+    """The first spreadsheet row (below row 1) whose cell in ``column`` holds a text."""
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, column).value and r > 3)
+
+
+def _formulas(study):
+    """A formula a spreadsheet wrote in a free-text cell (=HYPERLINK, never computed: no cached value)
+    and in an answer cell (=1+1), and a free text typed as '=1+1' (a text cell starting with '=')."""
+
+    def edit(ws, col):
+        free = col(FREE[study])
+        first = _first_answered(ws, free)
+        ws.cell(first, free).value = '=HYPERLINK("http://x.example/","click")'
+        ws.cell(first, free).data_type = "f"
+        second = next(r for r in range(first + 1, ws.max_row + 1) if ws.cell(r, free).value)
+        ws.cell(second, free).value = "=1+1"
+        ws.cell(second, free).data_type = "s"
+        ws.cell(first, col(ITEM[study])).value = "=1+1"
+        ws.cell(first, col(ITEM[study])).data_type = "f"
+
+    return edit
+
+
+for study in (L, S):
+    tag = study[:4]
+    case(f"xlsx-{tag}-plain", "survey", study, as_xlsx(study), (), CLEAN)
+    case(f"xlsx-{tag}-formula-cells", "survey", study, as_xlsx(study, _formulas(study)), (), CLEAN,
+         warns=("3 formula cell(s) in survey.xlsx, sheet 'Responses' (cells ",),
+         written=("'=1+1",))  # fmt: skip
+    case(f"xlsx-{tag}-hidden-first-sheet", "survey", study,
+         as_xlsx(study, before=[("Old export", [["respondent_id", "x"], ["1", "=2+2"]])], hidden=("Old export",)),
+         (), CLEAN)  # fmt: skip
+    case(f"xlsx-{tag}-two-visible-sheets", "survey", study, as_xlsx(study, after=[("Summary", [["n", 3]])]),
+         ["survey.xlsx", "one visible sheet", "survey.sheet in study.yml", "'Responses', 'Summary'"], CLEAN)  # fmt: skip
+    case(f"xlsx-{tag}-hidden-extra-sheet", "survey", study,
+         as_xlsx(study, after=[("Lookup", [["code", "label"]])], hidden=("Lookup",)), (), CLEAN)  # fmt: skip
+    case(f"xlsx-{tag}-named-hidden-sheet", "survey", study,
+         as_xlsx(study, before=[("Cover", [["About this export"]])], hidden=("Responses",), sheet="Responses"),
+         (), CLEAN)  # fmt: skip
+    case(f"xlsx-{tag}-hidden-sheet-unnamed", "survey", study,
+         as_xlsx(study, before=[("Cover", [["About this export"]])], hidden=("Responses",)),
+         ["survey.xlsx"], CLEAN)  # fmt: skip
+    case(f"xlsx-{tag}-sheet-not-there", "survey", study, as_xlsx(study, sheet="Data"),
+         ["survey.xlsx", "a sheet named 'Data'", "survey.sheet"], CLEAN)  # fmt: skip
+    case(f"xlsx-{tag}-merged-answers", "survey", study,
+         as_xlsx(study, lambda ws, col, s=study: ws.merge_cells(start_row=5, start_column=col(ITEM[s]), end_row=6,
+                                                                end_column=col(ITEM[s]) + 1)),
+         ["survey.xlsx", "row 5", "sheet 'Responses' merges", "found 'merged cells"], CLEAN)  # fmt: skip
+    case(f"xlsx-{tag}-merged-across-header", "survey", study,
+         as_xlsx(study, lambda ws, col, s=study: ws.merge_cells(start_row=HEADER_ROWS[s], start_column=col(FREE[s]),
+                                                                end_row=HEADER_ROWS[s] + 1, end_column=col(FREE[s]))),
+         ["survey.xlsx", f"row {HEADER_ROWS[study] + 1}", "merges", "found 'merged cells"], CLEAN)  # fmt: skip
+
+
+def _merge_question_texts(ws, col):
+    """Qualtrics header row 2 (question texts) merged over the Q1 sub-item columns, as a hand-tidied
+    workbook does: the texts below the top-left read as empty, so the merge is filled along the row."""
+    first = col("Q1_1")
+    ws.merge_cells(start_row=2, start_column=first, end_row=2, end_column=first + 2)
+
+
+case("xlsx-lanc-merged-header", "survey", L, as_xlsx(L, _merge_question_texts), (), CLEAN)
+case("xlsx-surr-merged-header-duplicates", "survey", S,
+     as_xlsx(S, lambda ws, col: ws.merge_cells(start_row=1, start_column=col("barriers"), end_row=1,
+                                               end_column=col("barriers") + 1)),
+     ["survey.xlsx", "barriers"], CLEAN)  # fmt: skip
+
+# --- bidirectional controls in survey free text and quotations (issue 18) --------------------------------
+SURREY_FREE = "I really enjoyed learning about the types of quest"
+case("bidi-survey-free-open", "survey", S, sub(S, SURVEY, SURREY_FREE, "I really \u202eenjoyed learning about the types of quest"),
+     ["survey.csv", "row 2", "column what_surprised", "U+202E", "never closed"], CLEAN)  # fmt: skip
+case("bidi-survey-free-stray-closer", "survey", S, sub(S, SURVEY, SURREY_FREE, "I really enjoyed\u2069 learning about the types of quest"),
+     ["survey.csv", "row 2", "column what_surprised", "U+2069", "with nothing open"], CLEAN)  # fmt: skip
+case("bidi-survey-free-balanced", "survey", S,
+     sub(S, SURVEY, SURREY_FREE, "I really \u2067enjoyed\u2069 learning \u200fabout the types of quest"), (), CLEAN,
+     written=("I really \u2067enjoyed\u2069 learning \u200fabout",))  # fmt: skip
+case("bidi-survey-xlsx-open", "survey", S,
+     as_xlsx(S, lambda ws, col: setattr(ws.cell(2, col(FREE[S])), "value", "x \u2066y")),
+     ["survey.xlsx", "row 2", "column what_surprised", "U+2066"], CLEAN)  # fmt: skip
+case("bidi-excerpt-text-open", "excerpts", S, sub(S, EXC, "Thank you so much", "Thank you \u202bso much"),
+     ["excerpts.csv", "row 2", "column text", "U+202B", "never closed"], QUAL)  # fmt: skip
+case("bidi-excerpt-text-misnested", "excerpts", L, lambda r: _excerpt_text(r, L, "\u2067a \u202bb\u2069 c\u202c"),
+     ["excerpts.csv", "column text", "U+2069", "closing the U+202B"], QUAL)  # fmt: skip
+case("bidi-excerpt-text-balanced", "excerpts", S,
+     sub(S, EXC, "Thank you so much", "Thank you \u202bso much\u202c \u061c\u200e"), (), QUAL)  # fmt: skip
+
+
+def _excerpt_text(root, study, text):
+    """The first excerpt's text replaced by ``text`` (quoted)."""
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    p = _p(root, study, EXC)
+    rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8-sig"), newline="")))
+    rows[1][rows[0].index("text")] = text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    p.write_text(out.getvalue(), encoding="utf-8")

@@ -12,6 +12,11 @@ preflight check and the step functions that read that input.  Every case then as
 - the raw files are byte-identical to what the case wrote (nothing modifies raw data);
 - no identifying value planted by the case appears in any output, and no CSV output has a
   formula cell (checked over the outputs of the copy and of accepted cases' writes).
+
+An accepted case may also name fragments of the warnings its steps give (``warns``: a reader's
+warning is not an error line) and fragments that the CSVs its steps then write must hold
+(``written``: the steps' ``write`` and the CSV copies of the processed data, ``make csv``, run in
+the copy after the checks above; e.g. a formula-looking free text arrives neutralised).
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ import contextlib
 import csv
 import hashlib
 import importlib
-import io
 import os
 import re
 import shutil
@@ -48,6 +52,8 @@ class Case:
     steps: tuple[str, ...] = ()
     raw: bool = True
     secrets: tuple[str, ...] = field(default_factory=tuple)
+    warns: tuple[str, ...] = ()
+    written: tuple[str, ...] = ()
 
 
 def digests(base: Path, subs=("outputs", "data/processed")) -> dict[str, str]:
@@ -78,9 +84,9 @@ def make_copy(dest: Path) -> Path:
     return dest
 
 
-def run_case(case: Case, base: Path, work: Path) -> str | None:
+def run_case(case: Case, base: Path, work: Path, results: list | None = None) -> str | None:
     """Apply ``case`` to a fresh copy of ``base``'s data at ``work``; return the one-line message
-    (None when the input was accepted)."""
+    (None when the input was accepted).  ``results`` receives each step's result."""
     shutil.copytree(base, work, symlinks=True)
     case.change(work)
     if case.raw:
@@ -91,38 +97,75 @@ def run_case(case: Case, base: Path, work: Path) -> str | None:
                     write_manifest(raw)
     before_out = digests(work)
     before_raw = digests(work, [f"data/{sid}/raw" for sid in ("lancashire-tiat", "surrey-als")])
-    message = attempt(case.study, case.steps, work)
+    message = attempt(case.study, case.steps, work, results)
     assert digests(work) == before_out, "previous outputs changed"
     after_raw = digests(work, [f"data/{sid}/raw" for sid in ("lancashire-tiat", "surrey-als")])
     assert after_raw == before_raw, "raw files changed"
     return message
 
 
-def attempt(study: str, steps, root: Path) -> str | None:
-    """The preflight, then each step's pure ``run`` (nothing written), in ``root``; the one line or None."""
+@contextlib.contextmanager
+def inside(root: Path):
+    """Run the block with ``root`` as the working directory and the project root."""
     old_cwd, old_env = Path.cwd(), os.environ.get("TIEVAL_ROOT")
     os.chdir(root)
     os.environ["TIEVAL_ROOT"] = "."
-    err = io.StringIO()
     try:
-        cfg = preflight(study, Path("."))
-        for name in steps:
-            module = importlib.import_module(registry_step(name).step_module)
-            module.run(cfg)
-    except InputError as exc:
-        return exc.one_line()
-    except OSError as exc:
-        from tieval.__main__ import os_error_line  # noqa: PLC0415 - the CLI's own line for OS errors
-
-        return os_error_line(exc)
+        yield
     finally:
         os.chdir(old_cwd)
         if old_env is None:
             os.environ.pop("TIEVAL_ROOT", None)
         else:
             os.environ["TIEVAL_ROOT"] = old_env
-        del err
+
+
+def attempt(study: str, steps, root: Path, results: list | None = None) -> str | None:
+    """The preflight, then each step's pure ``run`` (nothing written), in ``root``; the one line or None.
+    ``results`` (if given) receives ``(step module, result)`` of each step run."""
+    with inside(root):
+        try:
+            cfg = preflight(study, Path("."))
+            for name in steps:
+                module = importlib.import_module(registry_step(name).step_module)
+                result = module.run(cfg)
+                if results is not None:
+                    results.append((module, result))
+        except InputError as exc:
+            return exc.one_line()
+        except OSError as exc:
+            from tieval.__main__ import os_error_line  # noqa: PLC0415 - the CLI's own line for OS errors
+
+            return os_error_line(exc)
     return None
+
+
+def step_warnings(results) -> list[str]:
+    """The warnings of the steps' results: each survey export's reader and validation warnings."""
+    out = []
+    for _, result in results:
+        cleaned = getattr(result, "cleaned", None)
+        for wave in getattr(cleaned, "waves", ()) or ():
+            for validation in wave.validations:
+                out += list(validation.warnings)
+    return out
+
+
+def write_results(study: str, results, root: Path) -> str:
+    """Write the steps' results in ``root`` (each module's ``write``), then the CSV copies of the
+    processed data (``make csv``); the text of every CSV below ``outputs/`` and ``data/processed/``."""
+    from tieval.config import load_study  # noqa: PLC0415 - only for cases that write
+    from tieval.survey.data import export_csv  # noqa: PLC0415
+
+    with inside(root):
+        for module, result in results:
+            module.write(result)
+        export_csv(load_study(study, check_files=False))
+    return "\n".join(
+        p.read_text(encoding="utf-8")
+        for sub in ("outputs", "data/processed")
+        for p in sorted((root / sub).rglob("*.csv"))
+    )
 
 
 def assert_one_line(message: str | None, expect) -> None:
@@ -134,10 +177,10 @@ def assert_one_line(message: str | None, expect) -> None:
 
 
 def formula_cells(base: Path) -> list[str]:
-    """CSV cells below ``base/outputs`` that a spreadsheet would evaluate (text starting with a
+    """CSV cells below ``base/outputs`` and ``base/data/processed`` (the CSV copies) that a spreadsheet would evaluate (text starting with a
     formula trigger that is not a plain number)."""
     bad = []
-    for p in sorted((base / "outputs").rglob("*.csv")):
+    for p in sorted([*(base / "outputs").rglob("*.csv"), *(base / "data" / "processed").rglob("*.csv")]):
         with p.open(encoding="utf-8", newline="") as handle:
             for row in csv.reader(handle):
                 for cell in row:

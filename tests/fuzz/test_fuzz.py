@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 from tests.fuzz.cases import CASES
-from tests.fuzz.harness import ROOT, assert_one_line, formula_cells, identifying_values, make_copy, run_case
+from tests.fuzz.harness import (
+    ROOT,
+    assert_one_line,
+    formula_cells,
+    identifying_values,
+    make_copy,
+    run_case,
+    step_warnings,
+    write_results,
+)
 
 from tieval.__main__ import main
 
@@ -30,7 +39,8 @@ def built_base(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_input(case, built_base, tmp_path):
-    message = run_case(case, built_base, tmp_path / "root")
+    results: list = []
+    message = run_case(case, built_base, tmp_path / "root", results)
     if case.expect:
         assert_one_line(message, case.expect)
         assert len(message) < 2000, f"the line is {len(message)} characters long"  # a long cell is cut, not echoed
@@ -38,6 +48,13 @@ def test_hostile_input(case, built_base, tmp_path):
     else:  # a variant that must be read as it is (BOM, CRLF, a declared encoding, a long cell)
         assert message is None, message
     root = tmp_path / "root"
+    warnings = step_warnings(results)
+    for fragment in case.warns:
+        assert any(fragment in w for w in warnings), (fragment, warnings)
+    if case.written:
+        text = write_results(case.study, results, root)
+        for fragment in case.written:
+            assert fragment in text, fragment
     assert not identifying_values(root, case.secrets)
     assert not formula_cells(root)
 

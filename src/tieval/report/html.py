@@ -150,7 +150,7 @@ def render_views(nb, step: str, study: str, root: Path | None = None) -> list[Pa
         # back as layout.sidebar writes it, the same bytes the index build refreshes it with, so a
         # published page is its staged copy byte for byte
         before = layout.replace_sidebar(before, layout.sidebar(studies, study, step, show_code))
-        main = media.store_images(main, folder / "figures", f"{step}/figures/", images)
+        main = media.link_figures(media.store_images(main, folder / "figures", f"{step}/figures/", images))
         main = number_blocks(main)
         main, cited = references.link_citations(main, bib)
         refs = references.reference_list(cited, bib)

@@ -58,7 +58,7 @@ from tieval.survey.exports.layouts import (
     column_letter,
     detect_layout,
 )
-from tieval.survey.exports.sheets import read_grid
+from tieval.survey.exports.sheets import fill_header_merges, read_sheet
 from tieval.survey.exports.sniff import Sniffed, sniff
 from tieval.survey.exports.spss import sav_columns, sav_header
 from tieval.survey.multiselect import option_columns
@@ -696,10 +696,13 @@ def _raise_field_count(source: _Source, names: list[str], invalid) -> None:
 
 
 def _read_sheet(path: Path, study: Study, kind: str) -> Export:
-    sheet = study.survey.sheet if study.survey and study.survey.sheet else None
-    grid = read_grid(path, kind, sheet)
+    read = read_sheet(path, kind, study.survey.sheet if study.survey and study.survey.sheet else None)
+    grid = read.grid
     _check_delimiter(path, [c.strip() for c in grid[0]])
     layout = detect_layout(path, grid[:4], _declared(study))
+    if read.merged:  # merged header cells filled along their columns; a merged answer is an error
+        grid = fill_header_merges(path, read, layout.header_rows)
+        layout = detect_layout(path, grid[:4], _declared(study))
     plan = _plan_columns(path, layout, study)
     body = grid[layout.header_rows :]
     columns = [plan.keys[i] for i in plan.keep]
@@ -709,7 +712,7 @@ def _read_sheet(path: Path, study: Study, kind: str) -> Export:
     rows = np.arange(layout.header_rows + 1, layout.header_rows + 1 + len(body), dtype=np.int64)
     export = _finish(path, study, _format_name(layout.kind, kind), layout, plan, frame, rows, False)
     if kind == "xlsx":
-        export.warnings.extend(store.formula_warnings(path, sheet))
+        export.warnings.extend(store.formula_warnings(path, read.title))
     return export
 
 
@@ -753,6 +756,8 @@ def _finish(
     frame = frame.astype({c: "str" for c in frame.columns if c not in coded})
     for col in coded:
         frame[col] = _categorical(frame[col])
+    for col in frame.columns:  # free text, ids and answers: bidirectional controls balanced in each cell
+        store.check_bidi(path, frame[col], col, rows)
     if plan.id_column == ROW_ID:
         frame[ROW_ID] = ""  # numbered below, once rows with no answer at all are dropped
     blank = np.array(frame[plan.id_column].str.strip() == "", dtype=bool)

@@ -5,6 +5,8 @@ as is, each page would hold each figure twice (reader and auditor view) and ever
 be several times its text.  :func:`store_images` writes each distinct image once, as
 ``<folder>/<sha256 prefix>.<ext>``, and points the page at it with a relative URL, so both
 views of a step share one file and the same image always gets the same name.
+:func:`link_figures` then makes each numbered figure's image a link to that file, so a reader on
+a phone, where a figure is scaled to the screen's width, can open it at full size and zoom.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from tieval.atomic import atomic_write
 
-__all__ = ["store_images", "DIGEST_CHARS"]
+__all__ = ["store_images", "link_figures", "DIGEST_CHARS"]
 
 #: Hex characters of the SHA-256 kept in an image's file name.
 DIGEST_CHARS = 16
@@ -50,3 +52,18 @@ def store_images(body: str, folder: Path, href_prefix: str, written: dict[str, s
         return f"{match.group(1)}{href_prefix}{name}{match.group(4)}"
 
     return _DATA_URI.sub(store, body)
+
+
+_FIGURE_IMG = re.compile(r'(<figure class="[^"]*\btieval-figure\b[^"]*"[^>]*>\s*)(<img\b[^>]*\bsrc="([^"]+)"[^>]*>)')
+
+
+def link_figures(body: str) -> str:
+    """``body`` with the image of every numbered figure (``<figure class="tieval-figure">``) wrapped
+    in a link to its own file (one stored by :func:`store_images`; a data URI is left unlinked)."""
+
+    def wrap(match: re.Match) -> str:
+        if match.group(3).startswith("data:"):
+            return match.group(0)
+        return f'{match.group(1)}<a class="tieval-zoom" href="{match.group(3)}">{match.group(2)}</a>'
+
+    return _FIGURE_IMG.sub(wrap, body)

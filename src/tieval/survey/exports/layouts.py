@@ -212,7 +212,9 @@ def _surveymonkey(header: list[str], second: list[str]) -> Layout:
     starts = []
     for i, (top, sub) in enumerate(zip(header, second)):
         top, sub = top.strip(), sub.strip()
-        if top or not question:
+        # a blank, or the question's text again (a merged header cell filled along its columns),
+        # continues the question over its sub-answer columns
+        if (top and top != question) or not question:
             question = top
             starts.append(i)
         generic = normalise_label(sub) in _SM_GENERIC
