@@ -5,7 +5,11 @@
 # come from the step registry (src/tieval/registry.py): `python -m tieval make-rules` writes them to
 # $(RULES), which make regenerates whenever a module, a notebook or a study.yml changes.  A step
 # re-runs only when its notebook, its study's inputs, an earlier step it reads, or a module it
-# imports changed.  A successful build prints one line per step (study, step, seconds).
+# imports changed.  A study input is study.yml, a whole folder (02_clean reads raw/, which its
+# manifest covers) or one file named in study.yml's `inputs` (04_qualitative reads the codebook and
+# the codings, not triangulation.yml, so editing the findings re-runs only 05 and 06); a file of
+# published/, raw/ or analysis/ that no `inputs` key names is tracked by every step reading a named
+# file of that folder.  A successful build prints one line per step (study, step, seconds).
 #
 # All or nothing per study: the steps build in the study's staging mirror .make/stage/<id>/, after
 # `python -m tieval check` (id, input paths, raw manifest); when every step of the study is staged,

@@ -41,7 +41,60 @@ def test_steps_read_only_earlier_steps_and_known_inputs():
     names = registry.step_names()
     for s in registry.STEPS:
         assert all(names.index(r) < names.index(s.name) for r in s.reads_steps), s.name
-        assert set(s.reads) <= set(registry.INPUT_KINDS) and "config" in s.reads
+        named = {r.removeprefix("inputs.") for r in s.reads if r.startswith("inputs.")}
+        kinds = {r for r in s.reads if not r.startswith("inputs.")}
+        assert kinds <= set(registry.INPUT_KINDS) and named <= set(registry.INPUT_FILES), s.name
+        assert "config" in s.reads
+
+
+def test_input_files_are_the_file_keys_of_study_yml_inputs():
+    from dataclasses import fields
+
+    from tieval.config import _INPUT_SETTINGS, Inputs
+
+    assert set(registry.INPUT_FILES) == {f.name for f in fields(Inputs)} - set(_INPUT_SETTINGS)
+
+
+def test_no_step_before_triangulation_reads_the_findings_or_recommendations():
+    for s in registry.STEPS:
+        reads = {"inputs.triangulation", "inputs.recommendations"} & set(s.reads)
+        assert bool(reads) == (s.name == "05_triangulation"), s.name
+    assert "analysis" not in registry.step("04_qualitative").reads
+
+
+def test_input_files_resolve_study_yml_and_fall_back_when_unreadable(tmp_path):
+    folder = tmp_path / "data" / "s"
+    folder.mkdir(parents=True)
+    yml = folder / "study.yml"
+    yml.write_text("id: s\ninputs:\n  codebook: ./analysis//themes.yml\n  triangulation: ''\n  encoding: utf-8\n")
+    assert registry.input_files(tmp_path, "s") == {"codebook": "analysis/themes.yml"}
+    yml.write_text("id: s\n")
+    assert registry.input_files(tmp_path, "s") == {}
+    for broken in ("id: [s\n", "- a list\n", "inputs: [a, b]\n"):
+        yml.write_text(broken)
+        assert registry.input_files(tmp_path, "s") is None, broken
+
+
+def test_a_named_input_depends_on_its_file_and_its_folders_unnamed_files(tmp_path):
+    tri = registry.step("05_triangulation")
+    named = {"codebook": "analysis/themes.yml", "published": "figures.csv"}
+    lines = registry._input_variables("s", named)
+    assert "INPUT_codebook_s := $(wildcard data/s/analysis/themes.yml)" in lines
+    assert "OTHER_ANALYSIS_s := $(filter-out data/s/analysis/themes.yml,$(ANALYSIS_s))" in lines
+    assert "OTHER_PUBLISHED_s := $(filter-out ,$(PUBLISHED_s))" in lines  # figures.csv is not in published/
+    assert registry._step_inputs(tri, "s", named) == [
+        "$(CONFIG_s)",
+        "$(INPUT_codebook_s)",
+        "$(OTHER_ANALYSIS_s)",
+        "$(INPUT_published_s)",
+    ]
+    assert registry._step_inputs(tri, "s", None) == [  # study.yml unreadable: every folder
+        "$(CONFIG_s)",
+        "$(OTHER_PUBLISHED_s)",
+        "$(OTHER_RAW_s)",
+        "$(OTHER_ANALYSIS_s)",
+    ]
+    assert registry._step_inputs(registry.step("02_clean"), "s", named) == ["$(CONFIG_s)", "$(RAW_s)"]
 
 
 def test_step_writes_its_step_dir_views_and_for_cleaning_the_processed_data():
@@ -289,6 +342,33 @@ def test_a_new_raw_file_runs_the_steps_reading_raw(project):
         expected = {
             ("lancashire-tiat", s) for s in ("02_clean", "03_tables", "04_qualitative", "05_triangulation", "06_audit")
         }
+        assert _would_run(project) == expected | {("*", "index")}
+    finally:
+        extra.unlink()
+
+
+def test_editing_the_findings_runs_only_triangulation_and_audit_of_that_study(project):
+    """04_qualitative reads the codebook and the codings, not triangulation.yml; 06_audit reads every
+    earlier step's reproductions (05's folder included), so it re-runs with 05."""
+    _newer(project / "data/lancashire-tiat/analysis/triangulation.yml")
+    expected = {("lancashire-tiat", s) for s in ("05_triangulation", "06_audit")}
+    assert _would_run(project) == expected | {("*", "index")}
+    _newer(project / "data/lancashire-tiat/analysis/recommendations.yml")
+    assert _would_run(project) == expected | {("*", "index")}
+
+
+def test_editing_the_codebook_runs_the_qualitative_steps(project):
+    _newer(project / "data/surrey-als/analysis/codebook.yml")
+    expected = {("surrey-als", s) for s in ("04_qualitative", "05_triangulation", "06_audit")}
+    assert _would_run(project) == expected | {("*", "index")}
+
+
+def test_a_new_analysis_file_runs_the_steps_reading_named_analysis_files(project):
+    extra = project / "data/surrey-als/analysis/notes.yml"
+    extra.write_text("x: 1\n", encoding="utf-8")
+    _newer(extra)
+    try:
+        expected = {("surrey-als", s) for s in ("04_qualitative", "05_triangulation", "06_audit")}
         assert _would_run(project) == expected | {("*", "index")}
     finally:
         extra.unlink()

@@ -1,8 +1,13 @@
 """The step registry: the pipeline's steps, declared once, and the build rules made from them.
 
 Each :class:`Step` names its notebook, the earlier steps whose outputs it
-reads, the study inputs it reads (``config`` = ``study.yml``, and the folders
-``published/``, ``raw/``, ``analysis/``) and what it writes.  The tieval modules
+reads, the study inputs it reads and what it writes.  A study input is
+``config`` (``study.yml``), a whole folder (``published/``, ``raw/``,
+``analysis/``), or one file named in study.yml's ``inputs`` (``inputs.codebook``,
+``inputs.triangulation``, ...; :data:`INPUT_FILES`), resolved per study when the
+rules are made (:func:`input_files`).  A file of a folder that no ``inputs``
+key names (a new study's extra file) is read, for all the registry knows, by
+every step reading a named file of that folder, so it is tracked by those steps.  The tieval modules
 a step depends on are not listed by hand: :func:`step_modules` computes them
 as the transitive closure of the ``tieval.*`` imports of the notebook's code
 cells, of its step module ``tieval.steps.<module>`` (when it exists) and of the
@@ -29,10 +34,13 @@ from __future__ import annotations
 import ast
 import json
 import os
+import posixpath
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from tieval.atomic import atomic_write
 from tieval.paths import discover_studies, invalid_study_folders, project_root, stage_root, step_dir
@@ -42,6 +50,8 @@ __all__ = [
     "STEPS",
     "TOOL_STEPS",
     "INPUT_KINDS",
+    "INPUT_FILES",
+    "input_files",
     "RULES_PATH",
     "RUNNER_MODULE",
     "INDEX_MODULE",
@@ -56,6 +66,22 @@ __all__ = [
 
 #: Study inputs a step can read: ``config`` is ``data/<study>/study.yml``, the others are its folders.
 INPUT_KINDS = ("config", "published", "raw", "analysis")
+
+#: Files named in study.yml's ``inputs`` (the file keys of :class:`tieval.config.Inputs`): a step reading
+#: ``inputs.<name>`` depends on that file only (and on the unnamed files of its folder), not on the folder.
+INPUT_FILES = (
+    "excerpts",
+    "codings",
+    "codings_second_coder",
+    "participants",
+    "codebook",
+    "triangulation",
+    "recommendations",
+    "published",
+)
+
+#: The ``inputs`` files the qualitative loader (:func:`tieval.qual.data.load`) reads.
+_QUAL = ("inputs.excerpts", "inputs.codings", "inputs.participants", "inputs.codebook")
 
 #: The makefile ``make`` includes (derived, not committed; ``make clean`` removes it).
 RULES_PATH = Path(".make") / "rules.mk"
@@ -72,8 +98,8 @@ SITE_FILES = "$(wildcard src/tieval/report/assets/* src/tieval/report/nbtemplate
 class Step:
     """One pipeline step: notebook ``notebooks/<name>.ipynb``, run once per study.
 
-    ``reads_steps``: earlier steps whose outputs it reads; ``reads``: study inputs
-    (:data:`INPUT_KINDS`); ``module``: its step module ``tieval.steps.<module>``;
+    ``reads_steps``: earlier steps whose outputs it reads; ``reads``: study inputs (a kind of
+    :data:`INPUT_KINDS`, or ``inputs.<name>`` for a file of :data:`INPUT_FILES`); ``module``: its step module ``tieval.steps.<module>``;
     ``writes_processed``: whether it also writes ``data/processed/<study>/``."""
 
     name: str
@@ -115,21 +141,26 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("01_study_overview", "overview", (), ("config", "published")),
-    Step("02_clean", "clean", (), ("config", "raw"), writes_processed=True),
-    Step("03_tables", "tables", ("02_clean",), ("config", "published")),
-    Step("04_qualitative", "qualitative", ("02_clean",), ("config", "raw", "analysis", "published")),
+    Step("01_study_overview", "overview", (), ("config", "inputs.published")),
+    Step("02_clean", "clean", (), ("config", "raw"), writes_processed=True),  # the raw manifest covers raw/
+    Step("03_tables", "tables", ("02_clean",), ("config", "inputs.published")),
+    Step(
+        "04_qualitative",
+        "qualitative",
+        ("02_clean",),
+        ("config", *_QUAL, "inputs.codings_second_coder", "inputs.published"),
+    ),
     Step(
         "05_triangulation",
         "triangulation",
         ("02_clean", "03_tables", "04_qualitative"),
-        ("config", "analysis", "published"),
+        ("config", *_QUAL, "inputs.triangulation", "inputs.recommendations", "inputs.published"),
     ),
     Step(
         "06_audit",
         "audit",
         ("02_clean", "03_tables", "04_qualitative", "05_triangulation"),
-        ("config", "published"),
+        ("config", "inputs.published"),
     ),
 )
 """The pipeline, in order (``make`` runs these for every study)."""
@@ -269,13 +300,75 @@ def _rule_inputs(root: Path) -> list[str]:
     return sorted(src + notebooks + configs)
 
 
-def _input_variables(study: str) -> list[str]:
-    """``CONFIG_<study> := data/<study>/study.yml`` and one variable per input folder (its files,
-    listed by make when it reads the rules, so a file added to ``raw/`` is seen)."""
+def input_files(root: Path, study: str) -> dict[str, str] | None:
+    """The files study.yml's ``inputs`` names (:data:`INPUT_FILES`), as paths relative to the study folder
+    (normalised, ``/``-separated): ``{"codebook": "analysis/codebook.yml", ...}``; a key left out or blank
+    names none.  ``None`` when study.yml cannot be read as a mapping (the rules then make every named
+    input depend on every input folder; ``python -m tieval check`` reports the file)."""
+    try:
+        spec = yaml.safe_load((root / "data" / study / "study.yml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(spec, dict):
+        return None
+    inputs = spec.get("inputs")
+    if inputs is None:
+        return {}
+    if not isinstance(inputs, dict):
+        return None
+    named = {}
+    for name in INPUT_FILES:
+        rel = inputs.get(name)
+        if isinstance(rel, str) and rel.strip():
+            named[name] = posixpath.normpath(rel.strip().replace("\\", "/"))
+    return named
+
+
+def _folder_of(rel: str) -> str | None:
+    """The input folder (:data:`INPUT_KINDS`) a study-relative path lies in, or None."""
+    head, _, rest = rel.partition("/")
+    return head if head in INPUT_KINDS[1:] and rest else None
+
+
+def _input_variables(study: str, named: dict[str, str] | None) -> list[str]:
+    """The study's input variables: ``CONFIG_<study> := data/<study>/study.yml``; one per input folder
+    (``RAW_<study>``: its files, listed by make when it reads the rules, so a file added to ``raw/`` is
+    seen); one per file named in ``inputs`` (``INPUT_codebook_<study>``, empty while the file is absent);
+    and per folder, its files that no ``inputs`` key names (``OTHER_RAW_<study>``)."""
     lines = [f"CONFIG_{study} := data/{study}/study.yml"]
     for kind in INPUT_KINDS[1:]:
         lines.append(f"{kind.upper()}_{study} := $(sort $(wildcard data/{study}/{kind}/*))")
+    listed = {name: rel for name, rel in (named or {}).items() if not _MAKE_SPECIAL & set(rel)}
+    for name, rel in listed.items():
+        lines.append(f"INPUT_{name}_{study} := $(wildcard data/{study}/{rel})")
+    for kind in INPUT_KINDS[1:]:
+        claimed = " ".join(f"data/{study}/{rel}" for rel in listed.values() if _folder_of(rel) == kind)
+        lines.append(f"OTHER_{kind.upper()}_{study} := $(filter-out {claimed},$({kind.upper()}_{study}))")
     return lines
+
+
+def _step_inputs(s: Step, study: str, named: dict[str, str] | None) -> list[str]:
+    """The make expressions of the study inputs a step reads (:attr:`Step.reads`), in order, each once: a
+    kind is its variable; ``inputs.<name>`` is that file's variable and the unnamed files of its folder
+    (of every input folder when study.yml could not be read; nothing when the study names no such file)."""
+    out: list[str] = []
+    for entry in s.reads:
+        if entry.startswith("inputs."):
+            name = entry.removeprefix("inputs.")
+            if named is None:
+                exprs = [f"$(OTHER_{kind.upper()}_{study})" for kind in INPUT_KINDS[1:]]
+            elif name not in named:
+                exprs = []
+            elif _MAKE_SPECIAL & set(named[name]):  # not listable: its folder's unnamed files hold it
+                folder = _folder_of(named[name])
+                exprs = [f"$(OTHER_{folder.upper()}_{study})"] if folder else []
+            else:
+                folder = _folder_of(named[name])
+                exprs = [f"$(INPUT_{name}_{study})"] + ([f"$(OTHER_{folder.upper()}_{study})"] if folder else [])
+        else:
+            exprs = [f"$({entry.upper()}_{study})"]
+        out += [e for e in exprs if e not in out]
+    return out
 
 
 def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=None) -> str:
@@ -316,7 +409,8 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
     targets: list[str] = []
     stage_targets: list[str] = []
     for study in studies:
-        lines += ["", f"# --- {study}", *_input_variables(study)]
+        named = input_files(root, study)
+        lines += ["", f"# --- {study}", *_input_variables(study, named)]
         checked = (stage_root(study, Path(".")) / ".checked").as_posix()
         folders = " ".join(f"data/{study}/{kind}" for kind in INPUT_KINDS[1:])
         lines.append(
@@ -328,7 +422,7 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
         for s in STEPS:
             prereqs = [
                 s.notebook.as_posix(),
-                *(f"$({kind.upper()}_{study})" for kind in s.reads),
+                *_step_inputs(s, study, named),
                 *(step(r).staged_target(study).as_posix() for r in s.reads_steps),
                 f"$(MODULES_{s.name})",
                 "$(SITE_FILES)",

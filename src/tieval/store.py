@@ -720,6 +720,27 @@ def parquet_columns(path: str | Path) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
+def _arrow_to_pandas(table: pa.Table, categorical: bool) -> pd.DataFrame:
+    """``table`` as a frame: dictionary columns as ``Categorical``, or as ``str`` when not ``categorical``."""
+    if not categorical:
+        table = pa.Table.from_arrays(
+            [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns],
+            names=table.column_names,
+        )
+    return table.to_pandas()
+
+
+def _read_columns(path: Path, columns: list[str], categorical: bool) -> pd.DataFrame:
+    """The ``columns`` of a Parquet file as a frame, read and converted one column at a time, so that
+    only one column is ever held twice (as Arrow and as pandas): at a million respondents the long
+    table's Arrow copy is a gigabyte (its respondent ids are one dictionary per row group).  The frame
+    is the one a whole-table read gives (same columns, dtypes, values and positional index)."""
+    if not columns or len(set(columns)) < len(columns):
+        return _arrow_to_pandas(pq.read_table(path, columns=columns), categorical)
+    parts = {c: _arrow_to_pandas(pq.read_table(path, columns=[c]), categorical)[c] for c in columns}
+    return pd.DataFrame(parts, columns=columns)
+
+
 def read_parquet(
     path: str | Path, kinds, required: list[str], columns: list[str] | None = None, *, categorical: bool = True
 ) -> pd.DataFrame:
@@ -746,12 +767,7 @@ def read_parquet(
         arrow_type = file_schema.field(column).type
         if not _arrow_type_matches(arrow_type, kinds(column)):
             raise InputError(path, f"a column of type {kinds(column)}", column=column, found=str(arrow_type))
-    table = pq.read_table(path, columns=wanted)
-    if not categorical:
-        table = pa.Table.from_arrays(
-            [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns], names=wanted
-        )
-    frame = table.to_pandas()
+    frame = _read_columns(path, wanted, categorical)
     for column in wanted:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             cats = frame[column].cat.categories

@@ -29,6 +29,7 @@ import pandas as pd
 
 from tieval.config import Study
 from tieval.survey.change import CHANGE_COLUMNS, change_table
+from tieval.survey.columns import distinct
 from tieval.survey.counts import distributions, rated_items
 from tieval.survey.disclosure import item_cells
 from tieval.survey.scores import score_sets, set_scores
@@ -36,6 +37,8 @@ from tieval.survey.validate import is_answered, is_in
 from tieval.survey.wave_data import as_text, is_linked_design, wave_column, wave_ids, wave_labels, wave_subset
 
 __all__ = [
+    "answer_values",
+    "item_answers",
     "COLUMNS",
     "FAMILIES",
     "comparisons",
@@ -84,14 +87,44 @@ def change_items(study: Study) -> list:
     return out
 
 
+def answer_values(responses: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+    """Each row's answer code as a float (a new array), NaN for a skipped or not-relevant answer (as
+    answered, not reversed); with ``rows``, only the rows at those positions, in that order (one new
+    array: the long table's codes are not copied first)."""
+    code = responses["code"].to_numpy(dtype=float)
+    answered = is_answered(responses["missing_reason"])
+    value = code.copy() if rows is None else code[rows]
+    value[~(answered if rows is None else answered[rows])] = np.nan
+    return value
+
+
+def item_answers(responses: pd.DataFrame, item_ids: list[str]) -> dict[str, np.ndarray]:
+    """Per item of ``item_ids``, the answered codes (:func:`answer_values` without the NaNs) in row
+    order, as :func:`item_values` gives them, but without turning the long table's respondent and
+    item ids into text: the items are compared on their codes (:func:`tieval.survey.columns.distinct`),
+    so a million respondents' answers are read in a few passes of small integers.  An item without
+    rows gets an empty array."""
+    codes, uniques = distinct(responses["item_id"])
+    position = {str(u): k for k, u in enumerate(uniques)}
+    order = np.argsort(codes, kind="stable")  # rows grouped by item, in row order within each (radix sort)
+    value = answer_values(responses, order)
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))  # code -1 (no item) sorts first
+    del order
+    out = {}
+    for i in item_ids:
+        k = position.get(i)
+        x = value[bounds[k] : bounds[k + 1]] if k is not None else np.empty(0)
+        out[i] = x[~np.isnan(x)]
+    return out
+
+
 def item_values(responses: pd.DataFrame, item_ids: list[str]) -> pd.DataFrame:
     """Long ``wave, respondent_id, item, value`` of the given items: the answer code, NaN for a
     skipped or not-relevant answer (as answered, not reversed: a per-item change is read on the
     item's own wording)."""
     keep = is_in(responses["item_id"], item_ids)
     sub = responses[keep] if not keep.all() else responses
-    value = sub["code"].to_numpy(dtype=float).copy()
-    value[~is_answered(sub["missing_reason"])] = np.nan
+    value = answer_values(sub)
     return pd.DataFrame(
         {
             "wave": as_text(sub["wave"]) if "wave" in sub.columns else wave_column(sub).array,
@@ -214,12 +247,11 @@ def descriptives(study: Study, responses: pd.DataFrame) -> pd.DataFrame:
     items = [it.id for it in change_items(study)]
     for wave in wave_ids(study):
         one = wave_subset(responses, wave)
-        vals = item_values(one, items)
+        answers = item_answers(one, items)
         scores = set_scores(one, study) if score_sets(study) else pd.DataFrame()
-        subjects = [("item", i, vals.loc[vals["item"] == i, "value"]) for i in items]
-        subjects += [("score", s, scores[s]) for s in scores.columns]
-        for kind, subject, series in subjects:
-            x = series.dropna().to_numpy(dtype=float)
+        subjects = [("item", i, answers[i]) for i in items]
+        subjects += [("score", s, scores[s].dropna().to_numpy(dtype=float)) for s in scores.columns]
+        for kind, subject, x in subjects:
             rows.append({"wave": wave, "subject": subject, "kind": kind, "n": len(x),
                          "mean": x.mean() if len(x) else np.nan, "sd": x.std(ddof=1) if len(x) > 1 else np.nan,
                          "median": float(np.median(x)) if len(x) else np.nan,
