@@ -140,13 +140,16 @@ def _writing(project: Path):
 
 def test_a_failing_late_step_leaves_the_previous_outputs_and_names_the_step(built, baseline):
     """A recommendation citing an unknown finding fails 05_triangulation after 04 ran in the same make
-    (both read analysis/): nothing of the study is replaced (the issue's half-updated outputs)."""
+    (the codebook, which 04 reads, is dated now): nothing of the study is replaced (the issue's
+    half-updated outputs)."""
     bad = built / "data/lancashire-tiat/analysis/recommendations.yml"
-    original, stat = bad.read_bytes(), bad.stat()
+    codebook = built / "data/lancashire-tiat/analysis/codebook.yml"
+    original, stat, book = bad.read_bytes(), bad.stat(), codebook.stat()
     stage = built / ".make/stage/lancashire-tiat"
     kept = built / ".make/kept/lancashire-tiat"
     shutil.copytree(stage, kept, symlinks=True)  # the mirror as built (copy2 keeps the times make compares)
     bad.write_bytes(original.replace(b"findings: [", b"findings: [no_such_finding, ", 1))
+    os.utime(codebook)  # 04 re-runs (and succeeds) in the same make, before 05 fails
     try:
         proc = _make(built, "all", check=False)
         assert proc.returncode != 0
@@ -161,6 +164,7 @@ def test_a_failing_late_step_leaves_the_previous_outputs_and_names_the_step(buil
     finally:  # back to the built state (the rebuild of a good 04-06 is the other cases' business)
         bad.write_bytes(original)
         os.utime(bad, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        os.utime(codebook, ns=(book.st_atime_ns, book.st_mtime_ns))
         shutil.rmtree(stage)
         os.replace(kept, stage)
     assert _make(built, "-q", "all", check=False).returncode == 0
