@@ -1,5 +1,6 @@
 """Shared fixtures."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,19 @@ def mini_tables(monkeypatch):
     monkeypatch.setenv("TIEVAL_ROOT", str(TABLES_ROOT))
     study = load_study(TABLES_ROOT / "data" / "mini-tables", check_files=False)
     return study, load_respondents(study)
+
+
+#: The `mini-nomad` fixture study, which the survey-export fixtures (tests/fixtures/exports/) export.
+MINI_NOMAD = Path(__file__).parent / "fixtures" / "studies" / "mini-nomad"
+
+
+@pytest.fixture(scope="module")
+def mini_nomad():
+    """The `mini-nomad` fixture study (its files not checked)."""
+    return load_study(MINI_NOMAD, check_files=False)
+
+
+@pytest.fixture(scope="module")
+def mini_nomad_auto(mini_nomad):
+    """`mini-nomad` with ``survey.format: auto``: every export layout accepted."""
+    return dataclasses.replace(mini_nomad, survey=dataclasses.replace(mini_nomad.survey, format="auto"))

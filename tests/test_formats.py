@@ -27,13 +27,13 @@ SEVEN = EXPORTS / "seven-point"
 
 
 @pytest.fixture(scope="module")
-def study():
-    return load_study(STUDY, check_files=False)
+def study(mini_nomad):
+    return mini_nomad
 
 
 @pytest.fixture(scope="module")
-def auto(study):
-    return dataclasses.replace(study, survey=dataclasses.replace(study.survey, format="auto"))
+def auto(mini_nomad_auto):
+    return mini_nomad_auto
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from tieval import store
-from tieval.config import load_study
 from tieval.errors import InputError
 from tieval.survey.exports import sheets
 from tieval.survey.exports.sheets import Merge, Sheet, fill_header_merges, pick_sheet, read_sheet
@@ -28,13 +27,13 @@ STUDY = FIXTURES / "studies" / "mini-nomad"
 
 
 @pytest.fixture(scope="module")
-def study():
-    return load_study(STUDY, check_files=False)
+def study(mini_nomad):
+    return mini_nomad
 
 
 @pytest.fixture(scope="module")
-def auto(study):
-    return dataclasses.replace(study, survey=dataclasses.replace(study.survey, format="auto"))
+def auto(mini_nomad_auto):
+    return mini_nomad_auto
 
 
 def _named(study, sheet):
