@@ -456,7 +456,7 @@ def test_failure_while_writing_leaves_every_previous_file(project, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", failing(pd.DataFrame.to_csv))
     monkeypatch.setattr(store, "_write_csv_arrow", failing(store._write_csv_arrow))
-    monkeypatch.setattr(store.pq, "write_table", failing(store.pq.write_table))
+    monkeypatch.setattr(store, "_write_row_groups", failing(store._write_row_groups))
     raw = project / "data" / "mini-nomad" / "raw"
     shutil.copy(EXPORTS / "numeric_recodes.csv", raw / "survey.csv")
     (raw / "survey.csv").write_bytes((raw / "survey.csv").read_bytes().replace(b"Not sure yet", b"Changed"))

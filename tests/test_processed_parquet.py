@@ -132,3 +132,47 @@ def test_a_read_column_by_column_is_the_whole_table_read(tmp_path, categorical):
     part = store._read_columns(path, ["code", "item_id"], categorical)
     assert list(part.columns) == ["code", "item_id"] and len(part) == 12
     assert store._read_columns(path, [], categorical).shape[1] == 0
+
+
+def _many_respondents(n: int) -> pd.DataFrame:
+    """``n`` respondents answering two items, in respondent order, as the cleaning step builds them."""
+    ids = [f"R{i:05d}" for i in range(n)]
+    return pd.DataFrame(
+        {
+            "study": pd.Categorical(["s"] * 2 * n),
+            "respondent_id": pd.Categorical([r for r in ids for _ in range(2)]),
+            "item_id": pd.Categorical(["Q1", "Q2"] * n),
+            "code": pd.Categorical(["1", ""] * n),
+            "label": pd.Categorical(["Yes", ""] * n),
+            "category": pd.Categorical(["yes", "not_answered"] * n),
+            "missing_reason": pd.Categorical(["", "not_answered"] * n),
+        }
+    )
+
+
+def test_each_row_group_stores_only_the_respondent_ids_it_uses(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "ROW_GROUP", 100)
+    monkeypatch.setattr(store, "COMPACT_ABOVE", 16)
+    frame, path = _many_respondents(500), tmp_path / "r.parquet"
+    store.write_parquets({path: frame}, _kinds)
+    parquet = pq.ParquetFile(path)
+    assert parquet.metadata.num_row_groups == 10
+    for group in range(10):
+        ids = parquet.read_row_group(group, columns=["respondent_id"]).column(0).chunk(0)
+        assert len(ids.dictionary) == 50  # 100 rows of two answers each, not all 500 ids
+        assert ids.dictionary.to_pylist() == sorted(ids.dictionary.to_pylist())
+        study = parquet.read_row_group(group, columns=["study"]).column(0).chunk(0)
+        assert len(study.dictionary) == 1  # a small dictionary is kept as it is
+    back = store.read_parquet(path, lambda c: column_type("responses", c), [])
+    assert back["respondent_id"].astype(str).tolist() == frame["respondent_id"].astype(str).tolist()
+    assert back["respondent_id"].cat.categories.tolist() == sorted(set(frame["respondent_id"].astype(str)))
+    again = tmp_path / "again.parquet"
+    store.write_parquets({again: frame}, _kinds)
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_an_empty_table_is_written_with_its_schema(tmp_path):
+    path = tmp_path / "r.parquet"
+    store.write_parquets({path: _responses().iloc[:0]}, _kinds)
+    assert pq.read_metadata(path).num_rows == 0
+    assert pq.read_schema(path).field("item_id").type == pa.dictionary(pa.int8(), pa.string())

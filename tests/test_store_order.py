@@ -30,7 +30,7 @@ def test_plain_text_and_a_missing_value_sort_the_same_way():
     values = ["😀", None, "\uffff", "a"]
     codes, cats = store._sorted_categorical(pd.Series(values, dtype=object))
     assert cats == ["", "a", "\uffff", "😀"]  # U+FFFF sorts before U+1F600 (as UTF-8 and sorted() order)
-    assert codes.tolist() == [3, 0, 2, 1] and codes.dtype == np.int64
+    assert codes.tolist() == [3, 0, 2, 1] and codes.dtype == np.int8  # the smallest index type of 4 entries
 
 
 def test_no_categories():

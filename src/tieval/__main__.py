@@ -197,7 +197,7 @@ def _dispatch(args) -> int:
 
 def _site_command(args) -> int:
     """``index`` (the index page and manifest) and ``pdf`` (a PDF of every reader view, system Chromium)."""
-    from tieval.pipeline import step_line
+    from tieval.console import step_line
 
     if args.command == "index":
         from tieval.report.html import build_index
@@ -222,15 +222,15 @@ def _site_command(args) -> int:
 def _build_command(args) -> int:
     """``check`` and ``publish``: the build's own steps around the notebooks (see :mod:`tieval.staging`)."""
     if args.command == "check":
+        from tieval.atomic import write_text
         from tieval.integrity import preflight
-        from tieval.store import write_text
 
         preflight(args.study)
         if args.stamp:
             write_text("checked\n", args.stamp)
         return 0
     if args.command == "publish":
-        from tieval.pipeline import step_line
+        from tieval.console import step_line
         from tieval.staging import publish
 
         start = time.perf_counter()

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tieval.atomic import sha256_file, write_text
 from tieval.config import input_paths, load_study
 from tieval.errors import InputError
 from tieval.paths import check_study_id, project_root
-from tieval.store import sha256_file, write_text
 
 __all__ = ["MANIFEST_NAME", "raw_files", "write_manifest", "read_manifest", "verify_manifest", "preflight"]
 

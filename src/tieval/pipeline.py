@@ -37,6 +37,7 @@ from pathlib import Path
 from tieval import notebook_io, registry, staging
 from tieval.atomic import atomic_write
 from tieval.config import load_study
+from tieval.console import step_line
 from tieval.errors import InputError
 from tieval.integrity import preflight
 from tieval.paths import check_study_id, failed_dir, project_root, step_dir
@@ -184,11 +185,6 @@ def redact_notebook(nb, names=()) -> None:
                 output["evalue"] = redact_text(output["evalue"], names)
             if "traceback" in output:
                 output["traceback"] = [redact_text(t, names) for t in output["traceback"]]
-
-
-def step_line(study: str, step: str, seconds: float) -> str:
-    """The one line a successful step prints: ``lancashire-tiat   03_tables           4.2 s``."""
-    return f"{study:<18} {step:<18} {seconds:5.1f} s"
 
 
 def run_command(

@@ -635,7 +635,7 @@ def _index_type(n: int):
 
 def _sorted_categorical(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     """``(codes, categories)`` of a text column: categories sorted in code-point order, a missing
-    value as the empty text ``''``."""
+    value as the empty text ``''``; the codes in the smallest index type (:func:`_index_type`)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         categories = column.cat.categories
         text = isinstance(categories.dtype, pd.StringDtype)  # already str: no per-value str()
@@ -647,11 +647,14 @@ def _sorted_categorical(column: pd.Series) -> tuple[np.ndarray, list[str]]:
         if "" not in cats:
             cats.append("")
         codes = np.where(codes < 0, cats.index(""), codes)
+    width = np.dtype(_index_type(len(cats)).to_pandas_dtype())
     # code-point order (as sorted() orders str): Arrow sorts UTF-8 bytes, which is the same order
     order = np.asarray(pc.sort_indices(pa.array(cats, type=pa.string())), dtype=np.int64) if cats else []
-    remap = np.empty(len(cats), dtype=np.int64)
+    if np.array_equal(order, np.arange(len(cats))):  # already in order (a Categorical of sorted texts)
+        return codes.astype(width, copy=False), cats
+    remap = np.empty(len(cats), dtype=width)
     remap[order] = np.arange(len(cats))
-    return remap[codes] if len(cats) else codes.astype(np.int64), [cats[i] for i in order]
+    return remap[codes], [cats[i] for i in order]
 
 
 def _numbers(column: pd.Series) -> np.ndarray:
@@ -669,9 +672,7 @@ def _arrow_column(column: pd.Series, kind: str) -> pa.Array:
     """``column`` as an Arrow array of the declared ``kind`` (see :data:`tieval.schema.COLUMN_TYPES`)."""
     if kind == "category":
         codes, cats = _sorted_categorical(column)
-        return pa.DictionaryArray.from_arrays(
-            pa.array(codes, type=_index_type(len(cats))), pa.array(cats, type=pa.string())
-        )
+        return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(cats, type=pa.string()))
     if kind == "text":
         if isinstance(column.dtype, pd.CategoricalDtype):
             codes, cats = _sorted_categorical(column)
@@ -695,6 +696,46 @@ def _arrow_type_matches(arrow_type, kind: str) -> bool:
     }[kind](arrow_type)
 
 
+#: A dictionary column is compacted per row group when its dictionary has more entries than this.
+COMPACT_ABOVE = 1 << 12
+
+
+def _compact(array: pa.Array, start: int, stop: int) -> pa.Array:
+    """Rows ``start:stop`` of ``array``; a dictionary column of many entries (respondent ids) keeps
+    only the entries those rows use, in the dictionary's order.
+
+    Parquet stores a column's dictionary once per row group: sliced as is, a million-entry
+    dictionary of respondent ids would be written (and read back, and hashed) in every group,
+    although each group uses a small run of it."""
+    part = array.slice(start, stop - start)
+    if not pa.types.is_dictionary(array.type) or len(array.dictionary) <= COMPACT_ABOVE:
+        return part
+    codes = np.asarray(part.indices)
+    used, inverse = np.unique(codes, return_inverse=True)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(inverse.astype(codes.dtype), type=array.type.index_type), array.dictionary.take(pa.array(used))
+    )
+
+
+def _write_row_groups(table: pa.Table, handle) -> None:
+    """Write ``table`` as Parquet, :data:`ROW_GROUP` rows per group, each dictionary column compacted
+    per group (:func:`_compact`); fixed options (:data:`_PARQUET_OPTIONS`), so the same table always
+    gives the same bytes.  Read back, a column holds the same values (a reader unifies the groups'
+    dictionaries; :func:`read_parquet` sorts the categories)."""
+    table = table.combine_chunks()
+    options = {k: v for k, v in _PARQUET_OPTIONS.items() if k != "row_group_size"}
+    columns = [
+        table.column(j).chunk(0) if table.column(j).num_chunks else table.column(j) for j in range(table.num_columns)
+    ]
+    with pq.ParquetWriter(handle, table.schema, **options) as writer:
+        if not table.num_rows:
+            writer.write_table(table)
+        for start in range(0, table.num_rows, ROW_GROUP):
+            stop = min(table.num_rows, start + ROW_GROUP)
+            group = pa.Table.from_arrays([_compact(c, start, stop) for c in columns], schema=table.schema)
+            writer.write_table(group, row_group_size=ROW_GROUP)
+
+
 def write_parquets(tables: dict, kinds, csvs: dict | None = None) -> list[Path]:
     """Write several frames as Parquet ({path: frame}), and the ``csvs`` ({path: frame}) as
     :func:`write_csvs` does, as one unit: every file is complete before any is renamed into
@@ -709,7 +750,7 @@ def write_parquets(tables: dict, kinds, csvs: dict | None = None) -> list[Path]:
             arrays = [_arrow_column(frame.iloc[:, j], kinds(path, str(c))) for j, c in enumerate(frame.columns)]
             table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
             handle = stack.enter_context(atomic_write(path, "wb"))
-            pq.write_table(table, handle, **_PARQUET_OPTIONS)
+            _write_row_groups(table, handle)
         for path, frame in csvs.items():
             _stage_csv(stack, path, frame, False)
     return [note_output(path) for path in list(tables) + list(csvs)]
