@@ -779,7 +779,7 @@ def _read_columns(path: Path, columns: list[str], categorical: bool) -> pd.DataF
     if not columns or len(set(columns)) < len(columns):
         return _arrow_to_pandas(pq.read_table(path, columns=columns), categorical)
     parts = {c: _arrow_to_pandas(pq.read_table(path, columns=[c]), categorical)[c] for c in columns}
-    return pd.DataFrame(parts, columns=columns)
+    return pd.DataFrame(parts, columns=columns, copy=False)  # a dict of Series is copied by default
 
 
 def read_parquet(
