@@ -39,6 +39,7 @@ from tieval.survey.wave_data import as_text, is_linked_design, wave_column, wave
 __all__ = [
     "answer_values",
     "item_answers",
+    "iter_item_answers",
     "COLUMNS",
     "FAMILIES",
     "comparisons",
@@ -103,7 +104,13 @@ def item_answers(responses: pd.DataFrame, item_ids: list[str]) -> dict[str, np.n
     order, as :func:`item_values` gives them, but without turning the long table's respondent and
     item ids into text: the items are compared on their codes (:func:`tieval.survey.columns.distinct`),
     so a million respondents' answers are read in a few passes of small integers.  An item without
-    rows gets an empty array.
+    rows gets an empty array.  :func:`iter_item_answers` gives them one item at a time."""
+    return dict(iter_item_answers(responses, item_ids))
+
+
+def iter_item_answers(responses: pd.DataFrame, item_ids: list[str]):
+    """``(item id, answered codes)`` for each item of ``item_ids`` in turn (:func:`item_answers`),
+    so that a caller summarising each item holds one item's answers at a time.
 
     Each item's rows are picked by one comparison of the (small integer) item codes: no row-length
     sort order or copy of the codes is made, so at a million respondents (26 million rows) the
@@ -112,15 +119,13 @@ def item_answers(responses: pd.DataFrame, item_ids: list[str]) -> dict[str, np.n
     position = {str(u): k for k, u in enumerate(uniques)}
     code = responses["code"].to_numpy(dtype=float)
     answered = is_answered(responses["missing_reason"])
-    out = {}
     for i in item_ids:
         k = position.get(i)
         if k is None:
-            out[i] = np.empty(0)
+            yield i, np.empty(0)
             continue
         x = code[(codes == k) & answered]
-        out[i] = x[~np.isnan(x)]
-    return out
+        yield i, x[~np.isnan(x)]
 
 
 def item_values(responses: pd.DataFrame, item_ids: list[str]) -> pd.DataFrame:
@@ -252,16 +257,21 @@ def descriptives(study: Study, responses: pd.DataFrame) -> pd.DataFrame:
     items = [it.id for it in change_items(study)]
     for wave in wave_ids(study):
         one = wave_subset(responses, wave)
-        answers = item_answers(one, items)
+        # each item summarised as soon as its answers are picked (one item's answers held at a time),
+        # the score sets after them
+        for subject, x in iter_item_answers(one, items):
+            rows.append(_describe(wave, subject, "item", x))
         scores = set_scores(one, study) if score_sets(study) else pd.DataFrame()
-        subjects = [("item", i, answers[i]) for i in items]
-        subjects += [("score", s, scores[s].dropna().to_numpy(dtype=float)) for s in scores.columns]
-        for kind, subject, x in subjects:
-            rows.append({"wave": wave, "subject": subject, "kind": kind, "n": len(x),
-                         "mean": x.mean() if len(x) else np.nan, "sd": x.std(ddof=1) if len(x) > 1 else np.nan,
-                         "median": float(np.median(x)) if len(x) else np.nan,
-                         "min": x.min() if len(x) else np.nan, "max": x.max() if len(x) else np.nan})  # fmt: skip
+        rows += [_describe(wave, s, "score", scores[s].dropna().to_numpy(dtype=float)) for s in scores.columns]
     return pd.DataFrame(rows, columns=["wave", "subject", "kind", "n", "mean", "sd", "median", "min", "max"])
+
+
+def _describe(wave: str, subject: str, kind: str, x: np.ndarray) -> dict:
+    """One row of :func:`descriptives`: n, mean, sd (n - 1), median, min and max of ``x``."""
+    return {"wave": wave, "subject": subject, "kind": kind, "n": len(x),
+            "mean": x.mean() if len(x) else np.nan, "sd": x.std(ddof=1) if len(x) > 1 else np.nan,
+            "median": float(np.median(x)) if len(x) else np.nan,
+            "min": x.min() if len(x) else np.nan, "max": x.max() if len(x) else np.nan}  # fmt: skip
 
 
 def _change_value(row: pd.Series, unit: str, category: str) -> float:
