@@ -1219,16 +1219,24 @@ def item_summary(validation: Validation) -> pd.DataFrame:
     rows = []
     for item in validation.study.items:
         d = validation.items[item.id]
-        missing = d.per_record(d.missing)[inc]
+        # records per distinct answer (as per_record broadcasts them: a position -1 is the last one),
+        # then summed by missing reason: no per-record text is made
+        positions = np.asarray(d.index)[inc] % max(len(d.missing), 1)
+        per_value = np.bincount(positions, minlength=len(d.missing))
+        missing = np.asarray(d.missing, dtype=object)
+
+        def count(reason: str) -> int:
+            return int(per_value[missing == reason].sum())  # noqa: B023 - used within this iteration
+
         rows.append(
             {
                 "item": item.id,
                 "column": d.column,
                 "scale": d.scale.id,
                 "read_as": "numeric codes" if d.recoded else ("numbers" if d.scale.type == "numeric" else "labels"),
-                "answered": int((missing == "").sum()),
-                "not_relevant": int((missing == "not_relevant").sum()),
-                "not_answered": int((missing == "not_answered").sum()),
+                "answered": count(""),
+                "not_relevant": count("not_relevant"),
+                "not_answered": count("not_answered"),
             }
         )
     return pd.DataFrame(
