@@ -101,8 +101,9 @@ BAD_ROW = 734_512
 BAD_SIZE = 1_000_000
 #: The planted bad cell: a misspelt agreement label.
 BAD_VALUE = "Stronlgy agree"
-#: Targets of issue 8 (at the largest size; exponent between 1e5 and 1e6).
-TARGETS = {"ratio_to_floor": 3.0, "peak_rss_mb": 4096.0, "growth_exponent": 1.15}
+#: Targets at the largest size (exponent between 1e5 and 1e6): issue 8's memory and growth, and
+#: issue 17's ratio to the floor (2x; issue 8 asked for 3x).
+TARGETS = {"ratio_to_floor": 2.0, "peak_rss_mb": 4096.0, "growth_exponent": 1.15}
 #: Bumped whenever the generator's output changes, so cached files are not reused.
 GENERATOR_VERSION = 1
 #: Configurations of the floor read (the faster median of the two is the floor).
@@ -616,7 +617,8 @@ def bench_figure(records: list[dict]):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2))
     ax1.plot(n, [r["seconds"] for r in records], "o-", color="#0072B2", label="survey path (in memory)")
     ax1.plot(n, [r["floor_seconds"] for r in records], "s--", color="#555555", label="floor: bare pyarrow read")
-    ax1.plot(n, [3 * r["floor_seconds"] for r in records], ":", color="#D55E00", label="target: 3 x floor")
+    ratio = TARGETS["ratio_to_floor"]
+    ax1.plot(n, [ratio * r["floor_seconds"] for r in records], ":", color="#D55E00", label=f"target: {ratio:g} x floor")
     if all("io_seconds" in r for r in records):
         ax1.plot(
             n,

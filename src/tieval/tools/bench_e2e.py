@@ -305,17 +305,31 @@ def e2e_figure(records: list[dict]):
 
     ns = [r["respondents"] for r in records]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
-    ax1.plot(ns, [r["build"]["seconds"] for r in records], "o-", label="make (every notebook + HTML)")
-    ax1.plot(ns, [r["triangulation_edit"]["seconds"] for r in records], "s--", label="make after a triangulation edit")
+    # one colour per series in both panels (Okabe-Ito), whatever series a record lacks
+    colour = {"make": "#0072B2", "edit": "#E69F00", "floor": "#555555", "pandas": "#CC79A7", "duckdb": "#009E73"}
+    ax1.plot(
+        ns, [r["build"]["seconds"] for r in records], "o-", color=colour["make"], label="make (every notebook + HTML)"
+    )
+    ax1.plot(
+        ns,
+        [r["triangulation_edit"]["seconds"] for r in records],
+        "s--",
+        color=colour["edit"],
+        label="make after a triangulation edit",
+    )
+    ax2.plot(
+        ns, [r["build"]["peak_tree_mb"] for r in records], "o-", color=colour["make"], label="make, whole process tree"
+    )
     for mode, style in (("floor", ":"), ("pandas", "-."), ("duckdb", "-")):
         done = [(n, r["peers"][mode]) for n, r in zip(ns, records) if r.get("peers", {}).get(mode, {}).get("seconds")]
+        failed = [n for n, r in zip(ns, records) if r.get("peers", {}).get(mode, {}).get("completed") is False]
+        label = f"peer: {mode}" + (
+            " (no result at " + ", ".join(f"{n:,}" for n in failed) + ": out of memory)" if failed else ""
+        )
         if done:
-            ax1.plot([n for n, _ in done], [p["seconds"] for _, p in done], style, marker=".", label=f"peer: {mode}")
-    ax2.plot(ns, [r["build"]["peak_tree_mb"] for r in records], "o-", label="make, whole process tree")
-    for mode in ("floor", "pandas", "duckdb"):
-        done = [(n, r["peers"][mode]) for n, r in zip(ns, records) if r.get("peers", {}).get(mode, {}).get("seconds")]
-        if done:
-            ax2.plot([n for n, _ in done], [p["peak_tree_mb"] for _, p in done], ".:", label=f"peer: {mode}")
+            xs = [n for n, _ in done]
+            ax1.plot(xs, [q["seconds"] for _, q in done], style, marker="D", color=colour[mode], label=label)
+            ax2.plot(xs, [q["peak_tree_mb"] for _, q in done], style, marker="D", color=colour[mode], label=label)
     for ax, label in ((ax1, "seconds"), (ax2, "peak memory (MB)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
