@@ -253,3 +253,30 @@ def test_tree_run_measures_the_whole_process_tree(tmp_path):
     result = tree_run([sys.executable, "-c", parent], tmp_path)
     assert result["returncode"] == 0
     assert result["peak_tree_mb"] > 200  # more than either process alone
+
+
+def test_a_failed_build_is_named_by_its_error_lines():
+    from tieval.tools.bench_e2e import _failure
+
+    out = (
+        "lancashire-tiat    01_study_overview    4.6 s\n"
+        "error: kernel died while running 03_tables (out of memory?)\n"
+        "make: *** [.make/rules.mk:40: outputs/lancashire-tiat/03_tables/03_tables.ipynb] Error 2\n"
+    )
+    assert _failure(out).splitlines() == out.splitlines()[1:]
+    assert _failure("one line\nlast line\n") == "last line"
+    assert _failure("") == "no output"
+
+
+def test_the_figure_leaves_out_a_size_that_did_not_build(tmp_path):
+    from tieval.tools.bench_e2e import e2e_figure
+
+    done = {
+        "respondents": 1000,
+        "build": {"returncode": 0, "seconds": 30.0, "peak_tree_mb": 500.0},
+        "triangulation_edit": {"seconds": 10.0},
+        "peers": {},
+    }
+    failed = {"respondents": 10_000_000, "build": {"returncode": 2, "seconds": 900.0, "peak_tree_mb": 23_000.0}}
+    fig = e2e_figure([done, failed])
+    assert [list(line.get_xdata()) for line in fig.axes[0].lines][:1] == [[1000]]

@@ -229,12 +229,15 @@ def measure_size(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None, 
     }
     record["load_before_build"] = _load()
     build = tree_run(["make"], project, env)
-    if build["returncode"] != 0:
-        raise RuntimeError(f"make failed at {n}:\n{build['output'][-3000:]}")
     record["build"] = {k: v for k, v in build.items() if k != "output"} | {
         "step_seconds": _step_seconds(build["output"])
     }
     record["load_after_build"] = _load()
+    if build["returncode"] != 0:  # recorded (a size that does not complete is a result), then nothing more
+        record["build"]["failure"] = _failure(build["output"])
+        shutil.rmtree(project / "outputs", ignore_errors=True)
+        shutil.rmtree(project / "data" / "processed", ignore_errors=True)
+        return record
     processed = project / "data" / "processed" / BENCH_STUDY
     record["processed_mb"] = round(sum(p.stat().st_size for p in processed.iterdir()) / 1e6, 1)
     tri = project / "data" / BENCH_STUDY / "analysis" / "triangulation.yml"
@@ -267,6 +270,15 @@ def measure_size(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None, 
     shutil.rmtree(project / "outputs", ignore_errors=True)
     shutil.rmtree(project / "data" / "processed", ignore_errors=True)
     return record
+
+
+def _failure(output: str) -> str:
+    """The last lines of a failed build's output that say what failed (its ``error:`` lines and
+    make's own, at most five)."""
+    lines = [line for line in output.splitlines() if "error" in line.lower() or line.startswith("make")]
+    if not lines:
+        lines = output.strip().splitlines()[-1:] or ["no output"]
+    return "\n".join(lines[-5:])
 
 
 #: The planted bad cell of the ten-million-row check: (respondents, spreadsheet row).
@@ -303,6 +315,7 @@ def e2e_figure(records: list[dict]):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415 - as above
 
+    records = [r for r in records if r["build"].get("returncode", 0) == 0]  # a failed size has no times
     ns = [r["respondents"] for r in records]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
     # one colour per series in both panels (Okabe-Ito), whatever series a record lacks
@@ -361,7 +374,12 @@ def run(
     for n in sizes:
         record = measure_size(n, seed=seed, peers=peers)
         records.append(record)
-        b, t = record["build"], record["triangulation_edit"]
+        b = record["build"]
+        if "failure" in b:
+            print(f"e2e {n:>10,}: make FAILED after {b['seconds']:.1f} s, {b['peak_tree_mb']:.0f} MB peak:", flush=True)
+            print(b["failure"], flush=True)
+            continue
+        t = record["triangulation_edit"]
         print(
             f"e2e {n:>10,}: make {b['seconds']:.1f} s, {b['peak_tree_mb']:.0f} MB peak; "
             f"triangulation edit {t['seconds']:.1f} s; load {record['load_before_build']}",
