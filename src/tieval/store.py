@@ -633,28 +633,33 @@ def _index_type(n: int):
     return pa.int8() if n < 2**7 else pa.int16() if n < 2**15 else pa.int32()
 
 
-def _sorted_categorical(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """``(codes, categories)`` of a text column: categories sorted in code-point order, a missing
-    value as the empty text ``''``; the codes in the smallest index type (:func:`_index_type`)."""
+def _dictionary(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None, pa.Array]:
+    """``(codes, remap, dictionary)`` of a text column, without copying its codes: the dictionary
+    (an Arrow string array) sorted in code-point order, a missing value as the empty text ``''``;
+    ``remap[codes]`` (or ``codes`` itself when ``remap`` is None) gives each row's position in it,
+    in the smallest index type (:func:`_index_type`).  A missing code (-1) picks ``remap``'s last
+    entry."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         categories = column.cat.categories
         text = isinstance(categories.dtype, pd.StringDtype)  # already str: no per-value str()
-        codes, cats = np.asarray(column.cat.codes), categories.tolist() if text else [str(c) for c in categories]
+        codes = np.asarray(column.cat.codes)
+        cats = pa.array(categories.array if text else [str(c) for c in categories], type=pa.string())
     else:
         codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
-        cats = [str(c) for c in uniques]
-    if len(codes) and codes.min() < 0:
-        if "" not in cats:
-            cats.append("")
-        codes = np.where(codes < 0, cats.index(""), codes)
+        cats = pa.array([str(c) for c in uniques], type=pa.string())
+    missing = bool(len(codes)) and codes.min() < 0
+    empty = pc.index(cats, "").as_py() if missing else -1
+    if missing and empty < 0:
+        cats, empty = pa.concat_arrays([cats, pa.array([""], type=pa.string())]), len(cats)
     width = np.dtype(_index_type(len(cats)).to_pandas_dtype())
     # code-point order (as sorted() orders str): Arrow sorts UTF-8 bytes, which is the same order
-    order = np.asarray(pc.sort_indices(pa.array(cats, type=pa.string())), dtype=np.int64) if cats else []
-    if np.array_equal(order, np.arange(len(cats))):  # already in order (a Categorical of sorted texts)
-        return codes.astype(width, copy=False), cats
-    remap = np.empty(len(cats), dtype=width)
+    order = np.asarray(pc.sort_indices(cats), dtype=np.int64)
+    if np.array_equal(order, np.arange(len(cats))) and not missing:  # already in order, nothing missing
+        return codes, None, cats
+    remap = np.empty(len(cats) + 1, dtype=width)
     remap[order] = np.arange(len(cats))
-    return remap[codes], [cats[i] for i in order]
+    remap[-1] = remap[empty] if missing else 0
+    return codes, remap, cats.take(pa.array(order))
 
 
 def _numbers(column: pd.Series) -> np.ndarray:
@@ -668,20 +673,30 @@ def _numbers(column: pd.Series) -> np.ndarray:
     return np.asarray(pd.to_numeric(column.astype(object).replace("", np.nan), errors="raise"), dtype=float)
 
 
-def _arrow_column(column: pd.Series, kind: str) -> pa.Array:
-    """``column`` as an Arrow array of the declared ``kind`` (see :data:`tieval.schema.COLUMN_TYPES`)."""
-    if kind == "category":
-        codes, cats = _sorted_categorical(column)
-        return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(cats, type=pa.string()))
+def _column_parts(column: pd.Series, kind: str):
+    """A function ``part(start, stop)`` giving rows ``start:stop`` of ``column`` as an Arrow array of
+    the declared ``kind`` (see :data:`tieval.schema.COLUMN_TYPES`).  A text column's dictionary is
+    sorted once for the whole column; each part converts only its own rows, so a table is written
+    one row group at a time without a second copy of it in Arrow."""
+    if kind in ("category", "text") and (kind == "category" or isinstance(column.dtype, pd.CategoricalDtype)):
+        codes, remap, dictionary = _dictionary(column)
+        width = np.dtype(_index_type(len(dictionary)).to_pandas_dtype())
+
+        def indices(start: int, stop: int) -> pa.Array:
+            rows = codes[start:stop]
+            return pa.array(rows.astype(width, copy=False) if remap is None else remap[rows])
+
+        if kind == "category":
+            return lambda start, stop: pa.DictionaryArray.from_arrays(indices(start, stop), dictionary)
+        return lambda start, stop: dictionary.take(indices(start, stop)) if stop > start else pa.array([], pa.string())
     if kind == "text":
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes, cats = _sorted_categorical(column)
-            return pa.array(cats, type=pa.string()).take(pa.array(codes)) if len(codes) else pa.array([], pa.string())
-        return pc.fill_null(pa.array(column.astype(object), type=pa.string()), "")
+        return lambda start, stop: pc.fill_null(pa.array(column.iloc[start:stop].astype(object), type=pa.string()), "")
     if kind == "int32":
-        return pa.array(np.asarray(column, dtype=np.int64).astype(np.int32), type=pa.int32())
+        return lambda start, stop: pa.array(
+            np.asarray(column.iloc[start:stop], dtype=np.int64).astype(np.int32), type=pa.int32()
+        )
     if kind == "float64":
-        return pa.array(_numbers(column), type=pa.float64(), from_pandas=True)
+        return lambda start, stop: pa.array(_numbers(column.iloc[start:stop]), type=pa.float64(), from_pandas=True)
     raise ValueError(f"unknown column type {kind!r}")
 
 
@@ -700,40 +715,46 @@ def _arrow_type_matches(arrow_type, kind: str) -> bool:
 COMPACT_ABOVE = 1 << 12
 
 
-def _compact(array: pa.Array, start: int, stop: int) -> pa.Array:
-    """Rows ``start:stop`` of ``array``; a dictionary column of many entries (respondent ids) keeps
+def _compact(part: pa.Array) -> pa.Array:
+    """One row group's rows of a column; a dictionary column of many entries (respondent ids) keeps
     only the entries those rows use, in the dictionary's order.
 
-    Parquet stores a column's dictionary once per row group: sliced as is, a million-entry
+    Parquet stores a column's dictionary once per row group: written as is, a million-entry
     dictionary of respondent ids would be written (and read back, and hashed) in every group,
     although each group uses a small run of it."""
-    part = array.slice(start, stop - start)
-    if not pa.types.is_dictionary(array.type) or len(array.dictionary) <= COMPACT_ABOVE:
+    if not pa.types.is_dictionary(part.type) or len(part.dictionary) <= COMPACT_ABOVE:
         return part
     codes = np.asarray(part.indices)
     used, inverse = np.unique(codes, return_inverse=True)
     return pa.DictionaryArray.from_arrays(
-        pa.array(inverse.astype(codes.dtype), type=array.type.index_type), array.dictionary.take(pa.array(used))
+        pa.array(inverse.astype(codes.dtype), type=part.type.index_type), part.dictionary.take(pa.array(used))
     )
 
 
-def _write_row_groups(table: pa.Table, handle) -> None:
-    """Write ``table`` as Parquet, :data:`ROW_GROUP` rows per group, each dictionary column compacted
-    per group (:func:`_compact`); fixed options (:data:`_PARQUET_OPTIONS`), so the same table always
-    gives the same bytes.  Read back, a column holds the same values (a reader unifies the groups'
-    dictionaries; :func:`read_parquet` sorts the categories)."""
-    table = table.combine_chunks()
+def _write_row_groups(parts: list, names: list[str], n_rows: int, handle) -> None:
+    """Write a table of ``n_rows`` rows as Parquet, :data:`ROW_GROUP` rows per group, converting
+    each column's rows of one group at a time (``parts``: :func:`_column_parts` per column) and
+    compacting each dictionary column per group (:func:`_compact`); fixed options
+    (:data:`_PARQUET_OPTIONS`), so the same table always gives the same bytes.  Read back, a column
+    holds the same values (a reader unifies the groups' dictionaries; :func:`read_parquet` sorts
+    the categories)."""
     options = {k: v for k, v in _PARQUET_OPTIONS.items() if k != "row_group_size"}
-    columns = [
-        table.column(j).chunk(0) if table.column(j).num_chunks else table.column(j) for j in range(table.num_columns)
-    ]
-    with pq.ParquetWriter(handle, table.schema, **options) as writer:
-        if not table.num_rows:
+    if not n_rows:
+        table = pa.Table.from_arrays([part(0, 0) for part in parts], names=names)
+        with pq.ParquetWriter(handle, table.schema, **options) as writer:
             writer.write_table(table)
-        for start in range(0, table.num_rows, ROW_GROUP):
-            stop = min(table.num_rows, start + ROW_GROUP)
-            group = pa.Table.from_arrays([_compact(c, start, stop) for c in columns], schema=table.schema)
+        return
+    writer = None
+    try:
+        for start in range(0, n_rows, ROW_GROUP):
+            stop = min(n_rows, start + ROW_GROUP)
+            group = pa.Table.from_arrays([_compact(part(start, stop)) for part in parts], names=names)
+            if writer is None:
+                writer = pq.ParquetWriter(handle, group.schema, **options)
             writer.write_table(group, row_group_size=ROW_GROUP)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def write_parquets(tables: dict, kinds, csvs: dict | None = None) -> list[Path]:
@@ -743,14 +764,14 @@ def write_parquets(tables: dict, kinds, csvs: dict | None = None) -> list[Path]:
 
     ``kinds(path, column)`` gives each column's declared type (``category``, ``text``, ``int32``,
     ``float64``); the frame's index is not written and no pandas metadata is stored, so the file
-    depends only on the values and their declared types (byte-identical for the same data)."""
+    depends only on the values and their declared types (byte-identical for the same data).  A
+    table is converted to Arrow one row group at a time (:func:`_write_row_groups`)."""
     csvs = csvs or {}
     with contextlib.ExitStack() as stack:
         for path, frame in tables.items():
-            arrays = [_arrow_column(frame.iloc[:, j], kinds(path, str(c))) for j, c in enumerate(frame.columns)]
-            table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+            parts = [_column_parts(frame.iloc[:, j], kinds(path, str(c))) for j, c in enumerate(frame.columns)]
             handle = stack.enter_context(atomic_write(path, "wb"))
-            _write_row_groups(table, handle)
+            _write_row_groups(parts, [str(c) for c in frame.columns], len(frame), handle)
         for path, frame in csvs.items():
             _stage_csv(stack, path, frame, False)
     return [note_output(path) for path in list(tables) + list(csvs)]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tieval.mixed.findings import CONVERGENCE, SILENCE, Triangulation
+from tieval.report import style
 
 __all__ = [
     "SURVEY_SOURCE",
@@ -61,7 +62,7 @@ def convergence_matrix(tri: Triangulation, excerpts: pd.DataFrame) -> pd.DataFra
 def convergence_figure(matrix: pd.DataFrame):
     """A grid of findings (rows) by data source (columns), each cell coloured by the finding's
     convergence code (Okabe-Ito colours) and lettered (A, P, D, S) so colour is not the only cue."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    plt = style.pyplot()
     from matplotlib.colors import ListedColormap  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
     from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 

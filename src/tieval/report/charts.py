@@ -23,6 +23,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 
+from tieval.report import style
+
 __all__ = [
     "OKABE_ITO",
     "NOT_RELEVANT_COLOUR",
@@ -123,7 +125,7 @@ def diverging_bars(
     included; not-relevant answers are drawn in grey in a separate right-hand panel.
     ``groups``: (title, item ids) in display order.  Segments of 7 % or more are labelled.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    plt = style.pyplot()
 
     has_nr = not_relevant in counts.columns and counts[not_relevant].sum() > 0
     cols = levels + ([not_relevant] if has_nr else [])
@@ -270,7 +272,7 @@ def numeric_histograms(
     coloured by the scale's collapsed bins with each bin's total printed in its colour.
 
     ``counts``: items (index) x values in order (column names are the values as text)."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    plt = style.pyplot()
     from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     bin_colours = [OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["purple"]]
@@ -350,7 +352,7 @@ def proportion_chart(frame: pd.DataFrame, *, label_width: int = 50, colour: str 
     """Horizontal bars of proportions with Wilson 95 % intervals and ``k/n`` labels.
 
     ``frame`` columns: label, count, base, percent (unrounded), ci_lower, ci_upper (percent)."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    plt = style.pyplot()
 
     n = len(frame)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * n + 1.1))
@@ -399,7 +401,7 @@ def word_chart(freq: pd.DataFrame, *, cloud: bool = True, seed: int = 0, top: in
     with a word cloud of the same counts beside them when ``cloud`` (laid out with ``seed``).
 
     ``freq`` columns: word, count, and optionally in_report."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
+    plt = style.pyplot()
     from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
 
     shown = freq.head(top)
@@ -481,6 +483,7 @@ FLOW_EDGE = "#3182bd"
 def measure_text(texts: list[str], *, fontsize: float = FLOW_FONT, dpi: int = FLOW_DPI) -> list[tuple[float, float]]:
     """Width and height in pixels of each (multi-line, centred) text as matplotlib draws it at ``dpi``,
     measured by the Agg renderer's own text extents (the sizes the drawing then uses)."""
+    style.apply()
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - matplotlib: heavy
     from matplotlib.figure import Figure  # noqa: PLC0415
 
@@ -587,6 +590,7 @@ def flow_chart(layout: dict):
     its ``dpi`` (save it without a tight bounding box, so the layout's coordinates are the PNG's):
     a rounded box per stage with its text centred, an arrow from each parent's bottom edge to the
     box's top edge."""
+    style.apply()
     from matplotlib.figure import Figure  # noqa: PLC0415 - matplotlib: heavy, loaded only to draw
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: PLC0415
 

@@ -90,8 +90,7 @@ def _display_html(markup: str) -> None:
 
 
 def start(study: str, step: str, **parameters) -> StepContext:
-    """Begin a notebook step: move to the project root, load the study, set the plot style,
-    and show the reconstruction (or invention) notice when the study's data are reconstructed (or invented)."""
+    """Begin a notebook step: move to the project root, load the study and show the reconstruction (or invention) notice when the study's data are reconstructed (or invented)."""
     root = project_root(Path.cwd())
     if str(root) not in ("", "."):
         os.chdir(root)
@@ -99,38 +98,10 @@ def start(study: str, step: str, **parameters) -> StepContext:
     _USED_IDS.clear()
     cfg = load_study(study)
     store.note_input(cfg.config_file)
-    _plot_style()
     ctx = StepContext(cfg, step, {"study": study, **parameters})
     if cfg.data_notice:
         banner(cfg.data_notice)
     return ctx
-
-
-def _plot_style() -> None:
-    import matplotlib  # noqa: PLC0415 - matplotlib: heavy, loaded when a step starts
-
-    matplotlib.use("Agg") if not _in_ipython() else None
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - after the backend is chosen
-    import seaborn as sns  # noqa: PLC0415 - seaborn: heavy, loaded when a step starts
-
-    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", font_scale=0.95)
-    plt.rcParams.update(
-        {
-            "figure.dpi": 100,
-            "savefig.dpi": 100,
-            "figure.figsize": (8, 4.5),
-            "svg.hashsalt": "tieval",
-            "svg.fonttype": "none",
-        }
-    )
-
-
-def _in_ipython() -> bool:
-    try:
-        from IPython import get_ipython  # noqa: PLC0415 - IPython: only inside a notebook
-    except ImportError:
-        return False
-    return get_ipython() is not None
 
 
 def banner(text: str) -> None:
