@@ -28,9 +28,11 @@ from tieval.survey.scores import (
     construct_scores,
     construct_summary,
     cronbach_alpha,
+    forget,
     item_matrix,
     reverse_codes,
     scored_constructs,
+    scores_table,
 )
 
 ROOT = Path(__file__).parent / "fixtures" / "tables" / "root"
@@ -109,3 +111,16 @@ def test_construct_summary(mini):
     assert c1["basis"] == RECONSTRUCTION_BASIS  # the fixture study is marked reconstructed
     assert np.isnan(summary.loc["c2", "reference_alpha"])
     assert summary.loc["c2", "alpha_n"] == 5
+
+
+def test_forget_drops_the_kept_matrix_and_the_tables_stay_the_same(mini):
+    from tieval.survey import scores  # noqa: PLC0415 - the module's kept results
+
+    study, responses = mini
+    summary, table = construct_summary(responses, study), scores_table(responses, study)
+    assert scores._LAST["matrix"] is not None  # kept for scores_table, which reused it
+    forget()
+    assert not scores._LAST
+    pd.testing.assert_frame_equal(construct_summary(responses, study), summary)
+    forget()
+    pd.testing.assert_frame_equal(scores_table(responses, study), table)

@@ -830,6 +830,7 @@ def read_parquet(
         if not _arrow_type_matches(arrow_type, kinds(column)):
             raise InputError(path, f"a column of type {kinds(column)}", column=column, found=str(arrow_type))
     frame = _read_columns(path, wanted, categorical)
+    pa.default_memory_pool().release_unused()  # the Arrow copies of the columns read: back to the system
     for column in wanted:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             cats = frame[column].cat.categories

@@ -43,12 +43,13 @@ from tieval.report.survey_tables import (
     table_views,
 )
 from tieval.survey.counts import distributions, multi_select_cells
-from tieval.survey.data import included, load_survey
+from tieval.survey.data import load_survey, n_included
 from tieval.survey.disclosure import check_min_cell
 from tieval.survey.matching import match_summary
 from tieval.survey.published_tables import Reproduction, reproduce, rounding_note
 from tieval.survey.scores import (
     construct_summary,
+    forget,
     reliability_table,
     score_range_text,
     score_sets,
@@ -282,7 +283,7 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
     min_cell = check_min_cell(min_cell)
     respondents, responses = load_survey(study)
     rep = reproduce(study, responses, respondents, load_published(study), min_cell=min_cell)
-    has_data = len(included(respondents)) > 0
+    has_data = n_included(respondents) > 0
     notes: dict[str, str] = {}
     data: list[Block] = [Note(respondent_summary(respondents) if has_data else NO_DATA)]
     if not has_data:
@@ -345,6 +346,7 @@ def run(study: Study, *, min_cell: int = 0) -> TablesResult:
     if has_data and scored:
         summary_table = _by_wave(construct_summary, responses, study)
         scores = None if min_cell else _by_wave(scores_table, responses, study)
+        forget()  # both tables made: the item matrix they shared is not needed again
         if study.reconstructed:
             constructs.append(Banner(RECONSTRUCTED_SCORES))
         constructs.append(

@@ -37,7 +37,7 @@ from tieval.report.figures import AppendixFigure, render, write_figure
 from tieval.report.present import Block, Html, Note, Table
 from tieval.schema import RESPONDENTS
 from tieval.survey import counts, disclosure
-from tieval.survey.data import included, load_survey
+from tieval.survey.data import load_survey, n_included
 from tieval.survey.wave_change import study_change
 from tieval.survey.wave_data import study_linkage, wave_ids, wave_subset
 
@@ -165,7 +165,7 @@ def run(study: Study, *, min_cell: int = 0) -> TriangulationResult:
         evidence=(
             Note(
                 f"{len(tri.findings)} findings; {len(stats)} survey statistics computed from "
-                f"{len(included(respondents))} respondents."
+                f"{n_included(respondents)} respondents."
             ),
         ),
         joint=_joint(study, joint, stats, qual),

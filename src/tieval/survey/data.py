@@ -36,6 +36,7 @@ __all__ = [
     "as_text",
     "CATEGORICAL",
     "included",
+    "n_included",
     "load_survey",
     "received",
     "NO_ITEMS_REASON",
@@ -124,6 +125,11 @@ def load_respondents(study: Study, columns: list[str] | None = None) -> pd.DataF
 def included(respondents: pd.DataFrame) -> pd.DataFrame:
     """The respondents whose answers are analysed (status complete or partial)."""
     return respondents[respondents["status"] != "excluded"].reset_index(drop=True)
+
+
+def n_included(respondents: pd.DataFrame) -> int:
+    """How many respondents are analysed (``len(included(respondents))``, without copying the table)."""
+    return int((respondents["status"] != "excluded").sum())
 
 
 def received(respondents: pd.DataFrame) -> pd.Series:

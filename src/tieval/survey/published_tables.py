@@ -74,6 +74,7 @@ from tieval.survey.counts import (
     percent_rounded,
     rated_items,
 )
+from tieval.survey.data import n_included
 from tieval.survey.intervals import wilson_interval
 from tieval.survey.matching import comparison, reproduced_list, text_proportions
 from tieval.survey.wave_data import wave_ids, wave_labels, wave_subset
@@ -431,13 +432,13 @@ def _reproduce(
 ) -> Reproduction:
     """:func:`reproduce` on one set of answers (a single-wave study's, or one ``wave`` ``(id, label)``
     of a study with waves, whose tables are then named ``table<k>_<wave>``, "Table k (label)")."""
-    n_included = int((respondents["status"] != "excluded").sum())  # len(included(respondents))
+    n_analysed = n_included(respondents)
     cells = disclosure.item_cells(study, responses, respondents, min_cell)
     demo_cells = disclosure.demographic_cells(study, respondents, min_cell)
     figures = resolve_figures(published, study)
     suffix = f"_{wave[0]}" if wave else ""
     figures["table"] = np.where(figures["table"] != "", figures["table"] + suffix, "")
-    if n_included == 0:  # no survey answers: nothing can be reproduced from them
+    if n_analysed == 0:  # no survey answers: nothing can be reproduced from them
         figures["computable"] = False
     values = figure_values(figures, cells, demo_cells)
     rep = Reproduction(cells, demo_cells, figures, values, min_cell=min_cell)
@@ -450,7 +451,7 @@ def _reproduce(
         location = rows["location"].iloc[0]
         number = f"{location} ({wave[1]})" if wave else location
         comp = rows[rows["computable"]]
-        if comp.empty and n_included == 0:
+        if comp.empty and n_analysed == 0:
             rep.skipped[tid] = f"{number}: there are no survey responses to rebuild it from"
             continue
         if comp.empty and rows["unit"].isin(STATISTIC_UNITS).all():  # one note for every wave of the table

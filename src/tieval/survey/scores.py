@@ -52,6 +52,7 @@ __all__ = [
     "construct_summary",
     "basis",
     "scores_table",
+    "forget",
     "score_sets",
     "score_range_text",
     "set_scores",
@@ -168,6 +169,13 @@ def _item_matrix_rows(responses: pd.DataFrame, study: Study, items: list[Item]) 
 #: What :func:`_construct_data` computed for the last responses table: keys ``responses`` (a weak
 #: reference to the table), ``study``, ``items``, ``matrix`` and ``scores`` (by ``min_items``).
 _LAST: dict[str, object] = {}
+
+
+def forget() -> None:
+    """Drop the kept item matrix and scores now (see :func:`_construct_data`): a step that has both
+    the construct summary and the scores frees their memory (two gigabytes at ten million
+    respondents) before its next section builds matrices of its own."""
+    _LAST.clear()
 
 
 def _forget(ref: weakref.ref) -> None:
