@@ -280,3 +280,18 @@ def test_the_figure_leaves_out_a_size_that_did_not_build(tmp_path):
     failed = {"respondents": 10_000_000, "build": {"returncode": 2, "seconds": 900.0, "peak_tree_mb": 23_000.0}}
     fig = e2e_figure([done, failed])
     assert [list(line.get_xdata()) for line in fig.axes[0].lines][:1] == [[1000]]
+
+
+def test_merge_keeps_the_records_of_other_sizes(tmp_path):
+    from tieval.tools import bench_e2e  # noqa: PLC0415
+
+    path = tmp_path / "e2e.json"
+    old = [{"respondents": 100_000, "when": "A"}, {"respondents": 10_000_000, "when": "A"}]
+    path.write_text(json.dumps({"records": old, "bad_cell": {"row": 1}, "when": "A"}), encoding="utf-8")
+    new = [{"respondents": 10_000_000, "when": "B"}]
+    records, checked, when = bench_e2e.merged(path, new, None, "B")
+    assert [(r["respondents"], r["when"]) for r in records] == [(100_000, "A"), (10_000_000, "B")]
+    assert checked == {"row": 1}  # no bad-cell check now: the file's is kept
+    assert when == "A (10^5); B (10^7)"
+    assert bench_e2e.merged(tmp_path / "none.json", new, None, "B") == (new, None, "B")
+    assert bench_e2e._sizes_text([{"respondents": 2_500_000}]) == "2,500,000"

@@ -382,6 +382,7 @@ def test_clean_study_writes_the_contract_deterministically(project):
     result = clean_study("mini-nomad", root=project)
     names = sorted(str(p.relative_to(project)) for p in result.written)
     assert names == [
+        "data/processed/mini-nomad/answer_counts.parquet",
         "data/processed/mini-nomad/free_text.parquet",
         "data/processed/mini-nomad/respondents.parquet",
         "data/processed/mini-nomad/responses.parquet",

@@ -20,6 +20,7 @@ def _responses() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "study": cat(["s", "s", "s"]),
+            "wave": cat(["survey", "survey", "survey"]),
             "respondent_id": cat(["R2", "R2", "R1"]),
             "item_id": cat(["Q1", "Q2", "Q1"], categories=["Q2", "Q1"]),
             "code": cat(["5", "", "2.5"]),
@@ -56,7 +57,7 @@ def test_columns_are_stored_with_their_declared_types(tmp_path):
 
 def test_read_gives_sorted_categories_and_checks_types(tmp_path):
     path = tmp_path / "r.parquet"
-    store.write_parquets({path: _responses()}, _kinds)
+    store.write_parquets({path: _responses().drop(columns=["wave"])}, _kinds)
     frame = store.read_parquet(path, lambda c: column_type("responses", c), ["item_id"])
     assert list(frame["item_id"].cat.categories) == ["Q1", "Q2"]
     assert frame["item_id"].tolist() == ["Q1", "Q2", "Q1"]
@@ -81,10 +82,13 @@ def test_csv_copy_is_what_the_csv_writer_wrote(tmp_path, monkeypatch):
         id = "s"
         demographics = ()
 
-    (written,) = data.export_csv(_Study(), tmp_path)
-    assert written.name == "responses.csv"
+    copies = {path.name: path for path in data.export_csv(_Study(), tmp_path)}
+    assert sorted(copies) == ["answer_counts.csv", "responses.csv"]  # the counts are written with the responses
+    written = copies["responses.csv"]
     assert written.read_bytes() == (tmp_path / "direct.csv").read_bytes()
-    assert written.read_text().splitlines()[1] == "s,R2,Q1,5,'=Agree,agree,"
+    assert written.read_text().splitlines()[1] == "s,survey,R2,Q1,5,'=Agree,agree,"
+    counted = copies["answer_counts.csv"].read_text().splitlines()
+    assert counted[0] == "study,wave,item_id,code,label,category,missing_reason,n_rows" and len(counted) == 4
 
 
 def test_a_failed_write_leaves_the_previous_files(tmp_path, monkeypatch):

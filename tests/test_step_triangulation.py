@@ -134,17 +134,17 @@ def test_a_study_without_findings_has_notes(tmp_path, monkeypatch):
 
 def test_the_step_reads_only_the_columns_its_statistics_need(study, monkeypatch):
     """An edit of the findings at a million respondents re-runs in seconds because the step reads
-    the item-cell columns only (no respondent ids); the statistics are those of the full read."""
+    the answer counts only (no long table); the statistics are those of the full read."""
     full = triangulation.run(study).tables["triangulation_statistics.csv"]
     asked = []
 
-    def spy(study, columns=None, respondent_columns=None):
-        asked.append((columns, respondent_columns))
-        return load_survey(study, columns, respondent_columns)
+    def spy(study, columns=None, respondent_columns=None, *, counted=False):
+        asked.append((columns, respondent_columns, counted))
+        return load_survey(study, columns, respondent_columns, counted=counted)
 
     monkeypatch.setattr(triangulation, "load_survey", spy)
     narrow = triangulation.run(study)
-    assert asked == [(counts.ITEM_CELL_COLUMNS, [])]
+    assert asked == [(counts.ITEM_CELL_COLUMNS, [], True)]  # the answer counts, not the long table
     pd.testing.assert_frame_equal(narrow.tables["triangulation_statistics.csv"], full)
     respondents, responses = load_survey(study, counts.ITEM_CELL_COLUMNS, [])
     assert list(respondents.columns) == ["status"] and "respondent_id" not in responses.columns

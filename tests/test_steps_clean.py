@@ -67,6 +67,7 @@ def test_write_writes_the_processed_tables_and_exclusions(root, study):
     result = clean.run(study)
     written = clean.write(result)
     assert sorted(str(p.relative_to(root)) for p in written) == [
+        "data/processed/mini-nomad/answer_counts.parquet",
         "data/processed/mini-nomad/free_text.parquet",
         "data/processed/mini-nomad/respondents.parquet",
         "data/processed/mini-nomad/responses.parquet",

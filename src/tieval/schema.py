@@ -25,6 +25,7 @@ __all__ = [
     "EXCLUSIONS",
     "MISSING_REASONS",
     "LINKAGE",
+    "ANSWER_COUNTS",
     "SINGLE_WAVE",
     "PROCESSED_TYPES",
     "DEMOGRAPHIC_TYPE",
@@ -58,6 +59,12 @@ FREE_TEXT = ["study", "wave", "respondent_id", "question_id", "text"]
 #: respondents by id within a wave), never the link key itself.  Never shown in outputs.
 LINKAGE = ["person", "wave", "respondent_id"]
 
+#: processed/<study>/answer_counts.parquet — how many rows of responses.parquet carry each answer:
+#: one row per distinct (wave, item_id, code, label, category, missing_reason), ``n_rows`` their
+#: number.  A step that only counts answers (the triangulation) reads this small table instead of
+#: the long one.
+ANSWER_COUNTS = ["study", "wave", "item_id", "code", "label", "category", "missing_reason", "n_rows"]
+
 MISSING_REASONS = ("", "not_answered", "not_relevant")
 
 # --- column types of the processed tables (Parquet) -------------------------------------------------
@@ -81,6 +88,7 @@ COLUMN_TYPES: dict[str, str] = {
     "status": "category",
     "exclusion_reason": "category",
     "n_items_answered": "int32",
+    "n_rows": "int32",
     "item_id": "category",
     "code": "float64",
     "label": "category",
@@ -97,6 +105,7 @@ PROCESSED_TYPES: dict[str, dict[str, str]] = {
     "responses": {"respondent_id": "category"},
     "free_text": {"respondent_id": "category"},
     "linkage": {"respondent_id": "text"},
+    "answer_counts": {},
 }
 
 #: Type of a demographic column of respondents (named by the demographic's id).

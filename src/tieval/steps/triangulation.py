@@ -89,8 +89,10 @@ class TriangulationResult:
 def survey_columns(tri: Triangulation) -> list[str] | None:
     """The responses (and respondents) columns the findings' statistics need: the item-cell
     columns (:data:`tieval.survey.counts.ITEM_CELL_COLUMNS`), with ``wave`` when a finding names a
-    wave; every column (None) when one names a change (the paired tests read respondent ids).
-    At a million respondents this is what lets an edit of the findings re-run in seconds."""
+    wave, which the answer counts hold (:func:`tieval.survey.data.load_survey` with ``counted``);
+    every column of the long table (None) when one names a change (the paired tests read
+    respondent ids).  At a million respondents this is what lets an edit of the findings re-run
+    without reading the long table."""
     specs = [q for f in tri.findings for q in f.quantitative]
     if any(q.statistic == "change" for q in specs):
         return None
@@ -137,7 +139,8 @@ def run(study: Study, *, min_cell: int = 0) -> TriangulationResult:
     tri = load_triangulation(study, qual.codebook, qual.excerpts, qual.codings)
     columns = survey_columns(tri)
     people = None if columns is None else [c for c in columns if c in RESPONDENTS]
-    respondents, responses = load_survey(study, columns, people)
+    # counting answers needs only the answer counts (a few hundred rows), not the long table
+    respondents, responses = load_survey(study, columns, people, counted=columns is not None)
     cells = disclosure.item_cells(study, responses, respondents, min_cell)
     stats = finding_statistics(tri, cells, study, **_wave_evidence(study, tri, respondents, responses, min_cell))
     joint = joint_display(tri, stats, qual.codebook, shown, study)

@@ -6,7 +6,8 @@ collapsed category) or of :func:`demographic_cells` (per demographic: each level
 respondents who did not say), each with its count, base, percent and Wilson 95 % interval.
 Every table, text proportion and disclosure decision is read off these cells, so a number
 cannot be computed two ways.  :func:`distributions` and :func:`scale_counts` reshape them
-for the full-distribution tables and the figures.
+for the full-distribution tables and the figures.  :func:`item_cells` counts the long table or its
+answer counts (:func:`tieval.survey.data.answer_counts`) the same way.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def _skeleton(study: Study, items) -> pd.DataFrame:
 def item_cells(responses: pd.DataFrame, study: Study, n_included: int) -> pd.DataFrame:
     """Count every cell of every rated item.
 
-    ``responses`` as returned by :func:`load_responses`; ``n_included`` the number of
+    ``responses`` as returned by :func:`load_responses`, or its answer counts
+    (:func:`tieval.survey.data.answer_counts`: the same cells); ``n_included`` the number of
     included respondents (everyone who could have answered).  Columns: item_id, kind
     (level / not_relevant / missing / category), label, category, code, order, count,
     n_shown, n_answered, base, percent, ci_lower, ci_upper (percent), and the
@@ -198,7 +200,8 @@ def _answer_counts(responses: pd.DataFrame, study: Study, sk: pd.DataFrame, item
     skeleton's level codes and (item, level) pairs counted with ``bincount``; (item, label)
     pairs of not-relevant rows are counted and each distinct label normalised once
     (:func:`tieval.config.normalise_label`).  A code that is no level of its item, or a
-    not-relevant label its scale does not list, is not counted."""
+    not-relevant label its scale does not list, is not counted.  An answer-counts table
+    (:func:`answer_counts`) is counted the same way, each row weighted by its ``n_rows``."""
     position = {it.id: j for j, it in enumerate(items)}
     item_codes, item_names = distinct(responses["item_id"])
     item_lut = np.array([position.get(v, -1) for v in item_names] + [-1], dtype=np.int64)
@@ -206,13 +209,15 @@ def _answer_counts(responses: pd.DataFrame, study: Study, sk: pd.DataFrame, item
     reason_lut = reason_table(reasons)
     label_codes, labels = distinct(responses["label"])
     code = responses["code"].to_numpy(dtype=float)
+    # an answer-counts table (:func:`answer_counts`): each row stands for n_rows rows of the long table
+    weights = responses["n_rows"].to_numpy(dtype=np.int64) if "n_rows" in responses.columns else None
     is_level = (sk["kind"] == "level").to_numpy()
     level_code = sk["code"].to_numpy(dtype=float)[is_level]
     values = np.unique(level_code)  # every level code, sorted
     level_of = _level_index(values)
     n_values, width = len(values), len(labels) + 1  # label code + 1: 0 is a missing label
     levels = np.zeros(len(items) * n_values, dtype=np.int64)
-    nr_pairs = []
+    nr_pairs, nr_weights = [], []
     for start in range(0, len(code), BLOCK):
         block = slice(start, start + BLOCK)
         item = item_lut.take(item_codes[block], mode="wrap")
@@ -221,9 +226,14 @@ def _answer_counts(responses: pd.DataFrame, study: Study, sk: pd.DataFrame, item
         if n_values:
             at = level_of(code[block][rows])
             hit = at >= 0
-            levels += np.bincount(item[rows][hit] * n_values + at[hit], minlength=len(levels))
+            w = None if weights is None else weights[block][rows][hit]
+            levels += np.bincount(item[rows][hit] * n_values + at[hit], weights=w, minlength=len(levels)).astype(
+                np.int64, copy=False
+            )
         rows = (item >= 0) & (reason == NOT_RELEVANT)
         nr_pairs.append(item[rows] * width + label_codes[block][rows] + 1)
+        if weights is not None:
+            nr_weights.append(weights[block][rows])
     out_level = np.full(len(sk), np.nan)
     row_item = sk["item_id"].map(position).to_numpy()[is_level]
     out_level[is_level] = levels[row_item * n_values + np.searchsorted(values, level_code)]
@@ -232,7 +242,12 @@ def _answer_counts(responses: pd.DataFrame, study: Study, sk: pd.DataFrame, item
     for it in items:
         for label in study.scale_of(it).not_relevant:
             lookup[(it.id, normalise_label(label))] = label
-    pairs, counts = np.unique(np.concatenate(nr_pairs) if nr_pairs else np.zeros(0, dtype=np.int64), return_counts=True)
+    every_pair = np.concatenate(nr_pairs) if nr_pairs else np.zeros(0, dtype=np.int64)
+    if weights is None:
+        pairs, counts = np.unique(every_pair, return_counts=True)
+    else:
+        pairs, inverse = np.unique(every_pair, return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate(nr_weights), minlength=len(pairs)).astype(np.int64)
     totals: dict[tuple[str, str], int] = {}
     for pair, count in zip(pairs.tolist(), counts.tolist()):
         j, k = divmod(pair, width)

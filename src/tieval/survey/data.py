@@ -1,12 +1,14 @@
-"""Writing and loading the processed survey tables (respondents, responses, free text, linkage).
+"""Writing and loading the processed survey tables (respondents, responses, answer counts, free text, linkage).
 
 The one place that knows where and how processed data are stored: ``data/processed/<study>/
 <table>.parquet``, each column of the type :mod:`tieval.schema` declares (checked on read).
 :func:`write_tables` writes them (the cleaning step), :func:`load_respondents`,
 :func:`load_responses` and :func:`load_free_text` read them (only the columns asked for, when
-given), the responses validated against the instrument
-(:func:`tieval.survey.validate.check_responses`).  :func:`export_csv` writes CSV copies.
+given), the responses (and their answer counts, with ``load_survey(..., counted=True)``) validated
+against the instrument (:func:`tieval.survey.validate.check_responses`).  :func:`export_csv` writes CSV copies.
 :func:`included` and :func:`received` say who is analysed and who counts as a response.
+:func:`answer_counts` shrinks the long responses table to one row per distinct answer (written
+beside it, read by steps that only count answers).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from tieval import store
 from tieval.config import Study, Wave
 from tieval.errors import InputError
 from tieval.paths import processed_dir
-from tieval.schema import FREE_TEXT, LINKAGE, RESPONDENTS, RESPONSES, SINGLE_WAVE, column_type
+from tieval.schema import ANSWER_COUNTS, FREE_TEXT, LINKAGE, RESPONDENTS, RESPONSES, SINGLE_WAVE, column_type
+from tieval.survey.columns import BLOCK, distinct
 from tieval.survey.validate import check_responses
 
 __all__ = [
@@ -30,6 +33,8 @@ __all__ = [
     "load_table",
     "load_respondents",
     "load_responses",
+    "load_answer_counts",
+    "answer_counts",
     "CHECKED",
     "load_free_text",
     "export_csv",
@@ -53,11 +58,76 @@ NO_LINK_KEY_REASON = "no_link_key"
 
 
 #: The processed tables, by name (the file is ``<name>.parquet``): their required columns.
-TABLES = {"respondents": RESPONDENTS, "responses": RESPONSES, "free_text": FREE_TEXT, "linkage": LINKAGE}
+TABLES = {
+    "respondents": RESPONDENTS,
+    "responses": RESPONSES,
+    "answer_counts": ANSWER_COUNTS,
+    "free_text": FREE_TEXT,
+    "linkage": LINKAGE,
+}
 
 #: The tables whose dictionary-encoded columns are read as ``Categorical`` (the long responses
-#: table: one small integer per row); the others' are read as plain text.
-CATEGORICAL = ("responses",)
+#: table, one small integer per row, and its answer counts, read by the same counting code); the
+#: others' are read as plain text.
+CATEGORICAL = ("responses", "answer_counts")
+
+
+#: The columns whose distinct combinations :func:`answer_counts` counts.
+ANSWER_KEY = [c for c in ANSWER_COUNTS if c != "n_rows"]
+
+#: Above this many possible combinations, :func:`answer_counts` counts the distinct ones found
+#: (sorting each block) instead of a dense ``bincount`` over all of them.
+DENSE_COMBINATIONS = 1 << 24
+
+
+def answer_counts(responses: pd.DataFrame) -> pd.DataFrame:
+    """How many rows of the long ``responses`` table carry each distinct answer: one row per
+    distinct (study, wave, item_id, code, label, category, missing_reason) with ``n_rows``
+    (:data:`tieval.schema.ANSWER_COUNTS`), in the order of the table's categories (each column's
+    distinct values in the order :func:`~tieval.survey.columns.distinct` gives, the first column
+    varying slowest).  A missing value stays missing.
+
+    Each column is read off its distinct values, the combination of a row numbered in mixed radix
+    and the numbers counted with ``bincount`` in blocks of :data:`BLOCK` rows: one pass over a
+    table of 260 million rows, with temporaries the size of a block."""
+    parts = [distinct(responses[c]) for c in ANSWER_KEY]
+    sizes = np.array([len(uniques) + 1 for _, uniques in parts], dtype=np.int64)  # last: missing
+    radix = np.append(np.cumprod(sizes[::-1])[::-1][1:], 1)
+    total = int(np.prod(sizes))
+    dense = total <= DENSE_COMBINATIONS
+    tally = np.zeros(total if dense else 0, dtype=np.int64)
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    # a column of one value and no missing one (study, and wave in one file) adds nothing to a key
+    varying = [
+        (codes, size, weight)
+        for (codes, uniques), size, weight in zip(parts, sizes, radix)
+        if len(uniques) != 1 or (len(codes) and codes.min() < 0)
+    ]
+    for start in range(0, len(responses), BLOCK):
+        key = np.zeros(min(BLOCK, len(responses) - start), dtype=np.int64)
+        for codes, size, weight in varying:
+            block = codes[start : start + BLOCK].astype(np.int64)
+            if len(block) and block.min() < 0:
+                block[block < 0] = size - 1
+            key += block * weight
+        if dense:
+            tally += np.bincount(key, minlength=total)
+        else:
+            found.append(np.unique(key, return_counts=True))
+    if dense:
+        keys = np.flatnonzero(tally)
+        n_rows = tally[keys]
+    else:
+        keys, inverse = np.unique(np.concatenate([k for k, _ in found] or [np.zeros(0, np.int64)]), return_inverse=True)
+        n_rows = np.bincount(inverse, weights=np.concatenate([c for _, c in found] or [np.zeros(0)]))
+        n_rows = n_rows.astype(np.int64)
+    out = {}
+    for (_, uniques), size, weight, column in zip(parts, sizes, radix, ANSWER_KEY):
+        codes = (keys // weight) % size
+        codes = np.where(codes == size - 1, -1, codes)
+        out[column] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques), validate=False)
+    out["n_rows"] = n_rows.astype(np.int32)
+    return pd.DataFrame(out, columns=ANSWER_COUNTS)
 
 
 def table_path(study_id: str, name: str, root: Path | None = None) -> Path:
@@ -73,7 +143,12 @@ def _kind(name: str):
 def write_tables(study_id: str, tables: dict[str, pd.DataFrame], root: Path | None = None, extra=None) -> list[Path]:
     """Write processed tables ({name: frame}) of a study as Parquet, as one unit with the ``extra``
     CSVs ({path: frame}, e.g. the exclusions table): every file is complete before any is renamed
-    into place, so a failure changes nothing.  Returns the paths written (Parquet first)."""
+    into place, so a failure changes nothing.  Returns the paths written (Parquet first).
+
+    The answer counts (:func:`answer_counts`) are written with the responses they count, so the
+    two tables always agree."""
+    if "responses" in tables and "answer_counts" not in tables:
+        tables = {**tables, "answer_counts": answer_counts(tables["responses"])}
     by_path = {table_path(study_id, name, root): (name, frame) for name, frame in tables.items()}
     return store.write_parquets(
         {path: frame for path, (_, frame) in by_path.items()},
@@ -188,27 +263,45 @@ def export_csv(study: Study, root: Path | None = None) -> list[Path]:
 
 # --- the notebook's building blocks ---------------------------------------------------------------
 def load_survey(
-    study: Study, columns: list[str] | None = None, respondent_columns: list[str] | None = None
+    study: Study,
+    columns: list[str] | None = None,
+    respondent_columns: list[str] | None = None,
+    *,
+    counted: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The processed respondents and responses of a study (empty tables for a study without a survey).
 
     ``columns``: read only these responses columns (and the checked ones, :func:`load_responses`),
     e.g. ``counts.ITEM_CELL_COLUMNS`` for a step that only counts answers: at a million respondents
     the respondent ids of the long table are most of its memory.  ``respondent_columns``: read
-    only these respondents columns (``status`` always: :func:`included` needs it)."""
+    only these respondents columns (``status`` always: :func:`included` needs it).  With
+    ``counted`` the second table is the answer counts (:data:`tieval.schema.ANSWER_COUNTS`: one row
+    per distinct answer of the long table, ``n_rows`` how many rows carry it), checked like the
+    responses; :func:`tieval.survey.counts.item_cells` counts it as it counts the long table."""
     if respondent_columns is not None:
         respondent_columns = list(dict.fromkeys(["status", *respondent_columns]))
     if study.survey is None:
         kept = RESPONSES if columns is None else [c for c in RESPONSES if c in {*columns, *CHECKED}]
+        if counted:
+            kept = ANSWER_COUNTS
         people = RESPONDENTS + [d.id for d in study.demographics]
         if respondent_columns is not None:
             people = [c for c in people if c in respondent_columns]
         return (
             pd.DataFrame(columns=people, dtype=str),
-            pd.DataFrame({c: pd.Series(dtype=float if c == "code" else str) for c in kept}),
+            pd.DataFrame({c: pd.Series(dtype=float if c == "code" else int if c == "n_rows" else str) for c in kept}),
         )
     respondents = load_respondents(study, respondent_columns)
+    if counted:
+        return respondents, load_answer_counts(study)
     return respondents, load_responses(study, respondents, columns)
+
+
+def load_answer_counts(study: Study) -> pd.DataFrame:
+    """Read ``processed/<study>/answer_counts.parquet`` (:data:`tieval.schema.ANSWER_COUNTS`),
+    checked against the instrument as the responses are (:func:`check_responses`), with a numeric
+    ``code``."""
+    return check_responses(load_table(study, "answer_counts"), study, table_path(study.id, "answer_counts"))
 
 
 # --- waves and linkage (issue 14) -----------------------------------------------------------------

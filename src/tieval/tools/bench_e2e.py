@@ -361,9 +361,12 @@ def run(
     out: Path | None = None,
     peers: bool = True,
     bad: tuple[int, int] | None = BAD_CHECK,
+    merge: bool = False,
 ) -> list[dict]:
     """Measure every size (and the planted bad cell ``bad``), write ``e2e.json`` and ``e2e.png``
-    into ``out`` (default ``outputs/bench``)."""
+    into ``out`` (default ``outputs/bench``).  With ``merge`` the records of other sizes already in
+    ``out/e2e.json`` are kept (each record carries its own ``when``), so a size measured on its own
+    (``--sizes 1e7``) joins the ``make bench`` run beside it."""
     out = Path(out) if out is not None else outputs_dir("bench")
     records = []
     checked = bad_row_check(*bad, seed=seed) if bad else None
@@ -386,9 +389,36 @@ def run(
             flush=True,
         )
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if merge:
+        records, checked, when = merged(out / "e2e.json", records, checked, when)
     store.write_json({"machine": _machine(), "records": records, "bad_cell": checked, "when": when}, out / "e2e.json")
     _save(records, out)
     return records
+
+
+def _sizes_text(records: list[dict]) -> str:
+    """The records' sizes as words: ``10^5, 10^6`` (a size that is no power of ten with its digits)."""
+    words = []
+    for r in records:
+        n = int(r["respondents"])
+        k = len(str(n)) - 1
+        words.append(f"10^{k}" if n == 10**k else f"{n:,}")
+    return ", ".join(words)
+
+
+def merged(path: Path, records: list[dict], checked: dict | None, when: str) -> tuple[list[dict], dict | None, str]:
+    """``records`` joined with the records of other sizes in the ``e2e.json`` at ``path`` (if any),
+    by size; the file's bad-cell check is kept when none was run now, and ``when`` names both runs."""
+    if not path.is_file():
+        return records, checked, when
+    old = json.loads(path.read_text(encoding="utf-8"))
+    sizes = {r["respondents"] for r in records}
+    kept = [r for r in old.get("records", []) if r["respondents"] not in sizes]
+    if not kept:
+        return records, checked if checked is not None else old.get("bad_cell"), when
+    joined = f"{old.get('when', '?')} ({_sizes_text(kept)}); {when} ({_sizes_text(records)})"
+    both = sorted(kept + records, key=lambda r: r["respondents"])
+    return both, checked if checked is not None else old.get("bad_cell"), joined
 
 
 def _save(records: list[dict], out: Path) -> None:
@@ -409,13 +439,14 @@ def main(argv: list[str] | None = None) -> int:
         "--bad", default=f"{BAD_CHECK[0]}:{BAD_CHECK[1]}", help="N:ROW planted bad cell to check ('' to skip)"
     )
     parser.add_argument("--replot", action="store_true", help="only redraw e2e.png from e2e.json")
+    parser.add_argument("--merge", action="store_true", help="keep the records of other sizes in e2e.json")
     args = parser.parse_args(argv)
     if args.replot:
         out = Path(args.out) if args.out else outputs_dir("bench")
         _save(json.loads((out / "e2e.json").read_text(encoding="utf-8"))["records"], out)
         return 0
     bad = tuple(int(float(x)) for x in args.bad.split(":")) if args.bad else None
-    run(_parse_sizes(args.sizes), seed=args.seed, out=args.out, peers=not args.no_peers, bad=bad)
+    run(_parse_sizes(args.sizes), seed=args.seed, out=args.out, peers=not args.no_peers, bad=bad, merge=args.merge)
     return 0
 
 
