@@ -233,7 +233,7 @@ def test_parser_failures_become_input_errors(study, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("simulated parser crash")
 
-    monkeypatch.setattr(pacsv, "read_csv", broken)
+    monkeypatch.setattr(pacsv, "open_csv", broken)
     with pytest.raises(InputError) as info:
         read_export(EXPORTS / "valid_qualtrics.csv", study)
     assert "valid_qualtrics.csv" in str(info.value)

@@ -42,7 +42,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from tieval import store
 from tieval.config import ROW_ID, ColumnRef, Study, normalise_label
@@ -61,6 +60,7 @@ from tieval.survey.exports.layouts import (
 from tieval.survey.exports.sheets import fill_header_merges, read_sheet
 from tieval.survey.exports.sniff import Sniffed, sniff
 from tieval.survey.exports.spss import sav_columns, sav_header
+from tieval.survey.exports.stream import read_columns
 from tieval.survey.multiselect import option_columns
 
 __all__ = [
@@ -563,9 +563,6 @@ def _raise_bad_byte(
 
 
 #: Arrow type of a coded column (items, demographics, status): text, dictionary-encoded as it is read.
-_CODED = pa.dictionary(pa.int32(), pa.string())
-
-
 def _coded_columns(plan: _Plan) -> set[str]:
     """The kept columns holding answer codes or labels from a closed list (read as categoricals)."""
     coded = {*plan.item_columns.values(), *plan.demographic_columns.values()}
@@ -585,7 +582,7 @@ def _read_csv(path: Path, study: Study, sniffed: Sniffed) -> Export:
     layout = detect_layout(path, records, _declared(study))
     plan = _plan_columns(path, layout, study)
     try:
-        table, invalid = _arrow_read(source, layout, plan)
+        frame, invalid = _arrow_read(source, layout, plan)
     except pa.ArrowInvalid as exc:
         if source.encoding != "utf-8" or not any(w in str(exc) for w in ("UTF8", "utf8", "UTF-8")):
             raise
@@ -602,14 +599,11 @@ def _read_csv(path: Path, study: Study, sniffed: Sniffed) -> Export:
     if invalid:
         if all(not text.strip() for _, _, text in invalid):
             rows, space_rows = _record_rows_without_blank_lines(source, width)
-        if rows is None or len(rows) != table.num_rows:
+        if rows is None or len(rows) != len(frame) + layout.header_rows:
             _raise_field_count(source, layout.names, invalid)
     if rows is None:
-        rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
-
-    table = table.slice(layout.header_rows)
+        rows = np.arange(1, len(frame) + layout.header_rows + 1, dtype=np.int64)
     rows = rows[layout.header_rows :]
-    frame = table.to_pandas()
     frame.columns = [plan.keys[i] for i in plan.keep]
     container = "tsv" if source.delimiter == "\t" else "csv"
     export = _finish(
@@ -618,35 +612,29 @@ def _read_csv(path: Path, study: Study, sniffed: Sniffed) -> Export:
     return export
 
 
-def _arrow_read(source: _Source, layout: Layout, plan: _Plan):
+def _arrow_read(source: _Source, layout: Layout, plan: _Plan) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:
+    """The kept columns below the header rows, batch by batch
+    (:func:`~tieval.survey.exports.stream.read_columns`), and the records Arrow could not split
+    into the header's fields."""
     width = len(layout.names)
     internal = [f"c{i}" for i in range(width)]
-    keep_internal = [internal[i] for i in plan.keep]
     coded = _coded_columns(plan)
-    column_types = {internal[i]: _CODED if plan.keys[i] in coded else pa.string() for i in plan.keep}
     invalid: list[tuple[int, int, str]] = []
 
     def on_invalid(row) -> str:
         invalid.append((row.expected_columns, row.actual_columns, row.text or ""))
         return "skip"
 
-    table = pacsv.read_csv(
+    frame = read_columns(
         source.arrow_input(),
-        read_options=pacsv.ReadOptions(column_names=internal, block_size=1 << 22),
-        parse_options=pacsv.ParseOptions(
-            delimiter=source.delimiter,
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types=column_types,
-            include_columns=keep_internal,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+        internal,
+        [internal[i] for i in plan.keep],
+        {internal[i] for i in plan.keep if plan.keys[i] in coded},
+        source.delimiter,
+        on_invalid,
+        skip=layout.header_rows,
     )
-    return table, invalid
+    return frame, invalid
 
 
 def _scan_records(source: _Source):
