@@ -42,7 +42,6 @@ from tieval.errors import InputError
 from tieval.integrity import preflight
 from tieval.paths import check_study_id, failed_dir, project_root, step_dir
 from tieval.report.html import render_views
-from tieval.survey.redact import redact_text
 
 __all__ = [
     "StepFailed",
@@ -173,7 +172,12 @@ def _redact_names(study: str, root: Path) -> tuple[str, ...]:
 
 
 def redact_notebook(nb, names=()) -> None:
-    """Redact every output of every cell in place (text, rich data, error names, values and tracebacks)."""
+    """Redact every output of every cell in place (text, rich data, error names, values and tracebacks).
+
+    Only a failed run is redacted here, so the redaction (and pandas under it) is imported here,
+    not by every step's runner."""
+    from tieval.survey.redact import redact_text  # noqa: PLC0415 - pandas: loaded only for a failed run
+
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if "text" in output:
