@@ -384,10 +384,13 @@ def reliability_table(responses: pd.DataFrame, study: Study, waves: list[str]) -
     sets = score_sets(study)
     refs = _references(study)
     scale_rows, item_frames = [], []
+    every = list({it.id: it for _, its in sets.values() for it in its}.values())
     for wave in waves:
-        one = wave_subset(responses, wave)
+        # one matrix of every set's items per wave, each set a slice of it (the same respondents
+        # and values item_matrix gives for the set alone)
+        full = item_matrix(wave_subset(responses, wave), study, every).reset_index(drop=True) if every else None
         for sid, (label, items) in sets.items():
-            m = item_matrix(one, study, items).reset_index(drop=True)
+            m = full[[it.id for it in items]]
             alpha = reliability.cronbach_alpha(m)
             omega = reliability.omega_total(m) if len(items) >= 3 else None
             ref, source = refs.get(sid, (np.nan, ""))
