@@ -56,7 +56,11 @@ def _link(target: Path, link: Path) -> None:
         link.unlink()
     elif link.exists():
         return
-    link.symlink_to(rel)
+    try:
+        link.symlink_to(rel)
+    except FileExistsError:  # another step of the study (run in parallel) made it just now
+        if not (link.is_symlink() and os.readlink(link) == rel):
+            raise
 
 
 def prepare_stage(study: str, root: Path | None = None) -> Path:
