@@ -1,9 +1,14 @@
+"""Stage links (tieval.staging): steps of one study run in parallel by make -j share them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tieval import staging
+
+
 def test_a_link_made_meanwhile_by_a_parallel_step_is_accepted(tmp_path, monkeypatch):
-    import os
-    from pathlib import Path
-
-    from tieval import staging
-
     target = tmp_path / "pyproject.toml"
     target.write_text("")
     link = tmp_path / "stage" / "pyproject.toml"
@@ -17,3 +22,21 @@ def test_a_link_made_meanwhile_by_a_parallel_step_is_accepted(tmp_path, monkeypa
     monkeypatch.setattr(Path, "symlink_to", racing)
     staging._link(target, link)
     assert os.readlink(link) == os.path.relpath(target, link.parent)
+
+
+def test_a_different_file_in_the_way_is_still_an_error(tmp_path, monkeypatch):
+    target = tmp_path / "pyproject.toml"
+    target.write_text("")
+    link = tmp_path / "stage" / "pyproject.toml"
+    link.parent.mkdir()
+
+    def racing(self, to, *args, **kwargs):
+        self.write_text("not a link")
+        raise FileExistsError(17, "File exists", str(to))
+
+    monkeypatch.setattr(Path, "symlink_to", racing)
+    try:
+        staging._link(target, link)
+    except FileExistsError:
+        return
+    raise AssertionError("expected FileExistsError")
