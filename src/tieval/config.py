@@ -988,6 +988,19 @@ def input_paths(study: Study, where: Where | None = None) -> list[tuple[Where | 
     """Every input path a study configures: (key, path relative to the study folder, must lie under
     ``raw/``) for the survey export(s), each wave's export(s) and each ``inputs`` entry."""
     at = where or Where(study.config_file)
+    found = _export_paths(study, at)
+    found += [(at.child(f"inputs.{name}"), rel, name in RAW_INPUTS) for name, rel in study.inputs.items()]
+    return found
+
+
+def survey_exports(study: Study) -> list[str]:
+    """The survey export(s) a study configures (``survey.file``, each wave's ``file`` and ``files``), as
+    paths relative to the study folder: the files only the cleaning step reads."""
+    return [rel for _, rel, _ in _export_paths(study, Where(study.config_file))]
+
+
+def _export_paths(study: Study, at: Where) -> list[tuple[Where | None, str, bool]]:
+    """(key, path, True) for each survey export of :func:`input_paths`."""
     found: list[tuple[Where | None, str, bool]] = []
     if study.survey is not None and study.survey.file:
         found.append((at.child("survey.file"), study.survey.file, True))
@@ -998,7 +1011,6 @@ def input_paths(study: Study, where: Where | None = None) -> list[tuple[Where | 
         if wave.survey.file:
             found.append((base.child("file"), wave.survey.file, True))
         found += [(base.child("files").index(j), rel, True) for j, rel in enumerate(wave.survey.files)]
-    found += [(at.child(f"inputs.{name}"), rel, name in RAW_INPUTS) for name, rel in study.inputs.items()]
     return found
 
 

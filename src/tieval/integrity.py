@@ -8,7 +8,9 @@ is not listed, or a listed file that has gone, so a raw export edited by hand
 :func:`preflight` is the check every build step runs first (``python -m tieval
 check STUDY`` runs it alone): a valid study id, a study.yml whose input paths
 stay in the study folder, raw inputs under ``raw/`` and in the manifest, and a
-manifest that matches the files.  After a deliberate change, ``python -m tieval manifest --study STUDY``
+manifest that matches the files.  A step that does not read the survey exports (every step
+after cleaning) checks them as present and listed without hashing them again: ``check``, which
+make runs once before a build's first step, and the cleaning step hash everything.  After a deliberate change, ``python -m tieval manifest --study STUDY``
 (``make manifest``) records the new checksums.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tieval.atomic import sha256_file, write_text
-from tieval.config import input_paths, load_study
+from tieval.config import input_paths, load_study, survey_exports
 from tieval.errors import InputError
 from tieval.paths import check_study_id, project_root
 
@@ -63,17 +65,19 @@ def read_manifest(raw_dir: Path) -> dict[str, str]:
     return entries
 
 
-def verify_manifest(raw_dir: Path) -> list[str]:
-    """Check every raw file against the manifest; return the verified names.
+def verify_manifest(raw_dir: Path, unread=frozenset()) -> list[str]:
+    """Check every raw file against the manifest; return the listed names.
 
-    Raises :class:`InputError` for a changed, unlisted or missing file."""
+    A name in ``unread`` (relative to ``raw_dir``: files the caller does not read) must be present
+    and listed, but its bytes are not hashed.  Raises :class:`InputError` for a changed, unlisted or
+    missing file."""
     raw_dir = Path(raw_dir)
     manifest = read_manifest(raw_dir)
     present = {p.relative_to(raw_dir).as_posix(): p for p in raw_files(raw_dir)}
     for name, digest in manifest.items():
         if name not in present:
             raise InputError(raw_dir / name, "the raw file listed in MANIFEST.sha256 (it is missing)")
-        if sha256_file(present[name]) != digest:
+        if name not in unread and sha256_file(present[name]) != digest:
             raise InputError(
                 raw_dir / name,
                 "the bytes recorded in MANIFEST.sha256 (the raw file has "
@@ -90,17 +94,23 @@ def verify_manifest(raw_dir: Path) -> list[str]:
     return sorted(manifest)
 
 
-def preflight(study: str, root: Path | None = None):
+def preflight(study: str, root: Path | None = None, *, exports: bool = True):
     """Check a study before any step runs; return its loaded config (:class:`tieval.config.Study`).
 
     Raises a one-line :class:`InputError` for an invalid study id, a study.yml problem (an input
     path outside the study folder, a survey export or coded file outside ``raw/``, a missing
     input), a raw file that changed, is missing or is not listed, or a raw input the manifest
-    does not list (a hidden file)."""
+    does not list (a hidden file).
+
+    Without ``exports`` (a step that does not read the survey exports: every step but cleaning)
+    the survey exports are checked as present and listed but not hashed.  ``python -m tieval
+    check``, which make runs before the first step of a build, and the cleaning step hash them;
+    at ten million respondents an export is several gigabytes, about 5 s to hash."""
     check_study_id(study)
     cfg = load_study(study, root or project_root())
     raw_dir = cfg.root / "raw"
-    listed = set(verify_manifest(raw_dir)) if raw_dir.is_dir() else set()
+    unread = set() if exports else _under(raw_dir, [cfg.root / rel for rel in survey_exports(cfg)])
+    listed = set(verify_manifest(raw_dir, unread)) if raw_dir.is_dir() else set()
     for at, rel, raw in input_paths(cfg):
         path = cfg.root / rel
         if raw and path.exists() and path.resolve().relative_to(raw_dir.resolve()).as_posix() not in listed:
@@ -108,3 +118,15 @@ def preflight(study: str, root: Path | None = None):
                 "a raw file listed in raw/MANIFEST.sha256 (run `python -m tieval manifest --study STUDY`)", rel
             )
     return cfg
+
+
+def _under(raw_dir: Path, paths: list[Path]) -> set[str]:
+    """The names relative to ``raw_dir`` of those ``paths`` that lie in it (resolved)."""
+    base = raw_dir.resolve()
+    names = set()
+    for path in paths:
+        try:
+            names.add(path.resolve().relative_to(base).as_posix())
+        except ValueError:
+            continue
+    return names

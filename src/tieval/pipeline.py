@@ -105,7 +105,7 @@ def run_step(
     if not source.is_file():
         raise InputError(source, f"a pipeline notebook named {step}.ipynb")
     if check:
-        preflight(study, root)
+        preflight(study, root, exports=_reads_exports(step))
     work = root
     if stage:
         work = staging.prepare_stage(study, root)
@@ -140,6 +140,15 @@ def run_step(
     scratch.unlink(missing_ok=True)
     failed_path(step, study, root).unlink(missing_ok=True)
     return target
+
+
+def _reads_exports(step: str) -> bool:
+    """Whether ``step`` reads the survey exports: only a step reading ``raw/`` as a whole (the cleaning
+    step) does; a notebook the registry does not know is assumed to."""
+    try:
+        return "raw" in registry.step(step).reads
+    except KeyError:
+        return True
 
 
 def _keep_failed(scratch: Path, step: str, study: str, root: Path, work: Path) -> None:
