@@ -1,6 +1,7 @@
 """Shared fixtures."""
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,11 @@ def mini_nomad():
 def mini_nomad_auto(mini_nomad):
     """`mini-nomad` with ``survey.format: auto``: every export layout accepted."""
     return dataclasses.replace(mini_nomad, survey=dataclasses.replace(mini_nomad.survey, format="auto"))
+
+
+@pytest.fixture()
+def mini_nomad_project(tmp_path):
+    """A throw-away project root holding a copy of the `mini-nomad` fixture study (data/mini-nomad/)."""
+    (tmp_path / "data").mkdir()
+    shutil.copytree(MINI_NOMAD, tmp_path / "data" / "mini-nomad")
+    return tmp_path

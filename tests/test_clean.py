@@ -60,11 +60,9 @@ def tables(checked):
 
 
 @pytest.fixture()
-def project(tmp_path):
+def project(mini_nomad_project):
     """A throw-away project root holding a copy of the fixture study."""
-    (tmp_path / "data").mkdir()
-    shutil.copytree(STUDY, tmp_path / "data" / "mini-nomad")
-    return tmp_path
+    return mini_nomad_project
 
 
 def _pid(original: str) -> str:

@@ -13,15 +13,11 @@ from tieval.config import load_study, survey_exports
 from tieval.errors import InputError
 from tieval.integrity import preflight, verify_manifest
 
-STUDY = Path(__file__).parent / "fixtures" / "studies" / "mini-nomad"
-
 
 @pytest.fixture()
-def project(tmp_path):
+def project(mini_nomad_project):
     """A throw-away project root holding a copy of the fixture study."""
-    (tmp_path / "data").mkdir()
-    shutil.copytree(STUDY, tmp_path / "data" / "mini-nomad")
-    return tmp_path
+    return mini_nomad_project
 
 
 def _edit_export(project: Path) -> None:
