@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tieval import staging
 
 
@@ -35,8 +37,5 @@ def test_a_different_file_in_the_way_is_still_an_error(tmp_path, monkeypatch):
         raise FileExistsError(17, "File exists", str(to))
 
     monkeypatch.setattr(Path, "symlink_to", racing)
-    try:
+    with pytest.raises(FileExistsError):
         staging._link(target, link)
-    except FileExistsError:
-        return
-    raise AssertionError("expected FileExistsError")

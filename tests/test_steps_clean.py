@@ -8,9 +8,6 @@ project root.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -19,15 +16,11 @@ from tieval.errors import InputError
 from tieval.report.present import Note, Table
 from tieval.steps import clean
 
-STUDY = Path(__file__).parent / "fixtures" / "studies" / "mini-nomad"
-
 
 @pytest.fixture()
-def root(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
-    shutil.copytree(STUDY, tmp_path / "data" / "mini-nomad")
-    monkeypatch.setenv("TIEVAL_ROOT", str(tmp_path))
-    return tmp_path
+def root(mini_nomad_project, monkeypatch):
+    monkeypatch.setenv("TIEVAL_ROOT", str(mini_nomad_project))
+    return mini_nomad_project
 
 
 @pytest.fixture()

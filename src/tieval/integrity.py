@@ -10,8 +10,9 @@ check STUDY`` runs it alone): a valid study id, a study.yml whose input paths
 stay in the study folder, raw inputs under ``raw/`` and in the manifest, and a
 manifest that matches the files.  A step that does not read the survey exports (every step
 after cleaning) checks them as present and listed without hashing them again: ``check``, which
-make runs once before a build's first step, and the cleaning step hash everything.  After a deliberate change, ``python -m tieval manifest --study STUDY``
-(``make manifest``) records the new checksums.
+make runs once before a build's first step, and the cleaning step hash everything.  After a
+deliberate change, ``python -m tieval manifest --study STUDY`` (``make manifest``) records the new
+checksums.
 """
 
 from __future__ import annotations
@@ -109,24 +110,15 @@ def preflight(study: str, root: Path | None = None, *, exports: bool = True):
     check_study_id(study)
     cfg = load_study(study, root or project_root())
     raw_dir = cfg.root / "raw"
-    unread = set() if exports else _under(raw_dir, [cfg.root / rel for rel in survey_exports(cfg)])
+
+    def raw_name(rel: str) -> str:  # load_study has checked that every raw input lies under raw/
+        return (cfg.root / rel).resolve().relative_to(raw_dir.resolve()).as_posix()
+
+    unread = set() if exports else {raw_name(rel) for rel in survey_exports(cfg)}
     listed = set(verify_manifest(raw_dir, unread)) if raw_dir.is_dir() else set()
     for at, rel, raw in input_paths(cfg):
-        path = cfg.root / rel
-        if raw and path.exists() and path.resolve().relative_to(raw_dir.resolve()).as_posix() not in listed:
+        if raw and (cfg.root / rel).exists() and raw_name(rel) not in listed:
             raise at.fail(
                 "a raw file listed in raw/MANIFEST.sha256 (run `python -m tieval manifest --study STUDY`)", rel
             )
     return cfg
-
-
-def _under(raw_dir: Path, paths: list[Path]) -> set[str]:
-    """The names relative to ``raw_dir`` of those ``paths`` that lie in it (resolved)."""
-    base = raw_dir.resolve()
-    names = set()
-    for path in paths:
-        try:
-            names.add(path.resolve().relative_to(base).as_posix())
-        except ValueError:
-            continue
-    return names
