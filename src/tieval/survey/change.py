@@ -47,10 +47,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from tieval.errors import InputError
 from tieval.survey.intervals import wilson_interval
+
+
+def _stats():
+    """``scipy.stats``, imported on first use: it takes about 0.85 s to import, which a step that
+    tests no change (every step of a cross-sectional study but the tables) need not pay."""
+    from scipy import stats  # noqa: PLC0415 - heavy, loaded only to test a change
+
+    return stats
+
 
 __all__ = [
     "ChangeResult",
@@ -223,19 +231,19 @@ def _check_alternative(alternative: str) -> None:
 def _t_p(t: float, df: float, alternative: str) -> float:
     """p-value of a t statistic."""
     if alternative == "greater":
-        return float(stats.t.sf(t, df))
+        return float(_stats().t.sf(t, df))
     if alternative == "less":
-        return float(stats.t.cdf(t, df))
-    return float(2.0 * stats.t.sf(abs(t), df))
+        return float(_stats().t.cdf(t, df))
+    return float(2.0 * _stats().t.sf(abs(t), df))
 
 
 def _z_p(z: float, alternative: str) -> float:
     """p-value of a standard normal statistic."""
     if alternative == "greater":
-        return float(stats.norm.sf(z))
+        return float(_stats().norm.sf(z))
     if alternative == "less":
-        return float(stats.norm.cdf(z))
-    return float(min(1.0, 2.0 * stats.norm.sf(abs(z))))
+        return float(_stats().norm.cdf(z))
+    return float(min(1.0, 2.0 * _stats().norm.sf(abs(z))))
 
 
 def _exact_p(counts: list[int], s: int, alternative: str) -> float:
@@ -318,7 +326,7 @@ def paired_t(before, after, *, confidence: float = 0.95, alternative: Alternativ
     sd_b, sd_a = float(b.std(ddof=1)), float(a.std(ddof=1))
     df = n - 1
     se = sd_d / math.sqrt(n)
-    half = float(stats.t.ppf(1 - (1 - confidence) / 2, df)) * se
+    half = float(_stats().t.ppf(1 - (1 - confidence) / 2, df)) * se
     if se > 0:
         t = mean_d / se
         p = _t_p(t, df, alternative)
@@ -379,7 +387,7 @@ def wilcoxon_signed_rank(
     n_zero = int(zero.sum())
     estimate = float(np.median(d)) if n else _NAN
     ranked = d[~zero] if zero_method == "wilcox" else d
-    ranks = stats.rankdata(np.abs(ranked)) if len(ranked) else np.array([])
+    ranks = _stats().rankdata(np.abs(ranked)) if len(ranked) else np.array([])
     nonzero = ranked != 0
     r_pos = float(ranks[ranked > 0].sum())
     r_neg = float(ranks[ranked < 0].sum())
@@ -443,7 +451,7 @@ def newcombe_paired_interval(both: int, gained: int, lost: int, neither: int, *,
     n = both + gained + lost + neither
     if n <= 0:
         return _NAN, _NAN
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    z = float(_stats().norm.ppf(1 - (1 - confidence) / 2))
     p1, p2 = (both + gained) / n, (both + lost) / n
     l1, u1 = wilson_interval(both + gained, n, z)
     l2, u2 = wilson_interval(both + lost, n, z)
@@ -505,13 +513,13 @@ def mcnemar(
                        p_before, p_after, gained, lost, False)  # fmt: skip
     use_exact = exact if exact is not None else m < MCNEMAR_EXACT_BELOW
     if use_exact:
-        p = min(1.0, 2.0 * float(stats.binom.cdf(min(gained, lost), m, 0.5)))
+        p = min(1.0, 2.0 * float(_stats().binom.cdf(min(gained, lost), m, 0.5)))
         return McNemar(estimate, ci, float(gained), _NAN, p,
                        f"McNemar test, exact binomial ({m} discordant pairs)", n,
                        p_before, p_after, gained, lost, True)  # fmt: skip
     num = (abs(gained - lost) - 1) ** 2 if correction else (gained - lost) ** 2
     chi2 = num / m
-    p = float(stats.chi2.sf(chi2, 1))
+    p = float(_stats().chi2.sf(chi2, 1))
     method = (
         f"McNemar chi-square test {'with' if correction else 'without'} continuity correction ({m} discordant pairs)"
     )
@@ -553,7 +561,7 @@ def welch_t(before, after, *, confidence: float = 0.95, alternative: Alternative
         df = se2**2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
         t = diff / se
         p = _t_p(t, df, alternative)
-        half = float(stats.t.ppf(1 - (1 - confidence) / 2, df)) * se
+        half = float(_stats().t.ppf(1 - (1 - confidence) / 2, df)) * se
         ci = (diff - half, diff + half)
     else:
         df = t = p = _NAN
@@ -602,7 +610,7 @@ def mann_whitney(
                            nb + na, nb, na, False, _NAN)  # fmt: skip
     estimate = float(np.median(a) - np.median(b))
     both = np.concatenate([a, b])
-    ranks = stats.rankdata(both)
+    ranks = _stats().rankdata(both)
     u = float(ranks[:na].sum() - na * (na + 1) / 2)
     rb = 2 * u / (na * nb) - 1
     _, tie_sizes = np.unique(both, return_counts=True)
@@ -644,7 +652,7 @@ def newcombe_interval(k1: int, n1: int, k2: int, n2: int, *, confidence: float =
     """
     if n1 <= 0 or n2 <= 0:
         return _NAN, _NAN
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    z = float(_stats().norm.ppf(1 - (1 - confidence) / 2))
     p1, p2 = k1 / n1, k2 / n2
     l1, u1 = wilson_interval(k1, n1, z)
     l2, u2 = wilson_interval(k2, n2, z)
