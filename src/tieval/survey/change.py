@@ -51,15 +51,6 @@ import pandas as pd
 from tieval.errors import InputError
 from tieval.survey.intervals import wilson_interval
 
-
-def _stats():
-    """``scipy.stats``, imported on first use: it takes about 0.85 s to import, which a step that
-    tests no change (every step of a cross-sectional study but the tables) need not pay."""
-    from scipy import stats  # noqa: PLC0415 - heavy, loaded only to test a change
-
-    return stats
-
-
 __all__ = [
     "ChangeResult",
     "PairedT",
@@ -83,6 +74,15 @@ __all__ = [
     "change_table",
     "CHANGE_COLUMNS",
 ]
+
+
+def _stats():
+    """``scipy.stats``, imported on first use (about 0.85 s): a module that imports this one but
+    tests no change does not load it."""
+    from scipy import stats  # noqa: PLC0415 - heavy, loaded only to test a change
+
+    return stats
+
 
 Alternative = Literal["two-sided", "greater", "less"]
 
