@@ -80,15 +80,18 @@ def wrap(text: str, width: int = 48) -> str:
 
 
 def diverging_colours(n: int) -> list[str]:
-    """``n`` colour-blind-safe colours from disagree to agree (PuOr), with a grey middle for odd ``n``."""
+    """``n`` colour-blind-safe colours from disagree to agree (PuOr), with a grey middle for odd ``n``.
+
+    Five points use ColorBrewer's five-class PuOr; other lengths sample matplotlib's PuOr map at
+    ``n`` evenly spaced inner points, as ``seaborn.color_palette("PuOr", n)`` does.
+    """
     if n == 5:
         colours = list(PUOR5)
     else:
-        import seaborn as sns  # noqa: PLC0415 - seaborn: heavy, only for uncommon scale lengths
+        import matplotlib  # noqa: PLC0415 - matplotlib: heavy, only for uncommon scale lengths
 
-        colours = [
-            f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}" for r, g, b in sns.color_palette("PuOr", n)
-        ]
+        rgb = matplotlib.colormaps["PuOr"](np.linspace(0, 1, n + 2)[1:-1])[:, :3]
+        colours = [f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}" for r, g, b in rgb]
     if n % 2 == 1:
         colours[n // 2] = NEUTRAL_COLOUR
     return colours
