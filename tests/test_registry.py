@@ -167,6 +167,37 @@ def test_module_closure_follows_every_kind_of_import(tmp_path):
     assert registry.module_closure(["tieval.steps.absent"], src) == {"tieval"}  # a step module not yet written
 
 
+def test_imports_in_every_kind_of_block_are_found(tmp_path):
+    """Imports nested in each statement block (``if``/``else``, ``for``/``while`` ``else``, ``with``,
+    ``try``/``except``/``else``/``finally``, ``match`` cases, functions, classes) are found."""
+    body = (
+        "if A:\n    import tieval.m1\nelse:\n    import tieval.m2\n"
+        "for x in y:\n    pass\nelse:\n    import tieval.m3\n"
+        "while z:\n    break\nelse:\n    import tieval.m4\n"
+        "with c:\n    import tieval.m5\n"
+        "try:\n    import tieval.m6\nexcept ImportError:\n    import tieval.m7\nelse:\n    import tieval.m8\n"
+        "finally:\n    import tieval.m9\n"
+        "match v:\n    case 1:\n        import tieval.m10\n"
+        "class K:\n    def f(self):\n        async def g():\n            import tieval.m11\n"
+    )
+    files = {"tieval/__init__.py": "", "tieval/top.py": body} | {f"tieval/m{i}.py": "" for i in range(1, 12)}
+    src = _tree(tmp_path, files)
+    assert registry.module_closure(["tieval.top"], src) == {"tieval", "tieval.top"} | {
+        f"tieval.m{i}" for i in range(1, 12)
+    }
+
+
+def test_import_scan_finds_what_a_full_ast_walk_finds_in_the_real_sources():
+    """The statement-only scan gives the same imports as visiting every node, for every module."""
+    import ast
+
+    for path in sorted((SRC / "tieval").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        walked = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        scanned = [n for n in registry._statements(tree.body) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert sorted(map(id, walked)) == sorted(map(id, scanned)), path
+
+
 def test_notebook_imports_skip_magics_and_name_a_broken_cell(tmp_path):
     src = _tree(tmp_path / "src", {"tieval/__init__.py": "", "tieval/x.py": "", "tieval/y.py": ""})
     cells = [

@@ -200,11 +200,25 @@ def _parents(module: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def _imports_of_tree(tree: ast.AST, package: str, src: Path) -> set[str]:
+def _statements(body):
+    """Every statement of ``body`` and of the statement blocks nested in it (functions, classes,
+    ``if``/``for``/``while``/``with``/``try``/``match`` blocks), in source order.  An import is a
+    statement, so this finds every one without visiting the expressions ``ast.walk`` would."""
+    for node in body:
+        yield node
+        for block in ("body", "orelse", "finalbody"):
+            nested = getattr(node, block, None)
+            if isinstance(nested, list):
+                yield from _statements(nested)
+        for part in getattr(node, "handlers", ()) or getattr(node, "cases", ()):
+            yield from _statements(part.body)
+
+
+def _imports_of_tree(tree: ast.Module, package: str, src: Path) -> set[str]:
     """``tieval.*`` modules (of ``src``) that a parsed module or cell imports, wherever the import
     stands (top level, in a function, under ``TYPE_CHECKING``): every one of them can change it."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
