@@ -171,3 +171,13 @@ def test_reverse_score_any_range():
         reliability.reverse_score(np.array([1.0, 6.0]), 1, 5)
     with pytest.raises(InputError, match="minimum < maximum"):
         reliability.reverse_score(np.array([1.0]), 5, 1)
+
+
+@pytest.mark.parametrize("n", [2, 5, 48, 1000, 10**6])
+@pytest.mark.parametrize("k", [2, 5, 20])
+def test_feldt_interval_is_scipy_stats_f_quantile_exactly(n, k):
+    from scipy.stats import f
+
+    alpha, df1, df2, c = 0.8, n - 1, (n - 1) * (k - 1), 1.0 - 0.95  # c as feldt_interval computes it
+    expected = (1 - (1 - alpha) * f.ppf(1 - c / 2, df1, df2), 1 - (1 - alpha) * f.ppf(c / 2, df1, df2))
+    assert reliability.feldt_interval(alpha, n, k) == tuple(map(float, expected))

@@ -8,6 +8,7 @@ run NOTEBOOK --study STUDY    execute one pipeline notebook with papermill and r
 check --study STUDY           check a study before any step runs: id, input paths, raw manifest
 publish --study STUDY         replace the study's outputs by its staged ones, all together
 index                         write outputs/html/index.html and outputs/manifest.json
+source-pages [--stamp FILE]   write the site's highlighted module pages (make runs it beside the steps)
 pdf [STUDY ...]               print every reader view to outputs/pdf/<study>/<step>.pdf (system Chromium)
 make-rules [-o FILE]          write the make rules generated from the step registry
 manifest --study STUDY        record the checksums of the study's raw files
@@ -66,6 +67,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--study", required=True)
 
     sub.add_parser("index", help="write outputs/html/index.html and outputs/manifest.json")
+
+    p = sub.add_parser("source-pages", help="write the site's highlighted module pages (outputs/html/source/)")
+    p.add_argument("--stamp", help="file to touch when the pages are written (make's record)")
 
     sub.add_parser("pdf", help="print every reader view to outputs/pdf/<study>/<step>.pdf").add_argument(
         "studies", nargs="*"
@@ -154,7 +158,7 @@ def _dispatch(args) -> int:
         from tieval.registry import write_rules
 
         return write_rules(args.output)
-    if args.command in ("index", "pdf"):
+    if args.command in ("index", "source-pages", "pdf"):
         return _site_command(args)
     if args.command == "manifest":
         from tieval.config import load_study
@@ -196,7 +200,8 @@ def _dispatch(args) -> int:
 
 
 def _site_command(args) -> int:
-    """``index`` (the index page and manifest) and ``pdf`` (a PDF of every reader view, system Chromium)."""
+    """``index`` (the index page and manifest), ``source-pages`` (the highlighted module pages) and
+    ``pdf`` (a PDF of every reader view, system Chromium)."""
     from tieval.console import step_line
 
     if args.command == "index":
@@ -205,6 +210,16 @@ def _site_command(args) -> int:
         start = time.perf_counter()
         build_index()
         print(step_line("all studies", "index", time.perf_counter() - start))
+        return 0
+    if args.command == "source-pages":
+        from tieval.atomic import write_text
+        from tieval.report.html import write_source_pages
+
+        start = time.perf_counter()
+        write_source_pages()
+        if args.stamp:
+            write_text("written\n", args.stamp)
+        print(step_line("all studies", "source-pages", time.perf_counter() - start))
         return 0
     from tieval.report.browser import ChromiumMissing
     from tieval.report.pdf import write_pdfs

@@ -55,12 +55,14 @@ __all__ = [
     "RULES_PATH",
     "RUNNER_MODULE",
     "INDEX_MODULE",
+    "SOURCE_PAGES_STAMP",
     "step",
     "step_names",
     "notebook_imports",
     "module_closure",
     "module_file",
     "step_modules",
+    "site_modules",
     "make_rules",
 ]
 
@@ -90,6 +92,9 @@ RULES_PATH = Path(".make") / "rules.mk"
 RUNNER_MODULE = "tieval.pipeline"
 #: The module that writes the index page and the manifest.
 INDEX_MODULE = "tieval.report.html"
+
+#: make's record that the source pages are up to date (``python -m tieval source-pages --stamp``).
+SOURCE_PAGES_STAMP = ".make/source-pages.stamp"
 #: Files other than modules that every HTML page is made from (a make expression).
 SITE_FILES = "$(wildcard src/tieval/report/assets/* src/tieval/report/nbtemplate/*/* references.yml CITATION.cff)"
 
@@ -291,6 +296,20 @@ def step_modules(s: Step, root: Path | None = None, cache: dict[str, set[str]] |
     return sorted(_relative(module_file(m, src), root) for m in module_closure(direct, src, cache))
 
 
+def site_modules(root: Path | None = None, cache: dict[str, set[str]] | None = None) -> list[Path]:
+    """Source files that get a page in the site (``outputs/html/source/``), sorted and relative to
+    ``root``: the modules of every step whose notebook exists (tool steps included) and the index's."""
+    root = Path(root or project_root())
+    src = root / "src"
+    cache = {} if cache is None else cache
+    files: set[Path] = set()
+    for s in STEPS + TOOL_STEPS:
+        if (root / s.notebook).is_file():
+            files.update(step_modules(s, root, cache))
+    files.update(_relative(module_file(m, src), root) for m in module_closure([INDEX_MODULE], src, cache))
+    return sorted(files)
+
+
 def _relative(path: Path, root: Path) -> Path:
     return path.relative_to(root)
 
@@ -416,6 +435,8 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
     for s in STEPS:
         lines.append(f"MODULES_{s.name} := {' '.join(p.as_posix() for p in modules[s.name])}")
     lines.append(f"MODULES_index := {' '.join(p.as_posix() for p in index_modules)}")
+    lines.append("# modules that get a source page in the site (every step's, the tool steps' and the index's)")
+    lines.append(f"MODULES_sources := {' '.join(p.as_posix() for p in site_modules(root, cache))}")
     lines.append(
         "# what every page is also made from: the site's assets, its page template, the bibliography, CITATION.cff"
     )
@@ -457,8 +478,13 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
         f"NOTEBOOKS := {' '.join(targets)}",
         f"STAGED := {' '.join(stage_targets)}",
         "",
+        "# The source pages (Pygments: most of a fresh index's time) are rendered beside the steps;",
+        "# the index checks them again against its cache and renders only what changed since.",
+        f"{SOURCE_PAGES_STAMP}: $(MODULES_sources) $(SITE_FILES) | $(SETUP)",
+        "\t@$(PY) -m tieval source-pages --stamp $@",
+        "",
         "# the staged notebooks too: make 4.3's dry run (-n) does not see a grouped target (&:) as remade",
-        "outputs/html/index.html: $(NOTEBOOKS) $(STAGED) $(MODULES_index) $(SITE_FILES) | $(SETUP)",
+        f"outputs/html/index.html: $(NOTEBOOKS) $(STAGED) $(MODULES_index) $(SITE_FILES) | $(SETUP) {SOURCE_PAGES_STAMP}",
         "\t@$(PY) -m tieval index",
         "",
     ]

@@ -47,6 +47,7 @@ from tieval.report.site.layout import CODE_SUFFIX, step_title
 __all__ = [
     "render_views",
     "build_index",
+    "write_source_pages",
     "build_manifest",
     "html_dir",
     "step_title",
@@ -203,18 +204,15 @@ def _refresh_sidebars(site: Path, studies: list[layout.StudyPages]) -> list[str]
     return readers
 
 
-def _source_pages(root: Path, site: Path) -> list[Path]:
-    """The source page of every module a step (or the index) uses; stale pages removed."""
-    src = root / "src"
-    cache: dict[str, set[str]] = {}
-    files: set[Path] = set()
-    for s in registry.STEPS + registry.TOOL_STEPS:
-        if (root / s.notebook).is_file():
-            files.update(root / p for p in registry.step_modules(s, root, cache))
-    for module in registry.module_closure([registry.INDEX_MODULE], src, cache):
-        files.add(registry.module_file(module, src))
+def write_source_pages(root: Path | None = None) -> list[Path]:
+    """Write the source page of every module a step (or the index) uses
+    (:func:`tieval.registry.site_modules`) to ``outputs/html/source/``, rendering only pages whose
+    module changed (the cache in ``.make/``); remove stale pages; return the pages."""
+    root = Path(root or project_root())
+    site = html_dir(None, root)
+    files = [root / p for p in registry.site_modules(root)]
     head = layout.head_links("../", assets.stylesheets(), [])
-    written = sources.write_sources(sorted(files), src, site / "source", head, make_dir(root) / "source-pages.json")
+    written = sources.write_sources(files, root / "src", site / "source", head, make_dir(root) / "source-pages.json")
     for stale in set((site / "source").glob("*.html")) - set(written):
         stale.unlink()
     return written
@@ -228,7 +226,7 @@ def build_index(root: Path | None = None) -> Path:
     assets.copy_assets(site / "assets")
     studies = layout.site_map(root, rendered_only=True)
     readers = _refresh_sidebars(site, studies)
-    _source_pages(root, site)
+    write_source_pages(root)
     search.write_search_index(site, readers)
     info = citation.build_info(root, git_commit(root))
     cff_path = root / "CITATION.cff"

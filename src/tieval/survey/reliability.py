@@ -151,13 +151,15 @@ def feldt_interval(alpha: float, n: int, k: int, *, confidence: float = 0.95) ->
     """
     if n < 2 or k < 2 or math.isnan(alpha):
         return _NAN, _NAN
-    from scipy.stats import f as f_dist  # noqa: PLC0415 - scipy.stats: 0.85 s to import, only for this interval
+    # The F quantile is scipy.special.fdtri, the function scipy.stats.f.ppf evaluates; scipy.special
+    # loads in about 0.2 s, scipy.stats in about 0.7 s more.
+    from scipy.special import fdtri  # noqa: PLC0415 - loaded only for this interval
 
     df1, df2 = n - 1, (n - 1) * (k - 1)
     c = 1.0 - confidence
     return (
-        float(1.0 - (1.0 - alpha) * f_dist.ppf(1.0 - c / 2, df1, df2)),
-        float(1.0 - (1.0 - alpha) * f_dist.ppf(c / 2, df1, df2)),
+        float(1.0 - (1.0 - alpha) * fdtri(df1, df2, 1.0 - c / 2)),
+        float(1.0 - (1.0 - alpha) * fdtri(df1, df2, c / 2)),
     )
 
 
