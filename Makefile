@@ -10,6 +10,8 @@
 # the codings, not triangulation.yml, so editing the findings re-runs only 05 and 06); a file of
 # published/, raw/ or analysis/ that no `inputs` key names is tracked by every step reading a named
 # file of that folder.  A successful build prints one line per step (study, step, seconds).
+# The site's highlighted module pages (`python -m tieval source-pages`) depend on the modules only
+# and build beside the steps; the index, last, renders only what changed since.
 #
 # All or nothing per study: the steps build in the study's staging mirror .make/stage/<id>/, after
 # `python -m tieval check` (id, input paths, raw manifest); when every step of the study is staged,

@@ -64,3 +64,65 @@ def test_unread_names_are_listed_but_not_hashed(project):
 
 def test_an_unknown_notebook_is_assumed_to_read_the_exports():
     assert pipeline._reads_exports("99_my_analysis")
+
+
+def _counting_hashes(monkeypatch) -> list[str]:
+    from tieval import integrity
+
+    hashed: list[str] = []
+    real = integrity.sha256_file
+    monkeypatch.setattr(integrity, "sha256_file", lambda p, *a: hashed.append(Path(p).name) or real(p, *a))
+    return hashed
+
+
+def test_check_with_a_stamp_hashes_again_only_what_changed(project, monkeypatch, tmp_path):
+    import json
+    import os
+
+    from tieval import integrity
+
+    monkeypatch.setattr(integrity, "SETTLE_SECONDS", -1.0)  # the fixture's files were copied just now
+    hashed = _counting_hashes(monkeypatch)
+    stamp = tmp_path / ".checked"
+    integrity.check_with_stamp("mini-nomad", stamp, project)
+    listed = sorted(read_manifest_names(project))
+    assert sorted(hashed) == listed and sorted(json.loads(stamp.read_text())["raw"]) == listed
+    hashed.clear()
+    integrity.check_with_stamp("mini-nomad", stamp, project)  # nothing changed: nothing hashed
+    assert hashed == []
+    survey = project / "data" / "mini-nomad" / "raw" / "survey.csv"
+    before = survey.stat()
+    _edit_export(project)
+    os.utime(survey, ns=(before.st_atime_ns, before.st_mtime_ns))  # modification time put back
+    with pytest.raises(InputError, match="raw/survey.csv.*MANIFEST.sha256"):
+        integrity.check_with_stamp("mini-nomad", stamp, project)
+    assert hashed == ["survey.csv"]  # its change time gave it away
+
+
+def test_a_file_changed_just_before_the_check_is_not_recorded(project, tmp_path):
+    import json
+
+    from tieval import integrity
+
+    stamp = tmp_path / ".checked"
+    integrity.check_with_stamp("mini-nomad", stamp, project)  # every raw file was copied just now
+    assert json.loads(stamp.read_text()) == {"checked": "mini-nomad", "raw": {}}
+
+
+def test_an_unreadable_or_old_stamp_hashes_everything(project, monkeypatch, tmp_path):
+    from tieval import integrity
+
+    monkeypatch.setattr(integrity, "SETTLE_SECONDS", -1.0)
+    hashed = _counting_hashes(monkeypatch)
+    stamp = tmp_path / ".checked"
+    for old in ("checked\n", "{not json", '{"raw": {"survey.csv": "0"}}'):
+        stamp.write_text(old, encoding="utf-8")
+        hashed.clear()
+        integrity.check_with_stamp("mini-nomad", stamp, project)
+        assert sorted(hashed) == sorted(read_manifest_names(project))
+
+
+def read_manifest_names(project: Path) -> list[str]:
+    from tieval.integrity import read_manifest
+
+    return list(read_manifest(project / "data" / "mini-nomad" / "raw"))

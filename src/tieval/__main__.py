@@ -237,12 +237,9 @@ def _site_command(args) -> int:
 def _build_command(args) -> int:
     """``check`` and ``publish``: the build's own steps around the notebooks (see :mod:`tieval.staging`)."""
     if args.command == "check":
-        from tieval.atomic import write_text
-        from tieval.integrity import preflight
+        from tieval.integrity import check_with_stamp
 
-        preflight(args.study)
-        if args.stamp:
-            write_text("checked\n", args.stamp)
+        check_with_stamp(args.study, args.stamp)
         return 0
     if args.command == "publish":
         from tieval.console import step_line

@@ -92,11 +92,10 @@ RULES_PATH = Path(".make") / "rules.mk"
 RUNNER_MODULE = "tieval.pipeline"
 #: The module that writes the index page and the manifest.
 INDEX_MODULE = "tieval.report.html"
-
-#: make's record that the source pages are up to date (``python -m tieval source-pages --stamp``).
-SOURCE_PAGES_STAMP = ".make/source-pages.stamp"
 #: Files other than modules that every HTML page is made from (a make expression).
 SITE_FILES = "$(wildcard src/tieval/report/assets/* src/tieval/report/nbtemplate/*/* references.yml CITATION.cff)"
+#: make's record that the site's source pages are up to date (``python -m tieval source-pages --stamp``).
+SOURCE_PAGES_STAMP = ".make/source-pages.stamp"
 
 
 @dataclass(frozen=True)
