@@ -4,8 +4,9 @@ The part of :mod:`tieval.store` that needs neither pandas nor Arrow, so that the
 (:mod:`tieval.pipeline`, :mod:`tieval.registry`, :mod:`tieval.report.html`) starts without
 loading them (about 0.4 s per step).  :func:`atomic_write` writes to a temporary file beside the
 target and renames it into place only when complete; :func:`note_input` / :func:`note_output`
-keep the provenance record each notebook's footer reports.  :mod:`tieval.store` re-exports all
-of it: import from there in analysis code.
+keep the provenance record each notebook's footer reports; :func:`read_build_state` reads back the
+JSON records the build keeps under ``.make/``.  :mod:`tieval.store` re-exports the writers and the
+provenance record: import from there in analysis code.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "atomic_write",
     "write_json",
     "write_text",
+    "read_build_state",
     "sha256_file",
     "note_input",
     "note_output",
@@ -101,6 +103,18 @@ def write_text(text: str, path: str | Path) -> Path:
     with atomic_write(path) as handle:
         handle.write(text)
     return note_output(path)
+
+
+def read_build_state(path: str | Path | None) -> dict:
+    """A JSON object the build keeps for itself under ``.make/`` (a cache, a stamp's record); empty
+    when ``path`` is None, missing, unreadable or not an object, so that everything is redone."""
+    if path is None or not Path(path).is_file():
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:

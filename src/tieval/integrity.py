@@ -31,7 +31,7 @@ import os
 import time
 from pathlib import Path
 
-from tieval.atomic import sha256_file, write_text
+from tieval.atomic import read_build_state, sha256_file, write_text
 from tieval.config import input_paths, load_study, survey_exports
 from tieval.errors import InputError
 from tieval.paths import check_study_id, project_root
@@ -177,25 +177,14 @@ def preflight(study: str, root: Path | None = None, *, exports: bool = True, kno
     return cfg
 
 
-def _read_record(stamp: Path | None) -> dict:
-    """The raw-file record of the last ``check --stamp`` (empty when missing or unreadable)."""
-    if stamp is None or not Path(stamp).is_file():
-        return {}
-    try:
-        data = json.loads(Path(stamp).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    raw = data.get("raw") if isinstance(data, dict) else None
-    return raw if isinstance(raw, dict) else {}
-
-
 def check_with_stamp(study: str, stamp: str | Path | None = None, root: Path | None = None):
     """:func:`preflight` for ``python -m tieval check``; with ``stamp`` (make's record that the
     check passed), re-hash only the raw files changed since the last check and write the stamp
     (JSON: each confirmed file's digest and status) when it passes.  Returns the study's config."""
     stamp = Path(stamp) if stamp else None
     confirmed: dict[str, list] = {}
-    cfg = preflight(study, root, known=_read_record(stamp), confirmed=confirmed)
+    raw = read_build_state(stamp).get("raw")
+    cfg = preflight(study, root, known=raw if isinstance(raw, dict) else {}, confirmed=confirmed)
     if stamp is not None:
         write_text(json.dumps({"checked": study, "raw": confirmed}, sort_keys=True) + "\n", stamp)
     return cfg

@@ -21,7 +21,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from tieval.atomic import atomic_write, sha256_file, write_text
+from tieval.atomic import atomic_write, read_build_state, sha256_file, write_text
 from tieval.registry import module_file
 
 __all__ = [
@@ -121,7 +121,7 @@ def write_sources(paths: list[Path], src: Path, folder: Path, head: str, cache: 
     never published) a page is rendered again only when its module's text or the page head changed,
     or when the page on disk is not the one last written (its SHA-256 differs): the bytes are the same
     either way."""
-    known = _read_cache(cache)
+    known = read_build_state(cache)
     fresh: dict[str, list[str]] = {}
     written = []
     for path in sorted(set(paths)):
@@ -141,17 +141,6 @@ def write_sources(paths: list[Path], src: Path, folder: Path, head: str, cache: 
         with atomic_write(cache) as handle:  # build state, not an output of the site
             handle.write(json.dumps(fresh, indent=0, sort_keys=True) + "\n")
     return written
-
-
-def _read_cache(cache: Path | None) -> dict[str, list[str]]:
-    """The cache of :func:`write_sources` (empty when missing or unreadable: everything is rendered)."""
-    if cache is None or not Path(cache).is_file():
-        return {}
-    try:
-        data = json.loads(Path(cache).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def import_aliases(sources: list[str], src: Path) -> dict[str, tuple[str, str | None]]:
