@@ -126,3 +126,35 @@ def read_manifest_names(project: Path) -> list[str]:
     from tieval.integrity import read_manifest
 
     return list(read_manifest(project / "data" / "mini-nomad" / "raw"))
+
+
+def test_the_runner_skips_files_the_studys_check_hashed_and_nothing_else(project, monkeypatch):
+    """``run_step(check=True)`` hands the check stamp's record to the preflight: an export unchanged
+    since ``check`` is not hashed again by the runner, and an export changed since is."""
+    from tieval import integrity
+    from tieval.paths import check_stamp
+
+    monkeypatch.setattr(integrity, "SETTLE_SECONDS", -1.0)
+    integrity.check_with_stamp("mini-nomad", check_stamp("mini-nomad", project), project)
+    hashed = _counting_hashes(monkeypatch)
+    real_preflight = pipeline.preflight
+
+    class Stop(Exception):
+        pass
+
+    def checked_then_stop(*args, **kwargs):
+        real_preflight(*args, **kwargs)
+        raise Stop
+
+    monkeypatch.setattr(pipeline, "preflight", checked_then_stop)
+    source = pipeline.notebook_path("02_clean", project)  # the runner stops before it reads the notebook
+    if not source.exists():
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text("{}", encoding="utf-8")
+    with pytest.raises(Stop):
+        pipeline.run_step("02_clean", "mini-nomad", root=project, check=True)
+    assert hashed == []
+    _edit_export(project)
+    with pytest.raises(InputError, match="raw/survey.csv.*MANIFEST.sha256"):
+        pipeline.run_step("02_clean", "mini-nomad", root=project, check=True)
+    assert hashed == ["survey.csv"]

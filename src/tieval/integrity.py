@@ -21,7 +21,9 @@ nanoseconds, inode, device: :func:`file_status`) and the next ``check`` re-hashe
 whose status differs (:func:`verify_manifest`'s ``known``).  Any write to a file changes its
 change time, which no program can set back; a file changed less than :data:`SETTLE_SECONDS`
 before it was hashed is not recorded, since a write in the same clock tick could leave its times
-as they were.  The cleaning step does not use the record: it hashes every raw file it reads.
+as they were.  Each step's preflight in the runner uses the record as well; the cleaning step's
+own code (:func:`tieval.survey.clean.prepare_study`) does not: it hashes every raw file before
+it reads them.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "file_status",
     "verify_manifest",
     "preflight",
+    "recorded_hashes",
     "check_with_stamp",
 ]
 
@@ -177,14 +180,20 @@ def preflight(study: str, root: Path | None = None, *, exports: bool = True, kno
     return cfg
 
 
+def recorded_hashes(stamp: str | Path | None) -> dict:
+    """The raw files a passed ``check --stamp`` hashed (``{name: [sha256, *file_status]}``), for
+    :func:`verify_manifest`'s ``known``; empty when the stamp is missing, old or unreadable."""
+    raw = read_build_state(stamp).get("raw")
+    return raw if isinstance(raw, dict) else {}
+
+
 def check_with_stamp(study: str, stamp: str | Path | None = None, root: Path | None = None):
     """:func:`preflight` for ``python -m tieval check``; with ``stamp`` (make's record that the
     check passed), re-hash only the raw files changed since the last check and write the stamp
     (JSON: each confirmed file's digest and status) when it passes.  Returns the study's config."""
     stamp = Path(stamp) if stamp else None
     confirmed: dict[str, list] = {}
-    raw = read_build_state(stamp).get("raw")
-    cfg = preflight(study, root, known=raw if isinstance(raw, dict) else {}, confirmed=confirmed)
+    cfg = preflight(study, root, known=recorded_hashes(stamp), confirmed=confirmed)
     if stamp is not None:
         write_text(json.dumps({"checked": study, "raw": confirmed}, sort_keys=True) + "\n", stamp)
     return cfg

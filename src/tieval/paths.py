@@ -30,6 +30,7 @@ __all__ = [
     "check_study_id",
     "make_dir",
     "stage_root",
+    "check_stamp",
     "failed_dir",
     "inside",
 ]
@@ -111,6 +112,12 @@ def stage_root(study: str, root: Path | None = None) -> Path:
     ``outputs/<study>/``, ``outputs/html/<study>/`` and ``data/processed/<study>/`` are real folders;
     the rest are links to the project's own), where every step of a build writes."""
     return make_dir(root) / "stage" / check_study_id(study)
+
+
+def check_stamp(study: str, root: Path | None = None) -> Path:
+    """``.make/stage/<study>/.checked``: make's record that ``python -m tieval check`` passed for the
+    study, with the raw files it hashed (:func:`tieval.integrity.check_with_stamp`)."""
+    return stage_root(study, root) / ".checked"
 
 
 def failed_dir(study: str, root: Path | None = None) -> Path:

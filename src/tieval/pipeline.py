@@ -39,8 +39,8 @@ from tieval.atomic import atomic_write
 from tieval.config import load_study
 from tieval.console import step_line
 from tieval.errors import InputError
-from tieval.integrity import preflight
-from tieval.paths import check_study_id, failed_dir, project_root, step_dir
+from tieval.integrity import preflight, recorded_hashes
+from tieval.paths import check_stamp, check_study_id, failed_dir, project_root, step_dir
 from tieval.report.html import render_views
 
 __all__ = [
@@ -91,7 +91,7 @@ def run_step(
     """Execute one notebook for one study and write its executed copy and HTML views.
 
     With ``check`` the study is checked first (:func:`tieval.integrity.preflight`: id, paths,
-    manifest).  With ``stage`` the step runs in the study's staging mirror (:mod:`tieval.staging`;
+    manifest; a raw file unchanged since the study's last ``check --stamp`` is not hashed again).  With ``stage`` the step runs in the study's staging mirror (:mod:`tieval.staging`;
     ``python -m tieval publish`` publishes the study when all its steps are staged) after its
     previous staged outputs are removed.  The executed notebook is written last, after the HTML
     views, so a failed render leaves the step out of date for make.
@@ -105,7 +105,9 @@ def run_step(
     if not source.is_file():
         raise InputError(source, f"a pipeline notebook named {step}.ipynb")
     if check:
-        preflight(study, root, exports=_reads_exports(step))
+        # a raw file unchanged since the study's check last hashed it is not hashed again here;
+        # the cleaning step's own code (clean.prepare_study) hashes the exports again before it reads them
+        preflight(study, root, exports=_reads_exports(step), known=recorded_hashes(check_stamp(study, root)))
     work = root
     if stage:
         work = staging.prepare_stage(study, root)

@@ -43,7 +43,7 @@ from pathlib import Path
 import yaml
 
 from tieval.atomic import atomic_write
-from tieval.paths import discover_studies, invalid_study_folders, project_root, stage_root, step_dir
+from tieval.paths import check_stamp, discover_studies, invalid_study_folders, project_root, stage_root, step_dir
 
 __all__ = [
     "Step",
@@ -445,7 +445,7 @@ def make_rules(root: Path | None = None, studies: list[str] | None = None, warn=
     for study in studies:
         named = input_files(root, study)
         lines += ["", f"# --- {study}", *_input_variables(study, named)]
-        checked = (stage_root(study, Path(".")) / ".checked").as_posix()
+        checked = check_stamp(study, Path(".")).as_posix()
         folders = " ".join(f"data/{study}/{kind}" for kind in INPUT_KINDS[1:])
         lines.append(
             f"{checked}: $(CONFIG_{study}) $(wildcard {folders}) "
