@@ -91,7 +91,8 @@ def run_step(
     """Execute one notebook for one study and write its executed copy and HTML views.
 
     With ``check`` the study is checked first (:func:`tieval.integrity.preflight`: id, paths,
-    manifest; a raw file unchanged since the study's last ``check --stamp`` is not hashed again).  With ``stage`` the step runs in the study's staging mirror (:mod:`tieval.staging`;
+    manifest; a raw file unchanged since the study's last ``check --stamp`` is not hashed again).
+    With ``stage`` the step runs in the study's staging mirror (:mod:`tieval.staging`;
     ``python -m tieval publish`` publishes the study when all its steps are staged) after its
     previous staged outputs are removed.  The executed notebook is written last, after the HTML
     views, so a failed render leaves the step out of date for make.
@@ -105,8 +106,8 @@ def run_step(
     if not source.is_file():
         raise InputError(source, f"a pipeline notebook named {step}.ipynb")
     if check:
-        # a raw file unchanged since the study's check last hashed it is not hashed again here;
-        # the cleaning step's own code (clean.prepare_study) hashes the exports again before it reads them
+        # a raw file unchanged since the study's check last hashed it is not hashed again here; the
+        # cleaning step's own code (clean.prepare_study) hashes the exports again before reading them
         preflight(study, root, exports=_reads_exports(step), known=recorded_hashes(check_stamp(study, root)))
     work = root
     if stage:
