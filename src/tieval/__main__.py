@@ -17,6 +17,7 @@ new-study NAME [--template T] create data/NAME/ from a documented template (stud
 migrate STUDY ...             rewrite study folders written for an older schema
 schema-docs [--check]         regenerate (or check) the key tables of data/README.md
 init --from FILE [--id ID] [--export EXPORT]   draft data/ID/study.yml from a .qsf, .sav or export
+warm status|stop              the checkout's warm servers (tieval.warm): list them, or stop them
 
 Every input problem ends with a one-line ``error: ...`` message and exit status 2
 (never a traceback); so does a folder that cannot be written (read-only, disk full).
@@ -96,14 +97,17 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", required=True, metavar="FILE")
     p.add_argument("--id", dest="study_id")
     p.add_argument("--export")
+    p = sub.add_parser("warm", help="the warm server that make's steps are forked from: status or stop")
+    p.add_argument("action", choices=("status", "stop"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        return _dispatch(args, argv)
     except InputError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
@@ -139,19 +143,14 @@ def _check_ids(args) -> None:
         check_study_id(args.name)
 
 
-def _dispatch(args) -> int:
+def _dispatch(args, argv: list[str]) -> int:
     _check_ids(args)
     if args.command == "validate":
         from tieval.survey.clean import validate_cli
 
         return validate_cli(args.file, args.study)
     if args.command == "run":
-        import yaml
-
-        from tieval.pipeline import run_command
-
-        params = {name: yaml.safe_load(value) for name, value in args.param}
-        return run_command(args.notebook, args.study, params, stage=args.stage)
+        return _run_command(args, argv)
     if args.command in ("check", "publish"):
         return _build_command(args)
     if args.command == "make-rules":
@@ -192,11 +191,43 @@ def _dispatch(args) -> int:
         from tieval.tools import schema_docs
 
         return schema_docs.main(check=args.check)
+    if args.command == "warm":
+        return _warm_command(args)
     if args.command == "init":
         from tieval.tools.init import init_cli  # noqa: PLC0415 - a command loads its module when it runs
 
         return init_cli(args.source, args.study_id, args.export)
     raise AssertionError(args.command)
+
+
+def _run_command(args, argv: list[str]) -> int:
+    """``run``: forked from the checkout's warm server when it can be (:mod:`tieval.warm`), else here."""
+    from tieval.warm import client
+
+    served = client.run(argv)
+    if served is not None:
+        return served
+    import yaml
+
+    from tieval.pipeline import run_command
+
+    params = {name: yaml.safe_load(value) for name, value in args.param}
+    return run_command(args.notebook, args.study, params, stage=args.stage)
+
+
+def _warm_command(args) -> int:
+    """``warm status`` and ``warm stop``: the checkout's warm servers, of any environment (:mod:`tieval.warm`)."""
+    from tieval.warm import client
+
+    found = client.servers()
+    for name, state in found.items():
+        if args.action == "stop":
+            client.stop(name)
+        done = ", stopped" if args.action == "stop" else ""
+        print(f"warm server: pid {state['pid']}, {state['children']} running{done}")
+    if not found:
+        print("warm server: none")
+    return 0
 
 
 def _site_command(args) -> int:

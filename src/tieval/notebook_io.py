@@ -85,9 +85,11 @@ def writes(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
+def execute(source: Path, target: Path, parameters: dict, cwd: Path, kernel_manager: str | None = None) -> None:
     """Run notebook ``source`` with ``parameters`` injected (papermill) in a fresh ``python3`` kernel
     whose working directory is ``cwd``; write the executed notebook to ``target``.
+    ``kernel_manager``: the dotted name of nbclient's kernel manager class, when not its default
+    (the warm runner's, :mod:`tieval.warm.kernel`).
 
     Raises :data:`ExecutionError` when a cell raises."""
     from traitlets.config import Config  # noqa: PLC0415
@@ -96,6 +98,8 @@ def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
 
     with tempfile.TemporaryDirectory(prefix="tieval-kernel-") as sockets:
         config = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
+        if kernel_manager:
+            config.NotebookClient.kernel_manager_class = kernel_manager
         papermill.execute_notebook(
             str(source),
             str(target),

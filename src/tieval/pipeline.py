@@ -42,6 +42,7 @@ from tieval.errors import InputError
 from tieval.integrity import preflight, recorded_hashes
 from tieval.paths import check_stamp, check_study_id, failed_dir, project_root, step_dir
 from tieval.report.html import render_views
+from tieval.warm.client import served_kernel_manager
 
 __all__ = [
     "StepFailed",
@@ -121,7 +122,7 @@ def run_step(
     env_root = os.environ.get("TIEVAL_ROOT")
     os.environ["TIEVAL_ROOT"] = "."
     try:
-        notebook_io.execute(source, scratch, params, work)
+        notebook_io.execute(source, scratch, params, work, served_kernel_manager())
     except notebook_io.ExecutionError as exc:
         _keep_failed(scratch, step, study, root, work)
         _raise_from_notebook(exc, source, study)

@@ -26,6 +26,7 @@ never asserted by tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import psutil
 
-from tieval import store
+from tieval import registry, store
 from tieval.integrity import write_manifest
 from tieval.paths import outputs_dir, project_root
 from tieval.tools.bench import (
@@ -51,8 +52,9 @@ from tieval.tools.bench import (
     cached_export,
     export_name,
 )
+from tieval.warm import client as warm_client
 
-__all__ = ["E2E_SIZES", "TREE_SAMPLE", "e2e_project", "tree_run", "measure_size", "run", "main"]
+__all__ = ["E2E_SIZES", "TREE_SAMPLE", "e2e_project", "tree_run", "measure_size", "run", "main", "stop_servers"]
 
 #: Default sizes of the end-to-end benchmark (10^7 on request: ``--sizes 1e5,1e6,1e7``).
 E2E_SIZES = (100_000, 1_000_000)
@@ -89,30 +91,43 @@ def e2e_project(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None) -
     return project
 
 
-def _tree_rss(proc: psutil.Process) -> tuple[int, dict[int, int]]:
-    """Resident bytes of ``proc`` and all its descendants, and per process."""
-    per = {}
+def _memory(p: psutil.Process) -> int:
+    """The proportional set size of ``p`` (its private memory plus its share of memory it shares with
+    others: a forked worker's pages shared with the warm server count once in all), or its resident
+    size where the kernel gives no PSS; 0 for a process that has exited."""
     try:
-        members = [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0, per
-    for p in members:
+        info = p.memory_full_info()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return 0
+    except psutil.AccessDenied:
         try:
-            per[p.pid] = p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return sum(per.values()), per
+            return p.memory_info().rss
+        except psutil.Error:
+            return 0
+    return getattr(info, "pss", info.rss)
 
 
-def _step_of(p: psutil.Process) -> str | None:
-    """``<study> <step>`` when ``p`` is a pipeline runner (``python -m tieval run STEP --study S``)."""
+def _tree_memory(members: list[psutil.Process]) -> dict[int, int]:
+    """Per process of ``members``: :func:`_memory`."""
+    return {p.pid: _memory(p) for p in members}
+
+
+def _step_of(p: psutil.Process, study: str) -> str | None:
+    """``<study> <step>`` when ``p`` is a pipeline runner (``python -m tieval run STEP --study S``), or a
+    worker or kernel forked by the warm server for a step (named ``t:<step>``, :mod:`tieval.warm`;
+    its study is ``study``, the benchmark's only one)."""
     try:
         cmd = p.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        name = p.name()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return None
     if "tieval" in cmd and "run" in cmd and "--study" in cmd:
         i = cmd.index("run")
         return f"{cmd[cmd.index('--study') + 1]} {cmd[i + 1]}"
+    if name.startswith("t:") and name[2:4].isdigit():
+        for step in registry.step_names():
+            if step.startswith(name[2:]):
+                return f"{study} {step}"
     return None
 
 
@@ -126,10 +141,18 @@ def _address_limit(limit: int):
     return apply
 
 
-def tree_run(args: list[str], cwd: Path, env: dict | None = None, *, limit: int | None = None) -> dict:
-    """Run ``args`` in ``cwd``; return wall seconds, exit status, output, the peak resident memory of
-    the whole process tree (MB) and per pipeline step the peak of that step's subtree (MB).
-    ``limit``: cap of the child's address space in bytes."""
+def tree_run(
+    args: list[str], cwd: Path, env: dict | None = None, *, limit: int | None = None, study: str = BENCH_STUDY
+) -> dict:
+    """Run ``args`` in ``cwd``; return wall seconds, exit status, output, the peak memory of the whole
+    process tree (MB, proportional set sizes: :func:`_memory`) and per pipeline step the peak of
+    that step's processes (MB).  The tree is every process under this one: the command's, and the
+    warm server (:mod:`tieval.warm`), which is started in a session of its own and, this process
+    being a child subreaper (:func:`_subreaper`), becomes this process's child when its starter
+    exits.  A process belongs to a step when it is the step's runner, a descendant of it, or a
+    worker or kernel forked for it (:func:`_step_of`).  ``limit``: cap of the child's address
+    space in bytes."""
+    _subreaper()
     start = time.perf_counter()
     proc = subprocess.Popen(
         args,
@@ -140,29 +163,29 @@ def tree_run(args: list[str], cwd: Path, env: dict | None = None, *, limit: int 
         text=True,
         preexec_fn=_address_limit(limit) if limit else None,
     )
-    root = psutil.Process(proc.pid)
+    me = psutil.Process()
     peak, steps, done = [0], {}, threading.Event()
-    runners: dict[int, str] = {}
+    owners: dict[int, str] = {}
 
     def sample():
         while not done.is_set():
-            total, _ = _tree_rss(root)
-            peak[0] = max(peak[0], total)
             try:
-                children = root.children(recursive=True)
+                members = me.children(recursive=True)
             except psutil.NoSuchProcess:
-                children = []
-            for p in children:
-                if p.pid not in runners:
-                    step = _step_of(p)
-                    if step:
-                        runners[p.pid] = step
-            for pid, step in list(runners.items()):
-                try:
-                    sub, _ = _tree_rss(psutil.Process(pid))
-                except psutil.NoSuchProcess:
-                    continue
-                steps[step] = max(steps.get(step, 0), sub)
+                members = []
+            per = _tree_memory(members)
+            peak[0] = max(peak[0], sum(per.values()))
+            current: dict[str, int] = {}
+            for p in members:
+                step = owners.get(p.pid) or _step_of(p, study)
+                if step is None:
+                    with contextlib.suppress(psutil.Error):
+                        step = next((owners[q.pid] for q in p.parents() if q.pid in owners), None)
+                if step is not None:
+                    owners[p.pid] = step
+                    current[step] = current.get(step, 0) + per.get(p.pid, 0)
+            for step, size in current.items():
+                steps[step] = max(steps.get(step, 0), size)
             done.wait(TREE_SAMPLE)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -170,6 +193,7 @@ def tree_run(args: list[str], cwd: Path, env: dict | None = None, *, limit: int 
     output, _ = proc.communicate()
     done.set()
     thread.join()
+    _reap_orphans()
     return {
         "seconds": round(time.perf_counter() - start, 2),
         "returncode": proc.returncode,
@@ -177,6 +201,34 @@ def tree_run(args: list[str], cwd: Path, env: dict | None = None, *, limit: int 
         "peak_tree_mb": round(peak[0] / 1e6, 1),
         "step_peak_tree_mb": {k: round(v / 1e6, 1) for k, v in sorted(steps.items())},
     }
+
+
+def _subreaper() -> None:
+    """Make this process a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``, Linux): a process
+    started under it that outlives its parent (the warm server) stays under it, and in its tree."""
+    import ctypes  # noqa: PLC0415
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+
+
+def _reap_orphans() -> None:
+    """Collect the exit status of adopted processes that have exited (a stopped warm server)."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def stop_servers(project: Path) -> None:
+    """Stop the warm servers of ``project`` (:mod:`tieval.warm`) and collect them: every measured
+    ``make`` starts without one, as the first build of a session does."""
+    for name in warm_client.servers(str(project)):
+        warm_client.stop(name)
+    deadline = time.monotonic() + 10
+    while warm_client.servers(str(project)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # the server exits right after its answer
+    _reap_orphans()
 
 
 def _step_seconds(output: str) -> dict[str, float]:
@@ -228,6 +280,9 @@ def measure_size(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None, 
         "export_mb": round((project / "data" / BENCH_STUDY / "raw" / "survey.csv").stat().st_size / 1e6, 1),
     }
     record["load_before_build"] = _load()
+    record["warm_server"] = "stopped before each make (each starts cold, as a session's first build)"
+    record["memory"] = "proportional set size (PSS) of every process of the tree, summed"
+    stop_servers(project)
     build = tree_run(["make"], project, env)
     record["build"] = {k: v for k, v in build.items() if k != "output"} | {
         "step_seconds": _step_seconds(build["output"])
@@ -235,6 +290,7 @@ def measure_size(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None, 
     record["load_after_build"] = _load()
     if build["returncode"] != 0:  # recorded (a size that does not complete is a result), then nothing more
         record["build"]["failure"] = _failure(build["output"])
+        stop_servers(project)
         shutil.rmtree(project / "outputs", ignore_errors=True)
         shutil.rmtree(project / "data" / "processed", ignore_errors=True)
         return record
@@ -244,6 +300,7 @@ def measure_size(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None, 
     tri.write_text(
         tri.read_text(encoding="utf-8") + "# edited by the benchmark (a comment: same findings)\n", encoding="utf-8"
     )
+    stop_servers(project)
     again = tree_run(["make"], project, env)
     if again["returncode"] != 0:
         raise RuntimeError(f"incremental make failed at {n}:\n{again['output'][-3000:]}")
@@ -252,6 +309,7 @@ def measure_size(n: int, *, seed: int = DEFAULT_SEED, root: Path | None = None, 
     }
     noop = tree_run(["make"], project, env)
     record["noop_seconds"] = noop["seconds"]
+    stop_servers(project)
     if peers:
         export = (project / "data" / BENCH_STUDY / "raw" / "survey.csv").resolve()
         record["load_before_peers"] = _load()
