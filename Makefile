@@ -83,13 +83,13 @@ lint: $(SETUP) ## ruff lint and format check of src/ and tests/ (run first by CI
 # tier runs beside the build); the fresh-clone rebuild is its own target, run by CI.  Times: on the
 # 2-core machine, see README "Benchmarks" (measured with the load of the day).
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
-test: test-unit test-build test-notebooks test-browser ## build once, then run the unit, build, notebook and browser tiers, two at a time (~5 min on 2 cores)
+test: test-unit test-build test-browser test-notebooks ## build once, then run the unit, build, notebook and browser tiers, two at a time (~5 min on 2 cores)
 
 test-unit: $(SETUP) ## unit tests only, no build, on every core (~60 s on 2 cores)
 	$(PY) -m pytest tests -m "not slow and not build" -n auto -p no:cacheprovider
 
 test-build: all ## tests over the finished build (links, manifest, no-op make) and the fixture-study builds (~110-130 s)
-	$(PY) -m pytest tests -m "slow or build" -k "not fresh_clone" -p no:cacheprovider
+	$(PY) -m pytest tests -m "slow or build" -k "not fresh_clone" -n 2 -p no:cacheprovider
 
 test-notebooks: $(addprefix test-notebooks-,$(STUDIES)) ## nbval: re-run every executed notebook, outputs must match (~40 s)
 test-notebooks-%: all

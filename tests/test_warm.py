@@ -232,6 +232,9 @@ def test_a_client_that_goes_away_takes_its_kernel_with_it(tmp_path):
             time.sleep(0.05)
         assert not _alive(int(pid))
         assert _status(root, env)["children"] == 0
+        if os.getuid() == 0:  # another user's process is turned away (the socket has no permissions)
+            assert _status_as(65534, name) is None
+            assert _status_as(0, name) is not None
     finally:
         if holder and holder.poll() is None:
             holder.kill()
@@ -245,3 +248,19 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def _status_as(uid: int, name: str):
+    """The server's answer to ``status`` asked by a forked child running as ``uid`` (``None``: refused)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: ask, write the answer, exit without running any of pytest's exit code
+        try:
+            os.setuid(uid)
+            os.write(write, json.dumps(client.status(name)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as answer:
+        return json.loads(answer.read() or "null")

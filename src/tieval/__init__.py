@@ -28,7 +28,8 @@ the story.  Modules, in pipeline order:
 Support: ``errors`` (the one input-error type), ``paths``, ``store`` (atomic,
 reproducible writes and provenance), ``schema`` (the data contract between
 steps), ``integrity`` (raw-data checksums), ``present`` (notebook frame),
-``pipeline`` (running a step), ``template`` (``make new-study``).
+``pipeline`` (running a step), ``warm`` (steps and kernels forked from a warm
+server), ``template`` (``make new-study``).
 """
 
 __version__ = "0.1.0"

@@ -3,14 +3,16 @@
 Started by :func:`tieval.warm.client.run` as ``python -m tieval.warm.server NAME`` in its own
 session, with the first client's working directory and environment.  In order:
 
-1. it records the modification time and size of every module file of the package and of every
-   folder on ``sys.path`` (:func:`fingerprint`), *before* importing anything;
+1. it records the modification time and size of every file of the package (modules, templates,
+   style sheets) and of every folder on ``sys.path`` (:func:`fingerprint`), *before* importing
+   anything;
 2. it imports the runner's libraries (:data:`RUNNER_MODULES`) and the kernels' libraries
    (:data:`KERNEL_MODULES`), with ``MPLBACKEND`` set as ipykernel sets it, since matplotlib
    reads it at import.  pyplot and the inline backend are not imported: they register with
    the kernel's shell, which exists only in a kernel;
 3. it listens on the abstract socket ``NAME`` (when another server took the name first it
-   exits) and serves, one request per connection:
+   exits) and serves, one request per connection, to processes of its own user only (an
+   abstract socket has no file permissions; the peer's credentials are checked):
 
    - ``run``: forks a *worker*, which takes the client's stdin, stdout and stderr, working
      directory, environment and command line and runs ``tieval.__main__.main`` as the
@@ -40,6 +42,7 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -87,11 +90,13 @@ POLL_SECONDS = 0.05
 
 
 def fingerprint() -> tuple:
-    """Modification times and sizes of the package's module files and of the folders on ``sys.path``
-    (a package installed or removed changes its folder's time)."""
+    """Modification times and sizes of the package's files (but its byte-code caches) and of the
+    folders on ``sys.path`` (a package installed or removed changes its folder's time)."""
     package = Path(__file__).resolve().parents[1]
     entries = []
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted(package.rglob("*")):
+        if "__pycache__" in path.parts or path.is_dir():
+            continue
         with contextlib.suppress(OSError):
             st = path.stat()
             entries.append((str(path), st.st_mtime_ns, st.st_size))
@@ -158,6 +163,9 @@ class Server:
             sock, _ = self.listener.accept()
         except OSError:
             return
+        if not _same_user(sock):  # an abstract socket has no file permissions: the peer is checked
+            sock.close()
+            return
         sock.settimeout(5.0)
         channel = Channel(sock)
         try:
@@ -221,6 +229,17 @@ class Server:
             with contextlib.suppress(OSError):
                 channel.send({"status": code})
             channel.close()
+
+
+def _same_user(sock: socket.socket) -> bool:
+    """Whether the process at the other end of ``sock`` runs as this server's user (``SO_PEERCRED``)."""
+    try:
+        _pid, uid, _gid = struct.unpack(
+            "3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        )
+    except OSError:
+        return False
+    return uid == os.getuid()
 
 
 def _close_fds(fds) -> None:
