@@ -10,6 +10,10 @@
 # the codings, not triangulation.yml, so editing the findings re-runs only 05 and 06); a file of
 # published/, raw/ or analysis/ that no `inputs` key names is tracked by every step reading a named
 # file of that folder.  A successful build prints one line per step (study, step, seconds).
+# Each step's `python -m tieval run` is forked from the checkout's warm server, which has imported the
+# runner's and the kernels' libraries once, and so is each step's kernel (src/tieval/warm/: started by
+# the first step, gone after 20 s idle or as soon as a file of the package changes; the same bytes
+# either way, which `make test-fresh-clone` checks).  TIEVAL_WARM=0 runs every step in its own process.
 # The site's highlighted module pages (`python -m tieval source-pages`) depend on the modules only
 # and build beside the steps; the index, last, renders only what changed since.
 #
@@ -79,19 +83,20 @@ lint: $(SETUP) ## ruff lint and format check of src/ and tests/ (run first by CI
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
 
-# Test tiers.  `make test` builds once and runs the three tiers on that build (with --jobs, the unit
-# tier runs beside the build); the fresh-clone rebuild is its own target, run by CI.  Times: on the
-# 2-core machine, see README "Benchmarks" (measured with the load of the day).
+# Test tiers.  `make test` builds once and runs the tiers on that build (with --jobs, the unit tier
+# runs beside the build, and the browser tier starts as soon as the build tier ends, before nbval); the
+# fresh-clone rebuild is its own target, run by CI.  Times: each tier alone after the build, on the
+# 2-core machine; see README "Performance" (measured with the load of the day).
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
-test: test-unit test-build test-browser test-notebooks ## build once, then run the unit, build, notebook and browser tiers, two at a time (~5 min on 2 cores)
+test: test-unit test-build test-browser test-notebooks ## build once, then run the unit, build, browser and notebook tiers, two at a time (~2.5 min on 2 cores)
 
-test-unit: $(SETUP) ## unit tests only, no build, on every core (~60 s on 2 cores)
+test-unit: $(SETUP) ## unit tests only, no build, on every core (~45 s on 2 cores)
 	$(PY) -m pytest tests -m "not slow and not build" -n auto -p no:cacheprovider
 
-test-build: all ## tests over the finished build (links, manifest, no-op make) and the fixture-study builds (~110-130 s)
+test-build: all ## tests over the finished build (links, manifest, no-op make) and the fixture-study builds, two at a time (~40 s)
 	$(PY) -m pytest tests -m "slow or build" -k "not fresh_clone" -n 2 -p no:cacheprovider
 
-test-notebooks: $(addprefix test-notebooks-,$(STUDIES)) ## nbval: re-run every executed notebook, outputs must match (~40 s)
+test-notebooks: $(addprefix test-notebooks-,$(STUDIES)) ## nbval: re-run every executed notebook in an ordinary kernel, outputs must match (~22 s)
 test-notebooks-%: all
 	$(PY) -m pytest $(filter outputs/$*/%,$(NOTEBOOKS)) $(NBVAL)
 
@@ -104,7 +109,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
 NEED_CHROMIUM = @test -x $(CHROMIUM) || { echo "error: $(CHROMIUM): expected the system Chromium; found none: install it with \`apt-get install -y chromium fonts-dejavu-core\`"; exit 2; }
 
-test-browser: all ## every appendix in headless Chromium: console, requests, axe, alignment, overflow, flow boxes, print (~90 s)
+test-browser: all ## every appendix in headless Chromium: console, requests, axe, alignment, overflow, flow boxes, print (~60 s)
 	$(NEED_CHROMIUM)
 	TIEVAL_CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -m browser -p no:cacheprovider
 

@@ -131,6 +131,29 @@ def _step_of(p: psutil.Process, study: str) -> str | None:
     return None
 
 
+def _is_server(p: psutil.Process) -> bool:
+    """Whether ``p`` is a warm server (:mod:`tieval.warm.server`): shared by every step, owned by none."""
+    try:
+        return "tieval.warm.server" in p.cmdline()
+    except psutil.Error:
+        return False
+
+
+def _owner(p: psutil.Process, owners: dict[int, str], study: str) -> str | None:
+    """The step ``p`` belongs to: its own (a runner, a worker or a kernel), else that of its nearest
+    ancestor that has one, up to a warm server (which the step that started it does not own)."""
+    step = owners.get(p.pid) or _step_of(p, study)
+    if step is not None or _is_server(p):
+        return step
+    with contextlib.suppress(psutil.Error):
+        for q in p.parents():
+            if q.pid in owners:
+                return owners[q.pid]
+            if _is_server(q):
+                return None
+    return None
+
+
 def _address_limit(limit: int):
     """A ``preexec_fn`` capping the child's address space at ``limit`` bytes (a peer that would take
     the shared machine's memory fails with MemoryError instead)."""
@@ -177,10 +200,7 @@ def tree_run(
             peak[0] = max(peak[0], sum(per.values()))
             current: dict[str, int] = {}
             for p in members:
-                step = owners.get(p.pid) or _step_of(p, study)
-                if step is None:
-                    with contextlib.suppress(psutil.Error):
-                        step = next((owners[q.pid] for q in p.parents() if q.pid in owners), None)
+                step = _owner(p, owners, study)
                 if step is not None:
                     owners[p.pid] = step
                     current[step] = current.get(step, 0) + per.get(p.pid, 0)
@@ -447,6 +467,8 @@ def run(
             flush=True,
         )
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    for record in records:
+        record["when"] = when
     if merge:
         records, checked, when = merged(out / "e2e.json", records, checked, when)
     store.write_json({"machine": _machine(), "records": records, "bad_cell": checked, "when": when}, out / "e2e.json")
@@ -466,7 +488,8 @@ def _sizes_text(records: list[dict]) -> str:
 
 def merged(path: Path, records: list[dict], checked: dict | None, when: str) -> tuple[list[dict], dict | None, str]:
     """``records`` joined with the records of other sizes in the ``e2e.json`` at ``path`` (if any),
-    by size; the file's bad-cell check is kept when none was run now, and ``when`` names both runs."""
+    by size; the file's bad-cell check is kept when none was run now, and ``when`` names every run
+    with its sizes (each record carries the time of its own run)."""
     if not path.is_file():
         return records, checked, when
     old = json.loads(path.read_text(encoding="utf-8"))
@@ -474,8 +497,11 @@ def merged(path: Path, records: list[dict], checked: dict | None, when: str) -> 
     kept = [r for r in old.get("records", []) if r["respondents"] not in sizes]
     if not kept:
         return records, checked if checked is not None else old.get("bad_cell"), when
-    joined = f"{old.get('when', '?')} ({_sizes_text(kept)}); {when} ({_sizes_text(records)})"
     both = sorted(kept + records, key=lambda r: r["respondents"])
+    runs: dict[str, list[dict]] = {}
+    for r in both:  # a record of an older file without its own time takes the file's
+        runs.setdefault(r.get("when") or (old.get("when", "?") if r in kept else when), []).append(r)
+    joined = "; ".join(f"{at} ({_sizes_text(rs)})" for at, rs in runs.items())
     return both, checked if checked is not None else old.get("bad_cell"), joined
 
 

@@ -229,7 +229,9 @@ def _served(channel: Channel, argv: list[str]) -> int | None:
         for s, handler in previous.items():
             signal.signal(s, handler)
         channel.close()
-    if reply is None or "status" not in reply:
+    if reply is None or "status" not in reply:  # the server died: its worker must not write on alone
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
         print("error: the warm runner stopped before the step finished; run it again", file=sys.stderr)
         return 1
     status = reply["status"]
