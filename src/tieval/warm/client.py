@@ -232,7 +232,11 @@ def _served(channel: Channel, argv: list[str]) -> int | None:
     if reply is None or "status" not in reply:  # the server died: its worker must not write on alone
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
-        print("error: the warm runner stopped before the step finished; run it again", file=sys.stderr)
+        print(
+            f"error: the warm runner (tieval.warm) stopped before `{' '.join(argv)}` finished: run it again "
+            "(TIEVAL_WARM=0 runs each step in its own process)",
+            file=sys.stderr,
+        )
         return 1
     status = reply["status"]
     if status < 0:  # the worker was killed by a signal: end the same way, as a process of our own would
