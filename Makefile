@@ -88,7 +88,7 @@ lint: $(SETUP) ## ruff lint and format check of src/ and tests/ (run first by CI
 # fresh-clone rebuild is its own target, run by CI.  Times: each tier alone after the build, on the
 # 2-core machine; see README "Performance" (measured with the load of the day).
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
-test: test-unit test-build test-browser test-notebooks ## build once, then run the unit, build, browser and notebook tiers, two at a time (~2.5 min on 2 cores)
+test: test-unit test-build test-browser test-notebooks ## build once, then run the unit, build, browser and notebook tiers, two at a time (~2.8 min from clean on 2 cores, ~2.3 built)
 
 test-unit: $(SETUP) ## unit tests only, no build, on every core (~45 s on 2 cores)
 	$(PY) -m pytest tests -m "not slow and not build" -n auto -p no:cacheprovider
