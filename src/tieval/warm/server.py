@@ -193,7 +193,14 @@ class Server:
             channel.close()
             return
         self.last_work = time.monotonic()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process left for a copy: the client runs the command itself
+            _close_fds(fds)
+            with contextlib.suppress(OSError):
+                channel.send({"refused": "fork failed"})
+            channel.close()
+            return
         if pid == 0:  # the child: never returns
             _child(self, channel, request, fds)
         _close_fds(fds)
