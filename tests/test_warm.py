@@ -4,6 +4,7 @@ that goes away takes its children with it."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -103,6 +105,40 @@ def test_a_served_command_prints_and_exits_as_in_a_process_of_its_own(tmp_path):
     assert state is not None and state["children"] == 0 and state["folder"] == os.path.realpath(root)
     assert _status(root, env) is None  # stopped
     assert client.servers(str(root)) == {}
+
+
+def test_a_fork_that_fails_is_a_refusal_and_the_server_keeps_serving(monkeypatch, tmp_path):
+    from tieval.warm import server as warm_server
+
+    name = f"\0tieval-warm-test-{os.getpid()}"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(name)
+    listener.listen(4)
+    served = warm_server.Server(name, listener, warm_server.fingerprint())
+
+    def no_fork():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(warm_server.os, "fork", no_fork)
+    loop = threading.Thread(target=served.serve, daemon=True)
+    loop.start()
+    read, write = os.pipe()
+    try:
+        channel = client.connect(name, timeout=10)
+        channel.sock.settimeout(10)
+        channel.send({"op": "run", "argv": ["--help"], "cwd": str(tmp_path), "env": {}}, fds=(read, write, write))
+        assert channel.receive()[0] == {"refused": "fork failed"}  # the client then runs the command itself
+        channel.close()
+        assert client.status(name)["children"] == 0  # still listening
+    finally:
+        if loop.is_alive():
+            client.stop(name)
+            loop.join(10)
+        else:  # the server's loop died: nobody would answer a stop
+            listener.close()
+        os.close(read)
+        os.close(write)
+    assert not loop.is_alive()
 
 
 def test_a_changed_folder_on_the_path_retires_the_server(tmp_path):

@@ -270,7 +270,7 @@ def _child(server: Server, channel: Channel, request: dict, fds: list[int]) -> N
         server.selector.close()
         if not server.stopping:
             server.listener.close()
-        for other in server.children.values():
+        for other in [*server.children.values(), *server.stoppers]:
             other.sock.close()
         channel.sock.close()
         status = _worker(request, fds, server.name) if request["op"] == "run" else _kernel(request, fds)
