@@ -107,11 +107,6 @@ def _memory(p: psutil.Process) -> int:
     return getattr(info, "pss", info.rss)
 
 
-def _tree_memory(members: list[psutil.Process]) -> dict[int, int]:
-    """Per process of ``members``: :func:`_memory`."""
-    return {p.pid: _memory(p) for p in members}
-
-
 def _step_of(p: psutil.Process, study: str) -> str | None:
     """``<study> <step>`` when ``p`` is a pipeline runner (``python -m tieval run STEP --study S``), or a
     worker or kernel forked by the warm server for a step (named ``t:<step>``, :mod:`tieval.warm`;
@@ -196,7 +191,7 @@ def tree_run(
                 members = me.children(recursive=True)
             except psutil.NoSuchProcess:
                 members = []
-            per = _tree_memory(members)
+            per = {p.pid: _memory(p) for p in members}
             peak[0] = max(peak[0], sum(per.values()))
             current: dict[str, int] = {}
             for p in members:

@@ -193,7 +193,8 @@ def run(argv: list[str]) -> int | None:
         status = _served(channel, argv)
         if status is not None or attempt:
             return status
-        # refused: the server saw a changed module and is exiting; the next one imports it anew
+        # refused: a server that saw a changed file is exiting (the next one imports it anew); one that
+        # could not fork refuses again, and the caller runs the command itself
     return None
 
 
@@ -252,20 +253,26 @@ def served_kernel_manager() -> str | None:
     return "tieval.warm.kernel.ServedKernelManager" if os.environ.get(WORKER_VARIABLE) else None
 
 
-def status(name: str) -> dict | None:
-    """``{"pid", "children", "folder"}`` of the server listening at ``name`` (its process id, the number
-    of children running, its working directory), or ``None`` when none listens there."""
-    channel = connect(name, timeout=5.0)
+def _ask(name: str, message: dict, timeout: float | None = None) -> tuple[bool, dict | None]:
+    """Send ``message`` to the server at ``name``: whether one listened there, and its one answer
+    (``None`` when it closed the connection first)."""
+    channel = connect(name, timeout=timeout)
     if channel is None:
-        return None
+        return False, None
     try:
-        channel.send({"op": "status"})
+        channel.send(message)
         reply, _ = channel.receive()
     except OSError:
         reply = None
     finally:
         channel.close()
-    return reply
+    return True, reply
+
+
+def status(name: str) -> dict | None:
+    """``{"pid", "children", "folder"}`` of the server listening at ``name`` (its process id, the number
+    of children running, its working directory), or ``None`` when none listens there."""
+    return _ask(name, {"op": "status"}, timeout=5.0)[1]
 
 
 def servers(cwd: str | None = None) -> dict[str, dict]:
@@ -288,14 +295,4 @@ def servers(cwd: str | None = None) -> dict[str, dict]:
 def stop(name: str) -> bool:
     """Ask the server at ``name`` to stop listening and wait until its last child has exited; whether
     one was listening there."""
-    channel = connect(name)
-    if channel is None:
-        return False
-    try:
-        channel.send({"op": "stop"})
-        channel.receive()
-    except OSError:
-        pass
-    finally:
-        channel.close()
-    return True
+    return _ask(name, {"op": "stop"})[0]
